@@ -1,0 +1,37 @@
+// Package app assembles Madaf: it mounts every feature's routes on the base
+// server and lists the background workers. cmd/madaf configures and runs
+// it; the browser tests start it whole.
+package app
+
+import (
+	"log/slog"
+
+	"github.com/jmoiron/sqlx"
+
+	"madaf/internal/server"
+)
+
+// Config is what the features need from the environment.
+type Config struct {
+	Logger *slog.Logger
+	// BaseURL is the service's public address, for links in e-mails.
+	BaseURL string
+	// SMTPURL is smtp://user:pass@host:port?from=...; empty logs mails instead.
+	SMTPURL string
+	// OCIDPrefix is the registered OCDS ocid prefix for exports.
+	OCIDPrefix string
+}
+
+// New returns the whole service over db.
+func New(db *sqlx.DB, cfg Config) *server.Base {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	base := server.New(db, cfg.Logger)
+	mount(base, db, cfg)
+	return base
+}
+
+// mount adds each feature's routes; one line per feature.
+func mount(base *server.Base, db *sqlx.DB, cfg Config) {
+}
