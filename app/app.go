@@ -8,7 +8,9 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"madaf/authorities"
 	"madaf/internal/server"
+	"madaf/suppliers"
 )
 
 // Config is what the features need from the environment.
@@ -34,4 +36,6 @@ func New(db *sqlx.DB, cfg Config) *server.Base {
 
 // mount adds each feature's routes; one line per feature.
 func mount(base *server.Base, db *sqlx.DB, cfg Config) {
+	authorities.Mount(base.API, authorities.NewStore(db))
+	suppliers.Mount(base.API, suppliers.NewStore(db))
 }

@@ -61,3 +61,8 @@ type List[T any] struct {
 	Items      []T    `json:"items"`
 	NextCursor string `json:"next_cursor,omitempty"`
 }
+
+// FieldInvalid is a 422 naming one field of the query or body.
+func FieldInvalid(field, message string) error {
+	return apperr.Invalid("the request has invalid fields", apperr.FieldError{Field: field, Message: message})
+}

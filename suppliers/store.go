@@ -1,0 +1,215 @@
+package suppliers
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/go-playground/validator/v10"
+	"github.com/jmoiron/sqlx"
+
+	"madaf/internal/apperr"
+	"madaf/internal/auth"
+	"madaf/internal/calendar"
+	"madaf/internal/database"
+	"madaf/internal/web"
+)
+
+func init() {
+	web.Validate.RegisterValidation("company_number", func(fl validator.FieldLevel) bool {
+		return ValidCompanyNumber(fl.Field().String())
+	})
+}
+
+// Store reads and writes suppliers and their certificates.
+type Store struct {
+	db *sqlx.DB
+}
+
+// NewStore returns a Store over db.
+func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
+
+// scope: the cluster and authority users see the whole registry (officers
+// order from it); a supplier user sees only itself.
+func scope(p *auth.Principal) (onlyID int64) {
+	if p.OrgKind == auth.OrgSupplier {
+		return p.SupplierID
+	}
+	return 0
+}
+
+const supplierColumns = `id, company_number, legal_name, email, phone, address, status, suspended_reason, suspended_until, created_at, updated_at`
+
+// List returns the suppliers p may see, by legal name.
+func (s *Store) List(ctx context.Context, p *auth.Principal) ([]Supplier, error) {
+	out := []Supplier{}
+	err := s.db.SelectContext(ctx, &out, `SELECT `+supplierColumns+` FROM suppliers WHERE ($1 = 0 OR id = $1) ORDER BY legal_name`, scope(p))
+	return out, err
+}
+
+// Get returns supplier id if p may see it, else apperr not-found.
+func (s *Store) Get(ctx context.Context, p *auth.Principal, id int64) (*Supplier, error) {
+	if only := scope(p); only != 0 && only != id {
+		return nil, apperr.NotFound("supplier")
+	}
+	return Get(ctx, s.db, id)
+}
+
+// Get returns supplier id without scoping.
+func Get(ctx context.Context, q sqlx.QueryerContext, id int64) (*Supplier, error) {
+	var sp Supplier
+	if err := sqlx.GetContext(ctx, q, &sp, `SELECT `+supplierColumns+` FROM suppliers WHERE id = $1`, id); err != nil {
+		return nil, notFound(err, "supplier")
+	}
+	return &sp, nil
+}
+
+func notFound(err error, what string) error {
+	if err = database.MapError(err); apperr.Is(err, apperr.KindNotFound) {
+		return apperr.NotFound(what)
+	}
+	return err
+}
+
+func duplicateNumber(err error, number string) error {
+	if database.IsUniqueViolation(err) {
+		return apperr.Invalid("the supplier is invalid", apperr.Field("company_number", "supplier %s is already registered", number))
+	}
+	return database.MapError(err)
+}
+
+// Create registers a supplier. A company number already registered is an
+// invalid company_number.
+func (s *Store) Create(ctx context.Context, in SupplierInput) (*Supplier, error) {
+	const q = `INSERT INTO suppliers (company_number, legal_name, email, phone, address)
+		VALUES ($1, $2, $3, $4, $5) RETURNING ` + supplierColumns
+	var sp Supplier
+	if err := s.db.GetContext(ctx, &sp, q, in.CompanyNumber, in.LegalName, in.Email, in.Phone, in.Address); err != nil {
+		return nil, duplicateNumber(err, in.CompanyNumber)
+	}
+	return &sp, nil
+}
+
+// Update replaces the writable fields of supplier id.
+func (s *Store) Update(ctx context.Context, id int64, in SupplierInput) (*Supplier, error) {
+	const q = `UPDATE suppliers SET company_number = $2, legal_name = $3, email = $4, phone = $5, address = $6, updated_at = now()
+		WHERE id = $1 RETURNING ` + supplierColumns
+	var sp Supplier
+	if err := s.db.GetContext(ctx, &sp, q, id, in.CompanyNumber, in.LegalName, in.Email, in.Phone, in.Address); err != nil {
+		if database.IsUniqueViolation(err) {
+			return nil, duplicateNumber(err, in.CompanyNumber)
+		}
+		return nil, notFound(err, "supplier")
+	}
+	return &sp, nil
+}
+
+// Suspend suspends supplier id with a reason, until the given day
+// (inclusive) or until resumed. An until-date in the past is invalid.
+func (s *Store) Suspend(ctx context.Context, id int64, in SuspendInput) (*Supplier, error) {
+	if !in.Until.IsZero() && in.Until.Before(calendar.Today()) {
+		return nil, apperr.Invalid("the suspension is invalid", apperr.Field("until", "must not be in the past"))
+	}
+	const q = `UPDATE suppliers SET status = 'suspended', suspended_reason = $2, suspended_until = $3, updated_at = now()
+		WHERE id = $1 RETURNING ` + supplierColumns
+	var sp Supplier
+	if err := s.db.GetContext(ctx, &sp, q, id, in.Reason, in.Until); err != nil {
+		return nil, notFound(err, "supplier")
+	}
+	return &sp, nil
+}
+
+// Resume ends supplier id's suspension. Resuming an active supplier is a
+// conflict.
+func (s *Store) Resume(ctx context.Context, id int64) (*Supplier, error) {
+	const q = `UPDATE suppliers SET status = 'active', suspended_reason = '', suspended_until = NULL, updated_at = now()
+		WHERE id = $1 AND status = 'suspended' RETURNING ` + supplierColumns
+	var sp Supplier
+	if err := s.db.GetContext(ctx, &sp, q, id); err != nil {
+		if apperr.Is(database.MapError(err), apperr.KindNotFound) {
+			if _, gerr := Get(ctx, s.db, id); gerr != nil {
+				return nil, gerr
+			}
+			return nil, apperr.Conflict("the supplier is not suspended")
+		}
+		return nil, err
+	}
+	return &sp, nil
+}
+
+const certificateColumns = `id, supplier_id, kind, number, valid_until, created_at`
+
+// Certificates lists supplier id's certificates, newest expiry first, if p
+// may see the supplier.
+func (s *Store) Certificates(ctx context.Context, p *auth.Principal, supplierID int64) ([]Certificate, error) {
+	if _, err := s.Get(ctx, p, supplierID); err != nil {
+		return nil, err
+	}
+	out := []Certificate{}
+	err := s.db.SelectContext(ctx, &out, `SELECT `+certificateColumns+` FROM supplier_certificates
+		WHERE supplier_id = $1 ORDER BY kind, valid_until DESC`, supplierID)
+	return out, err
+}
+
+// AddCertificate records a certificate of supplier id.
+func (s *Store) AddCertificate(ctx context.Context, supplierID int64, in CertificateInput) (*Certificate, error) {
+	if in.ValidUntil.IsZero() {
+		return nil, apperr.Invalid("the certificate is invalid", apperr.Field("valid_until", "is required"))
+	}
+	const q = `INSERT INTO supplier_certificates (supplier_id, kind, number, valid_until)
+		VALUES ($1, $2, $3, $4) RETURNING ` + certificateColumns
+	var c Certificate
+	if err := s.db.GetContext(ctx, &c, q, supplierID, in.Kind, in.Number, in.ValidUntil); err != nil {
+		if apperr.Is(database.MapError(err), apperr.KindInvalid) {
+			return nil, apperr.NotFound("supplier")
+		}
+		return nil, err
+	}
+	return &c, nil
+}
+
+// Eligibility answers whether supplier id may receive an order on day on:
+// it returns the reasons it may not (none when it may). The supplier must
+// be registered, not suspended on that day, and hold each mandatory
+// certificate valid on that day.
+func Eligibility(ctx context.Context, q sqlx.QueryerContext, supplierID int64, on calendar.Date) ([]string, error) {
+	sp, err := Get(ctx, q, supplierID)
+	if err != nil {
+		return nil, err
+	}
+	reasons := []string{}
+	if sp.SuspendedOn(on) {
+		r := "the supplier is suspended: " + sp.SuspendedReason
+		if !sp.SuspendedUntil.IsZero() {
+			r += " (until " + sp.SuspendedUntil.String() + ")"
+		}
+		reasons = append(reasons, r)
+	}
+	var latest []struct {
+		Kind       string        `db:"kind"`
+		ValidUntil calendar.Date `db:"valid_until"`
+	}
+	const cq = `SELECT kind, max(valid_until) AS valid_until FROM supplier_certificates WHERE supplier_id = $1 GROUP BY kind`
+	if err := sqlx.SelectContext(ctx, q, &latest, cq, supplierID); err != nil {
+		return nil, err
+	}
+	valid := map[string]calendar.Date{}
+	for _, l := range latest {
+		valid[l.Kind] = l.ValidUntil
+	}
+	for _, kind := range MandatoryCertificates {
+		until, ok := valid[kind]
+		switch {
+		case !ok:
+			reasons = append(reasons, fmt.Sprintf("no %s certificate on file", certificateName[kind]))
+		case until.Before(on):
+			reasons = append(reasons, fmt.Sprintf("the %s certificate expired on %s", certificateName[kind], until))
+		}
+	}
+	return reasons, nil
+}
+
+var certificateName = map[string]string{
+	CertBooks:          "books (ניהול ספרים)",
+	CertWithholdingTax: "withholding tax (ניכוי מס במקור)",
+	CertInsurance:      "insurance (ביטוח)",
+}
