@@ -1,0 +1,9 @@
+package catalog_test
+
+import (
+	"testing"
+
+	"madaf/internal/dbtest"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }

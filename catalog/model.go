@@ -1,0 +1,350 @@
+// Package catalog holds the cluster's shelf tenders: their participating
+// authorities, items, awards to winning suppliers, effective-dated prices,
+// price-list import, and the catalog search officers order from.
+package catalog
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"madaf/internal/apperr"
+	"madaf/internal/calendar"
+)
+
+// Tender statuses. Expired is not a status: it is derived from the dates.
+const (
+	StatusDraft     = "draft"
+	StatusActive    = "active"
+	StatusSuspended = "suspended"
+	StatusClosed    = "closed"
+)
+
+// Award rules, as DESIGN.md "Shelf tender".
+const (
+	RuleSingle      = "single"
+	RuleChoice      = "choice"
+	RuleRotation    = "rotation"
+	RuleCompetition = "competition"
+)
+
+// AwardRules lists the award rules in the order forms show them.
+var AwardRules = []string{RuleSingle, RuleChoice, RuleRotation, RuleCompetition}
+
+// Award statuses.
+const (
+	AwardActive     = "active"
+	AwardSuspended  = "suspended"
+	AwardTerminated = "terminated"
+)
+
+// Price reasons: why a price starts on its date.
+const (
+	ReasonInitial      = "initial"
+	ReasonPriceUpdate  = "price_update"
+	ReasonIndexLinkage = "index_linkage"
+	ReasonVATChange    = "vat_change"
+	ReasonCorrection   = "correction"
+)
+
+// Reasons lists the price reasons.
+var Reasons = []string{ReasonInitial, ReasonPriceUpdate, ReasonIndexLinkage, ReasonVATChange, ReasonCorrection}
+
+// Money is an amount in shekels. It marshals to JSON as a string with two
+// decimals ("1250.50") and reads a JSON string or number without ever
+// passing through a float.
+type Money struct{ decimal.Decimal }
+
+// NewMoney parses s ("1250.50") as Money.
+func NewMoney(s string) (Money, error) {
+	d, err := decimal.NewFromString(strings.TrimSpace(s))
+	return Money{d}, err
+}
+
+// MustMoney is NewMoney for constants; it panics on a bad amount.
+func MustMoney(s string) Money {
+	m, err := NewMoney(s)
+	if err != nil {
+		panic(err)
+	}
+	return m
+}
+
+// MoneyOf wraps d.
+func MoneyOf(d decimal.Decimal) Money { return Money{d} }
+
+// MarshalJSON writes the amount as a string with two decimals.
+func (m Money) MarshalJSON() ([]byte, error) { return []byte(`"` + m.StringFixed(2) + `"`), nil }
+
+// String is the amount with two decimals.
+func (m Money) String() string { return m.StringFixed(2) }
+
+// hasAgorot reports whether m has at most two decimals.
+func (m Money) hasAgorot() bool { return m.Equal(m.Round(2)) }
+
+// Tender is a shelf tender: a framework agreement its participating
+// authorities order from.
+type Tender struct {
+	ID            int64         `db:"id" json:"id"`
+	Number        string        `db:"number" json:"number"`
+	Title         string        `db:"title" json:"title"`
+	Category      string        `db:"category" json:"category"`
+	Description   string        `db:"description" json:"description"`
+	ValidFrom     calendar.Date `db:"valid_from" json:"valid_from"`
+	ValidUntil    calendar.Date `db:"valid_until" json:"valid_until"`
+	ExtendedUntil calendar.Date `db:"extended_until" json:"extended_until"`
+	Status        string        `db:"status" json:"status"`
+	// Expired is derived: today is after the (extended) end of validity.
+	Expired          bool              `db:"-" json:"expired"`
+	Ceiling          *Money            `db:"ceiling" json:"ceiling"`
+	FeePercent       decimal.Decimal   `db:"fee_percent" json:"fee_percent"`
+	AwardRule        string            `db:"award_rule" json:"award_rule"`
+	ConfirmationDays int               `db:"confirmation_days" json:"confirmation_days"`
+	Authorities      []TenderAuthority `db:"-" json:"authorities"`
+	CreatedAt        time.Time         `db:"created_at" json:"created_at"`
+	UpdatedAt        time.Time         `db:"updated_at" json:"updated_at"`
+}
+
+// EndsOn is the last day the tender is valid: the extension when there is
+// one, else valid_until.
+func (t *Tender) EndsOn() calendar.Date {
+	if !t.ExtendedUntil.IsZero() {
+		return t.ExtendedUntil
+	}
+	return t.ValidUntil
+}
+
+// ExpiredOn reports whether the tender's validity has ended before day.
+func (t *Tender) ExpiredOn(day calendar.Date) bool { return day.After(t.EndsOn()) }
+
+// OpenOn reports whether the tender can be ordered from on day: it is
+// active and day is within its validity.
+func (t *Tender) OpenOn(day calendar.Date) bool {
+	return t.Status == StatusActive && !day.Before(t.ValidFrom) && !t.ExpiredOn(day)
+}
+
+// Participates reports whether authorityID is one of the tender's
+// authorities (Authorities must be loaded).
+func (t *Tender) Participates(authorityID int64) bool {
+	return slices.ContainsFunc(t.Authorities, func(a TenderAuthority) bool { return a.AuthorityID == authorityID })
+}
+
+// TenderAuthority is an authority that may order from a tender, with its
+// optional share of the ceiling.
+type TenderAuthority struct {
+	AuthorityID int64  `db:"authority_id" json:"authority_id"`
+	Name        string `db:"name_he" json:"name,omitempty"`
+	Allocation  *Money `db:"allocation" json:"allocation"`
+}
+
+// Item is a line of a tender's catalog.
+type Item struct {
+	ID       int64  `db:"id" json:"id"`
+	TenderID int64  `db:"tender_id" json:"tender_id"`
+	SKU      string `db:"sku" json:"sku"`
+	Name     string `db:"name" json:"name"`
+	Unit     string `db:"unit" json:"unit"`
+	MaxPrice *Money `db:"max_price" json:"max_price"`
+}
+
+// Award is a winning supplier of a tender.
+type Award struct {
+	ID           int64     `db:"id" json:"id"`
+	TenderID     int64     `db:"tender_id" json:"tender_id"`
+	SupplierID   int64     `db:"supplier_id" json:"supplier_id"`
+	SupplierName string    `db:"legal_name" json:"supplier_name"`
+	Status       string    `db:"status" json:"status"`
+	CreatedAt    time.Time `db:"created_at" json:"created_at"`
+	UpdatedAt    time.Time `db:"updated_at" json:"updated_at"`
+}
+
+// Price is one entry of an award's price history for an item: Price is in
+// force from ValidFrom until the next entry's ValidFrom.
+type Price struct {
+	ID        int64         `db:"id" json:"id"`
+	AwardID   int64         `db:"award_id" json:"award_id"`
+	ItemID    int64         `db:"item_id" json:"item_id"`
+	Price     Money         `db:"price" json:"price"`
+	ValidFrom calendar.Date `db:"valid_from" json:"valid_from"`
+	Reason    string        `db:"reason" json:"reason"`
+	CreatedAt time.Time     `db:"created_at" json:"created_at"`
+}
+
+// Offer is one supplier's price in force for an item on a day.
+type Offer struct {
+	ItemID       int64         `db:"item_id" json:"item_id"`
+	AwardID      int64         `db:"award_id" json:"award_id"`
+	SupplierID   int64         `db:"supplier_id" json:"supplier_id"`
+	SupplierName string        `db:"legal_name" json:"supplier_name"`
+	Price        Money         `db:"price" json:"price"`
+	ValidFrom    calendar.Date `db:"valid_from" json:"valid_from"`
+}
+
+// TenderInput is what creating or updating a tender takes.
+type TenderInput struct {
+	Number           string           `json:"number"`
+	Title            string           `json:"title"`
+	Category         string           `json:"category"`
+	Description      string           `json:"description"`
+	ValidFrom        calendar.Date    `json:"valid_from"`
+	ValidUntil       calendar.Date    `json:"valid_until"`
+	ExtendedUntil    calendar.Date    `json:"extended_until"`
+	Ceiling          *Money           `json:"ceiling"`
+	FeePercent       *decimal.Decimal `json:"fee_percent"`
+	AwardRule        string           `json:"award_rule"`
+	ConfirmationDays int              `json:"confirmation_days"`
+	Authorities      []AuthorityInput `json:"authorities"`
+}
+
+// AuthorityInput is a participating authority and its optional allocation.
+type AuthorityInput struct {
+	AuthorityID int64  `json:"authority_id"`
+	Allocation  *Money `json:"allocation"`
+}
+
+// Validate reports every rule in breaks, per field, at once.
+func (in *TenderInput) Validate() error {
+	var fs []apperr.FieldError
+	add := func(field, format string, args ...any) { fs = append(fs, apperr.Field(field, format, args...)) }
+	in.Number = strings.TrimSpace(in.Number)
+	in.Title = strings.TrimSpace(in.Title)
+	in.Category = strings.TrimSpace(in.Category)
+	required(&fs, "number", in.Number, 32)
+	required(&fs, "title", in.Title, 300)
+	required(&fs, "category", in.Category, 100)
+	if len([]rune(in.Description)) > 10000 {
+		add("description", "must have at most 10000 characters")
+	}
+	switch {
+	case in.ValidFrom.IsZero():
+		add("valid_from", "is required")
+	case in.ValidUntil.IsZero():
+	case in.ValidUntil.Before(in.ValidFrom):
+		add("valid_until", "must not be before valid_from")
+	}
+	if in.ValidUntil.IsZero() {
+		add("valid_until", "is required")
+	}
+	if !in.ExtendedUntil.IsZero() && !in.ValidUntil.IsZero() && !in.ExtendedUntil.After(in.ValidUntil) {
+		add("extended_until", "must be after valid_until")
+	}
+	if in.Ceiling != nil && (!in.Ceiling.IsPositive() || !in.Ceiling.hasAgorot()) {
+		add("ceiling", "must be a positive amount with at most two decimals")
+	}
+	switch {
+	case in.FeePercent == nil:
+		add("fee_percent", "is required")
+	case in.FeePercent.IsNegative() || in.FeePercent.GreaterThan(decimal.NewFromInt(100)):
+		add("fee_percent", "must be from 0 to 100")
+	case !in.FeePercent.Equal(in.FeePercent.Round(2)):
+		add("fee_percent", "must have at most two decimals")
+	}
+	if !slices.Contains(AwardRules, in.AwardRule) {
+		add("award_rule", "must be one of: %s", strings.Join(AwardRules, ", "))
+	}
+	if in.ConfirmationDays < 1 || in.ConfirmationDays > 60 {
+		add("confirmation_days", "must be a number of business days from 1 to 60")
+	}
+	seen := map[int64]bool{}
+	total := decimal.Zero
+	for i, a := range in.Authorities {
+		f := fmt.Sprintf("authorities[%d]", i)
+		switch {
+		case a.AuthorityID <= 0:
+			add(f+".authority_id", "is required")
+		case seen[a.AuthorityID]:
+			add(f+".authority_id", "is listed twice")
+		}
+		seen[a.AuthorityID] = true
+		if a.Allocation != nil {
+			if !a.Allocation.IsPositive() || !a.Allocation.hasAgorot() {
+				add(f+".allocation", "must be a positive amount with at most two decimals")
+			}
+			total = total.Add(a.Allocation.Decimal)
+		}
+	}
+	if in.Ceiling != nil && total.GreaterThan(in.Ceiling.Decimal) {
+		add("authorities", "the allocations add up to %s, more than the ceiling %s", total.StringFixed(2), in.Ceiling.String())
+	}
+	if len(fs) > 0 {
+		return apperr.Invalid("the tender has invalid fields", fs...)
+	}
+	return nil
+}
+
+// ItemInput is what adding an item to a tender takes.
+type ItemInput struct {
+	SKU      string `json:"sku"`
+	Name     string `json:"name"`
+	Unit     string `json:"unit"`
+	MaxPrice *Money `json:"max_price"`
+}
+
+// Validate reports every rule in breaks, per field, at once.
+func (in *ItemInput) Validate() error {
+	var fs []apperr.FieldError
+	in.SKU = strings.TrimSpace(in.SKU)
+	in.Name = strings.TrimSpace(in.Name)
+	in.Unit = strings.TrimSpace(in.Unit)
+	required(&fs, "sku", in.SKU, 64)
+	required(&fs, "name", in.Name, 500)
+	required(&fs, "unit", in.Unit, 32)
+	if in.MaxPrice != nil && (!in.MaxPrice.IsPositive() || !in.MaxPrice.hasAgorot()) {
+		fs = append(fs, apperr.Field("max_price", "must be a positive amount with at most two decimals"))
+	}
+	if len(fs) > 0 {
+		return apperr.Invalid("the item has invalid fields", fs...)
+	}
+	return nil
+}
+
+// PriceInput is a new price for one item of an award.
+type PriceInput struct {
+	ItemID    int64         `json:"item_id"`
+	Price     Money         `json:"price"`
+	ValidFrom calendar.Date `json:"valid_from"`
+	Reason    string        `json:"reason"`
+}
+
+// Validate checks what needs no database: the item, a positive price in
+// agorot, a date and a known reason.
+func (in *PriceInput) Validate() error {
+	fs := in.fieldErrors()
+	if len(fs) > 0 {
+		return apperr.Invalid("the price has invalid fields", fs...)
+	}
+	return nil
+}
+
+func (in *PriceInput) fieldErrors() []apperr.FieldError {
+	var fs []apperr.FieldError
+	if in.ItemID <= 0 {
+		fs = append(fs, apperr.Field("item_id", "is required"))
+	}
+	if !in.Price.IsPositive() {
+		fs = append(fs, apperr.Field("price", "must be greater than zero"))
+	} else if !in.Price.hasAgorot() {
+		fs = append(fs, apperr.Field("price", "must have at most two decimals"))
+	}
+	if in.ValidFrom.IsZero() {
+		fs = append(fs, apperr.Field("valid_from", "is required"))
+	}
+	if !slices.Contains(Reasons, in.Reason) {
+		fs = append(fs, apperr.Field("reason", "must be one of: %s", strings.Join(Reasons, ", ")))
+	}
+	return fs
+}
+
+// required appends a field error when v is empty or longer than max
+// characters.
+func required(fs *[]apperr.FieldError, field, v string, max int) {
+	switch {
+	case v == "":
+		*fs = append(*fs, apperr.Field(field, "is required"))
+	case len([]rune(v)) > max:
+		*fs = append(*fs, apperr.Field(field, "must have at most %d characters", max))
+	}
+}
