@@ -4,6 +4,7 @@
 package app
 
 import (
+	"context"
 	"log/slog"
 
 	"github.com/jmoiron/sqlx"
@@ -38,4 +39,11 @@ func New(db *sqlx.DB, cfg Config) *server.Base {
 func mount(base *server.Base, db *sqlx.DB, cfg Config) {
 	authorities.Mount(base.API, authorities.NewStore(db))
 	suppliers.Mount(base.API, suppliers.NewStore(db))
+}
+
+// Workers are the background loops `madaf serve` runs until shutdown (the
+// mail outbox sender, …); each returns when ctx ends.
+func Workers(db *sqlx.DB, cfg Config) []func(ctx context.Context) {
+	var ws []func(ctx context.Context)
+	return ws
 }

@@ -1,0 +1,168 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/shopspring/decimal"
+
+	"madaf/authorities"
+	"madaf/internal/auth"
+	"madaf/internal/calendar"
+	"madaf/suppliers"
+)
+
+// DemoPassword is the password of every demo user.
+const DemoPassword = "madaf-demo-2026"
+
+// DemoLogin is one demo user.
+type DemoLogin struct {
+	Email, Role, Org string
+}
+
+// DemoLogins are the demo users, one per role.
+var DemoLogins = []DemoLogin{
+	{"admin@madaf.example", auth.RoleClusterAdmin, "cluster"},
+	{"lead@madaf.example", auth.RoleEconomicLead, "cluster"},
+	{"officer@zichron.example", auth.RoleOfficer, "authority:9300"},
+	{"treasurer@zichron.example", auth.RoleTreasurer, "authority:9300"},
+	{"head@zichron.example", auth.RoleHead, "authority:9300"},
+	{"officer@kafrqara.example", auth.RoleOfficer, "authority:654"},
+	{"supplier@medical.example", auth.RoleSupplier, "supplier:510000011"},
+}
+
+// SeedDemo loads the demo cluster into an empty database: the eight member
+// authorities of the 2024 report with budget lines, suppliers with
+// certificates, one user per role, then each feature's demo data. It
+// reports false and loads nothing when the database already holds
+// authorities.
+func SeedDemo(ctx context.Context, db *sqlx.DB, w io.Writer) (bool, error) {
+	var n int
+	if err := db.GetContext(ctx, &n, `SELECT count(*) FROM authorities`); err != nil {
+		return false, err
+	}
+	if n > 0 {
+		return false, nil
+	}
+	if err := seedFoundation(ctx, db); err != nil {
+		return false, fmt.Errorf("demo foundation: %w", err)
+	}
+	// Each feature's demo data follows, in dependency order.
+
+	fmt.Fprintf(w, "Demo data loaded. Demo logins (password %q):\n", DemoPassword)
+	for _, l := range DemoLogins {
+		fmt.Fprintf(w, "  %-28s %-14s %s\n", l.Email, l.Role, l.Org)
+	}
+	return true, nil
+}
+
+type demoAuthority struct {
+	code, he, ar, en, kind string
+	threshold             int64
+}
+
+// The member authorities of אשכול רשויות מישור החוף in 2024.
+var demoAuthorities = []demoAuthority{
+	{"9800", "בנימינה-גבעת עדה", "بنيامينا - جفعات عادا", "Binyamina-Giv'at Ada", authorities.KindLocalCouncil, 60000},
+	{"7800", "פרדס חנה-כרכור", "بارديس حنا - كركور", "Pardes Hanna-Karkur", authorities.KindLocalCouncil, 80000},
+	{"9300", "זכרון יעקב", "زخرون يعقوب", "Zikhron Ya'akov", authorities.KindLocalCouncil, 50000},
+	{"53", "מועצה אזורית חוף הכרמל", "المجلس الإقليمي حوف هكرمل", "Hof HaCarmel Regional Council", authorities.KindRegionalCouncil, 100000},
+	{"59", "מועצה אזורית אלונה", "المجلس الإقليمي ألونا", "Alona Regional Council", authorities.KindRegionalCouncil, 40000},
+	{"541", "ג'סר א-זרקא", "جسر الزرقاء", "Jisr az-Zarqa", authorities.KindLocalCouncil, 40000},
+	{"485", "פורדיס", "الفريديس", "Fureidis", authorities.KindLocalCouncil, 40000},
+	{"654", "כפר קרע", "كفر قرع", "Kafr Qara", authorities.KindLocalCouncil, 60000},
+}
+
+var demoBudgetLines = []struct {
+	code, name string
+	amount     int64
+}{
+	{"1-611-750", "ציוד מחשוב ותקשורת", 900000},
+	{"1-613-740", "ציוד רפואי ועזרה ראשונה", 300000},
+	{"1-616-780", "אבטחת מידע וסייבר", 450000},
+	{"1-746-750", "גני משחקים ומתקני ספורט", 1200000},
+	{"1-742-760", "שיפוץ ואחזקת מבני ציבור", 1500000},
+}
+
+var demoSuppliers = []suppliers.SupplierInput{
+	{CompanyNumber: "510000011", LegalName: "מדיקל אספקה רפואית בע\"מ", Email: "orders@medical.example", Phone: "04-6390001", Address: "רחוב התעשייה 5, חדרה"},
+	{CompanyNumber: "510000029", LegalName: "טכנו-נט מערכות מחשוב בע\"מ", Email: "sales@technonet.example", Phone: "04-6390002", Address: "שדרות הנשיא 12, חיפה"},
+	{CompanyNumber: "510000037", LegalName: "סייבר-מגן אבטחת מידע בע\"מ", Email: "office@cybermagen.example", Phone: "03-5550003", Address: "רחוב הברזל 30, תל אביב"},
+	{CompanyNumber: "510000045", LegalName: "גן ושעשוע מתקני משחק בע\"מ", Email: "info@ganshaashua.example", Phone: "04-8550004", Address: "אזור תעשייה, יקנעם"},
+	{CompanyNumber: "510000052", LegalName: "בוני השרון שיפוצים ובנייה בע\"מ", Email: "office@bonei-hasharon.example", Phone: "09-7660005", Address: "רחוב המלאכה 8, נתניה"},
+	{CompanyNumber: "510000060", LegalName: "חולות הים תשתיות ופיתוח בע\"מ", Email: "projects@holot.example", Phone: "04-6270006", Address: "אזור תעשייה קיסריה"},
+	{CompanyNumber: "510000078", LegalName: "אל-כרמל הנדסה ואספקה בע\"מ", Email: "info@alcarmel.example", Phone: "04-6350007", Address: "כביש 65, כפר קרע"},
+	{CompanyNumber: "510000086", LegalName: "רשת-דאטה פתרונות ענן בע\"מ", Email: "hello@reshetdata.example", Phone: "03-6120008", Address: "רחוב הברושים 2, יקום"},
+}
+
+func seedFoundation(ctx context.Context, db *sqlx.DB) error {
+	as := authorities.NewStore(db)
+	year := calendar.Today().Year()
+	for _, d := range demoAuthorities {
+		a, err := as.Create(ctx, authorities.AuthorityInput{Code: d.code, NameHe: d.he, NameAr: d.ar, NameEn: d.en,
+			Kind: d.kind, SignatureThreshold: decimal.NewFromInt(d.threshold)})
+		if err != nil {
+			return err
+		}
+		treasurer := &auth.Principal{OrgKind: auth.OrgAuthority, AuthorityID: a.ID, Roles: []string{auth.RoleTreasurer}}
+		for _, fy := range []int{year - 1, year} {
+			for _, b := range demoBudgetLines {
+				if _, err := as.CreateBudgetLine(ctx, treasurer, a.ID, authorities.BudgetLineInput{
+					FiscalYear: fy, Code: b.code, Name: b.name, Amount: decimal.NewFromInt(b.amount)}); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	ss := suppliers.NewStore(db)
+	validUntil := calendar.Today().AddDays(400)
+	for i, in := range demoSuppliers {
+		sp, err := ss.Create(ctx, in)
+		if err != nil {
+			return err
+		}
+		for _, kind := range suppliers.MandatoryCertificates {
+			until := validUntil
+			if i == len(demoSuppliers)-1 && kind == suppliers.CertInsurance {
+				until = calendar.Today().AddDays(20) // expiring soon: shows in the lead's alerts
+			}
+			if _, err := ss.AddCertificate(ctx, sp.ID, suppliers.CertificateInput{
+				Kind: kind, Number: fmt.Sprintf("%s-%s-%d", kind[:3], in.CompanyNumber[5:], year), ValidUntil: until}); err != nil {
+				return err
+			}
+		}
+	}
+
+	us := auth.NewStore(db)
+	for _, l := range DemoLogins {
+		kind, authorityID, supplierID, err := us.ResolveOrg(ctx, l.Org)
+		if err != nil {
+			return err
+		}
+		if _, err := us.CreateUser(ctx, auth.NewUser{Email: l.Email, Name: demoName(l), Password: DemoPassword,
+			OrgKind: kind, AuthorityID: authorityID, SupplierID: supplierID, Roles: []string{l.Role}}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func demoName(l DemoLogin) string {
+	switch l.Email {
+	case "admin@madaf.example":
+		return "דנה כהן"
+	case "lead@madaf.example":
+		return "מיכל לוי"
+	case "officer@zichron.example":
+		return "יוסי אברהם"
+	case "treasurer@zichron.example":
+		return "רונית שפירא"
+	case "head@zichron.example":
+		return "אבי מזרחי"
+	case "officer@kafrqara.example":
+		return "סמיר עאזם"
+	}
+	return "נועה ספקית"
+}

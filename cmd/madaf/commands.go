@@ -1,0 +1,132 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+
+	"madaf/internal/apperr"
+	"madaf/internal/auth"
+	"madaf/internal/database"
+	"madaf/migrations"
+)
+
+// migrate runs `madaf migrate up|down|status`.
+func migrate(ctx context.Context, db *sqlx.DB, args []string) error {
+	p, err := database.NewMigrator(db.DB, migrations.FS)
+	if err != nil {
+		return err
+	}
+	action := "up"
+	if len(args) > 0 {
+		action = args[0]
+	}
+	switch action {
+	case "up":
+		results, err := p.Up(ctx)
+		for _, r := range results {
+			fmt.Printf("applied %s (%s)\n", r.Source.Path, r.Duration.Round(1e6))
+		}
+		if err == nil && len(results) == 0 {
+			fmt.Println("no pending migrations")
+		}
+		return err
+	case "down":
+		r, err := p.Down(ctx)
+		if r != nil {
+			fmt.Printf("undid %s\n", r.Source.Path)
+		}
+		return err
+	case "status":
+		statuses, err := p.Status(ctx)
+		for _, s := range statuses {
+			at := "pending"
+			if !s.AppliedAt.IsZero() {
+				at = s.AppliedAt.Format("2006-01-02 15:04:05")
+			}
+			fmt.Printf("%-40s %s\n", s.Source.Path, at)
+		}
+		return err
+	}
+	return fmt.Errorf("migrate: unknown action %q (want up, down or status)", action)
+}
+
+// userCommand runs `madaf user add ...`, reading the password from stdin.
+func userCommand(ctx context.Context, db *sqlx.DB, args []string, stdin io.Reader) error {
+	if len(args) == 0 || args[0] != "add" {
+		return errors.New("usage: madaf user add --email E --name N --org ORG --role R (password on stdin)")
+	}
+	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
+	email := fs.String("email", "", "e-mail (the login)")
+	name := fs.String("name", "", "full name")
+	org := fs.String("org", "", "cluster | authority:<id or code> | supplier:<company number>")
+	var roles multiFlag
+	fs.Var(&roles, "role", "role (repeat for several)")
+	lang := fs.String("lang", "he", "language: he, ar or en")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	store := auth.NewStore(db)
+	kind, authorityID, supplierID, err := store.ResolveOrg(ctx, *org)
+	if err != nil {
+		return err
+	}
+	password, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	password = strings.TrimRight(password, "\r\n")
+	u, err := store.CreateUser(ctx, auth.NewUser{Email: *email, Name: *name, Password: password, OrgKind: kind,
+		AuthorityID: authorityID, SupplierID: supplierID, Roles: roles, Lang: *lang})
+	if err != nil {
+		return describe(err)
+	}
+	fmt.Printf("user %d created: %s (%s)\n", u.ID, u.Email, strings.Join(u.Roles, ", "))
+	return nil
+}
+
+// describe spells out an application error's field errors for the terminal.
+func describe(err error) error {
+	var b strings.Builder
+	b.WriteString(err.Error())
+	if fields := fieldErrors(err); len(fields) > 0 {
+		for _, f := range fields {
+			fmt.Fprintf(&b, "\n  %s: %s", f.Field, f.Message)
+		}
+	}
+	return errors.New(b.String())
+}
+
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+// volumesCommand runs `madaf volumes verify`.
+func volumesCommand(ctx context.Context, db *sqlx.DB, args []string) error {
+	return fmt.Errorf("volumes: unknown action %v", args)
+}
+
+// workplanCommand runs `madaf workplan import --year YEAR FILE`.
+func workplanCommand(ctx context.Context, db *sqlx.DB, args []string) error {
+	return fmt.Errorf("workplan: unknown action %v", args)
+}
+
+// benchCommand runs `madaf bench catalog|volumes`.
+func benchCommand(ctx context.Context, db *sqlx.DB, args []string) error {
+	return fmt.Errorf("bench: unknown benchmark %v", args)
+}
+
+func fieldErrors(err error) []apperr.FieldError {
+	var ae *apperr.Error
+	if errors.As(err, &ae) {
+		return ae.Fields
+	}
+	return nil
+}
