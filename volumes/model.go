@@ -4,10 +4,8 @@
 package volumes
 
 import (
-	"context"
 	"time"
 
-	"github.com/jmoiron/sqlx"
 	"github.com/shopspring/decimal"
 
 	"madaf/internal/calendar"
@@ -18,6 +16,17 @@ import (
 var Committed = map[string]bool{
 	"pending_approval": true, "sent": true, "confirmed": true,
 	"partially_delivered": true, "delivered": true, "closed": true,
+}
+
+// InHandling are the states of an order that is still being handled: the
+// annual report's "orders in handling".
+var InHandling = []string{"pending_approval", "sent", "confirmed", "partially_delivered"}
+
+// statuses are every order state Transition accepts.
+var statuses = map[string]bool{
+	"draft": true, "pending_approval": true, "sent": true, "confirmed": true,
+	"partially_delivered": true, "delivered": true, "closed": true,
+	"rejected": true, "cancelled": true,
 }
 
 // OrderFigures is what one order contributes to the figures, as the orders
@@ -43,9 +52,11 @@ type OrderFigures struct {
 	PromisedOn calendar.Date
 }
 
-// Transition records that order f moved from one state to another at at,
-// inside the order's transaction tx. The orders package calls it for every
-// transition, including creation (from "") and submission.
-func Transition(ctx context.Context, tx sqlx.ExtContext, f OrderFigures, from, to string, at time.Time) error {
-	return nil
+// Month is the first day of the month d falls in: the key figures are kept
+// by.
+func Month(d calendar.Date) calendar.Date {
+	if d.IsZero() {
+		return d
+	}
+	return calendar.NewDate(d.Year(), d.Time().Month(), 1)
 }
