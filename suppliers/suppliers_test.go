@@ -1,0 +1,157 @@
+package suppliers_test
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+
+	"madaf/internal/auth"
+	"madaf/internal/calendar"
+	"madaf/internal/dbtest"
+	"madaf/internal/webtest"
+	"madaf/suppliers"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+func TestValidCompanyNumber(t *testing.T) {
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{"510000011", true},
+		{"513579789", true},
+		{"510000012", false}, // wrong check digit
+		{"51000001", false},  // eight digits
+		{"5100000111", false},
+		{"51000001a", false},
+		{"", false},
+	}
+	for _, tt := range tests {
+		if got := suppliers.ValidCompanyNumber(tt.in); got != tt.want {
+			t.Errorf("ValidCompanyNumber(%q) = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestSuppliersAPI(t *testing.T) {
+	db := dbtest.New(t)
+	base := webtest.NewBase(t, db)
+	suppliers.Mount(base.API, suppliers.NewStore(db))
+	admin := webtest.MustToken(t, db, webtest.MustUser(t, db, auth.NewUser{Email: "admin@example.com", OrgKind: auth.OrgCluster, Roles: []string{auth.RoleClusterAdmin}}).ID)
+	do := func(method, path, token string, body any) webtest.Response {
+		return webtest.Do(base.Engine, method, path, token, body)
+	}
+
+	t.Run("BadCompanyNumberIs422NamingTheField", func(t *testing.T) {
+		r := do("POST", "/api/v1/suppliers", admin, map[string]any{"company_number": "510000012", "legal_name": "שגוי בע\"מ", "email": "x@example.com"})
+		if r.Code != http.StatusUnprocessableEntity || !strings.Contains(r.Body.String(), `"field":"company_number"`) {
+			t.Fatalf("status %d: %s", r.Code, r.Body)
+		}
+		var n int
+		db.Get(&n, `SELECT count(*) FROM suppliers`)
+		if n != 0 {
+			t.Fatalf("%d suppliers stored", n)
+		}
+	})
+
+	r := do("POST", "/api/v1/suppliers", admin, map[string]any{"company_number": "510000011", "legal_name": "מדיקל אספקה בע\"מ", "email": "orders@medical.example"})
+	if r.Code != http.StatusCreated {
+		t.Fatalf("create: %d %s", r.Code, r.Body)
+	}
+	var sp suppliers.Supplier
+	r.JSON(t, &sp)
+	path := "/api/v1/suppliers/" + strconv.FormatInt(sp.ID, 10)
+
+	t.Run("DuplicateCompanyNumber", func(t *testing.T) {
+		r := do("POST", "/api/v1/suppliers", admin, map[string]any{"company_number": "510000011", "legal_name": "כפול", "email": "d@example.com"})
+		if r.Code != http.StatusUnprocessableEntity {
+			t.Fatalf("status %d: %s", r.Code, r.Body)
+		}
+	})
+
+	other := webtest.MustToken(t, db, webtest.MustUser(t, db, auth.NewUser{Email: "s2@example.com", OrgKind: auth.OrgSupplier,
+		SupplierID: mustSupplier(t, db, "510000029"), Roles: []string{auth.RoleSupplier}}).ID)
+	self := webtest.MustToken(t, db, webtest.MustUser(t, db, auth.NewUser{Email: "s1@example.com", OrgKind: auth.OrgSupplier,
+		SupplierID: sp.ID, Roles: []string{auth.RoleSupplier}}).ID)
+	t.Run("SupplierSeesOnlyItself", func(t *testing.T) {
+		if r := do("GET", path, other, nil); r.Code != http.StatusNotFound {
+			t.Fatalf("other supplier: %d", r.Code)
+		}
+		if r := do("GET", path, self, nil); r.Code != http.StatusOK {
+			t.Fatalf("itself: %d", r.Code)
+		}
+		if r := do("POST", path+"/suspend", self, map[string]any{"reason": "x"}); r.Code != http.StatusForbidden {
+			t.Fatalf("supplier suspends itself: %d", r.Code)
+		}
+	})
+
+	today := calendar.Today()
+	eligible := func(on calendar.Date) []string {
+		t.Helper()
+		reasons, err := suppliers.Eligibility(context.Background(), db, sp.ID, on)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return reasons
+	}
+	t.Run("Eligibility", func(t *testing.T) {
+		if got := eligible(today); len(got) != 3 {
+			t.Fatalf("without certificates: %v, want three reasons", got)
+		}
+		for _, kind := range []string{"books", "withholding_tax", "insurance"} {
+			r := do("POST", path+"/certificates", admin, map[string]any{"kind": kind, "number": "C-1", "valid_until": today.AddDays(30).String()})
+			if r.Code != http.StatusCreated {
+				t.Fatalf("certificate: %d %s", r.Code, r.Body)
+			}
+		}
+		if got := eligible(today); len(got) != 0 {
+			t.Fatalf("with certificates: %v", got)
+		}
+		if got := eligible(today.AddDays(31)); len(got) != 3 || !strings.Contains(got[0], "expired") {
+			t.Fatalf("after expiry: %v", got)
+		}
+		r := do("POST", path+"/suspend", admin, map[string]any{"reason": "חריגה מתנאי המכרז", "until": today.AddDays(10).String()})
+		if r.Code != http.StatusOK {
+			t.Fatalf("suspend: %d %s", r.Code, r.Body)
+		}
+		if got := eligible(today.AddDays(10)); len(got) != 1 || !strings.Contains(got[0], "suspended") {
+			t.Fatalf("suspended: %v", got)
+		}
+		if got := eligible(today.AddDays(11)); len(got) != 0 {
+			t.Fatalf("after the suspension ends: %v", got)
+		}
+		if r := do("POST", path+"/resume", admin, nil); r.Code != http.StatusOK {
+			t.Fatalf("resume: %d %s", r.Code, r.Body)
+		}
+		if r := do("POST", path+"/resume", admin, nil); r.Code != http.StatusConflict {
+			t.Fatalf("resume twice: %d %s", r.Code, r.Body)
+		}
+		if got := eligible(today); len(got) != 0 {
+			t.Fatalf("resumed: %v", got)
+		}
+		r = do("GET", path+"/eligibility?date="+today.AddDays(40).String(), self, nil)
+		if r.Code != http.StatusOK || r.Map(t)["eligible"] != false {
+			t.Fatalf("eligibility endpoint: %d %s", r.Code, r.Body)
+		}
+	})
+	t.Run("SuspendInThePastIsInvalid", func(t *testing.T) {
+		r := do("POST", path+"/suspend", admin, map[string]any{"reason": "x", "until": today.AddDays(-1).String()})
+		if r.Code != http.StatusUnprocessableEntity || !strings.Contains(r.Body.String(), `"field":"until"`) {
+			t.Fatalf("%d %s", r.Code, r.Body)
+		}
+	})
+}
+
+func mustSupplier(t *testing.T, db interface {
+	Get(any, string, ...any) error
+}, number string) int64 {
+	t.Helper()
+	var id int64
+	if err := db.Get(&id, `INSERT INTO suppliers (company_number, legal_name, email) VALUES ($1, 'ספק', 'x@example.com') RETURNING id`, number); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
