@@ -10,8 +10,10 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"madaf/authorities"
+	"madaf/internal/page"
 	"madaf/internal/server"
 	"madaf/suppliers"
+	"madaf/templates"
 )
 
 // Config is what the features need from the environment.
@@ -39,6 +41,10 @@ func New(db *sqlx.DB, cfg Config) *server.Base {
 func mount(base *server.Base, db *sqlx.DB, cfg Config) {
 	authorities.Mount(base.API, authorities.NewStore(db))
 	suppliers.Mount(base.API, suppliers.NewStore(db))
+
+	// Web pages: the engine first, then each feature's pages on it.
+	pages := page.MustNew(templates.FS, db, base.Auth)
+	pages.Mount(base.Engine)
 }
 
 // Workers are the background loops `madaf serve` runs until shutdown (the

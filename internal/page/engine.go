@@ -1,0 +1,281 @@
+package page
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/gin-gonic/gin"
+	"github.com/jmoiron/sqlx"
+
+	"madaf/internal/auth"
+	"madaf/internal/web"
+)
+
+// Langs are the languages pages speak; the first is the default.
+var Langs = []string{"he", "ar", "en"}
+
+// DefaultLang is the language of anonymous visitors without a choice.
+const DefaultLang = "he"
+
+// Dir is the writing direction of lang: "rtl" for Hebrew and Arabic.
+func Dir(lang string) string {
+	if lang == "en" {
+		return "ltr"
+	}
+	return "rtl"
+}
+
+// Engine holds every page's parsed templates (one set per page and
+// language) and the message catalogs. It is built once at start and is
+// safe for concurrent use.
+type Engine struct {
+	db       *sqlx.DB
+	auth     *auth.Store
+	fsys     fs.FS
+	catalogs map[string]Catalog
+	// sets[name][lang] is the page's template set with lang's functions.
+	sets map[string]map[string]*template.Template
+
+	mu  sync.RWMutex
+	nav []NavItem
+}
+
+// Page is a page looked up at mount time; handlers render it.
+type Page struct{ name string }
+
+// Name is the page's file name without .html.
+func (p *Page) Name() string { return p.name }
+
+// NavItem is an entry of the header navigation, shown to users holding
+// one of Roles (to every signed-in user when Roles is empty).
+type NavItem struct {
+	// Key is the message key of the label.
+	Key  string
+	Path string
+	// Roles that see the item.
+	Roles []string
+	// Order sorts the items; the first item a user sees is their home page.
+	Order int
+}
+
+// New parses every page of fsys (templates.FS): for each pages/<name>.html
+// a set of layouts/*.html, partials/*.html and that page, cloned once per
+// language with that language's functions. It fails when a template does
+// not parse or a catalog cannot be read.
+func New(fsys fs.FS, db *sqlx.DB, store *auth.Store) (*Engine, error) {
+	e := &Engine{db: db, auth: store, fsys: fsys, sets: map[string]map[string]*template.Template{}}
+	var err error
+	if e.catalogs, err = LoadCatalogs(fsys); err != nil {
+		return nil, err
+	}
+	shared, err := fs.Glob(fsys, "layouts/*.html")
+	if err != nil {
+		return nil, err
+	}
+	partials, err := fs.Glob(fsys, "partials/*.html")
+	if err != nil {
+		return nil, err
+	}
+	shared = append(shared, partials...)
+	pages, err := fs.Glob(fsys, "pages/*.html")
+	if err != nil {
+		return nil, err
+	}
+	if len(pages) == 0 {
+		return nil, fmt.Errorf("page: no pages in templates/pages")
+	}
+	for _, file := range pages {
+		name := strings.TrimSuffix(path.Base(file), ".html")
+		base, err := template.New(name).Funcs(funcs(e.catalogs[DefaultLang], DefaultLang)).ParseFS(fsys, append(slices.Clone(shared), file)...)
+		if err != nil {
+			return nil, fmt.Errorf("page %s: %w", name, err)
+		}
+		for _, must := range []string{"layout", "title", "content"} {
+			if base.Lookup(must) == nil {
+				return nil, fmt.Errorf("page %s: template %q is not defined", name, must)
+			}
+		}
+		e.sets[name] = map[string]*template.Template{}
+		for _, lang := range Langs {
+			t, err := base.Clone()
+			if err != nil {
+				return nil, fmt.Errorf("page %s: %w", name, err)
+			}
+			e.sets[name][lang] = t.Funcs(funcs(e.catalogs[lang], lang))
+		}
+	}
+	for _, must := range []string{"error", "login", "home"} {
+		if _, ok := e.sets[must]; !ok {
+			return nil, fmt.Errorf("page: the %q page is missing", must)
+		}
+	}
+	return e, nil
+}
+
+// MustNew is New that panics: for app start, where a broken template must
+// stop the service.
+func MustNew(fsys fs.FS, db *sqlx.DB, store *auth.Store) *Engine {
+	e, err := New(fsys, db, store)
+	if err != nil {
+		panic(err)
+	}
+	return e
+}
+
+// Lookup returns the page called name (its file pages/<name>.html).
+func (e *Engine) Lookup(name string) (*Page, error) {
+	if _, ok := e.sets[name]; !ok {
+		return nil, fmt.Errorf("page: templates/pages/%s.html is missing", name)
+	}
+	return &Page{name: name}, nil
+}
+
+// MustPage is Lookup for mount time: a missing page panics, so that the
+// service does not start without it.
+func (e *Engine) MustPage(name string) *Page {
+	p, err := e.Lookup(name)
+	if err != nil {
+		panic(err)
+	}
+	return p
+}
+
+// AddNav adds entries to the header navigation.
+func (e *Engine) AddNav(items ...NavItem) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.nav = append(e.nav, items...)
+	sort.SliceStable(e.nav, func(i, j int) bool { return e.nav[i].Order < e.nav[j].Order })
+}
+
+// navFor lists the entries p may see.
+func (e *Engine) navFor(p *auth.Principal) []NavItem {
+	if p == nil {
+		return nil
+	}
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	var out []NavItem
+	for _, n := range e.nav {
+		if len(n.Roles) == 0 || p.HasAny(n.Roles...) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// View is what every template receives.
+type View struct {
+	Lang string
+	Dir  string
+	// User is the caller, nil when anonymous.
+	User *auth.Principal
+	// OrgName is the caller's organisation in Lang ("" for the cluster).
+	OrgName string
+	// Path is the current path with its query, for the language switch.
+	Path string
+	// Section is the path of the navigation entry the page belongs to.
+	Section string
+	Nav     []NavItem
+	// Flash is a translated one-time message from the previous redirect.
+	Flash string
+	// Form is the submitted form with its errors (never nil).
+	Form *Form
+	// Data is what the handler passed.
+	Data any
+	// Status is the HTTP status of the answer.
+	Status int
+}
+
+// Render draws page into a buffer and sends it with status; a template
+// error sends the 500 page instead of half a page. form may be nil.
+func (e *Engine) Render(c *gin.Context, status int, p *Page, data any, form *Form) {
+	e.render(c, status, p.name, data, form)
+}
+
+func (e *Engine) render(c *gin.Context, status int, name string, data any, form *Form) {
+	lang := LangOf(c)
+	v := e.view(c, lang, status, data, form)
+	var buf bytes.Buffer
+	if err := e.sets[name][lang].ExecuteTemplate(&buf, "layout", v); err != nil {
+		c.Error(fmt.Errorf("render page %s: %w", name, err))
+		if name == "error" {
+			c.Data(http.StatusInternalServerError, "text/plain; charset=utf-8", []byte("500 internal error"))
+			c.Abort()
+			return
+		}
+		e.render(c, http.StatusInternalServerError, "error", errorData{Status: http.StatusInternalServerError, RequestID: web.RequestID(c)}, nil)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+}
+
+func (e *Engine) view(c *gin.Context, lang string, status int, data any, form *Form) *View {
+	if form == nil {
+		form = NewForm(nil)
+	}
+	p := auth.Caller(c)
+	v := &View{
+		Lang: lang, Dir: Dir(lang), User: p, Path: c.Request.URL.RequestURI(), Nav: e.navFor(p),
+		Form: form.translated(e.catalogs[lang]), Data: data, Status: status,
+	}
+	for _, n := range v.Nav {
+		if (c.Request.URL.Path == n.Path || strings.HasPrefix(c.Request.URL.Path, n.Path+"/")) && len(n.Path) > len(v.Section) {
+			v.Section = n.Path
+		}
+	}
+	if key := takeFlash(c); key != "" {
+		v.Flash = e.catalogs[lang].T(key)
+	}
+	if p != nil {
+		v.OrgName = e.orgName(c.Request.Context(), p, lang)
+	}
+	return v
+}
+
+// orgName is the caller's authority or supplier name; "" when unknown.
+func (e *Engine) orgName(ctx context.Context, p *auth.Principal, lang string) string {
+	var name string
+	switch {
+	case p.AuthorityID != 0:
+		const q = `SELECT CASE $2 WHEN 'ar' THEN coalesce(nullif(name_ar, ''), name_he)
+			WHEN 'en' THEN coalesce(nullif(name_en, ''), name_he) ELSE name_he END FROM authorities WHERE id = $1`
+		e.db.GetContext(ctx, &name, q, p.AuthorityID, lang)
+	case p.SupplierID != 0:
+		e.db.GetContext(ctx, &name, `SELECT legal_name FROM suppliers WHERE id = $1`, p.SupplierID)
+	}
+	return name
+}
+
+// T translates key into the request's language, for handlers that build
+// text outside templates (e.g. export file names).
+func (e *Engine) T(c *gin.Context, key string, args ...any) string {
+	return e.catalogs[LangOf(c)].T(key, args...)
+}
+
+// Catalog returns the message catalog of lang.
+func (e *Engine) Catalog(lang string) Catalog { return e.catalogs[lang] }
+
+// LangOf is the request's language: the signed-in user's choice, else the
+// language cookie of an anonymous visitor, else Hebrew.
+func LangOf(c *gin.Context) string {
+	if p := auth.Caller(c); p != nil && validLang(p.Lang) {
+		return p.Lang
+	}
+	if l, err := c.Cookie(langCookie); err == nil && validLang(l) {
+		return l
+	}
+	return DefaultLang
+}
+
+func validLang(l string) bool { return slices.Contains(Langs, l) }

@@ -1,0 +1,224 @@
+package page
+
+import (
+	"fmt"
+	"html/template"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"madaf/internal/calendar"
+)
+
+// funcs are the template functions bound to one language's catalog.
+func funcs(cat Catalog, lang string) template.FuncMap {
+	return template.FuncMap{
+		"t": func(key string, args ...any) string { return cat.T(key, args...) },
+		"enum": func(prefix string, value any) string {
+			return cat.T(prefix + "." + fmt.Sprint(value))
+		},
+		"msg":      cat.Message,
+		"money":    Money,
+		"amount":   Amount,
+		"num":      Number,
+		"percent":  Percent,
+		"date":     FormatDate,
+		"datetime": FormatDateTime,
+		"isodate":  ISODate,
+		"dict":     dict,
+		"seq": func(n int) []int {
+			s := make([]int, n)
+			for i := range s {
+				s[i] = i
+			}
+			return s
+		},
+		"add":  func(a, b int) int { return a + b },
+		"lang": func() string { return lang },
+	}
+}
+
+// Money formats an amount in shekels: "₪ 1,250.50" (always two decimals).
+// It takes decimal.Decimal, *decimal.Decimal, a decimal string or an
+// integer; nil is "—".
+func Money(v any) string {
+	s := Amount(v)
+	if s == "—" {
+		return s
+	}
+	if strings.HasPrefix(s, "-") {
+		return "-₪ " + s[1:]
+	}
+	return "₪ " + s
+}
+
+// Amount formats an amount without the currency sign: "1,250.50".
+func Amount(v any) string {
+	d, ok := toDecimal(v)
+	if !ok {
+		return "—"
+	}
+	return group(d.Round(2).StringFixed(2))
+}
+
+// Number formats a number with thousands separators, keeping its
+// significant decimals: 1250 → "1,250", 2.50 → "2.5".
+func Number(v any) string {
+	d, ok := toDecimal(v)
+	if !ok {
+		return "—"
+	}
+	return group(d.String())
+}
+
+// Percent formats a percentage: 17 → "17%", 1.5 → "1.5%".
+func Percent(v any) string {
+	d, ok := toDecimal(v)
+	if !ok {
+		return "—"
+	}
+	return d.String() + "%"
+}
+
+func toDecimal(v any) (decimal.Decimal, bool) {
+	switch x := v.(type) {
+	case decimal.Decimal:
+		return x, true
+	case *decimal.Decimal:
+		if x == nil {
+			return decimal.Zero, false
+		}
+		return *x, true
+	case decimal.NullDecimal:
+		return x.Decimal, x.Valid
+	case string:
+		d, err := decimal.NewFromString(x)
+		return d, err == nil
+	case int:
+		return decimal.NewFromInt(int64(x)), true
+	case int32:
+		return decimal.NewFromInt(int64(x)), true
+	case int64:
+		return decimal.NewFromInt(x), true
+	case *int64:
+		if x == nil {
+			return decimal.Zero, false
+		}
+		return decimal.NewFromInt(*x), true
+	case float64:
+		return decimal.NewFromFloat(x), true
+	}
+	return decimal.Zero, false
+}
+
+// group puts thousands separators into a plain decimal string.
+func group(s string) string {
+	sign := ""
+	if strings.HasPrefix(s, "-") {
+		sign, s = "-", s[1:]
+	}
+	intPart, frac, hasFrac := strings.Cut(s, ".")
+	var b strings.Builder
+	for i, r := range intPart {
+		if i > 0 && (len(intPart)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if hasFrac {
+		b.WriteByte('.')
+		b.WriteString(frac)
+	}
+	return sign + b.String()
+}
+
+// FormatDate writes dd/mm/yyyy; it takes calendar.Date, time.Time (read in
+// Israel) or their pointers; no date is "—".
+func FormatDate(v any) string {
+	switch x := v.(type) {
+	case calendar.Date:
+		if x.IsZero() {
+			return "—"
+		}
+		return x.Time().Format("02/01/2006")
+	case *calendar.Date:
+		if x == nil {
+			return "—"
+		}
+		return FormatDate(*x)
+	case time.Time:
+		if x.IsZero() {
+			return "—"
+		}
+		return x.In(calendar.Israel).Format("02/01/2006")
+	case *time.Time:
+		if x == nil {
+			return "—"
+		}
+		return FormatDate(*x)
+	case string:
+		if d, err := calendar.Parse(x); err == nil {
+			return FormatDate(d)
+		}
+		return x
+	}
+	return "—"
+}
+
+// FormatDateTime writes dd/mm/yyyy HH:MM in Israel time.
+func FormatDateTime(v any) string {
+	switch x := v.(type) {
+	case time.Time:
+		if x.IsZero() {
+			return "—"
+		}
+		return x.In(calendar.Israel).Format("02/01/2006 15:04")
+	case *time.Time:
+		if x == nil {
+			return "—"
+		}
+		return FormatDateTime(*x)
+	}
+	return FormatDate(v)
+}
+
+// ISODate writes YYYY-MM-DD for <input type="date"> values; "" for none.
+func ISODate(v any) string {
+	switch x := v.(type) {
+	case calendar.Date:
+		return x.String()
+	case *calendar.Date:
+		if x != nil {
+			return x.String()
+		}
+	case time.Time:
+		if !x.IsZero() {
+			return calendar.DateOf(x).String()
+		}
+	case string:
+		return x
+	}
+	return ""
+}
+
+// dict builds a map from key/value pairs, for passing several values to a
+// partial: {{template "x" (dict "Form" .Form "Name" "email")}}.
+func dict(kv ...any) (map[string]any, error) {
+	if len(kv)%2 != 0 {
+		return nil, fmt.Errorf("dict: odd number of arguments")
+	}
+	m := make(map[string]any, len(kv)/2)
+	for i := 0; i < len(kv); i += 2 {
+		k, ok := kv[i].(string)
+		if !ok {
+			return nil, fmt.Errorf("dict: key %v is not a string", kv[i])
+		}
+		m[k] = kv[i+1]
+	}
+	return m, nil
+}
+
+// Itoa is strconv.Itoa for int64, for building paths in handlers.
+func Itoa(n int64) string { return strconv.FormatInt(n, 10) }
