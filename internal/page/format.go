@@ -3,6 +3,7 @@ package page
 import (
 	"fmt"
 	"html/template"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -109,6 +110,21 @@ func toDecimal(v any) (decimal.Decimal, bool) {
 		return decimal.NewFromInt(*x), true
 	case float64:
 		return decimal.NewFromFloat(x), true
+	case nil:
+		return decimal.Zero, false
+	}
+	// Types that embed decimal.Decimal (money.Amount, catalog.Money,
+	// orders.Quantity) and pointers to them.
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Pointer {
+		if rv.IsNil() {
+			return decimal.Zero, false
+		}
+		v = rv.Elem().Interface()
+	}
+	if d, ok := v.(interface {
+		Add(decimal.Decimal) decimal.Decimal
+	}); ok {
+		return d.Add(decimal.Zero), true
 	}
 	return decimal.Zero, false
 }

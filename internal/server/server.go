@@ -39,6 +39,9 @@ func New(db *sqlx.DB, logger *slog.Logger) *Base {
 	metrics := web.NewMetrics(reg)
 
 	e := gin.New()
+	// Client addresses (for login throttling) come from the connection, not
+	// from X-Forwarded-For, which any caller can forge.
+	e.SetTrustedProxies(nil)
 	e.ContextWithFallback = true
 	e.HandleMethodNotAllowed = true
 	e.Use(web.Observe(logger, metrics), web.Recover(), web.SecureHeaders(), web.LimitBody(web.MaxBody), web.CrossOrigin())

@@ -1,0 +1,214 @@
+package server_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+
+	"madaf/internal/auth"
+	"madaf/internal/dbtest"
+	"madaf/internal/web"
+	"madaf/internal/webtest"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+type widget struct {
+	Name     string `json:"name" validate:"required,max=10"`
+	Quantity int    `json:"quantity" validate:"gt=0"`
+}
+
+func TestErrorPath(t *testing.T) {
+	db := dbtest.New(t)
+	base := webtest.NewBase(t, db)
+	base.API.POST("/widgets", func(c *gin.Context) {
+		var w widget
+		if err := web.BindJSON(c, &w); err != nil {
+			web.Error(c, err)
+			return
+		}
+		c.JSON(http.StatusCreated, w)
+	})
+	base.API.GET("/boom", func(c *gin.Context) { panic("secret internal detail: password=hunter2") })
+
+	tests := []struct {
+		name       string
+		method     string
+		path, body string
+		want       int
+		contains   string
+	}{
+		{"Valid", "POST", "/api/v1/widgets", `{"name":"כיסא","quantity":2}`, 201, `"name":"כיסא"`},
+		{"MalformedJSON", "POST", "/api/v1/widgets", `{"name":`, 400, "malformed JSON"},
+		{"SyntaxError", "POST", "/api/v1/widgets", `{"name" "x"}`, 400, "malformed JSON at byte"},
+		{"EmptyBody", "POST", "/api/v1/widgets", ``, 400, "empty"},
+		{"TrailingData", "POST", "/api/v1/widgets", `{"name":"a","quantity":1} {}`, 400, "single JSON value"},
+		{"UnknownField", "POST", "/api/v1/widgets", `{"name":"a","quantity":1,"price":5}`, 400, `"field":"price"`},
+		{"WrongType", "POST", "/api/v1/widgets", `{"name":"a","quantity":"many"}`, 422, `"field":"quantity"`},
+		{"Invalid", "POST", "/api/v1/widgets", `{"name":"","quantity":-3}`, 422, `"field":"quantity"`},
+		{"Oversized", "POST", "/api/v1/widgets", `{"name":"` + strings.Repeat("א", 600_000) + `","quantity":1}`, 413, "larger than"},
+		{"NotFound", "GET", "/api/v1/nothing-here", ``, 404, "not found"},
+		{"PanicHidesInternals", "GET", "/api/v1/boom", ``, 500, "internal error"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := webtest.Do(base.Engine, tt.method, tt.path, "", tt.body)
+			if r.Code != tt.want || !strings.Contains(r.Body.String(), tt.contains) {
+				t.Fatalf("got %d %s, want %d containing %q", r.Code, r.Body, tt.want, tt.contains)
+			}
+			if r.Header().Get("X-Request-ID") == "" {
+				t.Error("no X-Request-ID")
+			}
+			if tt.want >= 400 {
+				if ct := r.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/problem+json") {
+					t.Errorf("Content-Type %q", ct)
+				}
+				if strings.Contains(r.Body.String(), "hunter2") {
+					t.Error("internals leaked")
+				}
+				m := r.Map(t)
+				if int(m["status"].(float64)) != tt.want || m["request_id"] == "" {
+					t.Errorf("problem %v", m)
+				}
+			}
+		})
+	}
+	t.Run("BothInvalidFieldsReported", func(t *testing.T) {
+		r := webtest.Do(base.Engine, "POST", "/api/v1/widgets", "", `{"name":"","quantity":0}`)
+		if !strings.Contains(r.Body.String(), `"field":"name"`) || !strings.Contains(r.Body.String(), `"field":"quantity"`) {
+			t.Fatalf("%s", r.Body)
+		}
+	})
+}
+
+func TestLoginSessionAndTokens(t *testing.T) {
+	db := dbtest.New(t)
+	base := webtest.NewBase(t, db)
+	webtest.MustUser(t, db, auth.NewUser{Email: "Lead@Example.com", OrgKind: auth.OrgCluster, Roles: []string{auth.RoleEconomicLead}})
+	login := func(email, password string, headers ...string) webtest.Response {
+		return webtest.Do(base.Engine, "POST", "/api/v1/auth/login", "", map[string]string{"email": email, "password": password}, headers...)
+	}
+
+	r := login("lead@example.com", webtest.Password)
+	if r.Code != http.StatusOK {
+		t.Fatalf("login: %d %s", r.Code, r.Body)
+	}
+	cookie := r.Result().Cookies()[0]
+	if cookie.Name != auth.CookieName || !cookie.HttpOnly || cookie.SameSite != http.SameSiteLaxMode || cookie.Secure {
+		t.Fatalf("cookie %+v", cookie)
+	}
+	var stored int
+	db.Get(&stored, `SELECT count(*) FROM sessions WHERE token_hash = sha256($1::bytea)`, cookie.Value)
+	if stored != 1 {
+		t.Fatalf("session not stored hashed (%d rows match)", stored)
+	}
+	withCookie := func(method, path string, body any, headers ...string) webtest.Response {
+		return webtest.Do(base.Engine, method, path, "", body, append(headers, "Cookie", cookie.Name+"="+cookie.Value)...)
+	}
+	if r := withCookie("GET", "/api/v1/me", nil); r.Code != 200 || r.Map(t)["email"] != "Lead@Example.com" {
+		t.Fatalf("me: %d %s", r.Code, r.Body)
+	}
+
+	t.Run("SecureCookieBehindTLS", func(t *testing.T) {
+		r := login("lead@example.com", webtest.Password, "X-Forwarded-Proto", "https")
+		if c := r.Result().Cookies()[0]; !c.Secure {
+			t.Fatal("cookie not Secure behind TLS")
+		}
+	})
+
+	t.Run("CrossSitePostRefused", func(t *testing.T) {
+		r := withCookie("POST", "/api/v1/auth/tokens", map[string]string{"name": "x"}, "Sec-Fetch-Site", "cross-site")
+		if r.Code != http.StatusForbidden {
+			t.Fatalf("cross-site: %d %s", r.Code, r.Body)
+		}
+		r = withCookie("POST", "/api/v1/auth/tokens", map[string]string{"name": "x"}, "Origin", "https://evil.example", "Host", "madaf.example")
+		if r.Code != http.StatusForbidden {
+			t.Fatalf("foreign origin: %d %s", r.Code, r.Body)
+		}
+		var n int
+		db.Get(&n, `SELECT count(*) FROM api_tokens`)
+		if n != 0 {
+			t.Fatalf("%d tokens created by refused requests", n)
+		}
+	})
+
+	var token string
+	t.Run("TokenOnceAndRevoked", func(t *testing.T) {
+		r := withCookie("POST", "/api/v1/auth/tokens", map[string]string{"name": "ERP"}, "Sec-Fetch-Site", "same-origin")
+		if r.Code != http.StatusCreated {
+			t.Fatalf("token: %d %s", r.Code, r.Body)
+		}
+		m := r.Map(t)
+		token = m["token"].(string)
+		if r := webtest.Do(base.Engine, "GET", "/api/v1/me", token, nil); r.Code != 200 {
+			t.Fatalf("bearer: %d", r.Code)
+		}
+		list := webtest.Do(base.Engine, "GET", "/api/v1/auth/tokens", token, nil)
+		if strings.Contains(list.Body.String(), token) {
+			t.Fatal("token listed again")
+		}
+		var n int
+		db.Get(&n, `SELECT count(*) FROM api_tokens WHERE token_hash = sha256($1::bytea)`, token)
+		if n != 1 {
+			t.Fatal("token not stored hashed")
+		}
+		id := strings.TrimSuffix(strings.Split(list.Body.String(), `"id":`)[1], "")
+		id = id[:strings.IndexAny(id, ",}")]
+		if r := webtest.Do(base.Engine, "DELETE", "/api/v1/auth/tokens/"+id, token, nil); r.Code != http.StatusNoContent {
+			t.Fatalf("revoke: %d %s", r.Code, r.Body)
+		}
+		if r := webtest.Do(base.Engine, "GET", "/api/v1/me", token, nil); r.Code != http.StatusUnauthorized {
+			t.Fatalf("revoked token: %d", r.Code)
+		}
+		if r := webtest.Do(base.Engine, "GET", "/api/v1/me", "mdf_not-a-token", nil); r.Code != http.StatusUnauthorized {
+			t.Fatalf("made-up token: %d", r.Code)
+		}
+	})
+
+	t.Run("Logout", func(t *testing.T) {
+		if r := withCookie("POST", "/api/v1/auth/logout", nil); r.Code != http.StatusNoContent {
+			t.Fatalf("logout: %d", r.Code)
+		}
+		if r := withCookie("GET", "/api/v1/me", nil); r.Code != http.StatusUnauthorized {
+			t.Fatalf("after logout: %d", r.Code)
+		}
+	})
+
+	t.Run("ThrottledAfterFailures", func(t *testing.T) {
+		for i := 0; i < 5; i++ {
+			if r := login("lead@example.com", "wrong password"); r.Code != http.StatusUnauthorized {
+				t.Fatalf("failure %d: %d %s", i, r.Code, r.Body)
+			}
+		}
+		r := login("lead@example.com", webtest.Password)
+		if r.Code != http.StatusTooManyRequests || r.Header().Get("Retry-After") == "" {
+			t.Fatalf("after 5 failures: %d %v %s", r.Code, r.Header(), r.Body)
+		}
+	})
+
+	t.Run("ThrottledPerAddress", func(t *testing.T) {
+		from := func(address, email string) int {
+			req := httptest.NewRequest("POST", "/api/v1/auth/login", strings.NewReader(`{"email":"`+email+`","password":"wrong"}`))
+			req.RemoteAddr = address + ":5555"
+			req.Header.Set("X-Forwarded-For", "198.51.100.1") // not a trusted proxy: ignored
+			w := httptest.NewRecorder()
+			base.Engine.ServeHTTP(w, req)
+			return w.Code
+		}
+		for i := 0; i < 20; i++ {
+			if code := from("203.0.113.7", strconv.Itoa(i)+"@example.com"); code != http.StatusUnauthorized {
+				t.Fatalf("failure %d: %d", i, code)
+			}
+		}
+		if code := from("203.0.113.7", "someone@example.com"); code != http.StatusTooManyRequests {
+			t.Fatalf("address after 20 failures: %d", code)
+		}
+		if code := from("203.0.113.8", "someone@example.com"); code != http.StatusUnauthorized {
+			t.Fatalf("another address: %d", code)
+		}
+	})
+}
