@@ -60,7 +60,7 @@ func SeedDemo(ctx context.Context, db *sqlx.DB, w io.Writer) (bool, error) {
 
 type demoAuthority struct {
 	code, he, ar, en, kind string
-	threshold             int64
+	threshold              int64
 }
 
 // The member authorities of אשכול רשויות מישור החוף in 2024.

@@ -136,4 +136,3 @@ func TestCreateAuthorityValidation(t *testing.T) {
 		t.Fatalf("duplicate code: %d %s", r.Code, r.Body)
 	}
 }
-

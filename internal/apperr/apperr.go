@@ -12,16 +12,16 @@ import (
 type Kind int
 
 const (
-	KindInternal       Kind = iota // 500, never shown to the caller
-	KindInvalid                    // 422: the request is well-formed but breaks a rule
-	KindMalformed                  // 400: the request cannot be read
-	KindUnauthorized               // 401
-	KindForbidden                  // 403: in scope, wrong role
-	KindNotFound                   // 404: missing or out of scope
-	KindConflict                   // 409: wrong state or no capacity
-	KindPrecondition               // 412: stale If-Match
-	KindTooLarge                   // 413
-	KindTooManyRequests            // 429
+	KindInternal        Kind = iota // 500, never shown to the caller
+	KindInvalid                     // 422: the request is well-formed but breaks a rule
+	KindMalformed                   // 400: the request cannot be read
+	KindUnauthorized                // 401
+	KindForbidden                   // 403: in scope, wrong role
+	KindNotFound                    // 404: missing or out of scope
+	KindConflict                    // 409: wrong state or no capacity
+	KindPrecondition                // 412: stale If-Match
+	KindTooLarge                    // 413
+	KindTooManyRequests             // 429
 )
 
 // FieldError names one field of the request and what is wrong with it.
