@@ -10,6 +10,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"madaf/authorities"
+	"madaf/catalog"
 	"madaf/internal/page"
 	"madaf/internal/server"
 	"madaf/suppliers"
@@ -41,6 +42,7 @@ func New(db *sqlx.DB, cfg Config) *server.Base {
 func mount(base *server.Base, db *sqlx.DB, cfg Config) {
 	authorities.Mount(base.API, authorities.NewStore(db))
 	suppliers.Mount(base.API, suppliers.NewStore(db))
+	catalog.Mount(base.API, db)
 
 	// Web pages: the engine first, then each feature's pages on it.
 	pages := page.MustNew(templates.FS, db, base.Auth)

@@ -2,6 +2,9 @@ package catalog
 
 import (
 	"context"
+	"fmt"
+	"sort"
+	"strings"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -10,6 +13,7 @@ import (
 	"madaf/internal/apperr"
 	"madaf/internal/calendar"
 	"madaf/internal/database"
+	"madaf/internal/web"
 )
 
 // PriceInForce returns the unit price supplierID offers for itemID on day:
@@ -68,4 +72,228 @@ func OffersInForce(ctx context.Context, q sqlx.QueryerContext, itemIDs []int64, 
 		out[o.ItemID] = append(out[o.ItemID], o)
 	}
 	return out, nil
+}
+
+// priceRow is one price to add: from the API (line 0) or from row line of
+// a price-list file, with what is already known to be wrong with it.
+type priceRow struct {
+	PriceInput
+	line int
+	sku  string
+	errs []apperr.FieldError
+}
+
+// fail records that field of r is wrong; fields of file rows are named
+// rows[<line>].<field>.
+func (r *priceRow) fail(field, format string, args ...any) {
+	r.errs = append(r.errs, apperr.Field(r.fieldName(field), format, args...))
+}
+
+func (r *priceRow) fieldName(field string) string {
+	if r.line > 0 {
+		return fmt.Sprintf("rows[%d].%s", r.line, field)
+	}
+	return field
+}
+
+// AddPrice adds one price to award awardID of tender tenderID; see
+// AddPrices for the rules.
+func (s *Store) AddPrice(ctx context.Context, tenderID, awardID int64, in PriceInput) (*Price, error) {
+	ps, err := s.addPrices(ctx, tenderID, awardID, []*priceRow{{PriceInput: in}})
+	if err != nil {
+		return nil, err
+	}
+	return &ps[0], nil
+}
+
+// AddPrices adds prices to award awardID of tender tenderID, all or none.
+// History is never rewritten: a new price starts on its date and the
+// earlier ones stay in force before it. Each price must be positive, in
+// agorot, for an item of the tender, not above the item's maximum, and
+// start within the tender's validity; it may start before today only as
+// the item's first price in the award or as a correction. A reason left
+// empty is "initial" for the item's first price, else "price_update".
+// A closed tender or a terminated award takes no prices (conflict).
+func (s *Store) AddPrices(ctx context.Context, tenderID, awardID int64, ins []PriceInput) ([]Price, error) {
+	rows := make([]*priceRow, len(ins))
+	for i, in := range ins {
+		rows[i] = &priceRow{PriceInput: in, line: i + 1}
+	}
+	return s.addPrices(ctx, tenderID, awardID, rows)
+}
+
+func (s *Store) addPrices(ctx context.Context, tenderID, awardID int64, rows []*priceRow) ([]Price, error) {
+	if len(rows) == 0 {
+		return nil, apperr.Invalid("there are no prices to add", apperr.Field("rows", "has no price rows"))
+	}
+	var out []Price
+	err := database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		t, err := LoadTender(ctx, tx, tenderID)
+		if err != nil {
+			return err
+		}
+		if t.Status == StatusClosed {
+			return stateConflict(t.Status, "changing prices", StatusDraft, StatusActive, StatusSuspended)
+		}
+		var awardStatus string
+		const lockAward = `SELECT status FROM awards WHERE id = $1 AND tender_id = $2 FOR UPDATE`
+		if err := tx.GetContext(ctx, &awardStatus, lockAward, awardID, tenderID); err != nil {
+			return notFound(err, "award")
+		}
+		if awardStatus == AwardTerminated {
+			return &apperr.Error{Kind: apperr.KindConflict, Message: "the award is terminated and takes no prices",
+				Fields: []apperr.FieldError{apperr.Field("status", "is terminated")}, Extra: map[string]any{"status": awardStatus}}
+		}
+		if err := checkPrices(ctx, tx, t, awardID, rows); err != nil {
+			return err
+		}
+		out, err = insertPrices(ctx, tx, awardID, rows)
+		return err
+	})
+	return out, err
+}
+
+// checkPrices checks every row and reports all that are wrong at once.
+func checkPrices(ctx context.Context, tx *sqlx.Tx, t *Tender, awardID int64, rows []*priceRow) error {
+	ids := make([]int64, 0, len(rows))
+	for _, r := range rows {
+		if r.ItemID > 0 {
+			ids = append(ids, r.ItemID)
+		}
+	}
+	var items []Item
+	const qItems = `SELECT id, tender_id, sku, name, unit, max_price FROM tender_items WHERE tender_id = $1 AND id = ANY($2)`
+	if err := tx.SelectContext(ctx, &items, qItems, t.ID, pq.Array(ids)); err != nil {
+		return err
+	}
+	byID := make(map[int64]*Item, len(items))
+	for i := range items {
+		byID[items[i].ID] = &items[i]
+	}
+	var pricedIDs []int64
+	const qPriced = `SELECT DISTINCT item_id FROM award_prices WHERE award_id = $1 AND item_id = ANY($2)`
+	if err := tx.SelectContext(ctx, &pricedIDs, qPriced, awardID, pq.Array(ids)); err != nil {
+		return err
+	}
+	priced := make(map[int64]bool, len(pricedIDs))
+	for _, id := range pricedIDs {
+		priced[id] = true
+	}
+
+	today := calendar.Today()
+	type key struct {
+		item int64
+		from calendar.Date
+	}
+	seen := map[key]int{}
+	var fs []apperr.FieldError
+	for _, r := range rows {
+		it := byID[r.ItemID]
+		if r.Reason == "" && it != nil {
+			r.Reason = ReasonPriceUpdate
+			if !priced[it.ID] {
+				r.Reason = ReasonInitial
+			}
+		}
+		reported := map[string]bool{}
+		for _, f := range r.errs {
+			reported[f.Field] = true
+		}
+		for _, f := range r.PriceInput.fieldErrors() {
+			if reported[r.fieldName(f.Field)] || f.Field == "item_id" && reported[r.fieldName("sku")] {
+				continue // what could not be read is reported once
+			}
+			r.fail(f.Field, "%s", f.Message)
+		}
+		if r.ItemID > 0 && it == nil {
+			r.fail("item_id", "is not an item of this tender")
+		}
+		if it != nil && r.Price.IsPositive() && it.MaxPrice != nil && r.Price.GreaterThan(it.MaxPrice.Decimal) {
+			r.fail("price", "%s is above the item's maximum price %s", r.Price.String(), it.MaxPrice.String())
+		}
+		if !r.ValidFrom.IsZero() {
+			switch {
+			case r.ValidFrom.Before(t.ValidFrom):
+				r.fail("valid_from", "%s is before the tender's validity starts (%s)", r.ValidFrom, t.ValidFrom)
+			case r.ValidFrom.After(t.EndsOn()):
+				r.fail("valid_from", "%s is after the tender's validity ends (%s)", r.ValidFrom, t.EndsOn())
+			case it != nil && priced[it.ID] && r.ValidFrom.Before(today) && r.Reason != ReasonCorrection:
+				r.fail("valid_from", "a price change cannot start in the past (%s); only a correction can", r.ValidFrom)
+			}
+		}
+		if it != nil && priced[it.ID] && r.Reason == ReasonInitial {
+			r.fail("reason", "initial is only for an item's first price; this item already has one")
+		}
+		if it != nil && !r.ValidFrom.IsZero() {
+			k := key{it.ID, r.ValidFrom}
+			if first, dup := seen[k]; dup && r.line > 0 {
+				r.fail("sku", "%s has a second price from %s (first on row %d)", it.SKU, r.ValidFrom, first)
+			} else if !dup {
+				seen[k] = r.line
+			}
+		}
+		if it != nil && len(r.errs) == 0 {
+			priced[it.ID] = true
+		}
+		fs = append(fs, r.errs...)
+	}
+	if len(fs) == 0 {
+		return nil
+	}
+	if len(rows) == 1 && rows[0].line == 0 {
+		return apperr.Invalid("the price has invalid fields", fs...)
+	}
+	bad := make([]map[string]any, 0, len(fs))
+	badRows := 0
+	for _, r := range rows {
+		if len(r.errs) > 0 {
+			badRows++
+		}
+		for _, f := range r.errs {
+			bad = append(bad, map[string]any{"row": r.line, "column": f.Field[strings.LastIndexByte(f.Field, '.')+1:], "message": f.Message})
+		}
+	}
+	return &apperr.Error{Kind: apperr.KindInvalid, Fields: fs, Extra: map[string]any{"bad_rows": bad},
+		Message: fmt.Sprintf("%d of %d rows are wrong; nothing was imported", badRows, len(rows))}
+}
+
+// insertPrices appends rows to the award's price history in one statement.
+func insertPrices(ctx context.Context, tx *sqlx.Tx, awardID int64, rows []*priceRow) ([]Price, error) {
+	items := make([]int64, len(rows))
+	prices := make([]string, len(rows))
+	dates := make([]string, len(rows))
+	reasons := make([]string, len(rows))
+	for i, r := range rows {
+		items[i], prices[i], dates[i], reasons[i] = r.ItemID, r.Price.StringFixed(2), r.ValidFrom.String(), r.Reason
+	}
+	const q = `
+		INSERT INTO award_prices (award_id, item_id, price, valid_from, reason)
+		SELECT $1, u.item_id, u.price, u.valid_from, u.reason
+		FROM unnest($2::bigint[], $3::numeric[], $4::date[], $5::text[]) WITH ORDINALITY AS u(item_id, price, valid_from, reason, n)
+		ORDER BY u.n
+		RETURNING id, award_id, item_id, price, valid_from, reason, created_at`
+	var out []Price
+	if err := tx.SelectContext(ctx, &out, q, awardID, pq.Array(items), pq.Array(prices), pq.Array(dates), pq.Array(reasons)); err != nil {
+		return nil, database.MapError(err)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}
+
+// PriceHistory returns the prices of award awardID: for one item (itemID >
+// 0) every entry by date, else one keyset page of all entries by id.
+func (s *Store) PriceHistory(ctx context.Context, awardID, itemID int64, page web.Page) ([]Price, error) {
+	out := []Price{}
+	if itemID > 0 {
+		const q = `SELECT id, award_id, item_id, price, valid_from, reason, created_at FROM award_prices
+			WHERE award_id = $1 AND item_id = $2 ORDER BY valid_from, id`
+		return out, s.db.SelectContext(ctx, &out, q, awardID, itemID)
+	}
+	limit := page.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	const q = `SELECT id, award_id, item_id, price, valid_from, reason, created_at FROM award_prices
+		WHERE award_id = $1 AND id > $2 ORDER BY id LIMIT $3`
+	return out, s.db.SelectContext(ctx, &out, q, awardID, page.After, limit)
 }

@@ -1,0 +1,273 @@
+package catalog
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/shopspring/decimal"
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/charmap"
+
+	"madaf/internal/apperr"
+	"madaf/internal/calendar"
+)
+
+// ImportPriceList adds the prices of a supplier's price list, a CSV or XLSX
+// file (told apart by content, then by name), to award awardID of tender
+// tenderID. Each row holds a SKU, a unit price and the date the price starts,
+// optionally a reason; a first row of column names is recognised (sku/מק"ט,
+// price/מחיר, valid_from/from/מתאריך, reason/סיבה) and may order the columns.
+// Either every row is good and all are added, or nothing is: the error then
+// names every bad row (field rows[<row>].<column>, row numbers as the
+// spreadsheet shows them) and why.
+func (s *Store) ImportPriceList(ctx context.Context, tenderID, awardID int64, filename string, data []byte) ([]Price, error) {
+	table, xlsx, err := readTable(filename, data)
+	if err != nil {
+		return nil, err
+	}
+	items, err := s.Items(ctx, tenderID)
+	if err != nil {
+		return nil, err
+	}
+	bySKU := make(map[string]int64, len(items))
+	for _, it := range items {
+		bySKU[strings.ToUpper(it.SKU)] = it.ID
+	}
+	rows, err := priceRows(table, xlsx, bySKU)
+	if err != nil {
+		return nil, err
+	}
+	return s.addPrices(ctx, tenderID, awardID, rows)
+}
+
+// tableRow is a row of a file with its number as the spreadsheet shows it.
+type tableRow struct {
+	line  int
+	cells []string
+}
+
+// readTable reads the first sheet of an XLSX file or a CSV file (UTF-8, or
+// Windows-1255 as Hebrew Excel saves it; comma, semicolon or tab separated).
+func readTable(filename string, data []byte) ([]tableRow, bool, error) {
+	if bytes.HasPrefix(data, []byte("PK\x03\x04")) || strings.HasSuffix(strings.ToLower(filename), ".xlsx") {
+		rows, err := readXLSX(data)
+		return rows, true, err
+	}
+	rows, err := readCSV(data)
+	return rows, false, err
+}
+
+func readXLSX(data []byte) ([]tableRow, error) {
+	f, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, apperr.Invalid("the file is not a readable XLSX workbook", apperr.Field("file", "is not a readable XLSX workbook"))
+	}
+	defer f.Close()
+	sheets := f.GetSheetList()
+	if len(sheets) == 0 {
+		return nil, apperr.Invalid("the workbook has no sheet", apperr.Field("file", "has no sheet"))
+	}
+	rows, err := f.GetRows(sheets[0], excelize.Options{RawCellValue: true})
+	if err != nil {
+		return nil, apperr.Invalid("the workbook cannot be read", apperr.Field("file", "cannot be read"))
+	}
+	out := make([]tableRow, 0, len(rows))
+	for i, cells := range rows {
+		out = append(out, tableRow{line: i + 1, cells: cells})
+	}
+	return out, nil
+}
+
+func readCSV(data []byte) ([]tableRow, error) {
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if !utf8.Valid(data) {
+		decoded, err := charmap.Windows1255.NewDecoder().Bytes(data)
+		if err != nil {
+			return nil, apperr.Invalid("the file is neither UTF-8 nor Windows-1255 text", apperr.Field("file", "is not a CSV text file"))
+		}
+		data = decoded
+	}
+	first, _, _ := bytes.Cut(data, []byte("\n"))
+	r := csv.NewReader(bytes.NewReader(data))
+	r.FieldsPerRecord = -1
+	r.TrimLeadingSpace = true
+	switch {
+	case bytes.Count(first, []byte("\t")) > bytes.Count(first, []byte(",")):
+		r.Comma = '\t'
+	case bytes.Count(first, []byte(";")) > bytes.Count(first, []byte(",")):
+		r.Comma = ';'
+	}
+	var out []tableRow
+	for {
+		cells, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			line := 0
+			if errors.As(err, &pe) {
+				line = pe.StartLine
+			}
+			return nil, apperr.Invalid("the CSV file cannot be read", apperr.Field(fmt.Sprintf("rows[%d]", line), "is not valid CSV"))
+		}
+		line, _ := r.FieldPos(0)
+		out = append(out, tableRow{line: line, cells: cells})
+	}
+	return out, nil
+}
+
+// Column names a price list's header row may use, lower-cased.
+var columnNames = map[string]string{
+	"sku": "sku", "מק\"ט": "sku", "מקט": "sku", "מק״ט": "sku", "item": "sku", "code": "sku",
+	"price": "price", "unit_price": "price", "מחיר": "price", "מחיר ליחידה": "price",
+	"valid_from": "valid_from", "from": "valid_from", "from_date": "valid_from", "date": "valid_from",
+	"מתאריך": "valid_from", "בתוקף מ": "valid_from", "בתוקף מ-": "valid_from", "תאריך": "valid_from",
+	"reason": "reason", "סיבה": "reason",
+}
+
+// priceRows turns the file's rows into price rows, reporting a SKU that is
+// not in the tender and a price or date that cannot be read.
+func priceRows(table []tableRow, xlsx bool, bySKU map[string]int64) ([]*priceRow, error) {
+	cols := map[string]int{"sku": 0, "price": 1, "valid_from": 2, "reason": 3}
+	var rows []*priceRow
+	headerSeen := false
+	for _, tr := range table {
+		if blank(tr.cells) {
+			continue
+		}
+		if !headerSeen {
+			headerSeen = true
+			if named, ok := header(tr.cells); ok {
+				cols = named
+				continue
+			}
+		}
+		cell := func(name string) string {
+			i, ok := cols[name]
+			if !ok || i >= len(tr.cells) {
+				return ""
+			}
+			return strings.TrimSpace(tr.cells[i])
+		}
+		r := &priceRow{line: tr.line, sku: cell("sku")}
+		r.Reason = cell("reason")
+		switch id, ok := bySKU[strings.ToUpper(r.sku)]; {
+		case r.sku == "":
+			r.fail("sku", "is empty")
+		case !ok:
+			r.fail("sku", "no item of this tender has the SKU %s", r.sku)
+		default:
+			r.ItemID = id
+		}
+		if raw := cell("price"); raw == "" {
+			r.fail("price", "is empty")
+		} else if p, err := parsePrice(raw, xlsx); err != nil {
+			r.fail("price", "%q is not an amount", raw)
+		} else {
+			r.Price = Money{p}
+		}
+		if raw := cell("valid_from"); raw == "" {
+			r.fail("valid_from", "is empty")
+		} else if d, err := parseDay(raw, xlsx); err != nil {
+			r.fail("valid_from", "%q is not a date (YYYY-MM-DD or DD/MM/YYYY)", raw)
+		} else {
+			r.ValidFrom = d
+		}
+		rows = append(rows, r)
+	}
+	if len(rows) == 0 {
+		return nil, apperr.Invalid("the file has no price rows", apperr.Field("file", "has no price rows"))
+	}
+	return rows, nil
+}
+
+// header maps the columns of a header row; ok is false when cells are not
+// one (a data row, whose price cell reads as a number).
+func header(cells []string) (map[string]int, bool) {
+	cols := map[string]int{}
+	for i, c := range cells {
+		name := strings.ToLower(strings.TrimSpace(c))
+		if col, ok := columnNames[name]; ok {
+			if _, dup := cols[col]; !dup {
+				cols[col] = i
+			}
+		}
+	}
+	if len(cols) == 0 {
+		if len(cells) > 1 {
+			if _, err := parsePrice(cells[1], false); err != nil {
+				// Unknown names: a header in the default column order.
+				return map[string]int{"sku": 0, "price": 1, "valid_from": 2, "reason": 3}, true
+			}
+		}
+		return nil, false
+	}
+	for _, need := range []string{"sku", "price", "valid_from"} {
+		if _, ok := cols[need]; !ok {
+			cols[need] = len(cells) + 100 // absent: every row reports it empty
+		}
+	}
+	return cols, true
+}
+
+func blank(cells []string) bool {
+	for _, c := range cells {
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+var thousands = regexp.MustCompile(`^\d{1,3}(,\d{3})+(\.\d+)?$`)
+
+// parsePrice reads an amount: "1250.50", "1,250.50", "₪ 1250.5". A
+// workbook's binary floating-point noise (12.300000000000001) is rounded
+// to agorot; a real third decimal is kept and later refused.
+func parsePrice(s string, xlsx bool) (decimal.Decimal, error) {
+	s = strings.TrimSpace(strings.NewReplacer("₪", "", "ש\"ח", "", "\u00a0", "", " ", "").Replace(s))
+	if thousands.MatchString(s) {
+		s = strings.ReplaceAll(s, ",", "")
+	}
+	d, err := decimal.NewFromString(s)
+	if err != nil {
+		return decimal.Zero, err
+	}
+	if xlsx && d.Sub(d.Round(2)).Abs().LessThan(decimal.New(1, -9)) {
+		d = d.Round(2)
+	}
+	return d, nil
+}
+
+// parseDay reads YYYY-MM-DD, DD/MM/YYYY or DD.MM.YYYY, and in a workbook
+// also a date cell (a serial day number).
+func parseDay(s string, xlsx bool) (calendar.Date, error) {
+	if xlsx {
+		if serial, err := strconv.ParseFloat(s, 64); err == nil && serial >= 1 && serial < 200000 {
+			t, err := excelize.ExcelDateToTime(serial, false)
+			if err != nil {
+				return calendar.Date{}, err
+			}
+			return calendar.NewDate(t.Year(), t.Month(), t.Day()), nil
+		}
+	}
+	if len(s) > 10 && s[10] == ' ' || len(s) > 10 && s[10] == 'T' {
+		s = s[:10] // a date with a midnight time
+	}
+	for _, layout := range []string{time.DateOnly, "2/1/2006", "2.1.2006", "2-1-2006"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return calendar.NewDate(t.Year(), t.Month(), t.Day()), nil
+		}
+	}
+	return calendar.Date{}, fmt.Errorf("%q is not a date", s)
+}
