@@ -91,7 +91,10 @@ func (s *Store) CreateUser(ctx context.Context, nu NewUser) (*User, error) {
 		return nil, apperr.Conflict("a user with e-mail %s already exists", nu.Email)
 	}
 	if err != nil {
-		return nil, database.MapError(err)
+		if apperr.Is(database.MapError(err), apperr.KindInvalid) {
+			return nil, apperr.Invalid("the user is invalid", apperr.Field("org", "the authority or supplier does not exist, or does not fit the organisation kind"))
+		}
+		return nil, err
 	}
 	return s.User(ctx, id)
 }
@@ -290,4 +293,20 @@ func (s *Store) TokenUser(ctx context.Context, secret string) (*User, error) {
 		return nil, database.MapError(err)
 	}
 	return r.user(), nil
+}
+
+// SetActive activates or deactivates a user; a deactivated user's sessions
+// end at once and its tokens stop working.
+func (s *Store) SetActive(ctx context.Context, userID int64, active bool) error {
+	res, err := s.db.ExecContext(ctx, `UPDATE users SET active = $2 WHERE id = $1`, userID, active)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return apperr.NotFound("user")
+	}
+	if !active {
+		_, err = s.db.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID)
+	}
+	return err
 }

@@ -62,7 +62,9 @@ func New(db *sqlx.DB, logger *slog.Logger) *Base {
 	store := auth.NewStore(db)
 	e.Use(auth.Identify(store))
 	api := e.Group("/api/v1")
-	(&auth.Handlers{Store: store}).Mount(api)
+	authHandlers := &auth.Handlers{Store: store}
+	authHandlers.Mount(api)
+	authHandlers.MountUsers(api)
 
 	e.NoRoute(func(c *gin.Context) { web.Error(c, apperr.NotFound("resource")) })
 	e.NoMethod(func(c *gin.Context) {

@@ -212,3 +212,37 @@ func TestLoginSessionAndTokens(t *testing.T) {
 		}
 	})
 }
+
+func TestUsersAdministration(t *testing.T) {
+	db := dbtest.New(t)
+	base := webtest.NewBase(t, db)
+	var authorityID int64
+	db.Get(&authorityID, `INSERT INTO authorities (code, name_he, kind, signature_threshold) VALUES ('654', 'כפר קרע', 'local_council', 60000) RETURNING id`)
+	admin := webtest.MustToken(t, db, webtest.MustUser(t, db, auth.NewUser{Email: "admin@example.com", OrgKind: auth.OrgCluster, Roles: []string{auth.RoleClusterAdmin}}).ID)
+	lead := webtest.MustToken(t, db, webtest.MustUser(t, db, auth.NewUser{Email: "lead@example.com", OrgKind: auth.OrgCluster, Roles: []string{auth.RoleEconomicLead}}).ID)
+	user := map[string]any{"email": "officer@kq.example", "name": "סמיר", "password": "a long password", "org_kind": "authority", "authority_id": authorityID, "roles": []string{"officer"}, "lang": "ar"}
+
+	if r := webtest.Do(base.Engine, "POST", "/api/v1/users", lead, user); r.Code != http.StatusForbidden {
+		t.Fatalf("lead creates a user: %d", r.Code)
+	}
+	bad := map[string]any{"email": "x@kq.example", "name": "x", "password": "a long password", "org_kind": "authority", "authority_id": authorityID, "roles": []string{"supplier"}}
+	if r := webtest.Do(base.Engine, "POST", "/api/v1/users", admin, bad); r.Code != http.StatusUnprocessableEntity || !strings.Contains(r.Body.String(), `"field":"roles"`) {
+		t.Fatalf("supplier role in an authority: %d %s", r.Code, r.Body)
+	}
+	r := webtest.Do(base.Engine, "POST", "/api/v1/users", admin, user)
+	if r.Code != http.StatusCreated || strings.Contains(r.Body.String(), "password") {
+		t.Fatalf("create: %d %s", r.Code, r.Body)
+	}
+	id := strconv.FormatInt(int64(r.Map(t)["id"].(float64)), 10)
+	login := webtest.Do(base.Engine, "POST", "/api/v1/auth/login", "", map[string]string{"email": "officer@kq.example", "password": "a long password"})
+	if login.Code != http.StatusOK || login.Map(t)["lang"] != "ar" {
+		t.Fatalf("login: %d %s", login.Code, login.Body)
+	}
+	if r := webtest.Do(base.Engine, "POST", "/api/v1/users/"+id+"/deactivate", admin, nil); r.Code != http.StatusOK {
+		t.Fatalf("deactivate: %d", r.Code)
+	}
+	cookie := login.Result().Cookies()[0]
+	if r := webtest.Do(base.Engine, "GET", "/api/v1/me", "", nil, "Cookie", cookie.Name+"="+cookie.Value); r.Code != http.StatusUnauthorized {
+		t.Fatalf("session of a deactivated user: %d", r.Code)
+	}
+}

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+
+	"madaf/internal/auth"
+	"madaf/internal/dbtest"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+func TestUserAdd(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.New(t)
+	var authorityID int64
+	db.Get(&authorityID, `INSERT INTO authorities (code, name_he, kind, signature_threshold) VALUES ('9300', 'זכרון יעקב', 'local_council', 50000) RETURNING id`)
+	db.Exec(`INSERT INTO suppliers (company_number, legal_name, email) VALUES ('510000011', 'ספק', 's@example.com')`)
+
+	tests := []struct {
+		name    string
+		args    []string
+		stdin   string
+		wantErr string
+	}{
+		{"AuthorityByCode", []string{"add", "--email", "t@zichron.example", "--name", "רונית", "--org", "authority:9300", "--role", "treasurer", "--role", "head"}, "a long password\n", ""},
+		{"AuthorityByID", []string{"add", "--email", "o@zichron.example", "--name", "יוסי", "--org", "authority:" + itoa(authorityID), "--role", "officer"}, "a long password\n", ""},
+		{"Supplier", []string{"add", "--email", "s@medical.example", "--name", "נועה", "--org", "supplier:510000011", "--role", "supplier"}, "a long password", ""},
+		{"Cluster", []string{"add", "--email", "lead@madaf.example", "--name", "מיכל", "--org", "cluster", "--role", "economic_lead"}, "a long password\n", ""},
+		{"RoleOfOtherOrg", []string{"add", "--email", "x@madaf.example", "--name", "x", "--org", "cluster", "--role", "officer"}, "a long password\n", "roles"},
+		{"UnknownAuthority", []string{"add", "--email", "y@madaf.example", "--name", "y", "--org", "authority:1234", "--role", "officer"}, "a long password\n", "not found"},
+		{"ShortPassword", []string{"add", "--email", "z@madaf.example", "--name", "z", "--org", "cluster", "--role", "cluster_admin"}, "short\n", "password"},
+		{"DuplicateEmail", []string{"add", "--email", "T@zichron.example", "--name", "x", "--org", "cluster", "--role", "cluster_admin"}, "a long password\n", "already exists"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := userCommand(ctx, db, tt.args, strings.NewReader(tt.stdin))
+			if tt.wantErr == "" && err != nil {
+				t.Fatalf("unexpected error: %v", err)
+			}
+			if tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Fatalf("error %v, want one mentioning %q", err, tt.wantErr)
+			}
+		})
+	}
+	u, err := auth.NewStore(db).Authenticate(ctx, "t@zichron.example", "a long password", "127.0.0.1")
+	if err != nil {
+		t.Fatalf("the new user cannot log in: %v", err)
+	}
+	if u.AuthorityID == nil || *u.AuthorityID != authorityID || len(u.Roles) != 2 {
+		t.Fatalf("user %+v", u)
+	}
+	var n int
+	db.Get(&n, `SELECT count(*) FROM users`)
+	if n != 4 {
+		t.Fatalf("%d users, want 4", n)
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,0 +1,72 @@
+package auth
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"madaf/internal/web"
+)
+
+// MountUsers adds the user administration routes (cluster_admin only).
+func (h *Handlers) MountUsers(api *gin.RouterGroup) {
+	g := api.Group("/users", RequireRole(RoleClusterAdmin))
+	g.GET("", h.listUsers)
+	g.POST("", h.createUser)
+	g.POST("/:id/deactivate", h.setActive(false))
+	g.POST("/:id/activate", h.setActive(true))
+}
+
+func (h *Handlers) listUsers(c *gin.Context) {
+	us, err := h.Store.Users(c.Request.Context(), 0, 0)
+	if err != nil {
+		web.Error(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, web.List[*User]{Items: us})
+}
+
+type createUserRequest struct {
+	Email       string   `json:"email" validate:"required,email,max=254"`
+	Name        string   `json:"name" validate:"required,max=200"`
+	Password    string   `json:"password" validate:"required,min=10,max=1024"`
+	OrgKind     string   `json:"org_kind" validate:"required,oneof=cluster authority supplier"`
+	AuthorityID int64    `json:"authority_id"`
+	SupplierID  int64    `json:"supplier_id"`
+	Roles       []string `json:"roles" validate:"required,min=1,dive,oneof=cluster_admin economic_lead officer treasurer head supplier"`
+	Lang        string   `json:"lang" validate:"omitempty,oneof=he ar en"`
+}
+
+func (h *Handlers) createUser(c *gin.Context) {
+	var req createUserRequest
+	if err := web.BindJSON(c, &req); err != nil {
+		web.Error(c, err)
+		return
+	}
+	u, err := h.Store.CreateUser(c.Request.Context(), NewUser{Email: req.Email, Name: req.Name, Password: req.Password,
+		OrgKind: req.OrgKind, AuthorityID: req.AuthorityID, SupplierID: req.SupplierID, Roles: req.Roles, Lang: req.Lang})
+	if err != nil {
+		web.Error(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, u)
+}
+
+func (h *Handlers) setActive(active bool) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id, err := web.ParamID(c, "id", "user")
+		if err == nil {
+			err = h.Store.SetActive(c.Request.Context(), id, active)
+		}
+		if err != nil {
+			web.Error(c, err)
+			return
+		}
+		u, err := h.Store.User(c.Request.Context(), id)
+		if err != nil {
+			web.Error(c, err)
+			return
+		}
+		c.JSON(http.StatusOK, u)
+	}
+}
