@@ -100,6 +100,7 @@ func readCSV(data []byte) ([]tableRow, error) {
 	r := csv.NewReader(bytes.NewReader(data))
 	r.FieldsPerRecord = -1
 	r.TrimLeadingSpace = true
+	r.LazyQuotes = true
 	switch {
 	case bytes.Count(first, []byte("\t")) > bytes.Count(first, []byte(",")):
 		r.Comma = '\t'

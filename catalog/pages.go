@@ -1,0 +1,496 @@
+package catalog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+	"github.com/jmoiron/sqlx"
+
+	"madaf/internal/apperr"
+	"madaf/internal/auth"
+	"madaf/internal/calendar"
+	"madaf/internal/page"
+	"madaf/internal/web"
+)
+
+// pages serves the catalog and tender pages.
+type pages struct {
+	eng    *page.Engine
+	db     *sqlx.DB
+	store  *Store
+	search *page.Page
+	list   *page.Page
+	form   *page.Page
+	show   *page.Page
+}
+
+// MountPages adds the catalog search (/catalog) and the tender pages
+// (/tenders...) to r.
+func MountPages(r gin.IRouter, eng *page.Engine, db *sqlx.DB) {
+	p := &pages{eng: eng, db: db, store: NewStore(db),
+		search: eng.MustPage("catalog_search"), list: eng.MustPage("catalog_tenders"),
+		form: eng.MustPage("catalog_tender_new"), show: eng.MustPage("catalog_tender")}
+	eng.AddNav(
+		page.NavItem{Key: "nav.catalog", Path: "/catalog", Roles: []string{auth.RoleOfficer}, Order: 10},
+		page.NavItem{Key: "nav.tenders", Path: "/tenders", Roles: []string{auth.RoleEconomicLead, auth.RoleClusterAdmin}, Order: 30},
+	)
+	lead := eng.RequireRole(auth.RoleEconomicLead)
+	r.GET("/catalog", eng.Required(), p.searchPage)
+	g := r.Group("/tenders", eng.Required())
+	g.GET("", p.tenders)
+	g.GET("/new", lead, p.newTender)
+	g.POST("", lead, p.createTender)
+	g.GET("/:id", p.tender)
+	g.POST("/:id/items", lead, p.addItem)
+	g.POST("/:id/awards", lead, p.addAward)
+	g.POST("/:id/awards/:award/prices", lead, p.uploadPrices)
+	g.POST("/:id/awards/:award/:action", lead, p.transitionAward)
+	g.POST("/:id/status/:action", lead, p.transition)
+}
+
+// searchData is what the catalog page draws.
+type searchData struct {
+	Q          string
+	Category   string
+	TenderID   int64
+	Categories []string
+	Tenders    []*Tender
+	Hits       []Hit
+	NextURL    string
+	CanOrder   bool
+	Searched   bool
+}
+
+func (p *pages) searchPage(c *gin.Context) {
+	caller := auth.Caller(c)
+	pg, err := web.ParsePage(c)
+	if err != nil {
+		p.eng.Fail(c, err)
+		return
+	}
+	pg.Limit = min(pg.Limit, 30)
+	if c.Query("limit") == "" {
+		pg.Limit = 30
+	}
+	d := searchData{Q: c.Query("q"), Category: c.Query("category"), CanOrder: caller.Has(auth.RoleOfficer)}
+	d.TenderID, _ = strconv.ParseInt(c.Query("tender"), 10, 64)
+	today := calendar.Today()
+	ts, err := p.store.Tenders(c, caller, TenderFilter{Status: StatusActive, Page: web.Page{Limit: 200}})
+	if err != nil {
+		p.eng.Fail(c, err)
+		return
+	}
+	seen := map[string]bool{}
+	for _, t := range ts {
+		if !t.OpenOn(today) || (caller.AuthorityID != 0 && !t.Participates(caller.AuthorityID)) {
+			continue
+		}
+		d.Tenders = append(d.Tenders, t)
+		if !seen[t.Category] {
+			seen[t.Category] = true
+			d.Categories = append(d.Categories, t.Category)
+		}
+	}
+	sort.Strings(d.Categories)
+	d.Hits, err = p.store.Search(c, caller, SearchQuery{Q: d.Q, Category: d.Category, TenderID: d.TenderID, Page: pg}, today)
+	if err != nil {
+		p.eng.Fail(c, err)
+		return
+	}
+	d.Searched = d.Q != "" || d.Category != "" || d.TenderID != 0
+	if len(d.Hits) > 0 {
+		if cur := pg.Cursor(len(d.Hits), d.Hits[len(d.Hits)-1].ID); cur != "" {
+			q := c.Request.URL.Query()
+			q.Set("cursor", cur)
+			d.NextURL = "/catalog?" + q.Encode()
+		}
+	}
+	p.eng.Render(c, http.StatusOK, p.search, d, nil)
+}
+
+// tendersData is the tender list.
+type tendersData struct {
+	Tenders []*Tender
+	Status  string
+	CanEdit bool
+	NextURL string
+}
+
+func (p *pages) tenders(c *gin.Context) {
+	caller := auth.Caller(c)
+	pg, err := web.ParsePage(c)
+	if err != nil {
+		p.eng.Fail(c, err)
+		return
+	}
+	d := tendersData{Status: c.Query("status"), CanEdit: caller.Has(auth.RoleEconomicLead)}
+	d.Tenders, err = p.store.Tenders(c, caller, TenderFilter{Status: d.Status, Page: pg})
+	if err != nil {
+		p.eng.Fail(c, err)
+		return
+	}
+	if n := len(d.Tenders); n > 0 {
+		if cur := pg.Cursor(n, d.Tenders[n-1].ID); cur != "" {
+			q := c.Request.URL.Query()
+			q.Set("cursor", cur)
+			d.NextURL = "/tenders?" + q.Encode()
+		}
+	}
+	p.eng.Render(c, http.StatusOK, p.list, d, nil)
+}
+
+// authorityOption is a member authority offered in a form.
+type authorityOption struct {
+	ID   int64  `db:"id"`
+	Name string `db:"name"`
+}
+
+// authorityOptions lists the active authorities, named in lang.
+func authorityOptions(ctx context.Context, db sqlx.QueryerContext, lang string) ([]authorityOption, error) {
+	const q = `SELECT id, CASE $1 WHEN 'ar' THEN coalesce(nullif(name_ar, ''), name_he)
+			WHEN 'en' THEN coalesce(nullif(name_en, ''), name_he) ELSE name_he END AS name
+		FROM authorities WHERE active ORDER BY name_he, id`
+	var out []authorityOption
+	err := sqlx.SelectContext(ctx, db, &out, q, lang)
+	return out, err
+}
+
+// tenderFormData is the new-tender form.
+type tenderFormData struct {
+	Authorities []authorityOption
+	Rules       []string
+}
+
+func (p *pages) newTender(c *gin.Context) {
+	p.renderTenderForm(c, http.StatusOK, nil)
+}
+
+func (p *pages) renderTenderForm(c *gin.Context, status int, f *page.Form) {
+	as, err := authorityOptions(c, p.db, page.LangOf(c))
+	if err != nil {
+		p.eng.Fail(c, err)
+		return
+	}
+	if f == nil {
+		f = page.NewForm(url.Values{"fee_percent": {"1.5"}, "confirmation_days": {"3"}, "award_rule": {RuleChoice}})
+	}
+	p.eng.Render(c, status, p.form, tenderFormData{Authorities: as, Rules: AwardRules}, f)
+}
+
+func (p *pages) createTender(c *gin.Context) {
+	f := page.ReadForm(c)
+	in := TenderInput{
+		Number: f.Value("number"), Title: f.Value("title"), Category: f.Value("category"),
+		Description: f.Value("description"), AwardRule: f.Value("award_rule"),
+		ValidFrom: f.Date("valid_from", false), ValidUntil: f.Date("valid_until", false),
+		ExtendedUntil: f.Date("extended_until", false),
+	}
+	if f.Value("ceiling") != "" {
+		m := MoneyOf(f.Decimal("ceiling", false))
+		in.Ceiling = &m
+	}
+	if f.Value("fee_percent") != "" {
+		fee := f.Decimal("fee_percent", false)
+		in.FeePercent = &fee
+	}
+	in.ConfirmationDays = int(f.Int64("confirmation_days", false))
+	rename := map[string]string{}
+	for i, v := range f.Values["authority"] {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			continue
+		}
+		a := AuthorityInput{AuthorityID: id}
+		field := "allocation_" + v
+		if f.Value(field) != "" {
+			m := MoneyOf(f.Decimal(field, false))
+			a.Allocation = &m
+		}
+		rename[fmt.Sprintf("authorities[%d].allocation", i)] = field
+		rename[fmt.Sprintf("authorities[%d].authority_id", i)] = "authorities"
+		in.Authorities = append(in.Authorities, a)
+	}
+	if f.Valid() {
+		t, err := p.store.CreateTender(c, in)
+		if err == nil {
+			p.eng.Redirect(c, "/tenders/"+page.Itoa(t.ID), "tender.created")
+			return
+		}
+		if !f.Absorb(err, rename) && !absorbFieldConflict(f, err) {
+			p.eng.Fail(c, err)
+			return
+		}
+	}
+	p.renderTenderForm(c, http.StatusUnprocessableEntity, f)
+}
+
+// absorbFieldConflict shows a conflict that names a field (a number in
+// use, a supplier already awarded) beside that field.
+func absorbFieldConflict(f *page.Form, err error) bool {
+	var ae *apperr.Error
+	if !errors.As(err, &ae) || ae.Kind != apperr.KindConflict {
+		return false
+	}
+	if len(ae.Fields) == 0 {
+		f.Message = ae.Message
+	}
+	for _, fe := range ae.Fields {
+		f.Fail(fe.Field, fe.Message)
+	}
+	return true
+}
+
+// tenderData is the tender page.
+type tenderData struct {
+	Tender      *Tender
+	Authorities map[int64]string
+	Items       []Item
+	Awards      []Award
+	// Prices[itemID][awardID] is the price in force today.
+	Prices       map[int64]map[int64]Money
+	Suppliers    []supplierOption
+	CanEdit      bool
+	UploadAward  int64
+	UploadErrors []rowError
+	Reasons      []string
+}
+
+// supplierOption is a supplier that can be awarded.
+type supplierOption struct {
+	ID   int64  `db:"id"`
+	Name string `db:"legal_name"`
+}
+
+// rowError is one bad row of an uploaded price list.
+type rowError struct {
+	Row     int
+	Column  string
+	Message string
+}
+
+func (p *pages) tender(c *gin.Context) {
+	p.renderTender(c, http.StatusOK, nil, 0, nil)
+}
+
+func (p *pages) renderTender(c *gin.Context, status int, f *page.Form, uploadAward int64, rows []rowError) {
+	caller := auth.Caller(c)
+	id, err := web.ParamID(c, "id", "tender")
+	if err != nil {
+		p.eng.Fail(c, err)
+		return
+	}
+	t, err := p.store.VisibleTender(c, caller, id)
+	if err != nil {
+		p.eng.Fail(c, err)
+		return
+	}
+	d := tenderData{Tender: t, CanEdit: caller.Has(auth.RoleEconomicLead), UploadAward: uploadAward,
+		UploadErrors: rows, Reasons: Reasons, Authorities: map[int64]string{}}
+	as, err := authorityOptions(c, p.db, page.LangOf(c))
+	if err != nil {
+		p.eng.Fail(c, err)
+		return
+	}
+	for _, a := range as {
+		d.Authorities[a.ID] = a.Name
+	}
+	if d.Items, err = p.store.Items(c, id); err != nil {
+		p.eng.Fail(c, err)
+		return
+	}
+	if d.Awards, err = p.store.Awards(c, id); err != nil {
+		p.eng.Fail(c, err)
+		return
+	}
+	ids := make([]int64, len(d.Items))
+	for i, it := range d.Items {
+		ids[i] = it.ID
+	}
+	offers, err := OffersInForce(c, p.db, ids, calendar.Today())
+	if err != nil {
+		p.eng.Fail(c, err)
+		return
+	}
+	d.Prices = map[int64]map[int64]Money{}
+	for itemID, os := range offers {
+		d.Prices[itemID] = map[int64]Money{}
+		for _, o := range os {
+			d.Prices[itemID][o.AwardID] = o.Price
+		}
+	}
+	if d.CanEdit {
+		const q = `SELECT id, legal_name FROM suppliers WHERE status = 'active'
+			AND id NOT IN (SELECT supplier_id FROM awards WHERE tender_id = $1) ORDER BY legal_name`
+		if err := p.db.SelectContext(c, &d.Suppliers, q, id); err != nil {
+			p.eng.Fail(c, err)
+			return
+		}
+	}
+	p.eng.Render(c, status, p.show, d, f)
+}
+
+func (p *pages) addItem(c *gin.Context) {
+	id, err := web.ParamID(c, "id", "tender")
+	if err != nil {
+		p.eng.Fail(c, err)
+		return
+	}
+	f := page.ReadForm(c)
+	in := ItemInput{SKU: f.Value("sku"), Name: f.Value("name"), Unit: f.Value("unit")}
+	if f.Value("max_price") != "" {
+		m := MoneyOf(f.Decimal("max_price", false))
+		in.MaxPrice = &m
+	}
+	if f.Valid() {
+		_, err = p.store.AddItems(c, id, []ItemInput{in})
+		if err == nil {
+			p.eng.Redirect(c, "/tenders/"+page.Itoa(id)+"#items", "tender.item_added")
+			return
+		}
+		rename := map[string]string{"items[0].sku": "sku", "items[0].name": "name", "items[0].unit": "unit", "items[0].max_price": "max_price"}
+		if !f.Absorb(err, rename) && !absorbFieldConflict(f, err) {
+			p.eng.Fail(c, err)
+			return
+		}
+	}
+	p.renderTender(c, http.StatusUnprocessableEntity, f, 0, nil)
+}
+
+func (p *pages) addAward(c *gin.Context) {
+	id, err := web.ParamID(c, "id", "tender")
+	if err != nil {
+		p.eng.Fail(c, err)
+		return
+	}
+	f := page.ReadForm(c)
+	supplierID := f.Int64("supplier_id", page.Required)
+	if f.Valid() {
+		_, err = p.store.AwardSupplier(c, id, supplierID)
+		if err == nil {
+			p.eng.Redirect(c, "/tenders/"+page.Itoa(id)+"#awards", "tender.awarded")
+			return
+		}
+		if !f.Absorb(err, nil) && !absorbFieldConflict(f, err) {
+			p.eng.Fail(c, err)
+			return
+		}
+	}
+	p.renderTender(c, http.StatusUnprocessableEntity, f, 0, nil)
+}
+
+var rowField = regexp.MustCompile(`^rows\[(\d+)\]\.(\w+)$`)
+
+// uploadPrices imports a price-list file for one award; a file with bad
+// rows adds nothing and the page lists every bad row.
+func (p *pages) uploadPrices(c *gin.Context) {
+	id, err := web.ParamID(c, "id", "tender")
+	if err != nil {
+		p.eng.Fail(c, err)
+		return
+	}
+	awardID, err := web.ParamID(c, "award", "award")
+	if err != nil {
+		p.eng.Fail(c, err)
+		return
+	}
+	f := page.NewForm(nil)
+	fh, err := c.FormFile("file")
+	if err != nil {
+		if web.IsTooLarge(err) {
+			p.eng.Fail(c, &apperr.Error{Kind: apperr.KindTooLarge, Message: "the file is too large"})
+			return
+		}
+		f.Fail(fmt.Sprintf("file_%d", awardID), "msg.required")
+		p.renderTender(c, http.StatusUnprocessableEntity, f, awardID, nil)
+		return
+	}
+	file, err := fh.Open()
+	if err != nil {
+		p.eng.Fail(c, err)
+		return
+	}
+	defer file.Close()
+	data, err := io.ReadAll(io.LimitReader(file, web.MaxBody))
+	if err != nil {
+		p.eng.Fail(c, err)
+		return
+	}
+	prices, err := p.store.ImportPriceList(c, id, awardID, fh.Filename, data)
+	if err == nil {
+		p.eng.Redirect(c, "/tenders/"+page.Itoa(id)+"?imported="+strconv.Itoa(len(prices))+"#awards", "tender.prices_imported")
+		return
+	}
+	var ae *apperr.Error
+	if !errors.As(err, &ae) || ae.Kind != apperr.KindInvalid {
+		p.eng.Fail(c, err)
+		return
+	}
+	var rows []rowError
+	for _, fe := range ae.Fields {
+		if m := rowField.FindStringSubmatch(fe.Field); m != nil {
+			n, _ := strconv.Atoi(m[1])
+			rows = append(rows, rowError{Row: n, Column: m[2], Message: p.eng.Catalog(page.LangOf(c)).Message(fe.Message)})
+		} else {
+			f.Fail(fmt.Sprintf("file_%d", awardID), fe.Message)
+		}
+	}
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Row < rows[j].Row })
+	if len(rows) == 0 && len(f.Errors) == 0 {
+		f.Fail(fmt.Sprintf("file_%d", awardID), ae.Message)
+	}
+	p.renderTender(c, http.StatusUnprocessableEntity, f, awardID, rows)
+}
+
+func (p *pages) transition(c *gin.Context) {
+	id, err := web.ParamID(c, "id", "tender")
+	if err != nil {
+		p.eng.Fail(c, err)
+		return
+	}
+	action := c.Param("action")
+	if _, ok := tenderTransitions[action]; !ok {
+		p.eng.Fail(c, apperr.NotFound("action"))
+		return
+	}
+	if _, err := p.store.Transition(c, id, action); err != nil {
+		f := page.NewForm(nil)
+		if f.AbsorbConflict(err) || f.Absorb(err, nil) {
+			p.renderTender(c, http.StatusConflict, f, 0, nil)
+			return
+		}
+		p.eng.Fail(c, err)
+		return
+	}
+	p.eng.Redirect(c, "/tenders/"+page.Itoa(id), "tender.action_"+action)
+}
+
+func (p *pages) transitionAward(c *gin.Context) {
+	id, err := web.ParamID(c, "id", "tender")
+	if err != nil {
+		p.eng.Fail(c, err)
+		return
+	}
+	awardID, err := web.ParamID(c, "award", "award")
+	if err != nil {
+		p.eng.Fail(c, err)
+		return
+	}
+	if _, err := p.store.TransitionAward(c, id, awardID, c.Param("action")); err != nil {
+		f := page.NewForm(nil)
+		if f.AbsorbConflict(err) {
+			p.renderTender(c, http.StatusConflict, f, 0, nil)
+			return
+		}
+		p.eng.Fail(c, err)
+		return
+	}
+	p.eng.Redirect(c, "/tenders/"+page.Itoa(id)+"#awards", "tender.award_changed")
+}
