@@ -158,12 +158,19 @@ func (h *Handlers) addItems(c *gin.Context) {
 	if !ok {
 		return
 	}
-	var raw json.RawMessage
-	if err := web.BindJSON(c, &raw); err != nil {
+	raw, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, web.MaxBody))
+	if err != nil {
+		if web.IsTooLarge(err) {
+			err = &apperr.Error{Kind: apperr.KindTooLarge, Message: "the request body is larger than 1 MiB"}
+		}
 		web.Error(c, err)
 		return
 	}
 	raw = bytes.TrimSpace(raw)
+	if !json.Valid(raw) {
+		web.Error(c, apperr.Malformed("the body is not valid JSON"))
+		return
+	}
 	var ins []ItemInput
 	many := len(raw) > 0 && raw[0] == '['
 	if err := decodeStrict(raw, many, &ins); err != nil {

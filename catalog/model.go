@@ -310,7 +310,7 @@ type PriceInput struct {
 }
 
 // Validate checks what needs no database: the item, a positive price in
-// agorot, a date and a known reason.
+// agorot, a date and a known reason (or none: see Store.AddPrices).
 func (in *PriceInput) Validate() error {
 	fs := in.fieldErrors()
 	if len(fs) > 0 {
@@ -332,7 +332,7 @@ func (in *PriceInput) fieldErrors() []apperr.FieldError {
 	if in.ValidFrom.IsZero() {
 		fs = append(fs, apperr.Field("valid_from", "is required"))
 	}
-	if !slices.Contains(Reasons, in.Reason) {
+	if in.Reason != "" && !slices.Contains(Reasons, in.Reason) {
 		fs = append(fs, apperr.Field("reason", "must be one of: %s", strings.Join(Reasons, ", ")))
 	}
 	return fs

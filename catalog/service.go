@@ -93,7 +93,7 @@ func readyToPublish(ctx context.Context, tx *sqlx.Tx, id int64) error {
 	if len(fs) == 0 {
 		return nil
 	}
-	return &apperr.Error{Kind: apperr.KindConflict, Fields: fs, Extra: map[string]any{"status": StatusDraft},
+	return &apperr.Error{Kind: apperr.KindConflict, Fields: fs, Extra: map[string]any{"tender_status": StatusDraft},
 		Message: "the tender cannot be published without at least one item and one active award"}
 }
 
@@ -244,7 +244,7 @@ func (s *Store) TransitionAward(ctx context.Context, tenderID, awardID int64, ac
 		if !slices.Contains(tr.from, a.Status) {
 			return &apperr.Error{Kind: apperr.KindConflict,
 				Message: fmt.Sprintf("the award is %s; %s needs it to be %s", a.Status, action, strings.Join(tr.from, " or ")),
-				Fields:  []apperr.FieldError{apperr.Field("status", "is %s", a.Status)}, Extra: map[string]any{"status": a.Status}}
+				Fields:  []apperr.FieldError{apperr.Field("status", "is %s", a.Status)}, Extra: map[string]any{"award_status": a.Status}}
 		}
 		if tr.to == AwardActive {
 			if err := awardable(ctx, tx, a.SupplierID); err != nil {

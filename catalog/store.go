@@ -302,7 +302,7 @@ func stateConflict(status, action string, allowed ...string) error {
 		Kind:    apperr.KindConflict,
 		Message: fmt.Sprintf("the tender is %s; %s needs it to be %s", status, action, strings.Join(allowed, " or ")),
 		Fields:  []apperr.FieldError{apperr.Field("status", "is %s", status)},
-		Extra:   map[string]any{"status": status},
+		Extra:   map[string]any{"tender_status": status},
 	}
 }
 

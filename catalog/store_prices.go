@@ -142,7 +142,7 @@ func (s *Store) addPrices(ctx context.Context, tenderID, awardID int64, rows []*
 		}
 		if awardStatus == AwardTerminated {
 			return &apperr.Error{Kind: apperr.KindConflict, Message: "the award is terminated and takes no prices",
-				Fields: []apperr.FieldError{apperr.Field("status", "is terminated")}, Extra: map[string]any{"status": awardStatus}}
+				Fields: []apperr.FieldError{apperr.Field("status", "is terminated")}, Extra: map[string]any{"award_status": awardStatus}}
 		}
 		if err := checkPrices(ctx, tx, t, awardID, rows); err != nil {
 			return err

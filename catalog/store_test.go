@@ -189,8 +189,8 @@ func TestTransitions(t *testing.T) {
 				return
 			}
 			ae := wantErr(t, err, apperr.KindConflict, "status")
-			if ae.Extra["status"] != st.from {
-				t.Fatalf("conflict names %v, want %s", ae.Extra["status"], st.from)
+			if ae.Extra["tender_status"] != st.from {
+				t.Fatalf("conflict names %v, want %s", ae.Extra["tender_status"], st.from)
 			}
 			cur, _ := s.Tender(ctx, tn.ID)
 			if cur.Status != st.from {

@@ -1,0 +1,309 @@
+package catalog_test
+
+import (
+	"bytes"
+	"fmt"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"testing"
+
+	"madaf/catalog"
+	"madaf/internal/auth"
+	"madaf/internal/calendar"
+	"madaf/internal/webtest"
+)
+
+// apiWorld is newWorld behind the real router, with a token per caller.
+type apiWorld struct {
+	*world
+	h                                     http.Handler
+	tLead, tOfficer, tOutsider, tSupplier string
+}
+
+func newAPIWorld(t *testing.T) *apiWorld {
+	t.Helper()
+	w := newWorld(t)
+	base := webtest.NewBase(t, w.db)
+	catalog.Mount(base.API, w.db)
+	tok := func(nu auth.NewUser) string {
+		return webtest.MustToken(t, w.db, webtest.MustUser(t, w.db, nu).ID)
+	}
+	return &apiWorld{world: w, h: base.Engine,
+		tLead:     tok(auth.NewUser{Email: "lead@x.example", OrgKind: auth.OrgCluster, Roles: []string{auth.RoleEconomicLead}}),
+		tOfficer:  tok(auth.NewUser{Email: "officer@member.example", OrgKind: auth.OrgAuthority, AuthorityID: w.member, Roles: []string{auth.RoleOfficer}}),
+		tOutsider: tok(auth.NewUser{Email: "officer@outsider.example", OrgKind: auth.OrgAuthority, AuthorityID: w.outsider, Roles: []string{auth.RoleOfficer}}),
+		tSupplier: tok(auth.NewUser{Email: "sales@alpha.example", OrgKind: auth.OrgSupplier, SupplierID: w.supplierA, Roles: []string{auth.RoleSupplier}}),
+	}
+}
+
+func (a *apiWorld) do(method, path, token string, body any) webtest.Response {
+	return webtest.Do(a.h, method, path, token, body)
+}
+
+// wantProblem fails unless r is a problem+json answer with status naming
+// every field.
+func wantProblem(t *testing.T, r webtest.Response, status int, fields ...string) map[string]any {
+	t.Helper()
+	if r.Code != status {
+		t.Fatalf("status = %d, want %d: %s", r.Code, status, r.Body)
+	}
+	if ct := r.Header().Get("Content-Type"); ct != "application/problem+json" {
+		t.Fatalf("content type = %q", ct)
+	}
+	m := r.Map(t)
+	named := map[string]bool{}
+	if errs, ok := m["errors"].([]any); ok {
+		for _, e := range errs {
+			named[e.(map[string]any)["field"].(string)] = true
+		}
+	}
+	for _, f := range fields {
+		if !named[f] {
+			t.Errorf("problem %s does not name %q", r.Body, f)
+		}
+	}
+	return m
+}
+
+func (a *apiWorld) tenderPath(suffix string) string {
+	return fmt.Sprintf("/api/v1/tenders/%d%s", a.tender.ID, suffix)
+}
+
+func TestAPITenders(t *testing.T) {
+	a := newAPIWorld(t)
+	body := map[string]any{
+		"number": "11/2025", "title": "החלפת חול בגני ילדים", "category": "תשתיות", "description": "אספקה ופיזור חול ים נקי",
+		"valid_from": "2025-01-01", "valid_until": "2027-12-31", "ceiling": "2500000.00", "fee_percent": "2",
+		"award_rule": "rotation", "confirmation_days": 5,
+		"authorities": []map[string]any{{"authority_id": a.member, "allocation": "400000"}, {"authority_id": a.world.outsider}},
+	}
+
+	t.Run("Create", func(t *testing.T) {
+		r := a.do("POST", "/api/v1/tenders", a.tLead, body)
+		if r.Code != http.StatusCreated {
+			t.Fatalf("status %d: %s", r.Code, r.Body)
+		}
+		m := r.Map(t)
+		if m["ceiling"] != "2500000.00" || m["fee_percent"] != "2" || m["status"] != "draft" || m["expired"] != false {
+			t.Fatalf("created %s", r.Body)
+		}
+		auths := m["authorities"].([]any)
+		if len(auths) != 2 {
+			t.Fatalf("authorities %v", auths)
+		}
+		if r.Header().Get("Location") != fmt.Sprintf("/api/v1/tenders/%v", m["id"]) {
+			t.Errorf("location %q", r.Header().Get("Location"))
+		}
+	})
+	t.Run("ErrBadInput", func(t *testing.T) {
+		bad := map[string]any{}
+		for k, v := range body {
+			bad[k] = v
+		}
+		bad["number"], bad["valid_until"], bad["fee_percent"] = "12/2025", "2024-12-31", "101"
+		wantProblem(t, a.do("POST", "/api/v1/tenders", a.tLead, bad), http.StatusUnprocessableEntity, "valid_until", "fee_percent")
+		wantProblem(t, a.do("POST", "/api/v1/tenders", a.tLead, `{"number":"x","colour":"red"}`), http.StatusBadRequest, "colour")
+		wantProblem(t, a.do("POST", "/api/v1/tenders", a.tLead, body), http.StatusConflict, "number")
+	})
+	t.Run("ErrNotAWriter", func(t *testing.T) {
+		wantProblem(t, a.do("POST", "/api/v1/tenders", a.tOfficer, body), http.StatusForbidden)
+		wantProblem(t, a.do("POST", a.tenderPath("/suspend"), a.tOfficer, nil), http.StatusForbidden)
+		wantProblem(t, a.do("POST", a.tenderPath("/suspend"), a.tOutsider, nil), http.StatusNotFound)
+		wantProblem(t, a.do("POST", a.tenderPath("/items"), a.tSupplier, map[string]any{"sku": "X", "name": "x", "unit": "x"}), http.StatusForbidden)
+		wantProblem(t, a.do("GET", "/api/v1/tenders", "", nil), http.StatusUnauthorized)
+	})
+	t.Run("NonParticipatingOfficerCannotSeeTheTender", func(t *testing.T) {
+		for _, p := range []string{"", "/items", "/awards", fmt.Sprintf("/awards/%d/prices", a.awards[0].ID)} {
+			wantProblem(t, a.do("GET", a.tenderPath(p), a.tOutsider, nil), http.StatusNotFound)
+			if r := a.do("GET", a.tenderPath(p), a.tOfficer, nil); r.Code != http.StatusOK {
+				t.Errorf("member officer GET %s: %d %s", p, r.Code, r.Body)
+			}
+		}
+		var list struct{ Items []catalog.Tender }
+		a.do("GET", "/api/v1/tenders", a.tOutsider, nil).JSON(t, &list)
+		if len(list.Items) != 0 {
+			t.Fatalf("the outsider lists %d tenders", len(list.Items))
+		}
+		a.do("GET", "/api/v1/tenders", a.tOfficer, nil).JSON(t, &list)
+		if len(list.Items) != 1 || list.Items[0].ID != a.tender.ID {
+			t.Fatalf("the member lists %+v", list.Items)
+		}
+	})
+	t.Run("Lifecycle", func(t *testing.T) {
+		m := wantProblem(t, a.do("POST", a.tenderPath("/resume"), a.tLead, nil), http.StatusConflict, "status")
+		if m["tender_status"] != "active" {
+			t.Fatalf("the conflict does not name the state: %v", m)
+		}
+		for _, step := range []struct{ action, want string }{{"suspend", "suspended"}, {"resume", "active"}, {"close", "closed"}} {
+			r := a.do("POST", a.tenderPath("/"+step.action), a.tLead, nil)
+			if r.Code != http.StatusOK || r.Map(t)["status"] != step.want {
+				t.Fatalf("%s: %d %s", step.action, r.Code, r.Body)
+			}
+		}
+		wantProblem(t, a.do("POST", a.tenderPath("/publish"), a.tLead, nil), http.StatusConflict, "status")
+	})
+	t.Run("ErrPublishEmpty", func(t *testing.T) {
+		var created struct{ ID int64 }
+		body["number"] = "13/2025"
+		a.do("POST", "/api/v1/tenders", a.tLead, body).JSON(t, &created)
+		wantProblem(t, a.do("POST", fmt.Sprintf("/api/v1/tenders/%d/publish", created.ID), a.tLead, nil), http.StatusConflict, "items", "awards")
+	})
+}
+
+func TestAPIItemsAwardsPrices(t *testing.T) {
+	a := newAPIWorld(t)
+	t.Run("AddItems", func(t *testing.T) {
+		r := a.do("POST", a.tenderPath("/items"), a.tLead, map[string]any{"sku": "MED-010", "name": "מזרן החייאה", "unit": "יחידה", "max_price": "950"})
+		if r.Code != http.StatusCreated || r.Map(t)["max_price"] != "950.00" {
+			t.Fatalf("%d %s", r.Code, r.Body)
+		}
+		r = a.do("POST", a.tenderPath("/items"), a.tLead, []map[string]any{
+			{"sku": "MED-011", "name": "אלונקה מתקפלת", "unit": "יחידה"}, {"sku": "MED-012", "name": "דפיברילטור", "unit": "יחידה"}})
+		if r.Code != http.StatusCreated || len(r.Map(t)["items"].([]any)) != 2 {
+			t.Fatalf("%d %s", r.Code, r.Body)
+		}
+		wantProblem(t, a.do("POST", a.tenderPath("/items"), a.tLead, map[string]any{"sku": "MED-010", "name": "כפול", "unit": "יחידה"}),
+			http.StatusConflict, "sku")
+		var list struct{ Items []catalog.Item }
+		a.do("GET", a.tenderPath("/items"), a.tOfficer, nil).JSON(t, &list)
+		if len(list.Items) != 5 {
+			t.Fatalf("%d items", len(list.Items))
+		}
+	})
+	t.Run("ErrAwardSuspendedSupplier", func(t *testing.T) {
+		sup := mustSupplier(t, a.db, "מושעה בע\"מ")
+		a.db.MustExec(`UPDATE suppliers SET status = 'suspended' WHERE id = $1`, sup)
+		wantProblem(t, a.do("POST", a.tenderPath("/awards"), a.tLead, map[string]any{"supplier_id": sup}), http.StatusConflict, "supplier_id")
+		var list struct{ Items []catalog.Award }
+		a.do("GET", a.tenderPath("/awards"), a.tLead, nil).JSON(t, &list)
+		if len(list.Items) != 2 {
+			t.Fatalf("%d awards", len(list.Items))
+		}
+	})
+	prices := a.tenderPath(fmt.Sprintf("/awards/%d/prices", a.awards[0].ID))
+	t.Run("ErrBadPrices", func(t *testing.T) {
+		from := calendar.Today().AddDays(1).String()
+		for _, c := range []struct {
+			price string
+			field string
+		}{{"0", "price"}, {"-10", "price"}, {"400.01", "price"}} {
+			wantProblem(t, a.do("POST", prices, a.tLead, map[string]any{"item_id": a.items[0].ID, "price": c.price, "valid_from": from}),
+				http.StatusUnprocessableEntity, c.field)
+		}
+	})
+	t.Run("PriceChangeAndHistory", func(t *testing.T) {
+		from := calendar.Today().AddDays(7).String()
+		r := a.do("POST", prices, a.tLead, map[string]any{"item_id": a.items[0].ID, "price": "320", "valid_from": from, "reason": "vat_change"})
+		if r.Code != http.StatusCreated || r.Map(t)["price"] != "320.00" {
+			t.Fatalf("%d %s", r.Code, r.Body)
+		}
+		var hist struct{ Items []map[string]any }
+		a.do("GET", prices+fmt.Sprintf("?item_id=%d", a.items[0].ID), a.tOfficer, nil).JSON(t, &hist)
+		if len(hist.Items) != 2 || hist.Items[0]["price"] != "310.00" || hist.Items[1]["valid_from"] != from {
+			t.Fatalf("history %v", hist.Items)
+		}
+	})
+	t.Run("SupplierSeesOnlyItsOwnPrices", func(t *testing.T) {
+		if r := a.do("GET", prices, a.tSupplier, nil); r.Code != http.StatusOK {
+			t.Fatalf("own prices: %d", r.Code)
+		}
+		other := a.tenderPath(fmt.Sprintf("/awards/%d/prices", a.awards[1].ID))
+		wantProblem(t, a.do("GET", other, a.tSupplier, nil), http.StatusNotFound)
+	})
+}
+
+// upload posts data as the multipart field "file" named name.
+func (a *apiWorld) upload(path, token, name string, data []byte) webtest.Response {
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	fw, _ := mw.CreateFormFile("file", name)
+	fw.Write(data)
+	mw.Close()
+	req := httptest.NewRequest("POST", path, &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+token)
+	rec := httptest.NewRecorder()
+	a.h.ServeHTTP(rec, req)
+	return webtest.Response{ResponseRecorder: rec}
+}
+
+func TestAPIPriceList(t *testing.T) {
+	a := newAPIWorld(t)
+	award := mustAward(t, a.s, a.tender.ID, mustSupplier(t, a.db, "גמא רפואה בע\"מ"))
+	path := a.tenderPath(fmt.Sprintf("/awards/%d/price-list", award.ID))
+	from := a.tender.ValidFrom.String()
+
+	t.Run("ErrBadFileImportsNothing", func(t *testing.T) {
+		csv := "MED-001,300," + from + "\nMED-404,20," + from + "\nMED-002,0," + from + "\n"
+		m := wantProblem(t, a.upload(path, a.tLead, "prices.csv", []byte(csv)), http.StatusUnprocessableEntity, "rows[2].sku", "rows[3].price")
+		if m["detail"] != "2 of 3 rows are wrong; nothing was imported" || len(m["bad_rows"].([]any)) != 2 {
+			t.Fatalf("problem %v", m)
+		}
+		if n := countPrices(t, a.world, award.ID); n != 0 {
+			t.Fatalf("%d prices imported", n)
+		}
+	})
+	t.Run("Import", func(t *testing.T) {
+		csv := "MED-001,300," + from + "\nMED-002,99.90," + from + "\n"
+		r := a.upload(path, a.tLead, "prices.csv", []byte(csv))
+		if r.Code != http.StatusCreated || r.Map(t)["imported"] != float64(2) {
+			t.Fatalf("%d %s", r.Code, r.Body)
+		}
+	})
+	t.Run("ErrNoFile", func(t *testing.T) {
+		wantProblem(t, a.do("POST", path, a.tLead, `{}`), http.StatusUnprocessableEntity, "file")
+	})
+	t.Run("ErrNotAWriter", func(t *testing.T) {
+		wantProblem(t, a.upload(path, a.tOfficer, "prices.csv", []byte("x")), http.StatusForbidden)
+	})
+}
+
+func TestAPISearch(t *testing.T) {
+	a := newAPIWorld(t)
+	q := "/api/v1/catalog/items?q=" + url.QueryEscape("לחץ")
+	var res struct {
+		Items []struct {
+			ID     int64
+			Name   string
+			Tender struct{ ID int64 }
+			Offers []struct {
+				SupplierID int64  `json:"supplier_id"`
+				Price      string `json:"price"`
+			}
+		}
+		NextCursor string `json:"next_cursor"`
+	}
+	r := a.do("GET", q, a.tOfficer, nil)
+	r.JSON(t, &res)
+	if r.Code != http.StatusOK || len(res.Items) != 1 || res.Items[0].Tender.ID != a.tender.ID {
+		t.Fatalf("%d %s", r.Code, r.Body)
+	}
+	if o := res.Items[0].Offers; len(o) != 2 || o[0].Price != "295.50" || o[0].SupplierID != a.supplierB || o[1].Price != "310.00" {
+		t.Fatalf("offers %+v", o)
+	}
+
+	t.Run("NonParticipatingOfficerFindsNothing", func(t *testing.T) {
+		res.Items = nil
+		a.do("GET", q+fmt.Sprintf("&tender=%d", a.tender.ID), a.tOutsider, nil).JSON(t, &res)
+		if len(res.Items) != 0 {
+			t.Fatalf("the outsider found %+v", res.Items)
+		}
+	})
+	t.Run("Paging", func(t *testing.T) {
+		a.do("GET", "/api/v1/catalog/items?limit=1", a.tOfficer, nil).JSON(t, &res)
+		if len(res.Items) != 1 || res.NextCursor == "" {
+			t.Fatalf("first page %+v", res)
+		}
+		first := res.Items[0].ID
+		a.do("GET", "/api/v1/catalog/items?limit=1&cursor="+res.NextCursor, a.tOfficer, nil).JSON(t, &res)
+		if len(res.Items) != 1 || res.Items[0].ID == first {
+			t.Fatalf("second page %+v", res)
+		}
+	})
+	t.Run("ErrBadQuery", func(t *testing.T) {
+		wantProblem(t, a.do("GET", "/api/v1/catalog/items?tender=abc", a.tOfficer, nil), http.StatusUnprocessableEntity, "tender")
+		wantProblem(t, a.do("GET", "/api/v1/catalog/items?limit=0", a.tOfficer, nil), http.StatusUnprocessableEntity, "limit")
+	})
+}
