@@ -50,6 +50,10 @@ type OrderFigures struct {
 	// PromisedOn is the delivery date the supplier promised (zero before
 	// confirmation).
 	PromisedOn calendar.Date
+	// DeliveredOn is the day the order was delivered in full: the latest
+	// delivered_on of its delivery reports. Zero counts the day of the
+	// transition to delivered.
+	DeliveredOn calendar.Date
 }
 
 // Month is the first day of the month d falls in: the key figures are kept

@@ -208,7 +208,11 @@ func transitionDeltas(f OrderFigures, old, now *recorded, from, to string, at ti
 			}
 			d := get(now.key())
 			d.delivered++
-			if !calendar.DateOf(at).After(f.PromisedOn) {
+			on := f.DeliveredOn
+			if on.IsZero() {
+				on = calendar.DateOf(at)
+			}
+			if !on.After(f.PromisedOn) {
 				d.byPromised++
 			}
 		}

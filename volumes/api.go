@@ -1,0 +1,263 @@
+package volumes
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"madaf/internal/apperr"
+	"madaf/internal/auth"
+	"madaf/internal/calendar"
+	"madaf/internal/web"
+)
+
+// Handlers serves the volume figures and the exports.
+type Handlers struct {
+	Store *Store
+	// OCDS configures the release package; URI defaults to the address
+	// the package is served from.
+	OCDS OCDS
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+}
+
+func (h *Handlers) now() time.Time {
+	if h.Now != nil {
+		return h.Now()
+	}
+	return time.Now()
+}
+
+func (h *Handlers) filter(c *gin.Context) (Filter, bool) {
+	f, err := ParseFilter(c.Request.URL.Query())
+	if err != nil {
+		web.Error(c, err)
+		return f, false
+	}
+	return f, true
+}
+
+func (h *Handlers) volumes(c *gin.Context) {
+	f, ok := h.filter(c)
+	if !ok {
+		return
+	}
+	group := c.DefaultQuery("group", GroupTender)
+	rep, err := h.Store.Volumes(c.Request.Context(), auth.Caller(c), group, f)
+	if err != nil {
+		web.Error(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, rep)
+}
+
+func (h *Handlers) headline(c *gin.Context) {
+	today := calendar.DateOf(h.now())
+	year := today.Year()
+	if s := c.Query("year"); s != "" {
+		y, err := strconv.Atoi(s)
+		if err != nil || y < 2000 || y > 2100 {
+			web.Error(c, apperr.Invalid("bad year", apperr.Field("year", "must be a year from 2000 to 2100")))
+			return
+		}
+		year = y
+	}
+	hl, err := h.Store.Headline(c.Request.Context(), auth.Caller(c), year, today)
+	if err != nil {
+		web.Error(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, hl)
+}
+
+func (h *Handlers) fees(c *gin.Context) {
+	f, ok := h.filter(c)
+	if !ok {
+		return
+	}
+	fees, err := h.Store.Fees(c.Request.Context(), auth.Caller(c), f)
+	if err != nil {
+		web.Error(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, fees)
+}
+
+// statementParams reads ?supplier= (the caller's own for a supplier user)
+// and ?month=.
+func statementParams(c *gin.Context) (int64, calendar.Date, error) {
+	var fields []apperr.FieldError
+	supplierID := auth.Caller(c).SupplierID
+	if s := c.Query("supplier"); s != "" {
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || id <= 0 {
+			fields = append(fields, apperr.Field("supplier", "must be an id"))
+		}
+		supplierID = id
+	} else if supplierID == 0 {
+		fields = append(fields, apperr.Field("supplier", "is required"))
+	}
+	month, err := ParseMonth(c.Query("month"))
+	if c.Query("month") == "" {
+		fields = append(fields, apperr.Field("month", "is required"))
+	} else if err != nil {
+		fields = append(fields, apperr.Field("month", "%s", err.Error()))
+	}
+	if len(fields) > 0 {
+		return 0, month, apperr.Invalid("the statement needs a supplier and a month", fields...)
+	}
+	return supplierID, month, nil
+}
+
+func (h *Handlers) statement(c *gin.Context) {
+	supplierID, month, err := statementParams(c)
+	if err != nil {
+		web.Error(c, err)
+		return
+	}
+	st, err := h.Store.FeeStatement(c.Request.Context(), auth.Caller(c), supplierID, month)
+	if err != nil {
+		web.Error(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, st)
+}
+
+func (h *Handlers) performance(c *gin.Context) {
+	f, ok := h.filter(c)
+	if !ok {
+		return
+	}
+	items, err := h.Store.Performance(c.Request.Context(), auth.Caller(c), f, calendar.DateOf(h.now()))
+	if err != nil {
+		web.Error(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, web.List[Performance]{Items: items})
+}
+
+func (h *Handlers) alerts(c *gin.Context) {
+	a, err := h.Store.Alerts(c.Request.Context(), auth.Caller(c), calendar.DateOf(h.now()))
+	if err != nil {
+		web.Error(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, a)
+}
+
+// sendFile answers a download named name.format whose body write streams.
+// Nothing is sent before write's first byte, so that a refusal (scope, a
+// bad parameter) still answers a problem document; a failure after that
+// can only cut the download short, and is logged.
+func (h *Handlers) sendFile(c *gin.Context, name, format string, write func(w io.Writer) error) {
+	lw := &lazyWriter{c: c, start: func() {
+		c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.%s"`, name, format))
+		c.Header("Content-Type", ContentType(format))
+		c.Status(http.StatusOK)
+	}}
+	if err := write(lw); err != nil {
+		if !lw.started {
+			web.Error(c, err)
+			return
+		}
+		c.Error(err)
+		c.Abort()
+	}
+}
+
+// lazyWriter starts the response at the first write.
+type lazyWriter struct {
+	c       *gin.Context
+	start   func()
+	started bool
+}
+
+func (l *lazyWriter) Write(p []byte) (int, error) {
+	if !l.started {
+		l.start()
+		l.started = true
+	}
+	return l.c.Writer.Write(p)
+}
+
+func (h *Handlers) exportOrders(format string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		f, ok := h.filter(c)
+		if !ok {
+			return
+		}
+		sts, err := OrderStatuses(c.Query("status"))
+		if err != nil {
+			web.Error(c, err)
+			return
+		}
+		h.sendFile(c, "orders", format, func(w io.Writer) error {
+			return h.Store.ExportOrders(c.Request.Context(), auth.Caller(c), f, sts, format, w)
+		})
+	}
+}
+
+func (h *Handlers) exportVolumes(format string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		f, ok := h.filter(c)
+		if !ok {
+			return
+		}
+		group := c.DefaultQuery("group", GroupTender)
+		h.sendFile(c, "volumes", format, func(w io.Writer) error {
+			return h.Store.ExportVolumes(c.Request.Context(), auth.Caller(c), group, f, format, w)
+		})
+	}
+}
+
+// exportFees answers the fee accrual, or with ?month= a supplier's monthly
+// fee statement.
+func (h *Handlers) exportFees(format string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if c.Query("month") != "" {
+			supplierID, month, err := statementParams(c)
+			if err != nil {
+				web.Error(c, err)
+				return
+			}
+			name := fmt.Sprintf("fee-statement-%d-%s", supplierID, month.Time().Format("2006-01"))
+			h.sendFile(c, name, format, func(w io.Writer) error {
+				return h.Store.ExportStatement(c.Request.Context(), auth.Caller(c), supplierID, month, format, w)
+			})
+			return
+		}
+		f, ok := h.filter(c)
+		if !ok {
+			return
+		}
+		h.sendFile(c, "fees", format, func(w io.Writer) error {
+			return h.Store.ExportFees(c.Request.Context(), auth.Caller(c), f, format, w)
+		})
+	}
+}
+
+func (h *Handlers) exportOCDS(c *gin.Context) {
+	f, ok := h.filter(c)
+	if !ok {
+		return
+	}
+	o := h.OCDS
+	if o.URI == "" {
+		scheme := "https"
+		if c.Request.TLS == nil {
+			scheme = "http"
+		}
+		o.URI = scheme + "://" + c.Request.Host + c.Request.URL.Path
+	}
+	pkg, err := h.Store.ReleasePackage(c.Request.Context(), auth.Caller(c), f, o, h.now())
+	if err != nil {
+		web.Error(c, err)
+		return
+	}
+	c.Header("Content-Disposition", `inline; filename="ocds-release-package.json"`)
+	c.JSON(http.StatusOK, pkg)
+}

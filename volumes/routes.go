@@ -1,0 +1,37 @@
+package volumes
+
+import (
+	"github.com/gin-gonic/gin"
+	"github.com/jmoiron/sqlx"
+
+	"madaf/internal/auth"
+)
+
+// ClusterName is the cluster, publisher of the OCDS packages.
+const ClusterName = "אשכול רשויות מישור החוף"
+
+// Mount adds the volume figures and exports under api (/api/v1); OCDS
+// ocids start with ocidPrefix.
+func Mount(api *gin.RouterGroup, db *sqlx.DB, ocidPrefix string) {
+	(&Handlers{Store: NewStore(db), OCDS: OCDS{Prefix: ocidPrefix, Publisher: ClusterName}}).Mount(api)
+}
+
+// Mount adds every route. Each answer is scoped to the caller: the cluster
+// sees everything, an authority user its authority, a supplier user
+// itself; the alerts are for the cluster only (403 for others).
+func (h *Handlers) Mount(api *gin.RouterGroup) {
+	g := api.Group("", auth.Required())
+	g.GET("/volumes", h.volumes)
+	g.GET("/volumes/headline", h.headline)
+	g.GET("/volumes/fees", h.fees)
+	g.GET("/volumes/fees/statement", h.statement)
+	g.GET("/volumes/performance", h.performance)
+	g.GET("/volumes/alerts", auth.RequireRole(auth.RoleEconomicLead, auth.RoleClusterAdmin), h.alerts)
+
+	for _, format := range []string{FormatCSV, FormatXLSX} {
+		g.GET("/exports/orders."+format, h.exportOrders(format))
+		g.GET("/exports/volumes."+format, h.exportVolumes(format))
+		g.GET("/exports/fees."+format, h.exportFees(format))
+	}
+	g.GET("/exports/ocds", h.exportOCDS)
+}

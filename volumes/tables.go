@@ -1,0 +1,307 @@
+package volumes
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/shopspring/decimal"
+	"github.com/xuri/excelize/v2"
+
+	"madaf/internal/calendar"
+	"madaf/internal/money"
+)
+
+// Column kinds of an exported table.
+const (
+	colText = iota
+	colCount
+	colMoney
+	colDate
+	colPercent
+)
+
+// column is one column of an exported table; sum columns are added up in
+// the totals row.
+type column struct {
+	header string
+	kind   int
+	sum    bool
+}
+
+// tableSpec is an exported table: a sheet of an XLSX workbook or a CSV
+// file.
+type tableSpec struct {
+	sheet string
+	cols  []column
+}
+
+// tableWriter writes tables row by row, so that a large export streams,
+// and ends each table with a totals row ("סה"כ" and the sum of each sum
+// column). CSV files are UTF-8 with a byte-order mark (so that Excel shows
+// Hebrew) and hold one table; workbooks hold one right-to-left sheet per
+// table.
+type tableWriter interface {
+	begin(t tableSpec) error
+	row(cells ...any) error
+	end() error
+	finish() error
+}
+
+// totals sums the sum columns of the current table.
+type totals struct {
+	spec tableSpec
+	sums []decimal.Decimal
+	rows int
+}
+
+func (t *totals) reset(spec tableSpec) {
+	t.spec, t.sums, t.rows = spec, make([]decimal.Decimal, len(spec.cols)), 0
+}
+
+func (t *totals) add(cells []any) {
+	t.rows++
+	for i, c := range t.spec.cols {
+		if !c.sum || i >= len(cells) {
+			continue
+		}
+		switch v := cells[i].(type) {
+		case int:
+			t.sums[i] = t.sums[i].Add(decimal.NewFromInt(int64(v)))
+		case decimal.Decimal:
+			t.sums[i] = t.sums[i].Add(v)
+		case money.Amount:
+			t.sums[i] = t.sums[i].Add(v.Decimal)
+		}
+	}
+}
+
+const totalLabel = `סה"כ`
+
+// csvWriter writes one table as CSV.
+type csvWriter struct {
+	w *csv.Writer
+	totals
+}
+
+func newCSVWriter(w io.Writer) (*csvWriter, error) {
+	if _, err := io.WriteString(w, "\ufeff"); err != nil {
+		return nil, err
+	}
+	return &csvWriter{w: csv.NewWriter(w)}, nil
+}
+
+func (c *csvWriter) begin(t tableSpec) error {
+	c.reset(t)
+	headers := make([]string, len(t.cols))
+	for i, col := range t.cols {
+		headers[i] = col.header
+	}
+	return c.w.Write(headers)
+}
+
+func (c *csvWriter) row(cells ...any) error {
+	c.add(cells)
+	rec := make([]string, len(cells))
+	for i, v := range cells {
+		rec[i] = textOf(v)
+	}
+	return c.w.Write(rec)
+}
+
+func (c *csvWriter) end() error {
+	rec := make([]string, len(c.spec.cols))
+	rec[0] = totalLabel
+	for i, col := range c.spec.cols {
+		if col.sum {
+			rec[i] = sumText(col, c.sums[i])
+		}
+	}
+	if err := c.w.Write(rec); err != nil {
+		return err
+	}
+	c.w.Flush()
+	return c.w.Error()
+}
+
+func (c *csvWriter) finish() error {
+	c.w.Flush()
+	return c.w.Error()
+}
+
+func sumText(col column, d decimal.Decimal) string {
+	if col.kind == colMoney {
+		return d.StringFixed(2)
+	}
+	return d.String()
+}
+
+// textOf is a cell as CSV text: money with two decimals, dates YYYY-MM-DD.
+func textOf(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	case int:
+		return strconv.Itoa(v)
+	case int64:
+		return strconv.FormatInt(v, 10)
+	case decimal.Decimal:
+		return v.StringFixed(2)
+	case money.Amount:
+		return v.StringFixed(2)
+	case *money.Amount:
+		if v == nil {
+			return ""
+		}
+		return v.StringFixed(2)
+	case calendar.Date:
+		return v.String()
+	case *string:
+		if v == nil {
+			return ""
+		}
+		return *v
+	}
+	return fmt.Sprint(v)
+}
+
+// xlsxWriter writes tables as sheets of one workbook.
+type xlsxWriter struct {
+	out    io.Writer
+	f      *excelize.File
+	sw     *excelize.StreamWriter
+	sheets int
+	styles struct{ header, money, date, total, totalMoney int }
+	totals
+}
+
+func newXLSXWriter(w io.Writer) (*xlsxWriter, error) {
+	x := &xlsxWriter{out: w, f: excelize.NewFile()}
+	var err error
+	moneyFmt := "#,##0.00"
+	if x.styles.header, err = x.f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}}); err != nil {
+		return nil, err
+	}
+	if x.styles.money, err = x.f.NewStyle(&excelize.Style{CustomNumFmt: &moneyFmt}); err != nil {
+		return nil, err
+	}
+	if x.styles.date, err = x.f.NewStyle(&excelize.Style{NumFmt: 14}); err != nil {
+		return nil, err
+	}
+	if x.styles.total, err = x.f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}}); err != nil {
+		return nil, err
+	}
+	if x.styles.totalMoney, err = x.f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, CustomNumFmt: &moneyFmt}); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+func (x *xlsxWriter) begin(t tableSpec) error {
+	x.reset(t)
+	if x.sheets == 0 {
+		if err := x.f.SetSheetName("Sheet1", t.sheet); err != nil {
+			return err
+		}
+	} else if _, err := x.f.NewSheet(t.sheet); err != nil {
+		return err
+	}
+	x.sheets++
+	rtl := true
+	if err := x.f.SetSheetView(t.sheet, 0, &excelize.ViewOptions{RightToLeft: &rtl}); err != nil {
+		return err
+	}
+	sw, err := x.f.NewStreamWriter(t.sheet)
+	if err != nil {
+		return err
+	}
+	x.sw = sw
+	for i, c := range t.cols {
+		width := 14.0
+		if c.kind == colText {
+			width = 28
+		}
+		if err := sw.SetColWidth(i+1, i+1, width); err != nil {
+			return err
+		}
+	}
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return err
+	}
+	headers := make([]any, len(t.cols))
+	for i, c := range t.cols {
+		headers[i] = excelize.Cell{StyleID: x.styles.header, Value: c.header}
+	}
+	return sw.SetRow("A1", headers)
+}
+
+func (x *xlsxWriter) row(cells ...any) error {
+	x.add(cells)
+	vals := make([]any, len(cells))
+	for i, v := range cells {
+		vals[i] = x.cell(v)
+	}
+	cell, _ := excelize.CoordinatesToCellName(1, x.rows+1)
+	return x.sw.SetRow(cell, vals)
+}
+
+// cell is v as a workbook cell: money and counts as numbers, dates as
+// dates.
+func (x *xlsxWriter) cell(v any) any {
+	switch v := v.(type) {
+	case nil:
+		return nil
+	case decimal.Decimal:
+		return excelize.Cell{StyleID: x.styles.money, Value: v.InexactFloat64()}
+	case money.Amount:
+		return excelize.Cell{StyleID: x.styles.money, Value: v.InexactFloat64()}
+	case *money.Amount:
+		if v == nil {
+			return nil
+		}
+		return excelize.Cell{StyleID: x.styles.money, Value: v.InexactFloat64()}
+	case calendar.Date:
+		if v.IsZero() {
+			return nil
+		}
+		return excelize.Cell{StyleID: x.styles.date, Value: v.Time()}
+	case int, int64, string:
+		return v
+	}
+	return textOf(v)
+}
+
+func (x *xlsxWriter) end() error {
+	row := x.rows + 2
+	vals := make([]any, len(x.spec.cols))
+	vals[0] = excelize.Cell{StyleID: x.styles.total, Value: totalLabel}
+	for i, c := range x.spec.cols {
+		if !c.sum {
+			continue
+		}
+		col, _ := excelize.ColumnNumberToName(i + 1)
+		formula := fmt.Sprintf("SUM(%s2:%s%d)", col, col, row-1)
+		if x.rows == 0 {
+			formula = ""
+		}
+		if c.kind == colMoney {
+			vals[i] = excelize.Cell{StyleID: x.styles.totalMoney, Formula: formula, Value: x.sums[i].InexactFloat64()}
+		} else {
+			vals[i] = excelize.Cell{StyleID: x.styles.total, Formula: formula, Value: x.sums[i].IntPart()}
+		}
+	}
+	cell, _ := excelize.CoordinatesToCellName(1, row)
+	if err := x.sw.SetRow(cell, vals); err != nil {
+		return err
+	}
+	return x.sw.Flush()
+}
+
+func (x *xlsxWriter) finish() error {
+	defer x.f.Close()
+	_, err := x.f.WriteTo(x.out)
+	return err
+}
