@@ -1,0 +1,289 @@
+package orders_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"github.com/shopspring/decimal"
+
+	"madaf/internal/auth"
+	"madaf/internal/calendar"
+	"madaf/internal/dbtest"
+	"madaf/internal/server"
+	"madaf/internal/webtest"
+	"madaf/orders"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+var ctx = context.Background()
+
+var seq atomic.Int64
+
+// defaultNow is the fixtures' clock: Tuesday 10 March 2026, 10:00 in Israel.
+var defaultNow = time.Date(2026, 3, 10, 10, 0, 0, 0, calendar.Israel)
+
+// env is one test's world: two authorities, suppliers with valid
+// certificates, users of every role and the order API over a fresh
+// database.
+type env struct {
+	t    testing.TB
+	db   *sqlx.DB
+	base *server.Base
+	svc  *orders.Service
+
+	mu  sync.Mutex
+	now time.Time
+
+	authority, other int64 // member authority, and one that takes part in nothing
+	budgetLine       int64 // the member's budget line of the clock's year
+	otherBudgetLine  int64
+
+	officer, treasurer, treasurer2, head, otherOfficer, lead user
+}
+
+// user is a stored user with a token.
+type user struct {
+	ID    int64
+	Token string
+	P     *auth.Principal
+}
+
+func newEnv(t testing.TB) *env {
+	t.Helper()
+	db := dbtest.New(t)
+	e := &env{t: t, db: db, now: defaultNow}
+	e.base = webtest.NewBase(t, db)
+	e.svc = orders.NewService(db, orders.Options{BaseURL: "https://madaf.example", Now: e.clock})
+	orders.Mount(e.base.API, e.svc)
+
+	e.authority = e.mustAuthority("זכרון יעקב", "50000")
+	e.other = e.mustAuthority("כפר קרע", "50000")
+	e.budgetLine = e.mustBudgetLine(e.authority, 2026, "1000000")
+	e.otherBudgetLine = e.mustBudgetLine(e.other, 2026, "1000000")
+	e.officer = e.mustUser(auth.OrgAuthority, e.authority, auth.RoleOfficer)
+	e.treasurer = e.mustUser(auth.OrgAuthority, e.authority, auth.RoleTreasurer)
+	e.treasurer2 = e.mustUser(auth.OrgAuthority, e.authority, auth.RoleTreasurer)
+	e.head = e.mustUser(auth.OrgAuthority, e.authority, auth.RoleHead)
+	e.otherOfficer = e.mustUser(auth.OrgAuthority, e.other, auth.RoleOfficer)
+	e.lead = e.mustUser(auth.OrgCluster, 0, auth.RoleEconomicLead)
+	return e
+}
+
+func (e *env) clock() time.Time {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.now
+}
+
+func (e *env) setClock(t time.Time) {
+	e.mu.Lock()
+	e.now = t
+	e.mu.Unlock()
+}
+
+func (e *env) mustAuthority(name, threshold string) int64 {
+	e.t.Helper()
+	var id int64
+	err := e.db.Get(&id, `INSERT INTO authorities (code, name_he, name_ar, name_en, kind, signature_threshold)
+		VALUES ($1, $2, $2 || ' (ar)', $2 || ' (en)', 'local_council', $3) RETURNING id`, fmt.Sprint(100+seq.Add(1)), name, threshold)
+	if err != nil {
+		e.t.Fatalf("authority: %v", err)
+	}
+	return id
+}
+
+func (e *env) mustBudgetLine(authorityID int64, year int, amount string) int64 {
+	e.t.Helper()
+	var id int64
+	err := e.db.Get(&id, `INSERT INTO budget_lines (authority_id, fiscal_year, code, name, amount)
+		VALUES ($1, $2, $3, 'ציוד', $4) RETURNING id`, authorityID, year, fmt.Sprintf("1-%d", seq.Add(1)), amount)
+	if err != nil {
+		e.t.Fatalf("budget line: %v", err)
+	}
+	return id
+}
+
+// mustSupplier adds a supplier with valid mandatory certificates and a
+// supplier user.
+func (e *env) mustSupplier(name string) (int64, user) {
+	e.t.Helper()
+	var id int64
+	n := seq.Add(1)
+	err := e.db.Get(&id, `INSERT INTO suppliers (company_number, legal_name, email) VALUES ($1, $2, $3) RETURNING id`,
+		fmt.Sprintf("5%08d", n), name, fmt.Sprintf("orders%d@supplier.example", n))
+	if err != nil {
+		e.t.Fatalf("supplier: %v", err)
+	}
+	for _, kind := range []string{"books", "withholding_tax", "insurance"} {
+		if _, err := e.db.Exec(`INSERT INTO supplier_certificates (supplier_id, kind, number, valid_until) VALUES ($1, $2, 'C-1', '2030-12-31')`, id, kind); err != nil {
+			e.t.Fatalf("certificate: %v", err)
+		}
+	}
+	return id, e.mustUser(auth.OrgSupplier, id, auth.RoleSupplier)
+}
+
+// mustUser inserts a user directly (no password: the tests use tokens)
+// with a token.
+func (e *env) mustUser(org string, orgID int64, roles ...string) user {
+	e.t.Helper()
+	p := &auth.Principal{OrgKind: org, Roles: roles, Lang: "he"}
+	var authorityID, supplierID *int64
+	switch org {
+	case auth.OrgAuthority:
+		authorityID, p.AuthorityID = &orgID, orgID
+	case auth.OrgSupplier:
+		supplierID, p.SupplierID = &orgID, orgID
+	}
+	p.Email = fmt.Sprintf("u%d@example.com", seq.Add(1))
+	p.Name = "משתמש " + p.Email
+	err := e.db.Get(&p.UserID, `INSERT INTO users (email, name, password_hash, org_kind, authority_id, supplier_id, roles)
+		VALUES ($1, $2, '!', $3, $4, $5, $6) RETURNING id`, p.Email, p.Name, org, authorityID, supplierID, pq.Array(roles))
+	if err != nil {
+		e.t.Fatalf("user: %v", err)
+	}
+	return user{ID: p.UserID, Token: webtest.MustToken(e.t, e.db, p.UserID), P: p}
+}
+
+// tender is a fixture tender with its items and winners.
+type tender struct {
+	ID      int64
+	Items   []int64
+	Winners []int64 // supplier ids
+	Users   []user  // the winners' users
+	awards  []int64
+}
+
+type tenderSpec struct {
+	rule       string
+	ceiling    string // "" = none
+	allocation string // "" = none
+	fee        string
+	winners    int
+	prices     [][]string // per winner, per item
+	days       int
+}
+
+// mustTender adds an active tender open to the member authority, valid
+// 2020–2030, with items priced by each winner from 2020-01-01.
+func (e *env) mustTender(s tenderSpec) *tender {
+	e.t.Helper()
+	if s.fee == "" {
+		s.fee = "2.00"
+	}
+	if s.days == 0 {
+		s.days = 3
+	}
+	var ceiling, allocation *string
+	if s.ceiling != "" {
+		ceiling = &s.ceiling
+	}
+	if s.allocation != "" {
+		allocation = &s.allocation
+	}
+	n := seq.Add(1)
+	tn := &tender{}
+	err := e.db.Get(&tn.ID, `INSERT INTO tenders (number, title, category, valid_from, valid_until, status, ceiling, fee_percent, award_rule, confirmation_days)
+		VALUES ($1, 'ציוד רפואי', 'ציוד רפואי', '2020-01-01', '2030-12-31', 'active', $2, $3, $4, $5) RETURNING id`,
+		fmt.Sprintf("%02d/2026", n), ceiling, s.fee, s.rule, s.days)
+	if err != nil {
+		e.t.Fatalf("tender: %v", err)
+	}
+	if _, err := e.db.Exec(`INSERT INTO tender_authorities (tender_id, authority_id, allocation) VALUES ($1, $2, $3)`, tn.ID, e.authority, allocation); err != nil {
+		e.t.Fatalf("participation: %v", err)
+	}
+	items := len(s.prices[0])
+	for i := 0; i < items; i++ {
+		var id int64
+		if err := e.db.Get(&id, `INSERT INTO tender_items (tender_id, sku, name, unit) VALUES ($1, $2, $3, 'יחידה') RETURNING id`,
+			tn.ID, fmt.Sprintf("SKU-%d", i+1), fmt.Sprintf("פריט %d", i+1)); err != nil {
+			e.t.Fatalf("item: %v", err)
+		}
+		tn.Items = append(tn.Items, id)
+	}
+	for w := 0; w < s.winners; w++ {
+		sid, u := e.mustSupplier(fmt.Sprintf("ספק %d בע\"מ", seq.Add(1)))
+		var award int64
+		if err := e.db.Get(&award, `INSERT INTO awards (tender_id, supplier_id) VALUES ($1, $2) RETURNING id`, tn.ID, sid); err != nil {
+			e.t.Fatalf("award: %v", err)
+		}
+		for i, price := range s.prices[w] {
+			if price == "" {
+				continue
+			}
+			if _, err := e.db.Exec(`INSERT INTO award_prices (award_id, item_id, price, valid_from, reason) VALUES ($1, $2, $3, '2020-01-01', 'initial')`,
+				award, tn.Items[i], price); err != nil {
+				e.t.Fatalf("price: %v", err)
+			}
+		}
+		tn.Winners, tn.Users, tn.awards = append(tn.Winners, sid), append(tn.Users, u), append(tn.awards, award)
+	}
+	return tn
+}
+
+// do sends a request as u.
+func (e *env) do(method, path string, u user, body any, headers ...string) webtest.Response {
+	return webtest.Do(e.base.Engine, method, path, u.Token, body, headers...)
+}
+
+// orderBody is a create body for tender tn, winner w, with qty of each
+// item.
+func (e *env) orderBody(tn *tender, w int, qty ...string) map[string]any {
+	lines := []map[string]any{}
+	for i, q := range qty {
+		lines = append(lines, map[string]any{"item_id": tn.Items[i], "quantity": q})
+	}
+	return map[string]any{"tender_id": tn.ID, "supplier_id": tn.Winners[w], "budget_line_id": e.budgetLine,
+		"delivery_address": "רחוב הנדיב 1", "lines": lines}
+}
+
+// mustCreate creates a draft through the service.
+func (e *env) mustCreate(tn *tender, w int, budgetLine int64, qty ...string) *orders.Order {
+	e.t.Helper()
+	in := orders.NewOrder{TenderID: tn.ID, SupplierID: tn.Winners[w], BudgetLineID: budgetLine}
+	for i, q := range qty {
+		in.Lines = append(in.Lines, orders.LineInput{ItemID: tn.Items[i], Quantity: orders.Qty(q)})
+	}
+	o, _, err := e.svc.Create(ctx, e.officer.P, in, "")
+	if err != nil {
+		e.t.Fatalf("create: %v", err)
+	}
+	return o
+}
+
+// mustSent creates, submits and signs an order below the threshold.
+func (e *env) mustSent(tn *tender, w int, qty ...string) *orders.Order {
+	e.t.Helper()
+	o := e.mustCreate(tn, w, e.budgetLine, qty...)
+	if _, err := e.svc.Submit(ctx, e.officer.P, o.ID, ""); err != nil {
+		e.t.Fatalf("submit: %v", err)
+	}
+	o, err := e.svc.Sign(ctx, e.treasurer.P, o.ID, "", orders.SignInput{Legal: true, BudgetLine: true, NoDeficit: true})
+	if err != nil {
+		e.t.Fatalf("sign: %v", err)
+	}
+	if o.Status != orders.StatusSent {
+		e.t.Fatalf("status %s after signature", o.Status)
+	}
+	return o
+}
+
+// wantStatus fails unless r has status code.
+func wantStatus(t testing.TB, r webtest.Response, code int) {
+	t.Helper()
+	if r.Code != code {
+		t.Fatalf("status %d, want %d: %s", r.Code, code, r.Body)
+	}
+}
+
+// dec parses a decimal constant.
+func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+
+var _ = http.StatusOK

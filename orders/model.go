@@ -1,0 +1,411 @@
+// Package orders holds call-off orders under shelf tenders: their lifecycle
+// from draft to closed, the two signatures, the reservation of tender
+// ceilings, allocations and budget lines, supplier confirmation and
+// delivery, the append-only events and the e-mail outbox.
+//
+// # Reservation
+//
+// An order reserves capacity while its status is in Reserving: from
+// pending_approval (submission) until it is returned to draft, rejected or
+// cancelled. Three capacities are reserved at once:
+//
+//   - the tender ceiling (tenders.ceiling), by the order's subtotal
+//     (excluding VAT): ceilings and allocations are the framework's value,
+//     which the cluster tenders without VAT;
+//   - the authority's allocation on the tender (tender_authorities.allocation),
+//     by the subtotal likewise;
+//   - the budget line (budget_lines.amount), by the total including VAT,
+//     since the authority pays the VAT out of the line.
+//
+// A null ceiling or allocation is unlimited. Submit is the only operation
+// that adds an order to the reserving set, and it does so in one
+// transaction that first locks, with SELECT ... FOR UPDATE and in this
+// fixed order, the order row, the tender row, the tender_authorities row and
+// the budget_lines row, and only then sums the reserving orders and
+// compares. Why no capacity is ever exceeded, whatever the concurrency:
+//
+//  1. Two submissions that share a capacity share the row that carries it
+//     (the same tender for a ceiling or allocation, the same budget line),
+//     so the second blocks on that row until the first commits or rolls
+//     back.
+//  2. The sums are read by statements that start after the locks are
+//     granted; under READ COMMITTED each statement sees every transaction
+//     committed before it started, so the second submission counts the
+//     first one's reservation.
+//  3. Every other transition keeps an order in the reserving set or takes
+//     it out (return, reject, cancel), and a reserving order's amounts,
+//     tender and budget line never change; releasing can only make the sums
+//     smaller, so it needs no capacity lock.
+//
+// Hence at every commit, for each capacity, the sum of the reserving
+// orders is at most the capacity. The locks are always taken in the same
+// order (order → tender → tender authority → budget line) and every other
+// transition locks only the order row, so submissions cannot deadlock one
+// another.
+package orders
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"madaf/internal/apperr"
+	"madaf/internal/auth"
+	"madaf/internal/calendar"
+	"madaf/internal/money"
+)
+
+// Order statuses, DESIGN.md "Order".
+const (
+	StatusDraft              = "draft"
+	StatusPendingApproval    = "pending_approval"
+	StatusSent               = "sent"
+	StatusConfirmed          = "confirmed"
+	StatusPartiallyDelivered = "partially_delivered"
+	StatusDelivered          = "delivered"
+	StatusClosed             = "closed"
+	StatusRejected           = "rejected"
+	StatusCancelled          = "cancelled"
+)
+
+// Statuses lists every status in lifecycle order.
+var Statuses = []string{StatusDraft, StatusPendingApproval, StatusSent, StatusConfirmed,
+	StatusPartiallyDelivered, StatusDelivered, StatusClosed, StatusRejected, StatusCancelled}
+
+// Reserving is the set of statuses in which an order holds its reservation
+// of the tender ceiling, the allocation and the budget line.
+var Reserving = map[string]bool{
+	StatusPendingApproval: true, StatusSent: true, StatusConfirmed: true,
+	StatusPartiallyDelivered: true, StatusDelivered: true, StatusClosed: true,
+}
+
+// reservingSQL is Reserving as an SQL list.
+const reservingSQL = `('pending_approval','sent','confirmed','partially_delivered','delivered','closed')`
+
+// Actions on an order: each is allowed to some roles from some statuses.
+const (
+	ActionCreate  = "create"
+	ActionUpdate  = "update"
+	ActionSubmit  = "submit"
+	ActionSign    = "sign"
+	ActionReturn  = "return"
+	ActionConfirm = "confirm"
+	ActionReject  = "reject"
+	ActionDeliver = "deliver"
+	ActionClose   = "close"
+	ActionCancel  = "cancel"
+)
+
+// rule says who may take an action and from which statuses.
+type rule struct {
+	roles []string
+	from  []string
+}
+
+var rules = map[string]rule{
+	ActionCreate:  {[]string{auth.RoleOfficer}, nil},
+	ActionUpdate:  {[]string{auth.RoleOfficer}, []string{StatusDraft}},
+	ActionSubmit:  {[]string{auth.RoleOfficer}, []string{StatusDraft}},
+	ActionSign:    {[]string{auth.RoleTreasurer, auth.RoleHead}, []string{StatusPendingApproval}},
+	ActionReturn:  {[]string{auth.RoleTreasurer, auth.RoleHead}, []string{StatusPendingApproval}},
+	ActionConfirm: {[]string{auth.RoleSupplier}, []string{StatusSent}},
+	ActionReject:  {[]string{auth.RoleSupplier}, []string{StatusSent}},
+	ActionDeliver: {[]string{auth.RoleSupplier}, []string{StatusConfirmed, StatusPartiallyDelivered}},
+	ActionClose:   {[]string{auth.RoleOfficer}, []string{StatusDelivered}},
+	ActionCancel:  {[]string{auth.RoleOfficer}, []string{StatusDraft, StatusPendingApproval, StatusSent}},
+}
+
+// Cancellation reason codes.
+var CancelReasons = []string{"no_longer_needed", "duplicate", "wrong_details", "budget_change", "supplier_unavailable", "other"}
+
+// Bounds on what one order may hold.
+var (
+	MaxLines    = 500
+	MaxQuantity = decimal.NewFromInt(1_000_000)
+)
+
+// Order is a call-off order under a shelf tender. Money is fixed at
+// submission; while draft it is an estimate at today's prices.
+type Order struct {
+	ID                 int64         `db:"id" json:"id"`
+	Number             string        `db:"number" json:"number"`
+	Status             string        `db:"status" json:"status"`
+	Version            int           `db:"version" json:"version"`
+	AuthorityID        int64         `db:"authority_id" json:"authority_id"`
+	AuthorityName      string        `db:"authority_name" json:"authority_name"`
+	TenderID           int64         `db:"tender_id" json:"tender_id"`
+	TenderNumber       string        `db:"tender_number" json:"tender_number"`
+	TenderTitle        string        `db:"tender_title" json:"tender_title"`
+	AwardRule          string        `db:"award_rule" json:"award_rule"`
+	SupplierID         int64         `db:"supplier_id" json:"supplier_id"`
+	SupplierName       string        `db:"supplier_name" json:"supplier_name"`
+	BudgetLineID       int64         `db:"budget_line_id" json:"budget_line_id"`
+	BudgetLineCode     string        `db:"budget_line_code" json:"budget_line_code"`
+	DeliveryAddress    string        `db:"delivery_address" json:"delivery_address"`
+	RequestedDate      calendar.Date `db:"requested_date" json:"requested_date"`
+	Notes              string        `db:"notes" json:"notes"`
+	ProposedSupplierID *int64        `db:"proposed_supplier_id" json:"proposed_supplier_id"`
+	Justification      string        `db:"justification" json:"justification"`
+	Subtotal           money.Amount  `db:"subtotal" json:"subtotal"`
+	VATRate            money.Amount  `db:"vat_rate" json:"vat_rate"`
+	VAT                money.Amount  `db:"vat" json:"vat"`
+	Total              money.Amount  `db:"total" json:"total"`
+	FeePercent         money.Amount  `db:"fee_percent" json:"fee_percent"`
+	Fee                money.Amount  `db:"fee" json:"fee"`
+	Submission         int           `db:"submission" json:"-"`
+	SubmittedOn        calendar.Date `db:"submitted_on" json:"submitted_on"`
+	SubmittedAt        *time.Time    `db:"submitted_at" json:"submitted_at"`
+	SignaturesRequired StringList    `db:"signatures_required" json:"signatures_required"`
+	SentAt             *time.Time    `db:"sent_at" json:"sent_at"`
+	ConfirmBy          calendar.Date `db:"confirm_by" json:"confirm_by"`
+	ConfirmedAt        *time.Time    `db:"confirmed_at" json:"confirmed_at"`
+	PromisedOn         calendar.Date `db:"promised_on" json:"promised_on"`
+	DeliveredAt        *time.Time    `db:"delivered_at" json:"delivered_at"`
+	ClosedAt           *time.Time    `db:"closed_at" json:"closed_at"`
+	InvoiceRef         string        `db:"invoice_ref" json:"invoice_ref"`
+	RejectReason       string        `db:"reject_reason" json:"reject_reason"`
+	CancelReason       string        `db:"cancel_reason" json:"cancel_reason"`
+	CancelNote         string        `db:"cancel_note" json:"cancel_note"`
+	ReturnNote         string        `db:"return_note" json:"return_note"`
+	CreatedBy          int64         `db:"created_by" json:"created_by"`
+	CreatedAt          time.Time     `db:"created_at" json:"created_at"`
+	UpdatedAt          time.Time     `db:"updated_at" json:"updated_at"`
+	// Overdue is true for a sent order past its confirmation deadline.
+	Overdue bool `db:"overdue" json:"overdue"`
+	// Overridden is true when a rotation tender's proposal was overridden.
+	Overridden bool `db:"-" json:"overridden"`
+
+	Lines      []Line      `db:"-" json:"lines,omitempty"`
+	Signatures []Signature `db:"-" json:"signatures,omitempty"`
+}
+
+// ETag is the order's entity tag, "v<version>".
+func (o *Order) ETag() string { return fmt.Sprintf(`"v%d"`, o.Version) }
+
+// Line is one order line: the item, the quantity and the unit price in
+// force (a snapshot taken at submission).
+type Line struct {
+	ID        int64        `db:"id" json:"id"`
+	LineNo    int          `db:"line_no" json:"line_no"`
+	ItemID    int64        `db:"item_id" json:"item_id"`
+	SKU       string       `db:"sku" json:"sku"`
+	Name      string       `db:"name" json:"name"`
+	Unit      string       `db:"unit" json:"unit"`
+	Quantity  Quantity     `db:"quantity" json:"quantity"`
+	UnitPrice money.Amount `db:"unit_price" json:"unit_price"`
+	LineTotal money.Amount `db:"line_total" json:"line_total"`
+	Delivered Quantity     `db:"delivered" json:"delivered"`
+}
+
+// Signature is one signatory's signature of a submission.
+type Signature struct {
+	Role            string    `db:"role" json:"role"`
+	UserID          int64     `db:"user_id" json:"user_id"`
+	UserName        string    `db:"user_name" json:"user_name"`
+	SignedAt        time.Time `db:"signed_at" json:"signed_at"`
+	CheckLegal      bool      `db:"check_legal" json:"check_legal"`
+	CheckBudgetLine bool      `db:"check_budget_line" json:"check_budget_line"`
+	CheckNoDeficit  bool      `db:"check_no_deficit" json:"check_no_deficit"`
+}
+
+// Event is one entry of an order's append-only history.
+type Event struct {
+	ID         int64           `db:"id" json:"id"`
+	At         time.Time       `db:"at" json:"at"`
+	ActorID    *int64          `db:"actor_id" json:"actor_id"`
+	ActorName  string          `db:"actor_name" json:"actor_name"`
+	Action     string          `db:"action" json:"action"`
+	FromStatus string          `db:"from_status" json:"from_status"`
+	ToStatus   string          `db:"to_status" json:"to_status"`
+	Note       string          `db:"note" json:"note"`
+	Data       json.RawMessage `db:"data" json:"data"`
+}
+
+// NewOrder is the body of POST /orders and PUT /orders/{id}. Prices come
+// from the tender, never from the client.
+type NewOrder struct {
+	TenderID        int64         `json:"tender_id" validate:"required,gt=0"`
+	SupplierID      int64         `json:"supplier_id" validate:"required,gt=0"`
+	BudgetLineID    int64         `json:"budget_line_id" validate:"required,gt=0"`
+	DeliveryAddress string        `json:"delivery_address" validate:"max=500"`
+	RequestedDate   calendar.Date `json:"requested_date"`
+	Notes           string        `json:"notes" validate:"max=4000"`
+	Justification   string        `json:"justification" validate:"max=4000"`
+	Lines           []LineInput   `json:"lines" validate:"required,min=1,max=500,dive"`
+}
+
+// LineInput is one requested line.
+type LineInput struct {
+	ItemID   int64    `json:"item_id" validate:"required,gt=0"`
+	Quantity Quantity `json:"quantity"`
+}
+
+// Validate checks what needs no database: quantities positive, at most
+// MaxQuantity and three decimals, items not repeated. It reports every
+// failing field at once.
+func (in *NewOrder) Validate() error {
+	var fields []apperr.FieldError
+	if len(in.Lines) > MaxLines {
+		fields = append(fields, apperr.Field("lines", "must have at most %d lines", MaxLines))
+	}
+	seen := map[int64]int{}
+	for i, l := range in.Lines {
+		if msg := l.Quantity.check(); msg != "" {
+			fields = append(fields, apperr.Field(fmt.Sprintf("lines[%d].quantity", i), "%s", msg))
+		}
+		if j, dup := seen[l.ItemID]; dup && l.ItemID != 0 {
+			fields = append(fields, apperr.Field(fmt.Sprintf("lines[%d].item_id", i), "repeats the item of lines[%d]", j))
+		}
+		seen[l.ItemID] = i
+	}
+	if !in.RequestedDate.IsZero() && in.RequestedDate.Year() > 2100 {
+		fields = append(fields, apperr.Field("requested_date", "is too far ahead"))
+	}
+	in.Justification = strings.TrimSpace(in.Justification)
+	if len(fields) > 0 {
+		return apperr.Invalid("the order has invalid fields", fields...)
+	}
+	return nil
+}
+
+// Quantity is an ordered or delivered quantity: a decimal with up to three
+// places, read from a JSON string or number and written as a string.
+type Quantity struct{ decimal.Decimal }
+
+// Qty parses s; it panics on a malformed constant (for tests and seeds).
+func Qty(s string) Quantity { return Quantity{decimal.RequireFromString(s)} }
+
+// MarshalJSON writes the quantity as a string without trailing zeros.
+func (q Quantity) MarshalJSON() ([]byte, error) { return []byte(`"` + q.String() + `"`), nil }
+
+func (q Quantity) check() string {
+	switch {
+	case !q.IsPositive():
+		return "must be greater than zero"
+	case q.GreaterThan(MaxQuantity):
+		return "must be at most " + MaxQuantity.String()
+	case !q.Equal(q.Round(3)):
+		return "must have at most three decimal places"
+	}
+	return ""
+}
+
+// StringList is a PostgreSQL text[] read into a Go slice.
+type StringList []string
+
+// Scan reads a text[] literal such as {treasurer,head}.
+func (l *StringList) Scan(src any) error {
+	var s string
+	switch v := src.(type) {
+	case nil:
+		*l = StringList{}
+		return nil
+	case []byte:
+		s = string(v)
+	case string:
+		s = v
+	default:
+		return fmt.Errorf("orders: cannot scan %T into a list", src)
+	}
+	s = strings.Trim(s, "{}")
+	*l = StringList{}
+	if s != "" {
+		for _, part := range strings.Split(s, ",") {
+			*l = append(*l, strings.Trim(part, `"`))
+		}
+	}
+	return nil
+}
+
+// Filter selects orders for List.
+type Filter struct {
+	Statuses   []string
+	TenderID   int64
+	SupplierID int64
+	// Overdue keeps sent orders past their confirmation deadline.
+	Overdue bool
+	// Overridden keeps orders whose rotation proposal was overridden.
+	Overridden bool
+	Limit      int
+	// After is the id of the last order of the previous page (newest
+	// first); 0 for the first page.
+	After int64
+}
+
+// FailedCheck is one reason a submission was refused; for a capacity it
+// says what is left and what the order needs.
+type FailedCheck struct {
+	Check     string        `json:"check"`
+	Message   string        `json:"message"`
+	ItemID    int64         `json:"item_id,omitempty"`
+	Remaining *money.Amount `json:"remaining,omitempty"`
+	Required  *money.Amount `json:"required,omitempty"`
+}
+
+// Checks named in a refused submission.
+const (
+	CheckTenderActive     = "tender_active"
+	CheckTenderOpen       = "tender_open"
+	CheckAwardRule        = "award_rule"
+	CheckAwardActive      = "award_active"
+	CheckSupplierEligible = "supplier_eligible"
+	CheckRotation         = "rotation_justification"
+	CheckPrice            = "price_in_force"
+	CheckQuantity         = "quantity"
+	CheckBudgetLine       = "budget_line"
+	CheckCeiling          = "tender_ceiling"
+	CheckAllocation       = "allocation"
+	CheckBudget           = "budget_line_balance"
+)
+
+// refused is the 409 of a submission, naming each failed check.
+func refused(checks []FailedCheck) error {
+	names := make([]string, len(checks))
+	for i, c := range checks {
+		names[i] = c.Check
+	}
+	return &apperr.Error{Kind: apperr.KindConflict,
+		Message: "the order cannot be submitted: " + strings.Join(names, ", "),
+		Extra:   map[string]any{"failed_checks": checks}}
+}
+
+// Quote is the side-by-side offer of a tender's winners for a cart, and for
+// a rotation tender the proposed winner.
+type Quote struct {
+	TenderID           int64   `json:"tender_id"`
+	AwardRule          string  `json:"award_rule"`
+	On                 string  `json:"on"`
+	DirectOrder        bool    `json:"direct_order"`
+	ProposedSupplierID *int64  `json:"proposed_supplier_id"`
+	Offers             []Offer `json:"offers"`
+}
+
+// Offer is one winner's prices for the cart.
+type Offer struct {
+	SupplierID int64  `json:"supplier_id"`
+	Supplier   string `json:"supplier_name"`
+	// Eligible is false when the supplier may not receive orders now;
+	// Reasons say why.
+	Eligible bool     `json:"eligible"`
+	Reasons  []string `json:"reasons"`
+	// Complete is false when some item has no price in force.
+	Complete bool `json:"complete"`
+	// CommittedThisYear is the supplier's committed volume (excl. VAT) on
+	// this tender this year, which rotation compares.
+	CommittedThisYear money.Amount `json:"committed_this_year"`
+	Lines             []OfferLine  `json:"lines"`
+	Subtotal          money.Amount `json:"subtotal"`
+	VAT               money.Amount `json:"vat"`
+	Total             money.Amount `json:"total"`
+}
+
+// OfferLine is one cart line priced by one winner (no price: nulls).
+type OfferLine struct {
+	ItemID    int64         `json:"item_id"`
+	Quantity  Quantity      `json:"quantity"`
+	UnitPrice *money.Amount `json:"unit_price"`
+	LineTotal *money.Amount `json:"line_total"`
+}

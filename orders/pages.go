@@ -1,0 +1,688 @@
+package orders
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+	"github.com/shopspring/decimal"
+
+	"madaf/authorities"
+	"madaf/internal/apperr"
+	"madaf/internal/auth"
+	"madaf/internal/calendar"
+	"madaf/internal/page"
+	"madaf/internal/web"
+)
+
+// pages serves the order pages: the cart (a draft order per tender), the
+// order form, the lists, the inboxes and the order page with its actions.
+type pages struct {
+	eng      *page.Engine
+	svc      *Service
+	auth     *authorities.Store
+	cart     *page.Page
+	form     *page.Page
+	list     *page.Page
+	show     *page.Page
+	inbox    *page.Page
+	supplier *page.Page
+}
+
+// MountPages adds the order pages to r: /cart, /orders, /orders/:id (and
+// its forms), /inbox for signatories and /supplier/orders for suppliers.
+func MountPages(r gin.IRouter, eng *page.Engine, svc *Service) {
+	p := &pages{eng: eng, svc: svc, auth: authorities.NewStore(svc.db),
+		cart: eng.MustPage("orders_cart"), form: eng.MustPage("orders_form"), list: eng.MustPage("orders_list"),
+		show: eng.MustPage("orders_show"), inbox: eng.MustPage("orders_inbox"), supplier: eng.MustPage("orders_supplier")}
+	eng.AddNav(
+		page.NavItem{Key: "nav.cart", Path: "/cart", Roles: []string{auth.RoleOfficer}, Order: 11},
+		page.NavItem{Key: "nav.orders", Path: "/orders", Roles: []string{auth.RoleOfficer, auth.RoleEconomicLead, auth.RoleClusterAdmin}, Order: 12},
+		page.NavItem{Key: "nav.inbox", Path: "/inbox", Roles: []string{auth.RoleTreasurer, auth.RoleHead}, Order: 5},
+		page.NavItem{Key: "nav.orders", Path: "/orders", Roles: []string{auth.RoleTreasurer, auth.RoleHead}, Order: 6},
+		page.NavItem{Key: "nav.supplier_orders", Path: "/supplier/orders", Roles: []string{auth.RoleSupplier}, Order: 5},
+	)
+	officer := eng.RequireRole(auth.RoleOfficer)
+	r.GET("/cart", officer, p.cartPage)
+	r.POST("/cart/items", officer, p.addToCart)
+	r.GET("/inbox", eng.RequireRole(auth.RoleTreasurer, auth.RoleHead), p.inboxPage)
+	r.GET("/supplier/orders", eng.RequireRole(auth.RoleSupplier), p.supplierPage)
+	g := r.Group("/orders", eng.Required())
+	g.GET("", p.listPage)
+	g.GET("/:id", p.orderPage)
+	g.GET("/:id/edit", officer, p.editPage)
+	g.POST("/:id/edit", officer, p.saveDraft)
+	g.POST("/:id/sign", p.sign)
+	g.POST("/:id/return", p.returnOrder)
+	g.POST("/:id/confirm", p.confirm)
+	g.POST("/:id/reject", p.reject)
+	g.POST("/:id/deliver", p.deliver)
+	g.POST("/:id/close", p.closeOrder)
+	g.POST("/:id/cancel", p.cancel)
+}
+
+// ---- the cart ----
+
+// cartData lists the caller's drafts, one per tender.
+type cartData struct {
+	Drafts []Order
+}
+
+func (p *pages) cartPage(c *gin.Context) {
+	caller := auth.Caller(c)
+	drafts, err := p.myDrafts(c, caller, 0)
+	if err != nil {
+		p.eng.Fail(c, err)
+		return
+	}
+	p.eng.Render(c, http.StatusOK, p.cart, cartData{Drafts: drafts}, nil)
+}
+
+// myDrafts are the caller's own drafts (of tenderID when non-zero), with
+// their lines.
+func (p *pages) myDrafts(c *gin.Context, caller *auth.Principal, tenderID int64) ([]Order, error) {
+	list, err := p.svc.List(c, caller, Filter{Statuses: []string{StatusDraft}, TenderID: tenderID, Limit: 200})
+	if err != nil {
+		return nil, err
+	}
+	var out []Order
+	for _, o := range list {
+		if o.CreatedBy != caller.UserID {
+			continue
+		}
+		full, err := p.svc.Get(c, caller, o.ID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *full)
+	}
+	return out, nil
+}
+
+// addToCart puts an item into the caller's draft order for the item's
+// tender, creating the draft when there is none: the supplier is the
+// rotation's proposal or the cheapest eligible winner with every price, the
+// budget line the authority's first of the year. The officer reviews both
+// on the order form.
+func (p *pages) addToCart(c *gin.Context) {
+	caller := auth.Caller(c)
+	f := page.ReadForm(c)
+	itemID := f.Int64("item_id", page.Required)
+	qty := f.Decimal("quantity", page.Required)
+	next := page.SafeNext(f.Value("next"))
+	if f.Valid() && !qty.IsPositive() {
+		f.Fail("quantity", "must be greater than zero")
+	}
+	if !f.Valid() {
+		p.eng.Fail(c, f.Err())
+		return
+	}
+	var tenderID int64
+	err := p.svc.db.GetContext(c, &tenderID, `SELECT tender_id FROM tender_items WHERE id = $1`, itemID)
+	if err != nil {
+		p.eng.Fail(c, apperr.NotFound("item"))
+		return
+	}
+	drafts, err := p.myDrafts(c, caller, tenderID)
+	if err != nil {
+		p.eng.Fail(c, err)
+		return
+	}
+	if len(drafts) > 0 {
+		o := drafts[0]
+		in := draftInput(&o)
+		found := false
+		for i := range in.Lines {
+			if in.Lines[i].ItemID == itemID {
+				in.Lines[i].Quantity.Decimal = in.Lines[i].Quantity.Add(qty)
+				found = true
+			}
+		}
+		if !found {
+			in.Lines = append(in.Lines, LineInput{ItemID: itemID, Quantity: Quantity{qty}})
+		}
+		if _, err := p.svc.Update(c, caller, o.ID, o.ETag(), in); err != nil {
+			// The draft's supplier may not price the new item: keep the
+			// item and let the officer choose another supplier.
+			if !apperr.Is(err, apperr.KindInvalid) {
+				p.eng.Fail(c, err)
+				return
+			}
+			if err := p.repriceDraft(c, caller, &o, in); err != nil {
+				p.eng.Fail(c, err)
+				return
+			}
+		}
+		p.eng.Redirect(c, next, "cart.added")
+		return
+	}
+	lines := []LineInput{{ItemID: itemID, Quantity: Quantity{qty}}}
+	in := NewOrder{TenderID: tenderID, Lines: lines}
+	if in.SupplierID, err = p.proposedSupplier(c, caller, tenderID, lines); err != nil {
+		p.eng.Fail(c, err)
+		return
+	}
+	if in.BudgetLineID, err = p.firstBudgetLine(c, caller); err != nil {
+		p.eng.Fail(c, err)
+		return
+	}
+	if _, _, err := p.svc.Create(c, caller, in, ""); err != nil {
+		p.eng.Fail(c, err)
+		return
+	}
+	p.eng.Redirect(c, next, "cart.added")
+}
+
+// repriceDraft retries a cart update with the supplier the quote proposes
+// for the whole cart.
+func (p *pages) repriceDraft(c *gin.Context, caller *auth.Principal, o *Order, in NewOrder) error {
+	sup, err := p.proposedSupplier(c, caller, o.TenderID, in.Lines)
+	if err != nil {
+		return err
+	}
+	in.SupplierID = sup
+	_, err = p.svc.Update(c, caller, o.ID, o.ETag(), in)
+	return err
+}
+
+// proposedSupplier is the rotation's proposal when it prices every line,
+// else the cheapest eligible winner that does.
+func (p *pages) proposedSupplier(c *gin.Context, caller *auth.Principal, tenderID int64, lines []LineInput) (int64, error) {
+	q, err := p.svc.Quote(c, caller, tenderID, lines)
+	if err != nil {
+		return 0, err
+	}
+	var best *Offer
+	for i := range q.Offers {
+		of := &q.Offers[i]
+		if !of.Eligible || !of.Complete {
+			continue
+		}
+		if q.ProposedSupplierID != nil && of.SupplierID == *q.ProposedSupplierID {
+			return of.SupplierID, nil
+		}
+		if best == nil || of.Total.LessThan(best.Total.Decimal) {
+			best = of
+		}
+	}
+	if best == nil {
+		return 0, apperr.Conflict("cart.no_supplier")
+	}
+	return best.SupplierID, nil
+}
+
+// firstBudgetLine is the caller's authority's first budget line of this
+// year.
+func (p *pages) firstBudgetLine(c *gin.Context, caller *auth.Principal) (int64, error) {
+	lines, err := p.auth.BudgetLines(c, caller, caller.AuthorityID, calendar.Today().Year())
+	if err != nil {
+		return 0, err
+	}
+	if len(lines) == 0 {
+		return 0, apperr.Conflict("cart.no_budget_line")
+	}
+	return lines[0].ID, nil
+}
+
+// draftInput is the NewOrder that reproduces draft o.
+func draftInput(o *Order) NewOrder {
+	in := NewOrder{TenderID: o.TenderID, SupplierID: o.SupplierID, BudgetLineID: o.BudgetLineID,
+		DeliveryAddress: o.DeliveryAddress, RequestedDate: o.RequestedDate, Notes: o.Notes, Justification: o.Justification}
+	for _, l := range o.Lines {
+		in.Lines = append(in.Lines, LineInput{ItemID: l.ItemID, Quantity: l.Quantity})
+	}
+	return in
+}
+
+// ---- the order form ----
+
+// formData is the order form of a draft.
+type formData struct {
+	Order       *Order
+	Quote       *Quote
+	BudgetLines []authorities.BudgetLine
+	// Proposed is the rotation's proposed supplier (0 when none).
+	Proposed int64
+	Checks   []FailedCheck
+}
+
+func (p *pages) editPage(c *gin.Context) {
+	o, ok := p.order(c)
+	if !ok {
+		return
+	}
+	if o.Status != StatusDraft {
+		c.Redirect(http.StatusSeeOther, "/orders/"+page.Itoa(o.ID))
+		return
+	}
+	f := page.NewForm(url.Values{
+		"supplier_id": {page.Itoa(o.SupplierID)}, "budget_line_id": {page.Itoa(o.BudgetLineID)},
+		"delivery_address": {o.DeliveryAddress}, "requested_date": {o.RequestedDate.String()},
+		"notes": {o.Notes}, "justification": {o.Justification},
+	})
+	for _, l := range o.Lines {
+		f.Values.Set(qtyField(l.ItemID), l.Quantity.String())
+	}
+	p.renderForm(c, http.StatusOK, o, f, nil)
+}
+
+func qtyField(itemID int64) string { return "qty_" + page.Itoa(itemID) }
+
+func (p *pages) renderForm(c *gin.Context, status int, o *Order, f *page.Form, checks []FailedCheck) {
+	caller := auth.Caller(c)
+	d := formData{Order: o, Checks: checks}
+	lines := make([]LineInput, 0, len(o.Lines))
+	for _, l := range o.Lines {
+		lines = append(lines, LineInput{ItemID: l.ItemID, Quantity: l.Quantity})
+	}
+	if len(lines) > 0 {
+		q, err := p.svc.Quote(c, caller, o.TenderID, lines)
+		if err != nil && !apperr.Is(err, apperr.KindInvalid) {
+			p.eng.Fail(c, err)
+			return
+		}
+		d.Quote = q
+		if q != nil && q.ProposedSupplierID != nil {
+			d.Proposed = *q.ProposedSupplierID
+		}
+	}
+	bls, err := p.auth.BudgetLines(c, caller, caller.AuthorityID, calendar.Today().Year())
+	if err != nil {
+		p.eng.Fail(c, err)
+		return
+	}
+	d.BudgetLines = bls
+	p.eng.Render(c, status, p.form, d, f)
+}
+
+// saveDraft saves the order form; with action=submit it then submits the
+// draft for signature. Field errors come back beside their fields (422), a
+// refused submission with its failed checks (409).
+func (p *pages) saveDraft(c *gin.Context) {
+	caller := auth.Caller(c)
+	o, ok := p.order(c)
+	if !ok {
+		return
+	}
+	f := page.ReadForm(c)
+	in := NewOrder{TenderID: o.TenderID,
+		SupplierID: f.Int64("supplier_id", page.Required), BudgetLineID: f.Int64("budget_line_id", page.Required),
+		DeliveryAddress: f.Value("delivery_address"), RequestedDate: f.Date("requested_date", false),
+		Notes: f.Value("notes"), Justification: f.Value("justification")}
+	rename := map[string]string{}
+	for _, l := range o.Lines {
+		if f.Checked("remove", page.Itoa(l.ItemID)) {
+			continue
+		}
+		field := qtyField(l.ItemID)
+		qty := f.Decimal(field, page.Required)
+		rename[fmt.Sprintf("lines[%d].quantity", len(in.Lines))] = field
+		rename[fmt.Sprintf("lines[%d].item_id", len(in.Lines))] = field
+		in.Lines = append(in.Lines, LineInput{ItemID: l.ItemID, Quantity: Quantity{qty}})
+	}
+	if len(in.Lines) == 0 {
+		f.Message = "order.no_lines"
+	}
+	if !in.RequestedDate.IsZero() && in.RequestedDate.Before(calendar.Today()) {
+		f.Fail("requested_date", "order.date_past")
+	}
+	if !f.Valid() {
+		p.renderForm(c, http.StatusUnprocessableEntity, o, f, nil)
+		return
+	}
+	updated, err := p.svc.Update(c, caller, o.ID, f.Value("etag"), in)
+	if err != nil {
+		if f.Absorb(err, rename) {
+			p.renderForm(c, http.StatusUnprocessableEntity, o, f, nil)
+			return
+		}
+		p.eng.Fail(c, err)
+		return
+	}
+	if f.Value("action") != "submit" {
+		p.eng.Redirect(c, "/orders/"+page.Itoa(o.ID)+"/edit", "order.saved")
+		return
+	}
+	if _, err := p.svc.Submit(c, caller, o.ID, updated.ETag()); err != nil {
+		var ae *apperr.Error
+		if errors.As(err, &ae) && ae.Kind == apperr.KindConflict {
+			checks, _ := ae.Extra["failed_checks"].([]FailedCheck)
+			f.Message = "order.submit_refused"
+			if len(checks) == 0 {
+				f.Message = ae.Message
+			}
+			for _, ch := range checks {
+				switch ch.Check {
+				case CheckBudgetLine, CheckBudget:
+					f.Fail("budget_line_id", ch.Message)
+				case CheckRotation:
+					f.Fail("justification", ch.Message)
+				}
+			}
+			p.renderForm(c, http.StatusConflict, updated, f, checks)
+			return
+		}
+		p.eng.Fail(c, err)
+		return
+	}
+	p.eng.Redirect(c, "/orders/"+page.Itoa(o.ID), "order.submitted")
+}
+
+// ---- lists ----
+
+// listData is "my orders" (all orders for the cluster).
+type listData struct {
+	Orders   []Order
+	Status   string
+	Statuses []string
+	NextURL  string
+}
+
+func (p *pages) listPage(c *gin.Context) {
+	caller := auth.Caller(c)
+	d := listData{Status: c.Query("status"), Statuses: append(slices.Clone(Statuses), "overdue")}
+	f := Filter{Limit: 50}
+	switch {
+	case d.Status == "overdue":
+		f.Overdue = true
+	case d.Status != "":
+		if !slices.Contains(Statuses, d.Status) {
+			p.eng.Fail(c, apperr.NotFound("status"))
+			return
+		}
+		f.Statuses = []string{d.Status}
+	}
+	f.After, _ = strconv.ParseInt(c.Query("after"), 10, 64)
+	var err error
+	if d.Orders, err = p.svc.List(c, caller, f); err != nil {
+		p.eng.Fail(c, err)
+		return
+	}
+	if n := len(d.Orders); n == f.Limit {
+		q := c.Request.URL.Query()
+		q.Set("after", page.Itoa(d.Orders[n-1].ID))
+		d.NextURL = "/orders?" + q.Encode()
+	}
+	p.eng.Render(c, http.StatusOK, p.list, d, nil)
+}
+
+// inboxData is the signatory's inbox.
+type inboxData struct {
+	Awaiting []Order
+	Role     string
+}
+
+// inboxPage lists the pending orders that await a signature the caller may
+// give and has not given.
+func (p *pages) inboxPage(c *gin.Context) {
+	caller := auth.Caller(c)
+	list, err := p.svc.List(c, caller, Filter{Statuses: []string{StatusPendingApproval}, Limit: 200})
+	if err != nil {
+		p.eng.Fail(c, err)
+		return
+	}
+	var d inboxData
+	for _, o := range list {
+		full, err := p.svc.Get(c, caller, o.ID)
+		if err != nil {
+			p.eng.Fail(c, err)
+			return
+		}
+		if awaitedRole(full, caller) != "" {
+			d.Awaiting = append(d.Awaiting, *full)
+		}
+	}
+	p.eng.Render(c, http.StatusOK, p.inbox, d, nil)
+}
+
+// awaitedRole is the signing role caller may still give on o ("" when
+// none).
+func awaitedRole(o *Order, caller *auth.Principal) string {
+	if o.Status != StatusPendingApproval {
+		return ""
+	}
+	signed := map[string]bool{}
+	for _, g := range o.Signatures {
+		if g.UserID == caller.UserID {
+			return ""
+		}
+		signed[g.Role] = true
+	}
+	for _, r := range o.SignaturesRequired {
+		if caller.Has(r) && !signed[r] {
+			return r
+		}
+	}
+	return ""
+}
+
+// supplierData is the supplier's inbox.
+type supplierData struct {
+	Incoming  []Order
+	ToDeliver []Order
+	Recent    []Order
+	Today     calendar.Date
+}
+
+func (p *pages) supplierPage(c *gin.Context) {
+	caller := auth.Caller(c)
+	list, err := p.svc.List(c, caller, Filter{Limit: 200})
+	if err != nil {
+		p.eng.Fail(c, err)
+		return
+	}
+	d := supplierData{Today: calendar.Today()}
+	for _, o := range list {
+		switch o.Status {
+		case StatusSent:
+			d.Incoming = append(d.Incoming, o)
+		case StatusConfirmed, StatusPartiallyDelivered:
+			d.ToDeliver = append(d.ToDeliver, o)
+		default:
+			if len(d.Recent) < 20 {
+				d.Recent = append(d.Recent, o)
+			}
+		}
+	}
+	// The nearest deadline first.
+	slices.SortStableFunc(d.Incoming, func(a, b Order) int { return a.ConfirmBy.Time().Compare(b.ConfirmBy.Time()) })
+	p.eng.Render(c, http.StatusOK, p.supplier, d, nil)
+}
+
+// ---- the order page ----
+
+// showData is the order page.
+type showData struct {
+	Order      *Order
+	Events     []Event
+	BudgetLine *authorities.BudgetLine
+	// Actions the caller may take now.
+	CanEdit, CanCancel, CanClose, CanConfirm, CanReject, CanDeliver bool
+	// SignAs is the role the caller may sign in ("" when none).
+	SignAs        string
+	CancelReasons []string
+	ShowFee       bool
+	Today         calendar.Date
+}
+
+func (p *pages) orderPage(c *gin.Context) {
+	o, ok := p.order(c)
+	if !ok {
+		return
+	}
+	p.renderOrder(c, http.StatusOK, o, nil)
+}
+
+func (p *pages) renderOrder(c *gin.Context, status int, o *Order, f *page.Form) {
+	caller := auth.Caller(c)
+	events, err := p.svc.Events(c, caller, o.ID)
+	if err != nil {
+		p.eng.Fail(c, err)
+		return
+	}
+	d := showData{Order: o, Events: events, CancelReasons: CancelReasons, Today: calendar.Today(),
+		ShowFee: caller.IsCluster() || caller.Has(auth.RoleSupplier)}
+	if bl, err := authorities.BudgetLineByID(c, p.svc.db, o.BudgetLineID); err == nil {
+		d.BudgetLine = bl
+	}
+	officer := caller.Has(auth.RoleOfficer) && caller.AuthorityID == o.AuthorityID
+	supplier := caller.Has(auth.RoleSupplier) && caller.SupplierID == o.SupplierID
+	d.CanEdit = officer && o.Status == StatusDraft
+	d.CanCancel = officer && slices.Contains(rules[ActionCancel].from, o.Status)
+	d.CanClose = officer && o.Status == StatusDelivered
+	d.CanConfirm = supplier && o.Status == StatusSent
+	d.CanReject = supplier && o.Status == StatusSent
+	d.CanDeliver = supplier && slices.Contains(rules[ActionDeliver].from, o.Status)
+	if caller.AuthorityID == o.AuthorityID {
+		d.SignAs = awaitedRole(o, caller)
+	}
+	p.eng.Render(c, status, p.show, d, f)
+}
+
+// order loads the :id order in the caller's scope, or answers the error
+// page and reports false.
+func (p *pages) order(c *gin.Context) (*Order, bool) {
+	id, err := web.ParamID(c, "id", "order")
+	if err != nil {
+		p.eng.Fail(c, err)
+		return nil, false
+	}
+	o, err := p.svc.Get(c, auth.Caller(c), id)
+	if err != nil {
+		p.eng.Fail(c, err)
+		return nil, false
+	}
+	return o, true
+}
+
+// act runs one state change from a form on the order page: success
+// redirects back with flash; field errors and conflicts draw the page again
+// beside the action's fields.
+func (p *pages) act(c *gin.Context, flash string, run func(o *Order, f *page.Form) (map[string]string, error)) {
+	o, ok := p.order(c)
+	if !ok {
+		return
+	}
+	f := page.ReadForm(c)
+	var err error
+	var rename map[string]string
+	if f.Valid() {
+		rename, err = run(o, f)
+	}
+	if f.Valid() && err == nil {
+		p.eng.Redirect(c, "/orders/"+page.Itoa(o.ID), flash)
+		return
+	}
+	status := http.StatusUnprocessableEntity
+	if err != nil {
+		switch {
+		case f.Absorb(err, rename):
+		case f.AbsorbConflict(err):
+			status = http.StatusConflict
+		default:
+			p.eng.Fail(c, err)
+			return
+		}
+	}
+	p.renderOrder(c, status, o, f)
+}
+
+func (p *pages) sign(c *gin.Context) {
+	p.act(c, "order.signed", func(o *Order, f *page.Form) (map[string]string, error) {
+		in := SignInput{Role: f.Value("role"), Legal: f.Value("legal") == "on", BudgetLine: f.Value("budget_line") == "on",
+			NoDeficit: f.Value("no_deficit") == "on", Note: f.Value("sign_note")}
+		_, err := p.svc.Sign(c, auth.Caller(c), o.ID, f.Value("etag"), in)
+		return map[string]string{"note": "sign_note"}, err
+	})
+}
+
+func (p *pages) returnOrder(c *gin.Context) {
+	p.act(c, "order.returned", func(o *Order, f *page.Form) (map[string]string, error) {
+		note := f.Text("return_note", page.Required)
+		if !f.Valid() {
+			return nil, nil
+		}
+		_, err := p.svc.Return(c, auth.Caller(c), o.ID, f.Value("etag"), NoteInput{Note: note})
+		return map[string]string{"note": "return_note"}, err
+	})
+}
+
+func (p *pages) confirm(c *gin.Context) {
+	p.act(c, "order.confirmed", func(o *Order, f *page.Form) (map[string]string, error) {
+		in := ConfirmInput{PromisedDate: f.Date("promised_date", page.Required), Note: f.Value("confirm_note")}
+		if !f.Valid() {
+			return nil, nil
+		}
+		_, err := p.svc.Confirm(c, auth.Caller(c), o.ID, f.Value("etag"), in)
+		return map[string]string{"note": "confirm_note"}, err
+	})
+}
+
+func (p *pages) reject(c *gin.Context) {
+	p.act(c, "order.rejected", func(o *Order, f *page.Form) (map[string]string, error) {
+		reason := f.Text("reason", page.Required)
+		if !f.Valid() {
+			return nil, nil
+		}
+		_, err := p.svc.Reject(c, auth.Caller(c), o.ID, f.Value("etag"), RejectInput{Reason: reason})
+		return nil, err
+	})
+}
+
+func (p *pages) deliver(c *gin.Context) {
+	p.act(c, "order.delivery_reported", func(o *Order, f *page.Form) (map[string]string, error) {
+		in := DeliverInput{DeliveredOn: f.Date("delivered_on", false), Note: f.Value("deliver_note")}
+		rename := map[string]string{"note": "deliver_note"}
+		for _, l := range o.Lines {
+			field := "deliver_" + page.Itoa(l.ID)
+			if f.Value(field) == "" {
+				continue
+			}
+			q := f.Decimal(field, false)
+			if q.IsZero() {
+				continue
+			}
+			rename[fmt.Sprintf("lines[%d].quantity", len(in.Lines))] = field
+			rename[fmt.Sprintf("lines[%d].line_id", len(in.Lines))] = field
+			in.Lines = append(in.Lines, DeliveryLine{LineID: l.ID, Quantity: Quantity{q}})
+		}
+		if !f.Valid() {
+			return nil, nil
+		}
+		if len(in.Lines) == 0 {
+			f.Message = "order.deliver_nothing"
+			return nil, nil
+		}
+		_, err := p.svc.Deliver(c, auth.Caller(c), o.ID, f.Value("etag"), in)
+		return rename, err
+	})
+}
+
+func (p *pages) closeOrder(c *gin.Context) {
+	p.act(c, "order.closed", func(o *Order, f *page.Form) (map[string]string, error) {
+		ref := f.Text("invoice_ref", page.Required)
+		if !f.Valid() {
+			return nil, nil
+		}
+		_, err := p.svc.Close(c, auth.Caller(c), o.ID, f.Value("etag"), CloseInput{InvoiceRef: ref, Note: f.Value("close_note")})
+		return map[string]string{"note": "close_note"}, err
+	})
+}
+
+func (p *pages) cancel(c *gin.Context) {
+	p.act(c, "order.cancelled", func(o *Order, f *page.Form) (map[string]string, error) {
+		reason := f.Text("cancel_reason", page.Required)
+		if !f.Valid() {
+			return nil, nil
+		}
+		_, err := p.svc.Cancel(c, auth.Caller(c), o.ID, f.Value("etag"), CancelInput{Reason: reason, Note: f.Value("cancel_note")})
+		return map[string]string{"reason": "cancel_reason", "note": "cancel_note"}, err
+	})
+}
+
+// Remaining is what is left to deliver of l.
+func (l Line) Remaining() decimal.Decimal { return l.Quantity.Sub(l.Delivered.Decimal) }
