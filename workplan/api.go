@@ -1,0 +1,562 @@
+package workplan
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"github.com/shopspring/decimal"
+
+	"madaf/internal/apperr"
+	"madaf/internal/auth"
+	"madaf/internal/web"
+)
+
+type handlers struct{ s *Store }
+
+// clusterOnly answers 404 to callers outside the cluster: the work plan is
+// the cluster's internal plan and its existence leaks nothing to others.
+func clusterOnly() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if p := auth.Caller(c); p == nil || !p.IsCluster() {
+			web.Error(c, apperr.NotFound("resource"))
+			return
+		}
+		c.Next()
+	}
+}
+
+// editors may change the plan itself; a task's owner may also change its
+// status.
+var editors = []string{auth.RoleEconomicLead, auth.RoleClusterAdmin}
+
+// paramYear reads the plan's year; anything that is not a year is a plan
+// that does not exist.
+func paramYear(c *gin.Context) (int, error) {
+	y, err := strconv.Atoi(c.Param("year"))
+	if err != nil || y < 2000 || y > 2100 {
+		return 0, ErrPlanNotFound
+	}
+	return y, nil
+}
+
+// parseFilter reads ?status=a,b&domain=ID&owner=NAME&owner_user_id=ID.
+func parseFilter(c *gin.Context) (Filter, error) {
+	var f Filter
+	var bad []apperr.FieldError
+	for _, v := range c.QueryArray("status") {
+		for _, s := range strings.Split(v, ",") {
+			if s = strings.TrimSpace(s); s == "" {
+				continue
+			}
+			if !Status(s).Valid() {
+				bad = append(bad, apperr.Field("status", "must be one of: %s", statusList()))
+				continue
+			}
+			f.Statuses = append(f.Statuses, Status(s))
+		}
+	}
+	if v := c.Query("domain"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			bad = append(bad, apperr.Field("domain", "must be a domain id"))
+		}
+		f.DomainID = id
+	}
+	f.Owner = strings.TrimSpace(c.Query("owner"))
+	if v := c.Query("owner_user_id"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			bad = append(bad, apperr.Field("owner_user_id", "must be a user id"))
+		}
+		f.OwnerUserID = id
+	}
+	if len(bad) > 0 {
+		return f, apperr.Invalid("bad filter", bad...)
+	}
+	return f, nil
+}
+
+func statusList() string {
+	s := make([]string, len(Statuses))
+	for i, v := range Statuses {
+		s[i] = string(v)
+	}
+	return strings.Join(s, " ")
+}
+
+func (h *handlers) plans(c *gin.Context) {
+	plans, err := h.s.Plans(c.Request.Context())
+	if err != nil {
+		web.Error(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, web.List[Plan]{Items: plans})
+}
+
+// planResponse is a plan with its domains, goals and tasks.
+type planResponse struct {
+	*Plan
+	Domains []*Domain `json:"domains"`
+}
+
+func (h *handlers) plan(c *gin.Context) {
+	year, err := paramYear(c)
+	if err != nil {
+		web.Error(c, err)
+		return
+	}
+	f, err := parseFilter(c)
+	if err != nil {
+		web.Error(c, err)
+		return
+	}
+	plan, domains, err := h.s.Tree(c.Request.Context(), year, f)
+	if err != nil {
+		web.Error(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, planResponse{Plan: plan, Domains: domains})
+}
+
+// taskDetail is a task with the goal and domain it belongs to.
+type taskDetail struct {
+	*Task
+	Goal   taskGoal   `json:"goal"`
+	Domain taskDomain `json:"domain"`
+}
+
+type taskGoal struct {
+	ID      int64  `json:"id"`
+	Number  string `json:"number"`
+	Heading string `json:"heading"`
+}
+
+type taskDomain struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+func detail(tc *TaskContext) taskDetail {
+	return taskDetail{Task: tc.Task,
+		Goal:   taskGoal{ID: tc.Goal.ID, Number: tc.Goal.Number, Heading: tc.Goal.Heading()},
+		Domain: taskDomain{ID: tc.Domain.ID, Name: tc.Domain.Name}}
+}
+
+func (h *handlers) task(c *gin.Context) {
+	year, err := paramYear(c)
+	if err != nil {
+		web.Error(c, err)
+		return
+	}
+	id, err := web.ParamID(c, "id", "task")
+	if err != nil {
+		web.Error(c, err)
+		return
+	}
+	tc, err := h.s.TaskWithContext(c.Request.Context(), year, id)
+	if err != nil {
+		web.Error(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, detail(tc))
+}
+
+func (h *handlers) history(c *gin.Context) {
+	year, err := paramYear(c)
+	if err != nil {
+		web.Error(c, err)
+		return
+	}
+	id, err := web.ParamID(c, "id", "task")
+	if err != nil {
+		web.Error(c, err)
+		return
+	}
+	if _, err := h.s.Task(c.Request.Context(), year, id); err != nil {
+		web.Error(c, err)
+		return
+	}
+	events, err := h.s.Events(c.Request.Context(), id)
+	if err != nil {
+		web.Error(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, web.List[Event]{Items: events})
+}
+
+// StatusRequest changes a task's status: a canonical status, a phrase in
+// the report's words, or both (then the phrase must mean that status).
+type StatusRequest struct {
+	Status string  `json:"status" validate:"max=40"`
+	Phrase string  `json:"phrase" validate:"max=200"`
+	Notes  *string `json:"notes" validate:"omitempty,max=4000"`
+	Note   string  `json:"note" validate:"max=2000"`
+}
+
+// Change checks r and returns the status change it asks for, by user.
+func (r StatusRequest) Change(by int64) (StatusChange, error) {
+	ch := StatusChange{Phrase: strings.TrimSpace(r.Phrase), Notes: r.Notes, Note: strings.TrimSpace(r.Note), By: by}
+	st := Status(strings.TrimSpace(r.Status))
+	switch {
+	case st == "" && ch.Phrase == "":
+		return ch, apperr.Invalid("the request has invalid fields", apperr.Field("status", "is required"))
+	case st != "" && !st.Valid():
+		return ch, apperr.Invalid("the request has invalid fields", apperr.Field("status", "must be one of: %s", statusList()))
+	}
+	if ch.Phrase != "" {
+		ps, _, ok := ParseStatus(ch.Phrase)
+		if !ok {
+			return ch, apperr.Invalid("the request has invalid fields", apperr.Field("phrase", "maps to no status"))
+		}
+		if st != "" && ps != st {
+			return ch, apperr.Invalid("the request has invalid fields", apperr.Field("phrase", "means %s, not %s", ps, st))
+		}
+		st = ps
+	}
+	ch.Status = st
+	return ch, nil
+}
+
+// mayUpdateStatus lets the economic lead, the cluster admin and the task's
+// owner change a task's status.
+func mayUpdateStatus(p *auth.Principal) func(*Task) error {
+	return func(t *Task) error {
+		if p.HasAny(editors...) || (t.OwnerUserID != nil && *t.OwnerUserID == p.UserID) {
+			return nil
+		}
+		return apperr.Forbidden("only the economic lead, the cluster admin or the task's owner may change its status")
+	}
+}
+
+func (h *handlers) setStatus(c *gin.Context) {
+	year, err := paramYear(c)
+	if err != nil {
+		web.Error(c, err)
+		return
+	}
+	id, err := web.ParamID(c, "id", "task")
+	if err != nil {
+		web.Error(c, err)
+		return
+	}
+	var req StatusRequest
+	if err := web.BindJSON(c, &req); err != nil {
+		web.Error(c, err)
+		return
+	}
+	p := auth.Caller(c)
+	ch, err := req.Change(p.UserID)
+	if err != nil {
+		web.Error(c, err)
+		return
+	}
+	if _, err := h.s.SetStatus(c.Request.Context(), year, id, ch, mayUpdateStatus(p)); err != nil {
+		web.Error(c, err)
+		return
+	}
+	h.task(c)
+}
+
+// optional is a JSON field that may be absent, null or a value.
+type optional[T any] struct {
+	Set   bool
+	Value *T
+}
+
+func (o *optional[T]) UnmarshalJSON(b []byte) error {
+	o.Set = true
+	if string(b) == "null" {
+		return nil
+	}
+	var v T
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	o.Value = &v
+	return nil
+}
+
+// TaskPatch edits a task's planning fields; absent fields stay, null clears.
+type TaskPatch struct {
+	Owner        optional[string]          `json:"owner"`
+	OwnerUserID  optional[int64]           `json:"owner_user_id"`
+	DueQuarter   optional[int]             `json:"due_quarter"`
+	Notes        optional[string]          `json:"notes"`
+	Figure       optional[string]          `json:"figure"`
+	FigureTarget optional[decimal.Decimal] `json:"figure_target"`
+}
+
+// Change checks p and returns the edit it asks for.
+func (p TaskPatch) Change() (TaskChange, error) {
+	var ch TaskChange
+	var bad []apperr.FieldError
+	if p.Owner.Set {
+		v := ""
+		if p.Owner.Value != nil {
+			v = strings.TrimSpace(*p.Owner.Value)
+		}
+		if len([]rune(v)) > 200 {
+			bad = append(bad, apperr.Field("owner", "must have at most 200 characters"))
+		}
+		ch.Owner = &v
+	}
+	if p.OwnerUserID.Set {
+		ch.OwnerUserID = &p.OwnerUserID.Value
+	}
+	if p.DueQuarter.Set {
+		if v := p.DueQuarter.Value; v != nil && (*v < 1 || *v > 4) {
+			bad = append(bad, apperr.Field("due_quarter", "must be from 1 to 4"))
+		}
+		ch.DueQuarter = &p.DueQuarter.Value
+	}
+	if p.Notes.Set {
+		v := ""
+		if p.Notes.Value != nil {
+			v = strings.TrimSpace(*p.Notes.Value)
+		}
+		if len([]rune(v)) > 4000 {
+			bad = append(bad, apperr.Field("notes", "must have at most 4000 characters"))
+		}
+		ch.Notes = &v
+	}
+	if p.Figure.Set {
+		var f *Figure
+		if v := p.Figure.Value; v != nil && *v != "" {
+			fv := Figure(*v)
+			if !fv.Valid() {
+				bad = append(bad, apperr.Field("figure", "must be one of: active_tenders orders_placed committed_volume authorities_ordering"))
+			}
+			f = &fv
+		}
+		ch.Figure = &f
+	}
+	if p.FigureTarget.Set {
+		if v := p.FigureTarget.Value; v != nil && v.IsNegative() {
+			bad = append(bad, apperr.Field("figure_target", "must not be negative"))
+		}
+		ch.FigureTarget = &p.FigureTarget.Value
+	}
+	if len(bad) > 0 {
+		return ch, apperr.Invalid("the request has invalid fields", bad...)
+	}
+	return ch, nil
+}
+
+func (h *handlers) patchTask(c *gin.Context) {
+	year, err := paramYear(c)
+	if err != nil {
+		web.Error(c, err)
+		return
+	}
+	id, err := web.ParamID(c, "id", "task")
+	if err != nil {
+		web.Error(c, err)
+		return
+	}
+	var req TaskPatch
+	if err := web.BindJSON(c, &req); err != nil {
+		web.Error(c, err)
+		return
+	}
+	ch, err := req.Change()
+	if err != nil {
+		web.Error(c, err)
+		return
+	}
+	if _, err := h.s.UpdateTask(c.Request.Context(), year, id, ch); err != nil {
+		web.Error(c, err)
+		return
+	}
+	h.task(c)
+}
+
+type engineRequest struct {
+	EngineID *int64 `json:"engine_id"`
+}
+
+func (h *handlers) setGoalEngine(c *gin.Context) {
+	year, err := paramYear(c)
+	if err != nil {
+		web.Error(c, err)
+		return
+	}
+	id, err := web.ParamID(c, "id", "goal")
+	if err != nil {
+		web.Error(c, err)
+		return
+	}
+	var req engineRequest
+	if err := web.BindJSON(c, &req); err != nil {
+		web.Error(c, err)
+		return
+	}
+	g, err := h.s.SetGoalEngine(c.Request.Context(), year, id, req.EngineID)
+	if err != nil {
+		web.Error(c, err)
+		return
+	}
+	g.Tasks = nil
+	c.JSON(http.StatusOK, g)
+}
+
+func (h *handlers) summary(c *gin.Context) {
+	year, err := paramYear(c)
+	if err != nil {
+		web.Error(c, err)
+		return
+	}
+	sum, err := h.s.Summary(c.Request.Context(), year)
+	if err != nil {
+		web.Error(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, sum)
+}
+
+const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+func (h *handlers) planXLSX(c *gin.Context) {
+	h.xlsx(c, "plan", h.s.WritePlanXLSX)
+}
+
+func (h *handlers) summaryXLSX(c *gin.Context) {
+	h.xlsx(c, "summary", h.s.WriteSummaryXLSX)
+}
+
+func (h *handlers) xlsx(c *gin.Context, name string, write func(ctx context.Context, year int, w io.Writer) error) {
+	year, err := paramYear(c)
+	if err != nil {
+		web.Error(c, err)
+		return
+	}
+	var buf bytes.Buffer
+	if err := write(c.Request.Context(), year, &buf); err != nil {
+		web.Error(c, err)
+		return
+	}
+	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="workplan-%d-%s.xlsx"`, year, name))
+	c.Data(http.StatusOK, xlsxType, buf.Bytes())
+}
+
+// readUpload returns the uploaded file: the multipart field "file", or the
+// whole body otherwise, with its name.
+func readUpload(c *gin.Context) ([]byte, string, error) {
+	if strings.HasPrefix(c.ContentType(), "multipart/form-data") {
+		fh, err := c.FormFile("file")
+		if err != nil {
+			if web.IsTooLarge(err) {
+				return nil, "", &apperr.Error{Kind: apperr.KindTooLarge, Message: "the file is larger than 1 MiB"}
+			}
+			return nil, "", apperr.Invalid("no file was uploaded", apperr.Field("file", "is required"))
+		}
+		f, err := fh.Open()
+		if err != nil {
+			return nil, "", err
+		}
+		defer f.Close()
+		data, err := io.ReadAll(f)
+		return data, fh.Filename, err
+	}
+	data, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		if web.IsTooLarge(err) {
+			return nil, "", &apperr.Error{Kind: apperr.KindTooLarge, Message: "the file is larger than 1 MiB"}
+		}
+		return nil, "", apperr.Malformed("the file could not be read")
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, "", apperr.Invalid("no file was uploaded", apperr.Field("file", "is required"))
+	}
+	return data, c.Query("filename"), nil
+}
+
+func (h *handlers) importPlan(c *gin.Context) {
+	year, err := paramYear(c)
+	if err != nil {
+		web.Error(c, err)
+		return
+	}
+	data, name, err := readUpload(c)
+	if err != nil {
+		web.Error(c, err)
+		return
+	}
+	doc, err := Parse(data)
+	if err != nil {
+		web.Error(c, err)
+		return
+	}
+	res, err := h.s.Import(c.Request.Context(), year, doc, name, auth.Caller(c).UserID)
+	if err != nil {
+		web.Error(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, res)
+}
+
+func (h *handlers) carryOver(c *gin.Context) {
+	year, err := paramYear(c)
+	if err != nil {
+		web.Error(c, err)
+		return
+	}
+	res, err := h.s.CarryOver(c.Request.Context(), year, auth.Caller(c).UserID)
+	if err != nil {
+		web.Error(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, res)
+}
+
+func (h *handlers) engines(c *gin.Context) {
+	engines, err := h.s.Engines(c.Request.Context())
+	if err != nil {
+		web.Error(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, web.List[*Engine]{Items: engines})
+}
+
+func (h *handlers) engine(c *gin.Context) {
+	id, err := web.ParamID(c, "id", "engine")
+	if err != nil {
+		web.Error(c, err)
+		return
+	}
+	e, err := h.s.Engine(c.Request.Context(), id)
+	if err != nil {
+		web.Error(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, e)
+}
+
+func (h *handlers) importEngines(c *gin.Context) {
+	strategy := strings.TrimSpace(c.Query("strategy"))
+	if strategy == "" {
+		web.Error(c, apperr.Invalid("the strategic plan needs a name", apperr.Field("strategy", "is required")))
+		return
+	}
+	data, _, err := readUpload(c)
+	if err != nil {
+		web.Error(c, err)
+		return
+	}
+	engines, err := ParseStrategy(data)
+	if err != nil {
+		web.Error(c, err)
+		return
+	}
+	if err := h.s.ImportEngines(c.Request.Context(), strategy, engines); err != nil {
+		web.Error(c, err)
+		return
+	}
+	h.engines(c)
+}

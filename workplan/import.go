@@ -1,0 +1,568 @@
+package workplan
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+
+	"madaf/internal/apperr"
+)
+
+// Document is a work plan as read from a file, before it is stored.
+type Document struct {
+	Domains []*DocDomain
+	// HasNotes and HasOwner say whether the file has those columns; a
+	// column the file lacks leaves what the plan holds untouched.
+	HasNotes bool
+	HasOwner bool
+}
+
+// DocDomain is a domain chapter of the file.
+type DocDomain struct {
+	Name         string
+	Number       string
+	Introduction string
+	Line         int
+	Goals        []*DocGoal
+}
+
+// DocGoal is a goal of the file with its task table.
+type DocGoal struct {
+	Number       string
+	Ordinal      *int
+	Part         string
+	Title        string
+	Introduction string
+	Line         int
+	Tasks        []*DocTask
+}
+
+// DocTask is one row of a goal's task table.
+type DocTask struct {
+	Title     string
+	Phrase    string
+	Status    Status
+	Qualifier string
+	Notes     string
+	Owner     string
+	// Line is the file's line (text) or the sheet's row (XLSX) of the task.
+	Line int
+}
+
+// Counts gives the number of domains, goals and tasks of d.
+func (d *Document) Counts() (domains, goals, tasks int) {
+	for _, dom := range d.Domains {
+		domains++
+		for _, g := range dom.Goals {
+			goals++
+			tasks += len(g.Tasks)
+		}
+	}
+	return
+}
+
+// knownDomains are the cluster's domains as DESIGN.md names them; a chapter
+// or cell naming one of them with the definite article ("תחום התיירות")
+// means it.
+var knownDomains = []string{"תיירות", "סביבה וקיימות", "פיתוח כלכלי", "תשתיות", "חברה וקהילה"}
+
+// domainParts are the parts of the domains that have them; a goal heading
+// "תחבורה – …" in תשתיות belongs to the part תחבורה.
+var domainParts = map[string][]string{
+	"תשתיות": {"תחבורה", "דיגיטציה"},
+}
+
+// DomainName is the canonical name of a domain written as s: "תחום " and the
+// definite article are dropped when the rest names a known domain.
+func DomainName(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	s = strings.TrimPrefix(s, "תחום ")
+	key := withoutArticles(s)
+	for _, d := range knownDomains {
+		if withoutArticles(d) == key {
+			return d
+		}
+	}
+	return s
+}
+
+// partDomain returns the domain a part name belongs to.
+func partDomain(s string) (domain string, ok bool) {
+	s = strings.Join(strings.Fields(s), " ")
+	for d, parts := range domainParts {
+		for _, p := range parts {
+			if withoutArticles(p) == withoutArticles(s) {
+				return d, true
+			}
+		}
+	}
+	return "", false
+}
+
+func withoutArticles(s string) string {
+	words := strings.Fields(s)
+	for i, w := range words {
+		if strings.HasPrefix(w, "ה") && len([]rune(w)) > 2 {
+			words[i] = strings.TrimPrefix(w, "ה")
+		}
+	}
+	return strings.Join(words, " ")
+}
+
+var (
+	ordinalPrefix = regexp.MustCompile(`^מטרה\s+(\d+)\s*[-–—]\s*(\S.*)$`)
+	ordinalSuffix = regexp.MustCompile(`^(.*\S)\s*\(\s*מטרה\s+(\d+)\s*\)$`)
+	partPrefix    = regexp.MustCompile(`^(\S+)\s+[-–—]\s+(\S.*)$`)
+	numberPrefix  = regexp.MustCompile(`^(\d+(?:\.\d+)+)\.?\s+(\S.*)$`)
+)
+
+// parseGoalHeading splits a goal heading (without its section number) into
+// its ordinal ("מטרה 1 – …" or "… (מטרה 1)"), its part ("תחבורה – …" when
+// the domain has that part) and its title.
+func parseGoalHeading(s, domain string) (ordinal *int, part, title string) {
+	s = strings.Join(strings.Fields(s), " ")
+	if m := ordinalPrefix.FindStringSubmatch(s); m != nil {
+		n, _ := strconv.Atoi(m[1])
+		return &n, "", m[2]
+	}
+	if m := partPrefix.FindStringSubmatch(s); m != nil {
+		for _, p := range domainParts[domain] {
+			if m[1] == p {
+				part, s = p, m[2]
+				break
+			}
+		}
+	}
+	if m := ordinalSuffix.FindStringSubmatch(s); m != nil {
+		n, _ := strconv.Atoi(m[2])
+		return &n, part, m[1]
+	}
+	return nil, part, s
+}
+
+// problems collects the faults of a file so that all of them are reported
+// at once.
+type problems struct {
+	unit   string // "line" or "row"
+	fields []apperr.FieldError
+}
+
+func (p *problems) add(n int, format string, args ...any) {
+	p.fields = append(p.fields, apperr.Field(fmt.Sprintf("%s %d", p.unit, n), format, args...))
+}
+
+func (p *problems) err() error {
+	if len(p.fields) == 0 {
+		return nil
+	}
+	sort.SliceStable(p.fields, func(i, j int) bool { return lineOf(p.fields[i].Field) < lineOf(p.fields[j].Field) })
+	msg := fmt.Sprintf("the file has %d problem(s); nothing was imported", len(p.fields))
+	return &apperr.Error{Kind: apperr.KindInvalid, Message: msg, Fields: p.fields}
+}
+
+func lineOf(field string) int {
+	_, n, _ := strings.Cut(field, " ")
+	v, _ := strconv.Atoi(n)
+	return v
+}
+
+// taskColumn is what a column of a task table holds.
+type taskColumn int
+
+const (
+	colOther taskColumn = iota
+	colTask
+	colStatus
+	colNotes
+	colOwner
+)
+
+// headerColumn recognises a task table's column by its header.
+func headerColumn(h string) taskColumn {
+	h = strings.Join(strings.Fields(h), " ")
+	switch {
+	case h == "משימה" || h == "משימות":
+		return colTask
+	case strings.Contains(h, "סטטוס"):
+		return colStatus
+	case strings.Contains(h, "הערות") || strings.Contains(h, "פערים"):
+		return colNotes
+	case h == "אחראי" || h == "באחריות" || h == "אחריות":
+		return colOwner
+	}
+	return colOther
+}
+
+var (
+	bookmark   = regexp.MustCompile(`\[bookmark: [^\]]*\]`)
+	chapterRe  = regexp.MustCompile(`^(\d+)\.\s+(\S.*)$`)
+	sectionRe  = regexp.MustCompile(`^(\d+)\.(\d+)\.?\s+(\S.*)$`)
+	domainHead = regexp.MustCompile(`^תחום\s+\S`)
+)
+
+// ParseText reads the report's own plain-text export (the shape of the
+// 2024 annual report): numbered chapter headings, of which "N. תחום …" are
+// the domains; numbered section headings "N.M …" under a domain chapter are
+// its goals; each goal's table lists one task per row, its cells on lines of
+// their own that start with a tab, rows separated by blank lines, under a
+// header row "משימה / סטטוס סוף שנה / פערים / הערות". Text between a heading
+// and its table is the introduction. Chapters that are not domains (the
+// summary, the appendix) are skipped. Every fault is reported with its line
+// number, all at once; a status phrase that maps to no canonical status is
+// such a fault.
+func ParseText(data []byte) (*Document, error) {
+	text := strings.TrimPrefix(string(data), "\ufeff")
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	lines := strings.Split(text, "\n")
+
+	doc := &Document{}
+	probs := &problems{unit: "line"}
+	var (
+		chapter, section int
+		domain           *DocDomain // nil outside a domain chapter
+		goal             *DocGoal
+		columns          []taskColumn // nil until a task table's header is read
+		tableGoal        *DocGoal
+		group            []string
+		groupLines       []int
+		intro            []string
+	)
+	seenDomain := map[string]int{}
+	seenGoal := map[string]int{}
+
+	flushIntro := func() {
+		t := strings.TrimSpace(strings.Join(intro, "\n"))
+		intro = nil
+		if t == "" {
+			return
+		}
+		switch {
+		case goal != nil:
+			goal.Introduction = strings.TrimSpace(goal.Introduction + "\n" + t)
+		case domain != nil:
+			domain.Introduction = strings.TrimSpace(domain.Introduction + "\n" + t)
+		}
+	}
+	flushGroup := func() {
+		cells, at := group, groupLines
+		group, groupLines = nil, nil
+		if len(cells) == 0 || domain == nil {
+			return
+		}
+		if columns == nil || tableGoal != goal {
+			// The first row of a table is its header.
+			cols := make([]taskColumn, len(cells))
+			has := map[taskColumn]bool{}
+			for i, c := range cells {
+				cols[i] = headerColumn(c)
+				has[cols[i]] = true
+			}
+			if !has[colTask] || !has[colStatus] {
+				probs.add(at[0], "a table in a domain must start with the header משימה / סטטוס סוף שנה / פערים / הערות")
+				columns, tableGoal = []taskColumn{}, goal
+				return
+			}
+			if goal == nil {
+				probs.add(at[0], "a task table must follow a goal heading (such as \"3.1 מטרה 1 – …\")")
+			}
+			doc.HasNotes = doc.HasNotes || has[colNotes]
+			doc.HasOwner = doc.HasOwner || has[colOwner]
+			columns, tableGoal = cols, goal
+			return
+		}
+		if len(columns) == 0 || goal == nil {
+			return // the table's header was refused already
+		}
+		if len(cells) != len(columns) {
+			probs.add(at[0], "a task row needs %d cells, one per line, but has %d", len(columns), len(cells))
+			return
+		}
+		t := &DocTask{Line: at[0]}
+		empty := true
+		statusLine := at[0]
+		for i, c := range cells {
+			if c != "" {
+				empty = false
+			}
+			switch columns[i] {
+			case colTask:
+				t.Title, t.Line = c, at[i]
+			case colStatus:
+				t.Phrase, statusLine = c, at[i]
+			case colNotes:
+				t.Notes = c
+			case colOwner:
+				t.Owner = c
+			}
+		}
+		if empty {
+			return
+		}
+		if !fillTask(t, statusLine, probs) {
+			return
+		}
+		goal.Tasks = append(goal.Tasks, t)
+	}
+
+	for i, raw := range lines {
+		n := i + 1
+		marked := bookmark.MatchString(raw)
+		line := bookmark.ReplaceAllString(raw, "")
+		if strings.HasPrefix(line, "\t") {
+			group = append(group, strings.TrimSpace(line))
+			groupLines = append(groupLines, n)
+			continue
+		}
+		flushGroup()
+		trimmed := strings.TrimSpace(line)
+		if trimmed == "" {
+			continue
+		}
+		// A text line ends any table.
+		columns, tableGoal = nil, nil
+
+		if m := sectionRe.FindStringSubmatch(trimmed); m != nil {
+			major, _ := strconv.Atoi(m[1])
+			minor, _ := strconv.Atoi(m[2])
+			if major == chapter && (marked || minor == section+1) {
+				flushIntro()
+				section = minor
+				goal = nil
+				if domain == nil {
+					continue
+				}
+				number := m[1] + "." + m[2]
+				ord, part, title := parseGoalHeading(m[3], domain.Name)
+				if prev, dup := seenGoal[number]; dup {
+					probs.add(n, "goal %s appears twice (also on line %d)", number, prev)
+				}
+				seenGoal[number] = n
+				goal = &DocGoal{Number: number, Ordinal: ord, Part: part, Title: title, Line: n}
+				domain.Goals = append(domain.Goals, goal)
+				continue
+			}
+		}
+		if m := chapterRe.FindStringSubmatch(trimmed); m != nil {
+			num, _ := strconv.Atoi(m[1])
+			if num > chapter && (marked || num == chapter+1) {
+				flushIntro()
+				chapter, section = num, 0
+				goal, domain = nil, nil
+				if domainHead.MatchString(m[2]) {
+					name := DomainName(m[2])
+					if prev, dup := seenDomain[name]; dup {
+						probs.add(n, "domain %s appears twice (also on line %d)", name, prev)
+					}
+					seenDomain[name] = n
+					domain = &DocDomain{Name: name, Number: m[1], Line: n}
+					doc.Domains = append(doc.Domains, domain)
+				}
+				continue
+			}
+		}
+		intro = append(intro, trimmed)
+	}
+	flushGroup()
+	flushIntro()
+
+	if len(doc.Domains) == 0 {
+		probs.add(1, "no domain chapter found (a numbered heading such as \"3. תחום התיירות\")")
+	}
+	if err := probs.err(); err != nil {
+		return nil, err
+	}
+	return doc, nil
+}
+
+// fillTask maps the task's status phrase, recording a fault on line when
+// it has no title or its phrase maps to nothing.
+func fillTask(t *DocTask, line int, probs *problems) bool {
+	ok := true
+	if t.Title == "" {
+		probs.add(t.Line, "the task has no title")
+		ok = false
+	}
+	if t.Phrase == "" {
+		probs.add(line, "the task %q has no status", t.Title)
+		return false
+	}
+	st, q, found := ParseStatus(t.Phrase)
+	if !found {
+		probs.add(line, "unknown status phrase %q", t.Phrase)
+		return false
+	}
+	t.Status, t.Qualifier = st, q
+	return ok
+}
+
+// xlsxColumns are the names a sheet's header may give each column, in
+// English or Hebrew.
+var xlsxColumns = map[string]string{
+	"domain": "domain", "תחום": "domain",
+	"part": "part", "חלק": "part", "אגף": "part",
+	"goal": "goal", "מטרה": "goal",
+	"task": "task", "משימה": "task",
+	"status": "status", "סטטוס": "status", "סטטוס סוף שנה": "status",
+	"notes": "notes", "הערות": "notes", "פערים / הערות": "notes", "פערים": "notes",
+	"owner": "owner", "אחראי": "owner",
+}
+
+// ParseXLSX reads a workbook whose first sheet with a header row naming the
+// columns domain, goal, task and status (notes, owner and part are optional;
+// Hebrew names are accepted too) lists one task per row. A blank domain or
+// goal cell repeats the one above (as merged cells read). The goal cell may
+// carry its section number and ordinal ("3.1 מטרה 1 – …"); a domain cell
+// that names a part (תחבורה) means its domain and that part. Faults are
+// reported with their row numbers, all at once.
+func ParseXLSX(data []byte) (*Document, error) {
+	f, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, apperr.Invalid("the file is not a readable XLSX workbook")
+	}
+	defer f.Close()
+	probs := &problems{unit: "row"}
+	for _, sheet := range f.GetSheetList() {
+		rows, err := f.GetRows(sheet)
+		if err != nil {
+			continue
+		}
+		hdr, cols := findHeader(rows)
+		if hdr < 0 {
+			continue
+		}
+		doc := parseRows(rows, hdr, cols, probs)
+		if err := probs.err(); err != nil {
+			return nil, err
+		}
+		if len(doc.Domains) == 0 {
+			return nil, apperr.Invalid(fmt.Sprintf("the sheet %q has no task rows", sheet))
+		}
+		return doc, nil
+	}
+	return nil, apperr.Invalid("no sheet has a header row with the columns domain, goal, task and status")
+}
+
+func findHeader(rows [][]string) (int, map[string]int) {
+	for i, row := range rows {
+		cols := map[string]int{}
+		for j, c := range row {
+			key := strings.ToLower(strings.Join(strings.Fields(c), " "))
+			if name, ok := xlsxColumns[key]; ok {
+				if _, taken := cols[name]; !taken {
+					cols[name] = j
+				}
+			}
+		}
+		if _, ok := cols["domain"]; !ok {
+			continue
+		}
+		if _, ok := cols["goal"]; !ok {
+			continue
+		}
+		if _, ok := cols["task"]; !ok {
+			continue
+		}
+		if _, ok := cols["status"]; !ok {
+			continue
+		}
+		return i, cols
+	}
+	return -1, nil
+}
+
+func parseRows(rows [][]string, hdr int, cols map[string]int, probs *problems) *Document {
+	doc := &Document{}
+	_, doc.HasNotes = cols["notes"]
+	_, doc.HasOwner = cols["owner"]
+	domains := map[string]*DocDomain{}
+	goals := map[string]*DocGoal{}
+	cell := func(row []string, name string) string {
+		j, ok := cols[name]
+		if !ok || j >= len(row) {
+			return ""
+		}
+		return strings.TrimSpace(row[j])
+	}
+	var lastDomain, lastGoal, lastPart string
+	for i := hdr + 1; i < len(rows); i++ {
+		n := i + 1 // the sheet's row number
+		row := rows[i]
+		dom, goalCell, part := cell(row, "domain"), cell(row, "goal"), cell(row, "part")
+		title, phrase := cell(row, "task"), cell(row, "status")
+		notes, owner := cell(row, "notes"), cell(row, "owner")
+		if dom == "" && goalCell == "" && title == "" && phrase == "" && notes == "" && owner == "" {
+			continue
+		}
+		if dom == "" {
+			dom = lastDomain
+		}
+		if goalCell == "" {
+			goalCell = lastGoal
+			if part == "" {
+				part = lastPart
+			}
+		}
+		if dom == "" || goalCell == "" {
+			probs.add(n, "the row names no domain or no goal")
+			continue
+		}
+		lastDomain, lastGoal, lastPart = dom, goalCell, part
+
+		name := DomainName(dom)
+		if d, ok := partDomain(dom); ok {
+			name = d
+			if part == "" {
+				part = strings.Join(strings.Fields(dom), " ")
+			}
+		}
+		d := domains[name]
+		if d == nil {
+			d = &DocDomain{Name: name, Line: n}
+			domains[name] = d
+			doc.Domains = append(doc.Domains, d)
+		}
+		number, rest := "", strings.Join(strings.Fields(goalCell), " ")
+		if m := numberPrefix.FindStringSubmatch(rest); m != nil {
+			number, rest = m[1], m[2]
+		}
+		ord, headPart, gtitle := parseGoalHeading(rest, name)
+		if part == "" {
+			part = headPart
+		}
+		key := name + "\x00" + gtitle
+		if number != "" {
+			key = "#" + number
+		}
+		g := goals[key]
+		if g == nil {
+			g = &DocGoal{Number: number, Ordinal: ord, Part: part, Title: gtitle, Line: n}
+			goals[key] = g
+			d.Goals = append(d.Goals, g)
+		} else if g.Title != gtitle {
+			probs.add(n, "goal %s is titled %q here but %q on row %d", number, gtitle, g.Title, g.Line)
+			continue
+		}
+		if title == "" && phrase == "" {
+			continue // a goal row without a task
+		}
+		t := &DocTask{Title: title, Phrase: phrase, Notes: notes, Owner: owner, Line: n}
+		if fillTask(t, n, probs) {
+			g.Tasks = append(g.Tasks, t)
+		}
+	}
+	return doc
+}
+
+// Parse reads data as a workbook when it is one (a ZIP container) and as
+// the report's plain-text export otherwise.
+func Parse(data []byte) (*Document, error) {
+	if bytes.HasPrefix(data, []byte("PK\x03\x04")) {
+		return ParseXLSX(data)
+	}
+	return ParseText(data)
+}
