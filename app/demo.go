@@ -9,6 +9,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"madaf/authorities"
+	"madaf/catalog"
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
 	"madaf/suppliers"
@@ -50,6 +51,9 @@ func SeedDemo(ctx context.Context, db *sqlx.DB, w io.Writer) (bool, error) {
 		return false, fmt.Errorf("demo foundation: %w", err)
 	}
 	// Each feature's demo data follows, in dependency order.
+	if err := catalog.SeedDemo(ctx, db); err != nil {
+		return false, fmt.Errorf("demo catalog: %w", err)
+	}
 
 	fmt.Fprintf(w, "Demo data loaded. Demo logins (password %q):\n", DemoPassword)
 	for _, l := range DemoLogins {

@@ -1,0 +1,72 @@
+package catalog_test
+
+import (
+	"testing"
+
+	"madaf/catalog"
+	"madaf/internal/calendar"
+	"madaf/internal/dbtest"
+)
+
+func TestSeedDemo(t *testing.T) {
+	db := dbtest.New(t)
+	var authorities []int64
+	for _, name := range []string{"בנימינה-גבעת עדה", "פרדס חנה-כרכור", "זכרון יעקב", "חוף הכרמל", "אלונה", "ג'סר א-זרקא", "פורדיס", "כפר קרע"} {
+		authorities = append(authorities, mustAuthority(t, db, name))
+	}
+	if err := catalog.SeedDemo(ctx, db); err != nil {
+		t.Fatalf("seed: %v", err)
+	}
+	if err := catalog.SeedDemo(ctx, db); err != nil {
+		t.Fatalf("second seed: %v", err)
+	}
+	s := catalog.NewStore(db)
+	tenders, err := s.Tenders(ctx, officerOf(authorities[7]), catalog.TenderFilter{Page: webPage()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tenders) != 9 {
+		t.Fatalf("an officer sees %d tenders, want the nine", len(tenders))
+	}
+	today := calendar.Today()
+	rules := map[string]int{}
+	expiringSoon := 0
+	for _, tn := range tenders {
+		rules[tn.AwardRule]++
+		if !tn.OpenOn(today) || len(tn.Authorities) != 8 {
+			t.Errorf("%s is not open to all eight today: %+v", tn.Number, tn)
+		}
+		if tn.EndsOn().Before(today.AddDays(60)) {
+			expiringSoon++
+		}
+		awards, _ := s.Awards(ctx, tn.ID)
+		if len(awards) < 2 || len(awards) > 3 {
+			t.Errorf("%s has %d awards", tn.Number, len(awards))
+		}
+		items, _ := s.Items(ctx, tn.ID)
+		ids := make([]int64, len(items))
+		for i, it := range items {
+			ids[i] = it.ID
+		}
+		offers, err := catalog.OffersInForce(ctx, db, ids, today)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range items {
+			o := offers[it.ID]
+			if len(o) == 0 || (tn.AwardRule == catalog.RuleSingle) != (len(o) == 1) {
+				t.Errorf("%s %s: %d offers under rule %s", tn.Number, it.SKU, len(o), tn.AwardRule)
+			}
+		}
+	}
+	if rules[catalog.RuleChoice] < 4 || rules[catalog.RuleSingle] < 1 || rules[catalog.RuleRotation] != 1 || rules[catalog.RuleCompetition] != 1 {
+		t.Errorf("award rules %v", rules)
+	}
+	if expiringSoon != 1 {
+		t.Errorf("%d tenders expire within 60 days, want one", expiringSoon)
+	}
+	hits, err := s.Search(ctx, officerOf(authorities[0]), catalog.SearchQuery{Q: "חול"}, today)
+	if err != nil || len(hits) < 3 {
+		t.Fatalf("search for sand: %d hits, %v", len(hits), err)
+	}
+}
