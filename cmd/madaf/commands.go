@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/jmoiron/sqlx"
@@ -15,6 +16,7 @@ import (
 	"madaf/internal/auth"
 	"madaf/internal/database"
 	"madaf/migrations"
+	"madaf/workplan"
 )
 
 // migrate runs `madaf migrate up|down|status`.
@@ -115,7 +117,18 @@ func volumesCommand(ctx context.Context, db *sqlx.DB, args []string) error {
 
 // workplanCommand runs `madaf workplan import --year YEAR FILE`.
 func workplanCommand(ctx context.Context, db *sqlx.DB, args []string) error {
-	return fmt.Errorf("workplan: unknown action %v", args)
+	if len(args) == 0 || args[0] != "import" {
+		return errors.New("usage: madaf workplan import --year YEAR FILE (the report's text export or an XLSX workbook)")
+	}
+	fs := flag.NewFlagSet("workplan import", flag.ContinueOnError)
+	year := fs.Int("year", 0, "the plan's year")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *year == 0 || fs.NArg() != 1 {
+		return errors.New("usage: madaf workplan import --year YEAR FILE")
+	}
+	return workplan.ImportFile(ctx, db, *year, fs.Arg(0), os.Stdout)
 }
 
 // benchCommand runs `madaf bench catalog|volumes`.
