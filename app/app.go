@@ -13,8 +13,10 @@ import (
 	"madaf/catalog"
 	"madaf/internal/page"
 	"madaf/internal/server"
+	"madaf/orders"
 	"madaf/suppliers"
 	"madaf/templates"
+	"madaf/volumes"
 )
 
 // Config is what the features need from the environment.
@@ -47,6 +49,9 @@ func mount(base *server.Base, db *sqlx.DB, cfg Config) {
 	// Web pages: the engine first, then each feature's pages on it.
 	pages := page.MustNew(templates.FS, db, base.Auth)
 	pages.Mount(base.Engine)
+	catalog.MountPages(base.Engine, pages, db)
+	orders.MountPages(base.Engine, pages, orders.NewService(db, orders.Options{BaseURL: cfg.BaseURL}))
+	volumes.MountPages(base.Engine, pages, db)
 }
 
 // Workers are the background loops `madaf serve` runs until shutdown (the

@@ -29,6 +29,7 @@ func funcs(cat Catalog, lang string) template.FuncMap {
 		"datetime": FormatDateTime,
 		"isodate":  ISODate,
 		"dict":     dict,
+		"list":     func(xs ...any) []any { return xs },
 		"seq": func(n int) []int {
 			s := make([]int, n)
 			for i := range s {

@@ -87,6 +87,8 @@ var messagePatterns = []struct {
 }{
 	{regexp.MustCompile(`^(is required|at least one .* is required)$`), "msg.required"},
 	{regexp.MustCompile(`^must be an e-mail address$`), "msg.email"},
+	{regexp.MustCompile(`^must be greater than zero$`), "msg.positive"},
+	{regexp.MustCompile(`^must be confirmed by the treasurer's signature$`), "msg.treasurer_check"},
 	{regexp.MustCompile(`^must be at least (\S+)$`), "msg.min"},
 	{regexp.MustCompile(`^must be at most (\S+)$`), "msg.max"},
 	{regexp.MustCompile(`^must be greater than (\S+)$`), "msg.gt"},

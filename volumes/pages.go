@@ -1,0 +1,186 @@
+package volumes
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/jmoiron/sqlx"
+
+	"madaf/internal/auth"
+	"madaf/internal/calendar"
+	"madaf/internal/money"
+	"madaf/internal/page"
+)
+
+// pages serves the economic lead's dashboard and a supplier's own volumes.
+type pages struct {
+	eng       *page.Engine
+	db        *sqlx.DB
+	store     *Store
+	dashboard *page.Page
+	supplier  *page.Page
+}
+
+// MountPages adds /dashboard (the cluster) and /supplier/volumes (a
+// supplier) to r.
+func MountPages(r gin.IRouter, eng *page.Engine, db *sqlx.DB) {
+	p := &pages{eng: eng, db: db, store: NewStore(db),
+		dashboard: eng.MustPage("volumes_dashboard"), supplier: eng.MustPage("volumes_supplier")}
+	eng.AddNav(
+		page.NavItem{Key: "nav.dashboard", Path: "/dashboard", Roles: []string{auth.RoleEconomicLead, auth.RoleClusterAdmin}, Order: 20},
+		page.NavItem{Key: "nav.my_volumes", Path: "/supplier/volumes", Roles: []string{auth.RoleSupplier}, Order: 25},
+	)
+	r.GET("/dashboard", eng.RequireRole(auth.RoleEconomicLead, auth.RoleClusterAdmin), p.dashboardPage)
+	r.GET("/supplier/volumes", eng.RequireRole(auth.RoleSupplier), p.supplierPage)
+}
+
+// recentOrder is an order as the dashboard lists it.
+type recentOrder struct {
+	ID            int64        `db:"id"`
+	Number        string       `db:"number"`
+	Status        string       `db:"status"`
+	AuthorityName string       `db:"authority_name"`
+	SupplierName  string       `db:"supplier_name"`
+	TenderNumber  string       `db:"tender_number"`
+	Total         money.Amount `db:"total"`
+	UpdatedAt     time.Time    `db:"updated_at"`
+}
+
+// dashboardData is the economic lead's dashboard.
+type dashboardData struct {
+	Year        int
+	Years       []int
+	Headline    *Headline
+	Alerts      *Alerts
+	ByTender    *Report
+	ByAuthority *Report
+	ByMonth     *Report
+	Performance []Performance
+	Charts      []page.Chart
+	Recent      []recentOrder
+	ExportQuery string
+}
+
+func (p *pages) year(c *gin.Context) int {
+	year := calendar.Today().Year()
+	if y, err := strconv.Atoi(c.Query("year")); err == nil && y >= 2000 && y <= 2100 {
+		year = y
+	}
+	return year
+}
+
+func (p *pages) dashboardPage(c *gin.Context) {
+	caller := auth.Caller(c)
+	today := calendar.Today()
+	d := dashboardData{Year: p.year(c)}
+	for y := today.Year(); y >= today.Year()-3; y-- {
+		d.Years = append(d.Years, y)
+	}
+	f := YearFilter(d.Year)
+	d.ExportQuery = "from=" + strconv.Itoa(d.Year) + "-01&to=" + strconv.Itoa(d.Year) + "-12"
+	var err error
+	if d.Headline, err = p.store.Headline(c, caller, d.Year, today); err != nil {
+		p.eng.Fail(c, err)
+		return
+	}
+	if d.Alerts, err = p.store.Alerts(c, caller, today); err != nil {
+		p.eng.Fail(c, err)
+		return
+	}
+	for _, g := range []struct {
+		group string
+		dst   **Report
+	}{{GroupTender, &d.ByTender}, {GroupAuthority, &d.ByAuthority}, {GroupMonth, &d.ByMonth}} {
+		if *g.dst, err = p.store.Volumes(c, caller, g.group, f); err != nil {
+			p.eng.Fail(c, err)
+			return
+		}
+	}
+	if d.Performance, err = p.store.Performance(c, caller, f, today); err != nil {
+		p.eng.Fail(c, err)
+		return
+	}
+	d.Charts = p.charts(c, d.ByTender, d.ByAuthority, d.ByMonth)
+	const q = `SELECT o.id, o.number, o.status, CASE WHEN $1 = 'ar' AND a.name_ar <> '' THEN a.name_ar
+				WHEN $1 = 'en' AND a.name_en <> '' THEN a.name_en ELSE a.name_he END AS authority_name,
+			s.legal_name AS supplier_name,
+			t.number AS tender_number, o.total, o.updated_at
+		FROM orders o JOIN authorities a ON a.id = o.authority_id JOIN suppliers s ON s.id = o.supplier_id
+		JOIN tenders t ON t.id = o.tender_id
+		WHERE o.status <> 'draft' ORDER BY o.updated_at DESC, o.id DESC LIMIT 10`
+	if err := p.db.SelectContext(c, &d.Recent, q, page.LangOf(c)); err != nil {
+		p.eng.Fail(c, err)
+		return
+	}
+	p.eng.Render(c, http.StatusOK, p.dashboard, d, nil)
+}
+
+// charts draws the reports as bar charts of totals including VAT.
+func (p *pages) charts(c *gin.Context, reports ...*Report) []page.Chart {
+	lang := page.LangOf(c)
+	cat := p.eng.Catalog(lang)
+	var out []page.Chart
+	for _, r := range reports {
+		if r == nil {
+			continue
+		}
+		pts := make([]page.BarPoint, 0, len(r.Items))
+		for _, it := range r.Items {
+			label := it.Label
+			if r.Group == GroupMonth {
+				label = monthLabel(it.Month)
+			}
+			pts = append(pts, page.BarPoint{Label: label, Value: it.Total.Decimal})
+		}
+		out = append(out, page.BarChart(cat.T("volumes.chart_by_"+r.Group), page.Dir(lang), pts, page.Money))
+	}
+	return out
+}
+
+// monthLabel writes YYYY-MM as mm/yyyy.
+func monthLabel(m string) string {
+	if len(m) == 7 {
+		return m[5:] + "/" + m[:4]
+	}
+	return m
+}
+
+// supplierData is a supplier's own volumes.
+type supplierData struct {
+	Year        int
+	Headline    *Headline
+	ByTender    *Report
+	ByAuthority *Report
+	Performance []Performance
+	Charts      []page.Chart
+	ExportQuery string
+}
+
+func (p *pages) supplierPage(c *gin.Context) {
+	caller := auth.Caller(c)
+	today := calendar.Today()
+	d := supplierData{Year: p.year(c)}
+	d.ExportQuery = "from=" + strconv.Itoa(d.Year) + "-01&to=" + strconv.Itoa(d.Year) + "-12"
+	f := YearFilter(d.Year)
+	var err error
+	if d.Headline, err = p.store.Headline(c, caller, d.Year, today); err != nil {
+		p.eng.Fail(c, err)
+		return
+	}
+	if d.ByTender, err = p.store.Volumes(c, caller, GroupTender, f); err != nil {
+		p.eng.Fail(c, err)
+		return
+	}
+	if d.ByAuthority, err = p.store.Volumes(c, caller, GroupAuthority, f); err != nil {
+		p.eng.Fail(c, err)
+		return
+	}
+	if d.Performance, err = p.store.Performance(c, caller, f, today); err != nil {
+		p.eng.Fail(c, err)
+		return
+	}
+	d.Charts = p.charts(c, d.ByTender, d.ByAuthority)
+	p.eng.Render(c, http.StatusOK, p.supplier, d, nil)
+}
