@@ -17,6 +17,7 @@ import (
 	"madaf/suppliers"
 	"madaf/templates"
 	"madaf/volumes"
+	"madaf/workplan"
 )
 
 // Config is what the features need from the environment.
@@ -45,6 +46,7 @@ func mount(base *server.Base, db *sqlx.DB, cfg Config) {
 	authorities.Mount(base.API, authorities.NewStore(db))
 	suppliers.Mount(base.API, suppliers.NewStore(db))
 	catalog.Mount(base.API, db)
+	workplan.Mount(base.API, workplan.NewStore(db))
 
 	// Web pages: the engine first, then each feature's pages on it.
 	pages := page.MustNew(templates.FS, db, base.Auth)

@@ -13,6 +13,7 @@ import (
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
 	"madaf/suppliers"
+	"madaf/workplan"
 )
 
 // DemoPassword is the password of every demo user.
@@ -53,6 +54,9 @@ func SeedDemo(ctx context.Context, db *sqlx.DB, w io.Writer) (bool, error) {
 	// Each feature's demo data follows, in dependency order.
 	if err := catalog.SeedDemo(ctx, db); err != nil {
 		return false, fmt.Errorf("demo catalog: %w", err)
+	}
+	if err := workplan.SeedDemo(ctx, db); err != nil {
+		return false, fmt.Errorf("demo work plan: %w", err)
 	}
 
 	fmt.Fprintf(w, "Demo data loaded. Demo logins (password %q):\n", DemoPassword)
