@@ -3,7 +3,6 @@ package orders_test
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -17,6 +16,7 @@ import (
 	"madaf/internal/calendar"
 	"madaf/internal/dbtest"
 	"madaf/internal/server"
+	"madaf/internal/web"
 	"madaf/internal/webtest"
 	"madaf/orders"
 )
@@ -286,4 +286,5 @@ func wantStatus(t testing.TB, r webtest.Response, code int) {
 // dec parses a decimal constant.
 func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 
-var _ = http.StatusOK
+// webStatus is the HTTP status an error answers.
+func webStatus(err error) int { return web.StatusOf(err) }

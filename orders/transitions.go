@@ -131,7 +131,9 @@ func (s *Service) Return(ctx context.Context, p *auth.Principal, orderID int64, 
 		return nil, err
 	}
 	return s.change(ctx, p, orderID, ifMatch, ActionReturn, func(st *step) error {
-		if err := st.move(ctx, ActionReturn, StatusDraft, in.Note, release(st.o), map[string]any{"return_note": in.Note}); err != nil {
+		if err := st.move(ctx, ActionReturn, StatusDraft, in.Note, release(st.o), map[string]any{
+			"return_note": in.Note, "submission": st.o.Submission + 1, // voids this submission's signatures
+		}); err != nil {
 			return err
 		}
 		return st.notifyOfficer(ctx, mailOrderReturned, map[string]string{"note": in.Note})
