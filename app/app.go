@@ -47,6 +47,7 @@ func mount(base *server.Base, db *sqlx.DB, cfg Config) {
 	suppliers.Mount(base.API, suppliers.NewStore(db))
 	catalog.Mount(base.API, db)
 	workplan.Mount(base.API, workplan.NewStore(db))
+	orders.Mount(base.API, orders.NewService(db, orders.Options{BaseURL: cfg.BaseURL}))
 
 	// Web pages: the engine first, then each feature's pages on it.
 	pages := page.MustNew(templates.FS, db, base.Auth)
@@ -60,5 +61,6 @@ func mount(base *server.Base, db *sqlx.DB, cfg Config) {
 // mail outbox sender, …); each returns when ctx ends.
 func Workers(db *sqlx.DB, cfg Config) []func(ctx context.Context) {
 	var ws []func(ctx context.Context)
+	ws = append(ws, orders.MailSender(db, cfg.SMTPURL, cfg.Logger).Run)
 	return ws
 }

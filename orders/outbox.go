@@ -348,3 +348,18 @@ func (s *Sender) backoff(attempts int) time.Duration {
 	}
 	return min(d, time.Hour)
 }
+
+// MailSender returns the outbox sender for smtpURL (see mail.ParseSMTP); an
+// empty or unusable URL logs mails instead of sending them, and an unusable
+// one is reported once.
+func MailSender(db *sqlx.DB, smtpURL string, logger *slog.Logger) *Sender {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	m, err := mail.New(smtpURL, logger)
+	if err != nil {
+		logger.Error("MADAF_SMTP_URL is not usable; mails are logged instead", "error", err)
+		m = &mail.Log{Logger: logger}
+	}
+	return &Sender{DB: db, Mailer: m, Logger: logger}
+}

@@ -53,7 +53,9 @@ func startSMTP(t *testing.T) *smtpServer {
 	return s
 }
 
-func (s *smtpServer) URL() string { return "smtp://" + s.ln.Addr().String() + "?from=madaf@cluster.example" }
+func (s *smtpServer) URL() string {
+	return "smtp://" + s.ln.Addr().String() + "?from=madaf@cluster.example"
+}
 
 func (s *smtpServer) serve(c net.Conn) {
 	defer c.Close()
