@@ -29,7 +29,7 @@ func MountPages(r gin.IRouter, eng *page.Engine, db *sqlx.DB) {
 	p := &pages{eng: eng, db: db, store: NewStore(db),
 		dashboard: eng.MustPage("volumes_dashboard"), supplier: eng.MustPage("volumes_supplier")}
 	eng.AddNav(
-		page.NavItem{Key: "nav.dashboard", Path: "/dashboard", Roles: []string{auth.RoleEconomicLead, auth.RoleClusterAdmin}, Order: 20},
+		page.NavItem{Key: "nav.dashboard", Path: "/dashboard", Roles: []string{auth.RoleEconomicLead, auth.RoleClusterAdmin}, Order: 1},
 		page.NavItem{Key: "nav.my_volumes", Path: "/supplier/volumes", Roles: []string{auth.RoleSupplier}, Order: 25},
 	)
 	r.GET("/dashboard", eng.RequireRole(auth.RoleEconomicLead, auth.RoleClusterAdmin), p.dashboardPage)

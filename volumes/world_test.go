@@ -1,0 +1,371 @@
+package volumes_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"madaf/internal/auth"
+	"madaf/internal/calendar"
+	"madaf/internal/dbtest"
+	"madaf/internal/server"
+	"madaf/internal/webtest"
+	"madaf/orders"
+	"madaf/volumes"
+)
+
+var ctx = context.Background()
+
+var seq atomic.Int64
+
+// user is a stored user with a token.
+type user struct {
+	ID    int64
+	Token string
+	P     *auth.Principal
+}
+
+// tender is a fixture tender: its items and its winners with their users.
+type tender struct {
+	ID      int64
+	Items   []int64
+	Winners []int64
+	Users   []user
+}
+
+// world is a cluster with two authorities, two tenders and three
+// suppliers, driven through the orders service on a clock of its own.
+type world struct {
+	t    *testing.T
+	db   *sqlx.DB
+	base *server.Base
+	svc  *orders.Service
+	h    *volumes.Handlers
+
+	mu  sync.Mutex
+	now time.Time
+
+	a, b                       int64 // authorities
+	officerA, treasurerA       user
+	officerB, treasurerB       user
+	lead                       user
+	budget                     map[[2]int64]int64 // (authority, year) → budget line
+	medical, computing         *tender
+	s1, s2, s3                 int64 // suppliers: s1, s2 win medical, s3 computing
+	supplier1, supplier2, sup3 user
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	db := dbtest.New(t)
+	w := &world{t: t, db: db, now: time.Date(2025, 12, 14, 9, 0, 0, 0, calendar.Israel), budget: map[[2]int64]int64{}}
+	w.base = webtest.NewBase(t, db)
+	w.svc = orders.NewService(db, orders.Options{BaseURL: "https://madaf.example", Now: w.clock})
+	orders.Mount(w.base.API, w.svc)
+	w.h = &volumes.Handlers{Store: volumes.NewStore(db), OCDS: volumes.OCDS{Prefix: "ocds-test01", Publisher: volumes.ClusterName}, Now: w.clock}
+	w.h.Mount(w.base.API)
+
+	w.a = w.mustAuthority("זכרון יעקב")
+	w.b = w.mustAuthority("כפר קרע")
+	for _, a := range []int64{w.a, w.b} {
+		for _, y := range []int64{2025, 2026} {
+			w.budget[[2]int64{a, y}] = w.mustBudgetLine(a, y)
+		}
+	}
+	w.officerA = w.mustUser(auth.OrgAuthority, w.a, auth.RoleOfficer)
+	w.treasurerA = w.mustUser(auth.OrgAuthority, w.a, auth.RoleTreasurer)
+	w.officerB = w.mustUser(auth.OrgAuthority, w.b, auth.RoleOfficer)
+	w.treasurerB = w.mustUser(auth.OrgAuthority, w.b, auth.RoleTreasurer)
+	w.lead = w.mustUser(auth.OrgCluster, 0, auth.RoleEconomicLead)
+
+	w.s1, w.supplier1 = w.mustSupplier("מדיקל בע\"מ")
+	w.s2, w.supplier2 = w.mustSupplier("רפואה פלוס בע\"מ")
+	w.s3, w.sup3 = w.mustSupplier("מחשבים בע\"מ")
+	// Medical: a ceiling of 17,000 and an allocation of 15,000 for A
+	// (the script uses more than 80% of both); fee 2%. Computing: no
+	// ceiling, fee 1.5%.
+	w.medical = w.mustTender("01/2025", "ציוד רפואי", "choice", "17000.00", "2.00", "15000.00",
+		[]int64{w.s1, w.s2}, []user{w.supplier1, w.supplier2}, [][]string{{"1000.00", "99.90"}, {"1010.00", "95.00"}})
+	w.computing = w.mustTender("02/2025", "תשתיות מחשוב", "single", "", "1.50", "",
+		[]int64{w.s3}, []user{w.sup3}, [][]string{{"3500.00", "120.00"}})
+	return w
+}
+
+func (w *world) clock() time.Time {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.now
+}
+
+// at sets the clock to the day and hour (in Israel).
+func (w *world) at(day string, hour, minute int) {
+	d := calendar.MustParse(day).Time()
+	w.mu.Lock()
+	w.now = time.Date(d.Year(), d.Month(), d.Day(), hour, minute, 0, 0, calendar.Israel)
+	w.mu.Unlock()
+}
+
+func (w *world) today() calendar.Date { return calendar.DateOf(w.clock()) }
+
+func (w *world) mustAuthority(name string) int64 {
+	w.t.Helper()
+	var id int64
+	// A high signature threshold: the treasurer alone signs.
+	err := w.db.Get(&id, `INSERT INTO authorities (code, name_he, name_ar, name_en, kind, signature_threshold)
+		VALUES ($1, $2, $2 || ' (ar)', $2 || ' (en)', 'local_council', 10000000) RETURNING id`, fmt.Sprint(200+seq.Add(1)), name)
+	if err != nil {
+		w.t.Fatalf("authority: %v", err)
+	}
+	return id
+}
+
+func (w *world) mustBudgetLine(authorityID, year int64) int64 {
+	w.t.Helper()
+	var id int64
+	err := w.db.Get(&id, `INSERT INTO budget_lines (authority_id, fiscal_year, code, name, amount)
+		VALUES ($1, $2, $3, 'רכש', 10000000) RETURNING id`, authorityID, year, fmt.Sprintf("7-%d", seq.Add(1)))
+	if err != nil {
+		w.t.Fatalf("budget line: %v", err)
+	}
+	return id
+}
+
+func (w *world) mustSupplier(name string) (int64, user) {
+	w.t.Helper()
+	var id int64
+	n := seq.Add(1)
+	err := w.db.Get(&id, `INSERT INTO suppliers (company_number, legal_name, email) VALUES ($1, $2, $3) RETURNING id`,
+		fmt.Sprintf("51%07d", n), name, fmt.Sprintf("volumes%d@supplier.example", n))
+	if err != nil {
+		w.t.Fatalf("supplier: %v", err)
+	}
+	for _, kind := range []string{"books", "withholding_tax", "insurance"} {
+		if _, err := w.db.Exec(`INSERT INTO supplier_certificates (supplier_id, kind, number, valid_until) VALUES ($1, $2, 'C-1', '2030-12-31')`, id, kind); err != nil {
+			w.t.Fatalf("certificate: %v", err)
+		}
+	}
+	return id, w.mustUser(auth.OrgSupplier, id, auth.RoleSupplier)
+}
+
+func (w *world) mustUser(org string, orgID int64, roles ...string) user {
+	w.t.Helper()
+	p := &auth.Principal{OrgKind: org, Roles: roles, Lang: "he"}
+	var authorityID, supplierID *int64
+	switch org {
+	case auth.OrgAuthority:
+		authorityID, p.AuthorityID = &orgID, orgID
+	case auth.OrgSupplier:
+		supplierID, p.SupplierID = &orgID, orgID
+	}
+	p.Email = fmt.Sprintf("v%d@example.com", seq.Add(1))
+	p.Name = "משתמש " + p.Email
+	err := w.db.Get(&p.UserID, `INSERT INTO users (email, name, password_hash, org_kind, authority_id, supplier_id, roles)
+		VALUES ($1, $2, '!', $3, $4, $5, $6) RETURNING id`, p.Email, p.Name, org, authorityID, supplierID, pq.Array(roles))
+	if err != nil {
+		w.t.Fatalf("user: %v", err)
+	}
+	return user{ID: p.UserID, Token: webtest.MustToken(w.t, w.db, p.UserID), P: p}
+}
+
+// mustTender adds an active tender open to both authorities (the
+// allocation, if any, is A's), valid 2025–2027.
+func (w *world) mustTender(number, category, rule, ceiling, fee, allocation string, winners []int64, users []user, prices [][]string) *tender {
+	w.t.Helper()
+	tn := &tender{Winners: winners, Users: users}
+	err := w.db.Get(&tn.ID, `INSERT INTO tenders (number, title, category, valid_from, valid_until, status, ceiling, fee_percent, award_rule, confirmation_days)
+		VALUES ($1, $2, $2, '2025-01-01', '2027-12-31', 'active', NULLIF($3, '')::numeric, $4, $5, 3) RETURNING id`,
+		number, category, ceiling, fee, rule)
+	if err != nil {
+		w.t.Fatalf("tender: %v", err)
+	}
+	if _, err := w.db.Exec(`INSERT INTO tender_authorities (tender_id, authority_id, allocation) VALUES ($1, $2, NULLIF($3, '')::numeric), ($1, $4, NULL)`,
+		tn.ID, w.a, allocation, w.b); err != nil {
+		w.t.Fatalf("participation: %v", err)
+	}
+	for i := range prices[0] {
+		var id int64
+		if err := w.db.Get(&id, `INSERT INTO tender_items (tender_id, sku, name, unit) VALUES ($1, $2, $3, 'יחידה') RETURNING id`,
+			tn.ID, fmt.Sprintf("SKU-%d", i+1), fmt.Sprintf("פריט %d", i+1)); err != nil {
+			w.t.Fatalf("item: %v", err)
+		}
+		tn.Items = append(tn.Items, id)
+	}
+	for wi, sid := range winners {
+		var award int64
+		if err := w.db.Get(&award, `INSERT INTO awards (tender_id, supplier_id) VALUES ($1, $2) RETURNING id`, tn.ID, sid); err != nil {
+			w.t.Fatalf("award: %v", err)
+		}
+		for i, price := range prices[wi] {
+			if _, err := w.db.Exec(`INSERT INTO award_prices (award_id, item_id, price, valid_from, reason) VALUES ($1, $2, $3, '2025-01-01', 'initial')`,
+				award, tn.Items[i], price); err != nil {
+				w.t.Fatalf("price: %v", err)
+			}
+		}
+	}
+	return tn
+}
+
+// order is a fixture order and the users who act on it.
+type order struct {
+	w                  *world
+	ID                 int64
+	officer, treasurer user
+	supplier           user
+}
+
+// create makes a draft for authority a (w.a or w.b) under tn from winner wi
+// with the quantities of each item, on the clock's day.
+func (w *world) create(a int64, tn *tender, wi int, qty ...string) *order {
+	w.t.Helper()
+	o := &order{w: w, supplier: tn.Users[wi], officer: w.officerA, treasurer: w.treasurerA}
+	if a == w.b {
+		o.officer, o.treasurer = w.officerB, w.treasurerB
+	}
+	in := orders.NewOrder{TenderID: tn.ID, SupplierID: tn.Winners[wi], BudgetLineID: w.budget[[2]int64{a, int64(w.today().Year())}]}
+	for i, q := range qty {
+		in.Lines = append(in.Lines, orders.LineInput{ItemID: tn.Items[i], Quantity: orders.Qty(q)})
+	}
+	got, _, err := w.svc.Create(ctx, o.officer.P, in, "")
+	if err != nil {
+		w.t.Fatalf("create: %v", err)
+	}
+	o.ID = got.ID
+	return o
+}
+
+func (o *order) check(what string, _ *orders.Order, err error) *order {
+	o.w.t.Helper()
+	if err != nil {
+		o.w.t.Fatalf("order %d: %s: %v", o.ID, what, err)
+	}
+	return o
+}
+
+func (o *order) submit() *order {
+	o.w.t.Helper()
+	got, err := o.w.svc.Submit(ctx, o.officer.P, o.ID, "")
+	return o.check("submit", got, err)
+}
+
+func (o *order) sign() *order {
+	o.w.t.Helper()
+	got, err := o.w.svc.Sign(ctx, o.treasurer.P, o.ID, "", orders.SignInput{Legal: true, BudgetLine: true, NoDeficit: true})
+	return o.check("sign", got, err)
+}
+
+func (o *order) ret() *order {
+	o.w.t.Helper()
+	got, err := o.w.svc.Return(ctx, o.treasurer.P, o.ID, "", orders.NoteInput{Note: "חסר פירוט"})
+	return o.check("return", got, err)
+}
+
+func (o *order) confirm(promised string) *order {
+	o.w.t.Helper()
+	got, err := o.w.svc.Confirm(ctx, o.supplier.P, o.ID, "", orders.ConfirmInput{PromisedDate: calendar.MustParse(promised)})
+	return o.check("confirm", got, err)
+}
+
+func (o *order) reject() *order {
+	o.w.t.Helper()
+	got, err := o.w.svc.Reject(ctx, o.supplier.P, o.ID, "", orders.RejectInput{Reason: "אין במלאי"})
+	return o.check("reject", got, err)
+}
+
+func (o *order) cancel() *order {
+	o.w.t.Helper()
+	got, err := o.w.svc.Cancel(ctx, o.officer.P, o.ID, "", orders.CancelInput{Reason: "no_longer_needed"})
+	return o.check("cancel", got, err)
+}
+
+// deliver reports delivery of every line in full (all) or of one unit of
+// the first line, delivered on the given day ("" for today).
+func (o *order) deliver(all bool, on string) *order {
+	o.w.t.Helper()
+	cur, err := o.w.svc.Get(ctx, o.supplier.P, o.ID)
+	if err != nil {
+		o.w.t.Fatalf("order %d: %v", o.ID, err)
+	}
+	in := orders.DeliverInput{}
+	if on != "" {
+		in.DeliveredOn = calendar.MustParse(on)
+	}
+	for _, l := range cur.Lines {
+		left := orders.Quantity{Decimal: l.Quantity.Sub(l.Delivered.Decimal)}
+		if !all {
+			left = orders.Qty("1")
+		}
+		in.Lines = append(in.Lines, orders.DeliveryLine{LineID: l.ID, Quantity: left})
+		if !all {
+			break
+		}
+	}
+	got, err := o.w.svc.Deliver(ctx, o.supplier.P, o.ID, "", in)
+	return o.check("deliver", got, err)
+}
+
+func (o *order) close() *order {
+	o.w.t.Helper()
+	got, err := o.w.svc.Close(ctx, o.officer.P, o.ID, "", orders.CloseInput{InvoiceRef: "INV-1"})
+	return o.check("close", got, err)
+}
+
+// script places orders in every status over December 2025 and February
+// and March 2026 (VAT 17% then 18%), and leaves the clock on Thursday 12
+// March 2026.
+func (w *world) script() {
+	w.t.Helper()
+	// December 2025: closed, confirmed in the window and delivered on time.
+	w.at("2025-12-14", 9, 0)
+	o := w.create(w.a, w.medical, 0, "5", "10").submit().sign()
+	w.at("2025-12-15", 11, 30)
+	o.confirm("2025-12-25")
+	w.at("2025-12-24", 10, 0)
+	o.deliver(true, "").close()
+	// A rejected order of 2025.
+	w.at("2025-12-16", 9, 0)
+	w.create(w.b, w.computing, 0, "1").submit().sign().reject()
+
+	// February 2026.
+	w.at("2026-02-01", 8, 0) // Sunday
+	late := w.create(w.a, w.medical, 1, "3").submit().sign()
+	short := w.create(w.a, w.computing, 0, "2", "4").submit().sign()
+	w.at("2026-02-02", 14, 0)
+	short.confirm("2026-02-20")
+	w.at("2026-02-09", 16, 45) // after the deadline (Wednesday 4 February)
+	late.confirm("2026-02-12")
+	w.at("2026-02-16", 9, 0) // delivered after the promised day
+	late.deliver(true, "")
+	w.at("2026-02-17", 9, 0)
+	short.deliver(false, "")
+	w.at("2026-02-18", 9, 0)
+	w.create(w.b, w.medical, 0, "2").submit().sign().confirm("2026-03-30")
+	cancelledSent := w.create(w.b, w.medical, 0, "1").submit().sign()
+	cancelledSent.cancel()
+	// Returned, then submitted again in March.
+	returned := w.create(w.a, w.medical, 0, "1", "1").submit().ret()
+
+	// March 2026.
+	w.at("2026-03-01", 9, 0)                                // Sunday
+	w.create(w.b, w.computing, 0, "1", "2").submit().sign() // overdue after Wednesday 4 March
+	w.at("2026-03-09", 9, 0)
+	w.create(w.a, w.medical, 0, "2").submit()            // pending approval
+	w.create(w.b, w.medical, 1, "1")                     // draft
+	w.create(w.a, w.medical, 1, "1").submit().cancel()   // cancelled while pending
+	w.create(w.a, w.computing, 0, "1").submit().sign()   // sent, not yet due
+	returned.submit().sign()                             // sent again
+	w.create(w.a, w.medical, 1, "1", "2").submit().ret() // draft after a return
+	w.at("2026-03-10", 13, 15)
+	returned.confirm("2026-03-11")
+	w.at("2026-03-12", 15, 0)
+	returned.deliver(true, "2026-03-11") // reported late, delivered on time
+}
+
+// discard is an io.Writer for Verify's report when only the count matters.
+var discard = io.Discard
