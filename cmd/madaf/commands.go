@@ -16,6 +16,7 @@ import (
 	"madaf/internal/auth"
 	"madaf/internal/database"
 	"madaf/migrations"
+	"madaf/volumes"
 	"madaf/workplan"
 )
 
@@ -110,9 +111,20 @@ type multiFlag []string
 func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
-// volumesCommand runs `madaf volumes verify`.
+// volumesCommand runs `madaf volumes verify`: it recomputes the volume
+// figures from the orders and prints every difference; any is an error.
 func volumesCommand(ctx context.Context, db *sqlx.DB, args []string) error {
-	return fmt.Errorf("volumes: unknown action %v", args)
+	if len(args) != 1 || args[0] != "verify" {
+		return errors.New("usage: madaf volumes verify")
+	}
+	n, err := volumes.Verify(ctx, db, os.Stdout)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return fmt.Errorf("volumes: %d differences between the figures and the orders", n)
+	}
+	return nil
 }
 
 // workplanCommand runs `madaf workplan import --year YEAR FILE`.
