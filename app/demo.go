@@ -12,6 +12,7 @@ import (
 	"madaf/catalog"
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
+	"madaf/orders"
 	"madaf/suppliers"
 	"madaf/workplan"
 )
@@ -54,6 +55,9 @@ func SeedDemo(ctx context.Context, db *sqlx.DB, w io.Writer) (bool, error) {
 	// Each feature's demo data follows, in dependency order.
 	if err := catalog.SeedDemo(ctx, db); err != nil {
 		return false, fmt.Errorf("demo catalog: %w", err)
+	}
+	if err := orders.SeedDemo(ctx, db); err != nil {
+		return false, fmt.Errorf("demo orders: %w", err)
 	}
 	if err := workplan.SeedDemo(ctx, db); err != nil {
 		return false, fmt.Errorf("demo work plan: %w", err)
