@@ -6,11 +6,13 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/shopspring/decimal"
 
+	"madaf/internal/calendar"
 	"madaf/internal/webtest"
 	"madaf/orders"
 	"madaf/volumes"
@@ -540,3 +542,67 @@ func cancelInput() orders.CancelInput { return orders.CancelInput{Reason: "no_lo
 func rejectInput() orders.RejectInput { return orders.RejectInput{Reason: "אין במלאי"} }
 
 func parseQuery(s string) (url.Values, error) { return url.ParseQuery(s) }
+
+// TestConcurrentOrdersKeepTheFigures submits, signs, cancels, confirms and
+// rejects orders concurrently, some refused by the allocation, and checks
+// that the figures still equal the orders.
+func TestConcurrentOrdersKeepTheFigures(t *testing.T) {
+	w := newWorld(t)
+	w.at("2026-03-09", 9, 0)
+	var drafts []*order
+	for range 24 {
+		drafts = append(drafts, w.create(w.a, w.medical, 0, "1")) // 1,000.00 each; A's allocation is 15,000
+	}
+	parallel := func(os []*order, fn func(i int, o *order) error) (failed int) {
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		for i, o := range os {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := fn(i, o); err != nil {
+					mu.Lock()
+					failed++
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		return failed
+	}
+	refused := parallel(drafts, func(_ int, o *order) error {
+		_, err := w.svc.Submit(ctx, o.officer.P, o.ID, "")
+		return err
+	})
+	if refused != 24-15 {
+		t.Fatalf("%d submissions refused, want 9", refused)
+	}
+	var pending []*order
+	for _, o := range drafts {
+		var st string
+		w.db.Get(&st, `SELECT status FROM orders WHERE id = $1`, o.ID)
+		if st == "pending_approval" {
+			pending = append(pending, o)
+		}
+	}
+	parallel(pending, func(i int, o *order) error {
+		if i%3 == 0 {
+			_, err := w.svc.Cancel(ctx, o.officer.P, o.ID, "", cancelInput())
+			return err
+		}
+		_, err := w.svc.Sign(ctx, o.treasurer.P, o.ID, "", orders.SignInput{Legal: true, BudgetLine: true, NoDeficit: true})
+		return err
+	})
+	parallel(pending, func(i int, o *order) error {
+		switch i % 3 {
+		case 1:
+			_, err := w.svc.Confirm(ctx, o.supplier.P, o.ID, "", orders.ConfirmInput{PromisedDate: calendar.MustParse("2026-03-20")})
+			return err
+		case 2:
+			_, err := w.svc.Reject(ctx, o.supplier.P, o.ID, "", rejectInput())
+			return err
+		}
+		return nil
+	})
+	checkAll(t, w)
+}
