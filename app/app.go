@@ -56,6 +56,7 @@ func mount(base *server.Base, db *sqlx.DB, cfg Config) {
 	catalog.MountPages(base.Engine, pages, db)
 	orders.MountPages(base.Engine, pages, orders.NewService(db, orders.Options{BaseURL: cfg.BaseURL}))
 	volumes.MountPages(base.Engine, pages, db)
+	workplan.MountPages(base.Engine, pages, db)
 }
 
 // Workers are the background loops `madaf serve` runs until shutdown (the

@@ -70,6 +70,21 @@ var labels = map[Status]string{
 	StatusNotRelevant: "לא רלוונטי",
 }
 
+// Badge is the page badge class that colours status s.
+func (s Status) Badge() string {
+	switch s {
+	case StatusDone:
+		return "ok"
+	case StatusPartial, StatusPostponed:
+		return "warn"
+	case StatusInProgress:
+		return "sent"
+	case StatusNotDone:
+		return "bad"
+	}
+	return "draft"
+}
+
 // Bucket is a column of the report's summary table (8.1).
 type Bucket string
 
@@ -341,7 +356,9 @@ type LiveFigure struct {
 	Reached bool `json:"reached"`
 }
 
-// Event is one change of a task's status.
+// Event is one change of a task's status. Note is the user's note for an
+// update, the file's name for an import, and the year carried from for a
+// carry-over.
 type Event struct {
 	ID         int64     `db:"id" json:"id"`
 	TaskID     int64     `db:"task_id" json:"task_id"`

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"github.com/jmoiron/sqlx"
 
@@ -69,10 +70,7 @@ func importDoc(ctx context.Context, tx *sqlx.Tx, year int, doc *Document, source
 	}
 	res := &ImportResult{Year: year, PlanID: planID}
 	res.Domains, res.Goals, res.Tasks = doc.Counts()
-	note := "imported"
-	if source != "" {
-		note = "imported from " + source
-	}
+	note := source
 
 	domains := []*Domain{}
 	if err := sqlx.SelectContext(ctx, tx, &domains,
@@ -448,8 +446,7 @@ func (s *Store) CarryOver(ctx context.Context, year int, by int64) (*CarryResult
 				o.Figure, o.FigureTarget); err != nil {
 				return database.MapError(err)
 			}
-			note := fmt.Sprintf("carried over from %d (%s)", year, o.PhraseOrLabel())
-			if err := addEvent(ctx, tx, id, nullID(by), SourceCarryOver, &o.Status, to, o.StatusPhrase, "", note); err != nil {
+			if err := addEvent(ctx, tx, id, nullID(by), SourceCarryOver, &o.Status, to, o.StatusPhrase, "", strconv.Itoa(year)); err != nil {
 				return err
 			}
 			res.Carried++

@@ -422,3 +422,24 @@ func nullID(id int64) *int64 {
 	}
 	return &id
 }
+
+// ClusterUser is a user who may own a task.
+type ClusterUser struct {
+	ID   int64  `db:"id"`
+	Name string `db:"name"`
+}
+
+// ClusterUsers lists the active users of the cluster, by name.
+func (s *Store) ClusterUsers(ctx context.Context) ([]ClusterUser, error) {
+	users := []ClusterUser{}
+	err := sqlx.SelectContext(ctx, s.db, &users, `SELECT id, name FROM users WHERE org_kind = 'cluster' AND active ORDER BY name, id`)
+	return users, err
+}
+
+// Domains lists the domains of plan, in order.
+func (s *Store) Domains(ctx context.Context, planID int64) ([]*Domain, error) {
+	domains := []*Domain{}
+	err := sqlx.SelectContext(ctx, s.db, &domains,
+		`SELECT id, plan_id, name, number, position, introduction FROM workplan_domains WHERE plan_id = $1 ORDER BY position, id`, planID)
+	return domains, err
+}

@@ -45,6 +45,14 @@ type CellGoal struct {
 	Tasks   int    `json:"tasks"`
 }
 
+// OrdinalNumber is the goal's ordinal, 0 when it has none.
+func (g CellGoal) OrdinalNumber() int {
+	if g.Ordinal == nil {
+		return 0
+	}
+	return *g.Ordinal
+}
+
 // Row is one row of the summary: a domain, or a part of one.
 type Row struct {
 	DomainID int64  `json:"domain_id"`
