@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
@@ -48,59 +47,16 @@ func (s *Store) Search(ctx context.Context, p *auth.Principal, q SearchQuery, da
 	return Search(ctx, s.db, p, q, day)
 }
 
-// Search is Store.Search on q.
+// Search is Store.Search on db. It answers in one statement: the tenders
+// the caller may order from, the page of matching items (read in id order
+// and stopped at the page's end when the name piece is common, read from the
+// trigram index when it is rare), and each item's prices in force.
 func Search(ctx context.Context, db sqlx.QueryerContext, p *auth.Principal, q SearchQuery, day calendar.Date) ([]Hit, error) {
-	tenders, err := orderableTenders(ctx, db, p, q, day)
-	if err != nil || len(tenders) == 0 {
-		return []Hit{}, err
-	}
-	ids := make([]int64, 0, len(tenders))
-	for id := range tenders {
-		ids = append(ids, id)
-	}
-	limit := q.Page.Limit
-	if limit <= 0 {
-		limit = 50
-	}
-	where := []string{"i.tender_id = ANY($1)", "i.id > $2"}
-	args := []any{pq.Array(ids), q.Page.After}
-	if term := strings.TrimSpace(q.Q); term != "" {
-		args = append(args, "%"+escapeLike(term)+"%")
-		where = append(where, fmt.Sprintf("i.name ILIKE $%d", len(args)))
-	}
-	args = append(args, limit)
-	query := `SELECT i.id, i.tender_id, i.sku, i.name, i.unit, i.max_price FROM tender_items i WHERE ` +
-		strings.Join(where, " AND ") + fmt.Sprintf(" ORDER BY i.id LIMIT $%d", len(args))
-	var items []Item
-	if err := sqlx.SelectContext(ctx, db, &items, query, args...); err != nil {
-		return nil, err
-	}
-	itemIDs := make([]int64, len(items))
-	for i, it := range items {
-		itemIDs[i] = it.ID
-	}
-	offers, err := OffersInForce(ctx, db, itemIDs, day)
-	if err != nil {
-		return nil, err
-	}
-	hits := make([]Hit, len(items))
-	for i, it := range items {
-		hits[i] = Hit{Item: it, Tender: tenders[it.TenderID], Offers: offers[it.ID]}
-		if hits[i].Offers == nil {
-			hits[i].Offers = []Offer{}
-		}
-	}
-	return hits, nil
-}
-
-// orderableTenders returns the tenders p may order from on day, narrowed
-// by the query's category and tender.
-func orderableTenders(ctx context.Context, db sqlx.QueryerContext, p *auth.Principal, q SearchQuery, day calendar.Date) (map[int64]TenderRef, error) {
 	where, args := scope(p, nil, nil)
 	args = append(args, day)
-	n := len(args)
-	where = append(where, "t.status = 'active'", fmt.Sprintf("t.valid_from <= $%d", n),
-		fmt.Sprintf("coalesce(t.extended_until, t.valid_until) >= $%d", n))
+	dayArg := len(args)
+	where = append(where, "t.status = 'active'", fmt.Sprintf("t.valid_from <= $%d", dayArg),
+		fmt.Sprintf("coalesce(t.extended_until, t.valid_until) >= $%d", dayArg))
 	if p != nil && p.OrgKind == auth.OrgSupplier {
 		args = append(args, p.SupplierID)
 		where = append(where, fmt.Sprintf(
@@ -114,16 +70,74 @@ func orderableTenders(ctx context.Context, db sqlx.QueryerContext, p *auth.Princ
 		args = append(args, q.TenderID)
 		where = append(where, fmt.Sprintf("t.id = $%d", len(args)))
 	}
-	query := `SELECT t.id, t.number, t.title, t.category, t.award_rule FROM tenders t WHERE ` + strings.Join(where, " AND ")
-	var refs []TenderRef
-	if err := sqlx.SelectContext(ctx, db, &refs, query, args...); err != nil {
+
+	args = append(args, q.Page.After)
+	itemWhere := []string{"i.tender_id = ANY (ARRAY(SELECT id FROM t))", fmt.Sprintf("i.id > $%d", len(args))}
+	if term := strings.TrimSpace(q.Q); term != "" {
+		// Hebrew has no case: LIKE matches as ILIKE would, and much faster.
+		op := "LIKE"
+		if strings.ToLower(term) != strings.ToUpper(term) {
+			op = "ILIKE"
+		}
+		args = append(args, "%"+escapeLike(term)+"%")
+		itemWhere = append(itemWhere, fmt.Sprintf("i.name %s $%d", op, len(args)))
+	}
+	limit := q.Page.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	args = append(args, limit)
+	limitArg := len(args)
+
+	query := `
+		WITH t AS (
+			SELECT t.id, t.number, t.title, t.category, t.award_rule FROM tenders t WHERE ` + strings.Join(where, " AND ") + `
+		), h AS (
+			SELECT i.id, i.tender_id, i.sku, i.name, i.unit, i.max_price FROM tender_items i
+			WHERE ` + strings.Join(itemWhere, " AND ") + fmt.Sprintf(`
+			ORDER BY i.id LIMIT $%d
+		), o AS (
+			SELECT DISTINCT ON (p.item_id, p.award_id) p.item_id, p.award_id, a.supplier_id, p.price, p.valid_from
+			FROM award_prices p JOIN awards a ON a.id = p.award_id AND a.status = 'active'
+			WHERE p.item_id = ANY (ARRAY(SELECT id FROM h)) AND p.valid_from <= $%d
+			ORDER BY p.item_id, p.award_id, p.valid_from DESC, p.id DESC
+		)
+		SELECT h.id, h.tender_id, h.sku, h.name, h.unit, h.max_price,
+			t.number AS tender_number, t.title AS tender_title, t.category AS tender_category, t.award_rule AS tender_award_rule,
+			o.award_id, o.supplier_id, s.legal_name, o.price, o.valid_from
+		FROM h JOIN t ON t.id = h.tender_id
+		LEFT JOIN o ON o.item_id = h.id
+		LEFT JOIN suppliers s ON s.id = o.supplier_id
+		ORDER BY h.id, o.price, s.legal_name, o.award_id`, limitArg, dayArg)
+
+	var rows []struct {
+		Item
+		TenderNumber    string        `db:"tender_number"`
+		TenderTitle     string        `db:"tender_title"`
+		TenderCategory  string        `db:"tender_category"`
+		TenderAwardRule string        `db:"tender_award_rule"`
+		AwardID         *int64        `db:"award_id"`
+		SupplierID      *int64        `db:"supplier_id"`
+		SupplierName    *string       `db:"legal_name"`
+		Price           *Money        `db:"price"`
+		ValidFrom       calendar.Date `db:"valid_from"`
+	}
+	if err := sqlx.SelectContext(ctx, db, &rows, query, args...); err != nil {
 		return nil, err
 	}
-	out := make(map[int64]TenderRef, len(refs))
-	for _, r := range refs {
-		out[r.ID] = r
+	hits := []Hit{}
+	for _, r := range rows {
+		if len(hits) == 0 || hits[len(hits)-1].ID != r.ID {
+			hits = append(hits, Hit{Item: r.Item, Offers: []Offer{}, Tender: TenderRef{ID: r.TenderID, Number: r.TenderNumber,
+				Title: r.TenderTitle, Category: r.TenderCategory, AwardRule: r.TenderAwardRule}})
+		}
+		if r.AwardID != nil {
+			h := &hits[len(hits)-1]
+			h.Offers = append(h.Offers, Offer{ItemID: r.ID, AwardID: *r.AwardID, SupplierID: *r.SupplierID,
+				SupplierName: *r.SupplierName, Price: *r.Price, ValidFrom: r.ValidFrom})
+		}
 	}
-	return out, nil
+	return hits, nil
 }
 
 // escapeLike quotes the LIKE wildcards of s so that it matches literally.

@@ -51,19 +51,15 @@ func OffersInForce(ctx context.Context, q sqlx.QueryerContext, itemIDs []int64, 
 		return out, nil
 	}
 	const query = `
-		SELECT i.id AS item_id, a.id AS award_id, a.supplier_id, s.legal_name, p.price, p.valid_from
-		FROM tender_items i
-		JOIN awards a ON a.tender_id = i.tender_id AND a.status = 'active'
-		JOIN suppliers s ON s.id = a.supplier_id
-		CROSS JOIN LATERAL (
-			SELECT ap.price, ap.valid_from
-			FROM award_prices ap
-			WHERE ap.award_id = a.id AND ap.item_id = i.id AND ap.valid_from <= $2
-			ORDER BY ap.valid_from DESC, ap.id DESC
-			LIMIT 1
-		) p
-		WHERE i.id = ANY($1)
-		ORDER BY i.id, p.price, s.legal_name, a.id`
+		SELECT o.item_id, o.award_id, o.supplier_id, s.legal_name, o.price, o.valid_from
+		FROM (
+			SELECT DISTINCT ON (p.item_id, p.award_id) p.item_id, p.award_id, a.supplier_id, p.price, p.valid_from
+			FROM award_prices p JOIN awards a ON a.id = p.award_id AND a.status = 'active'
+			WHERE p.item_id = ANY($1) AND p.valid_from <= $2
+			ORDER BY p.item_id, p.award_id, p.valid_from DESC, p.id DESC
+		) o
+		JOIN suppliers s ON s.id = o.supplier_id
+		ORDER BY o.item_id, o.price, s.legal_name, o.award_id`
 	var offers []Offer
 	if err := sqlx.SelectContext(ctx, q, &offers, query, pq.Array(itemIDs), on); err != nil {
 		return nil, err

@@ -1,8 +1,6 @@
 -- +goose Up
--- Catalog search filters item names with ILIKE '%q%'; a finer histogram lets
--- the planner tell a common three-letter piece (read items in id order and
--- stop at the page's end) from a rare one (read the trigram index).
-ALTER TABLE tender_items ALTER COLUMN name SET STATISTICS 1000;
+-- An award's whole price history is paged in id order.
+CREATE INDEX award_prices_award ON award_prices (award_id, id);
 
 -- +goose Down
-ALTER TABLE tender_items ALTER COLUMN name SET STATISTICS -1;
+DROP INDEX award_prices_award;
