@@ -390,7 +390,8 @@ func (s *Store) CarryOver(ctx context.Context, year int, by int64) (*CarryResult
 			JOIN workplan_goals g ON g.id = t.goal_id
 			JOIN workplan_domains d ON d.id = g.domain_id
 			WHERE t.plan_id = $1 AND t.status IN ('in_progress', 'partial', 'not_started', 'not_done', 'postponed')
-			ORDER BY d.position, d.id, g.position, g.id, t.position, t.id`
+			ORDER BY d.position, d.id, g.position, g.id, t.position, t.id
+			FOR UPDATE OF t`
 		var open []openTask
 		if err := sqlx.SelectContext(ctx, tx, &open, q, fromID); err != nil {
 			return err

@@ -321,6 +321,7 @@ func (s *Store) UpdateTask(ctx context.Context, year int, id int64, ch TaskChang
 		if err != nil {
 			return err
 		}
+		before := fmt.Sprint(t.Owner, deref(t.OwnerUserID), deref(t.DueQuarter), t.Notes, deref(t.Figure), deref(t.FigureTarget))
 		if ch.Owner != nil {
 			t.Owner = *ch.Owner
 		}
@@ -349,6 +350,10 @@ func (s *Store) UpdateTask(ctx context.Context, year int, id int64, ch TaskChang
 		}
 		if t.FigureTarget != nil && t.Figure == nil {
 			return apperr.Invalid("a target needs a figure", apperr.Field("figure_target", "needs a figure to be set"))
+		}
+		if fmt.Sprint(t.Owner, deref(t.OwnerUserID), deref(t.DueQuarter), t.Notes, deref(t.Figure), deref(t.FigureTarget)) == before {
+			out = t
+			return nil
 		}
 		const upd = `
 			UPDATE workplan_tasks SET owner = $2, owner_user_id = $3, due_quarter = $4, notes = $5,
@@ -414,6 +419,14 @@ func addEvent(ctx context.Context, tx sqlx.ExtContext, taskID int64, userID *int
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
 	_, err := tx.ExecContext(ctx, q, taskID, userID, source, from, to, fromPhrase, toPhrase, note)
 	return err
+}
+
+// deref is the value p points to, or nil, for comparing optional fields.
+func deref[T any](p *T) any {
+	if p == nil {
+		return nil
+	}
+	return *p
 }
 
 func nullID(id int64) *int64 {

@@ -636,3 +636,17 @@ func TestEnginesAndGoalReference(t *testing.T) {
 		t.Errorf("missing engine: err = %v", err)
 	}
 }
+
+func TestSeedDemoTwiceIsNoOp(t *testing.T) {
+	db := dbtest.New(t)
+	if err := workplan.SeedDemo(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, db)
+	if err := workplan.SeedDemo(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	if snapshot(t, db) != before {
+		t.Error("loading the demo work plan again changed it")
+	}
+}
