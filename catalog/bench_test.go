@@ -1,6 +1,7 @@
 package catalog_test
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -31,9 +32,10 @@ func sqlArray(words []string) string {
 	return "ARRAY['" + strings.Join(words, "','") + "']"
 }
 
-// generateCatalog fills db with tenders × items priced by 3 suppliers each,
-// open to 8 authorities (each tender to 6 or 7 of them), with one price in
-// ten changed later; it returns an authority's id.
+// generateCatalog fills db with tenders × items priced by 3 suppliers each
+// (one price per item and supplier, some of them changed a month ago),
+// open to 8 authorities (each tender to 6 or 7 of them); it returns an
+// authority's id.
 func generateCatalog(b *testing.B, db *sqlx.DB, tenders, items int) int64 {
 	b.Helper()
 	today := calendar.Today()
@@ -121,7 +123,7 @@ func BenchmarkSearch(b *testing.B) {
 		Prices int `db:"prices"`
 	}
 	db.Get(&counts, `SELECT (SELECT count(*) FROM tender_items) AS items, (SELECT count(*) FROM award_prices) AS prices`)
-	b.Logf("generated %d items and %d prices in %s", counts.Items, counts.Prices, time.Since(start).Round(time.Second))
+	generated := fmt.Sprintf("%d items, %d price rows, generated in %s", counts.Items, counts.Prices, time.Since(start).Round(time.Second))
 
 	s := catalog.NewStore(db)
 	officer := officerOf(authority)
@@ -152,7 +154,7 @@ func BenchmarkSearch(b *testing.B) {
 		b.ReportMetric(pct(0.50), "p50_ms")
 		b.ReportMetric(pct(0.95), "p95_ms")
 		b.ReportMetric(pct(0.99), "p99_ms")
-		b.Logf("%d searches, %.1f hits each: p50 %.2f ms, p95 %.2f ms, p99 %.2f ms, max %.2f ms",
+		b.Logf("%s; %d searches, %.1f hits each: p50 %.2f ms, p95 %.2f ms, p99 %.2f ms, max %.2f ms", generated,
 			len(lat), float64(hits)/float64(len(lat)), pct(0.50), pct(0.95), pct(0.99), float64(lat[len(lat)-1].Microseconds())/1000)
 	})
 }
