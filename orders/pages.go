@@ -65,6 +65,42 @@ func MountPages(r gin.IRouter, eng *page.Engine, svc *Service) {
 	g.POST("/:id/cancel", p.cancel)
 }
 
+// localize names the orders' authorities in the request's language (the
+// orders carry the Hebrew name).
+func (p *pages) localize(c *gin.Context, orders ...*Order) {
+	lang := page.LangOf(c)
+	if lang == page.DefaultLang || len(orders) == 0 {
+		return
+	}
+	const q = `SELECT id, CASE WHEN $1 = 'ar' AND name_ar <> '' THEN name_ar
+			WHEN $1 = 'en' AND name_en <> '' THEN name_en ELSE name_he END AS name FROM authorities`
+	var rows []struct {
+		ID   int64  `db:"id"`
+		Name string `db:"name"`
+	}
+	if err := p.svc.db.SelectContext(c, &rows, q, lang); err != nil {
+		return // the Hebrew names stay
+	}
+	names := make(map[int64]string, len(rows))
+	for _, r := range rows {
+		names[r.ID] = r.Name
+	}
+	for _, o := range orders {
+		if n, ok := names[o.AuthorityID]; ok {
+			o.AuthorityName = n
+		}
+	}
+}
+
+// all returns pointers to the elements of os, for localize.
+func all(os []Order) []*Order {
+	out := make([]*Order, len(os))
+	for i := range os {
+		out[i] = &os[i]
+	}
+	return out
+}
+
 // ---- the cart ----
 
 // cartData lists the caller's drafts, one per tender.
@@ -402,6 +438,7 @@ func (p *pages) listPage(c *gin.Context) {
 		p.eng.Fail(c, err)
 		return
 	}
+	p.localize(c, all(d.Orders)...)
 	if n := len(d.Orders); n == f.Limit {
 		q := c.Request.URL.Query()
 		q.Set("after", page.Itoa(d.Orders[n-1].ID))
@@ -436,6 +473,7 @@ func (p *pages) inboxPage(c *gin.Context) {
 			d.Awaiting = append(d.Awaiting, *full)
 		}
 	}
+	p.localize(c, all(d.Awaiting)...)
 	p.eng.Render(c, http.StatusOK, p.inbox, d, nil)
 }
 
@@ -476,6 +514,7 @@ func (p *pages) supplierPage(c *gin.Context) {
 		return
 	}
 	d := supplierData{Today: calendar.Today()}
+	p.localize(c, all(list)...)
 	for _, o := range list {
 		switch o.Status {
 		case StatusSent:
@@ -519,6 +558,7 @@ func (p *pages) orderPage(c *gin.Context) {
 
 func (p *pages) renderOrder(c *gin.Context, status int, o *Order, f *page.Form) {
 	caller := auth.Caller(c)
+	p.localize(c, o)
 	events, err := p.svc.Events(c, caller, o.ID)
 	if err != nil {
 		p.eng.Fail(c, err)
