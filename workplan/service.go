@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"madaf/internal/apperr"
 	"madaf/internal/database"
@@ -189,6 +190,7 @@ func importTasks(ctx context.Context, tx *sqlx.Tx, planID, goalID int64, rows []
 		existing = append(existing, trows[i].task())
 	}
 	matched := make([]bool, len(existing))
+	var fresh newTasks
 	for pos, r := range rows {
 		var t *Task
 		for i, e := range existing {
@@ -198,16 +200,7 @@ func importTasks(ctx context.Context, tx *sqlx.Tx, planID, goalID int64, rows []
 			}
 		}
 		if t == nil {
-			const ins = `
-				INSERT INTO workplan_tasks (plan_id, goal_id, position, title, status, status_phrase, qualifier, notes, owner)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`
-			var id int64
-			if err := tx.GetContext(ctx, &id, ins, planID, goalID, pos+1, r.Title, r.Status, r.Phrase, r.Qualifier, r.Notes, r.Owner); err != nil {
-				return 0, database.MapError(err)
-			}
-			if err := addEvent(ctx, tx, id, nullID(by), SourceImport, nil, r.Status, "", r.Phrase, note); err != nil {
-				return 0, err
-			}
+			fresh.add(pos+1, r)
 			res.Created.Tasks++
 			continue
 		}
@@ -242,7 +235,47 @@ func importTasks(ctx context.Context, tx *sqlx.Tx, planID, goalID int64, rows []
 		}
 		res.Updated.Tasks++
 	}
+	if err := fresh.insert(ctx, tx, planID, goalID, by, note); err != nil {
+		return 0, err
+	}
 	return len(rows), nil
+}
+
+// newTasks are the rows of one goal to insert, column by column, so that
+// they and their first history entries are written in one statement.
+type newTasks struct {
+	positions                                            []int64
+	titles, statuses, phrases, qualifiers, notes, owners []string
+}
+
+func (n *newTasks) add(pos int, r *DocTask) {
+	n.positions = append(n.positions, int64(pos))
+	n.titles = append(n.titles, r.Title)
+	n.statuses = append(n.statuses, string(r.Status))
+	n.phrases = append(n.phrases, r.Phrase)
+	n.qualifiers = append(n.qualifiers, r.Qualifier)
+	n.notes = append(n.notes, r.Notes)
+	n.owners = append(n.owners, r.Owner)
+}
+
+func (n *newTasks) insert(ctx context.Context, tx *sqlx.Tx, planID, goalID, by int64, note string) error {
+	if len(n.titles) == 0 {
+		return nil
+	}
+	const q = `
+		WITH created AS (
+		  INSERT INTO workplan_tasks (plan_id, goal_id, position, title, status, status_phrase, qualifier, notes, owner)
+		  SELECT $1, $2, r.position, r.title, r.status, r.phrase, r.qualifier, r.notes, r.owner
+		  FROM unnest($3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+		       AS r(position, title, status, phrase, qualifier, notes, owner)
+		  ORDER BY r.position
+		  RETURNING id, status, status_phrase
+		)
+		INSERT INTO workplan_task_events (task_id, user_id, source, to_status, to_phrase, note)
+		SELECT id, $10, 'import', status, status_phrase, $11 FROM created ORDER BY id`
+	_, err := tx.ExecContext(ctx, q, planID, goalID, pq.Array(n.positions), pq.Array(n.titles), pq.Array(n.statuses),
+		pq.Array(n.phrases), pq.Array(n.qualifiers), pq.Array(n.notes), pq.Array(n.owners), nullID(by), note)
+	return database.MapError(err)
 }
 
 // lockPlan returns the id of the plan of year locked for this transaction,

@@ -1,0 +1,140 @@
+package workplan
+
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"madaf/internal/apperr"
+	"madaf/internal/auth"
+)
+
+// StatusRequest changes a task's status: a canonical status, a phrase in
+// the report's words, or both (then the phrase must mean that status).
+type StatusRequest struct {
+	Status string  `json:"status" validate:"max=40"`
+	Phrase string  `json:"phrase" validate:"max=200"`
+	Notes  *string `json:"notes" validate:"omitempty,max=4000"`
+	Note   string  `json:"note" validate:"max=2000"`
+}
+
+// Change checks r and returns the status change it asks for, by user.
+func (r StatusRequest) Change(by int64) (StatusChange, error) {
+	ch := StatusChange{Phrase: strings.TrimSpace(r.Phrase), Notes: r.Notes, Note: strings.TrimSpace(r.Note), By: by}
+	st := Status(strings.TrimSpace(r.Status))
+	switch {
+	case st == "" && ch.Phrase == "":
+		return ch, apperr.Invalid("the request has invalid fields", apperr.Field("status", "is required"))
+	case st != "" && !st.Valid():
+		return ch, apperr.Invalid("the request has invalid fields", apperr.Field("status", "must be one of: %s", statusList()))
+	}
+	if ch.Phrase != "" {
+		ps, _, ok := ParseStatus(ch.Phrase)
+		if !ok {
+			return ch, apperr.Invalid("the request has invalid fields", apperr.Field("phrase", "maps to no status"))
+		}
+		if st != "" && ps != st {
+			return ch, apperr.Invalid("the request has invalid fields", apperr.Field("phrase", "means %s, not %s", ps, st))
+		}
+		st = ps
+	}
+	ch.Status = st
+	return ch, nil
+}
+
+// mayUpdateStatus lets the economic lead, the cluster admin and the task's
+// owner change a task's status.
+func mayUpdateStatus(p *auth.Principal) func(*Task) error {
+	return func(t *Task) error {
+		if p.HasAny(editors...) || (t.OwnerUserID != nil && *t.OwnerUserID == p.UserID) {
+			return nil
+		}
+		return apperr.Forbidden("only the economic lead, the cluster admin or the task's owner may change its status")
+	}
+}
+
+// optional is a JSON field that may be absent, null or a value.
+type optional[T any] struct {
+	Set   bool
+	Value *T
+}
+
+func (o *optional[T]) UnmarshalJSON(b []byte) error {
+	o.Set = true
+	if string(b) == "null" {
+		return nil
+	}
+	var v T
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	o.Value = &v
+	return nil
+}
+
+// TaskPatch edits a task's planning fields; absent fields stay, null clears.
+type TaskPatch struct {
+	Owner        optional[string]          `json:"owner"`
+	OwnerUserID  optional[int64]           `json:"owner_user_id"`
+	DueQuarter   optional[int]             `json:"due_quarter"`
+	Notes        optional[string]          `json:"notes"`
+	Figure       optional[string]          `json:"figure"`
+	FigureTarget optional[decimal.Decimal] `json:"figure_target"`
+}
+
+// Change checks p and returns the edit it asks for.
+func (p TaskPatch) Change() (TaskChange, error) {
+	var ch TaskChange
+	var bad []apperr.FieldError
+	if p.Owner.Set {
+		v := ""
+		if p.Owner.Value != nil {
+			v = strings.TrimSpace(*p.Owner.Value)
+		}
+		if len([]rune(v)) > 200 {
+			bad = append(bad, apperr.Field("owner", "must have at most 200 characters"))
+		}
+		ch.Owner = &v
+	}
+	if p.OwnerUserID.Set {
+		ch.OwnerUserID = &p.OwnerUserID.Value
+	}
+	if p.DueQuarter.Set {
+		if v := p.DueQuarter.Value; v != nil && (*v < 1 || *v > 4) {
+			bad = append(bad, apperr.Field("due_quarter", "must be from 1 to 4"))
+		}
+		ch.DueQuarter = &p.DueQuarter.Value
+	}
+	if p.Notes.Set {
+		v := ""
+		if p.Notes.Value != nil {
+			v = strings.TrimSpace(*p.Notes.Value)
+		}
+		if len([]rune(v)) > 4000 {
+			bad = append(bad, apperr.Field("notes", "must have at most 4000 characters"))
+		}
+		ch.Notes = &v
+	}
+	if p.Figure.Set {
+		var f *Figure
+		if v := p.Figure.Value; v != nil && *v != "" {
+			fv := Figure(*v)
+			if !fv.Valid() {
+				bad = append(bad, apperr.Field("figure", "must be one of: active_tenders orders_placed committed_volume authorities_ordering"))
+			}
+			f = &fv
+		}
+		ch.Figure = &f
+	}
+	if p.FigureTarget.Set {
+		if v := p.FigureTarget.Value; v != nil && v.IsNegative() {
+			bad = append(bad, apperr.Field("figure_target", "must not be negative"))
+		}
+		ch.FigureTarget = &p.FigureTarget.Value
+	}
+	if len(bad) > 0 {
+		return ch, apperr.Invalid("the request has invalid fields", bad...)
+	}
+	return ch, nil
+}
