@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"sync"
 	"testing"
 
 	"madaf/internal/calendar"
@@ -72,6 +73,7 @@ func (e *env) mustInState(tn *tender, status string) *orders.Order {
 }
 
 func TestForbiddenActionsChangeNothing(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tn := e.mustTender(tenderSpec{rule: "single", winners: 1, prices: [][]string{{"100.00", "10.00"}}})
 	_, stranger := e.mustSupplier("ספק זר בע\"מ")
@@ -111,58 +113,69 @@ func TestForbiddenActionsChangeNothing(t *testing.T) {
 		return true
 	}
 
-	checked := map[int]int{}
+	built := map[string]*orders.Order{}
 	for _, status := range orders.Statuses {
-		o := e.mustInState(tn, status)
-		path := fmt.Sprintf("/api/v1/orders/%d", o.ID)
-		bodies := map[string]any{
-			"update":  e.orderBody(tn, 0, "5"),
-			"submit":  nil,
-			"sign":    map[string]any{"legal": true, "budget_line": true, "no_deficit": true},
-			"return":  map[string]any{"note": "חסר פירוט"},
-			"confirm": map[string]any{"promised_date": "2026-03-25"},
-			"reject":  map[string]any{"reason": "אין מלאי"},
-			"deliver": map[string]any{"lines": []any{map[string]any{"line_id": o.Lines[0].ID, "quantity": "1"}}},
-			"close":   map[string]any{"invoice_ref": "INV-9"},
-			"cancel":  map[string]any{"reason": "other", "note": "טעות"},
-		}
-		for _, w := range people {
-			// Reading: out of scope is 404, in scope 200.
-			want := http.StatusOK
-			if !visible(w, status) {
-				want = http.StatusNotFound
-			}
-			if r := e.do("GET", path, w.u, nil); r.Code != want {
-				t.Errorf("%s GET a %s order: %d, want %d", w.name, status, r.Code, want)
-			}
-			for action, body := range bodies {
-				switch {
-				case !visible(w, status):
-					want = http.StatusNotFound
-				case !slices.ContainsFunc(w.roles, func(r string) bool { return slices.Contains(roles[action], r) }):
-					want = http.StatusForbidden
-				case !slices.Contains(from[action], status):
-					want = http.StatusConflict
-				default:
-					continue // allowed: not a forbidden action
-				}
-				checked[want]++
-				before := e.snapshot(o.ID)
-				method, url := "POST", path+"/"+action
-				if action == "update" {
-					method, url = "PUT", path
-				}
-				r := e.do(method, url, w.u, body)
-				if r.Code != want {
-					t.Errorf("%s %s a %s order: %d, want %d: %s", w.name, action, status, r.Code, want, r.Body)
-				}
-				if after := e.snapshot(o.ID); after != before {
-					t.Errorf("%s %s a %s order changed it: %s → %s", w.name, action, status, before, after)
-				}
-			}
-		}
+		built[status] = e.mustInState(tn, status)
 	}
-
+	var mu sync.Mutex
+	checked := map[int]int{}
+	t.Run("Matrix", func(t *testing.T) {
+		for _, status := range orders.Statuses {
+			o := built[status]
+			t.Run(status, func(t *testing.T) {
+				t.Parallel()
+				path := fmt.Sprintf("/api/v1/orders/%d", o.ID)
+				bodies := map[string]any{
+					"update":  e.orderBody(tn, 0, "5"),
+					"submit":  nil,
+					"sign":    map[string]any{"legal": true, "budget_line": true, "no_deficit": true},
+					"return":  map[string]any{"note": "חסר פירוט"},
+					"confirm": map[string]any{"promised_date": "2026-03-25"},
+					"reject":  map[string]any{"reason": "אין מלאי"},
+					"deliver": map[string]any{"lines": []any{map[string]any{"line_id": o.Lines[0].ID, "quantity": "1"}}},
+					"close":   map[string]any{"invoice_ref": "INV-9"},
+					"cancel":  map[string]any{"reason": "other", "note": "טעות"},
+				}
+				for _, w := range people {
+					// Reading: out of scope is 404, in scope 200.
+					want := http.StatusOK
+					if !visible(w, status) {
+						want = http.StatusNotFound
+					}
+					if r := e.do("GET", path, w.u, nil); r.Code != want {
+						t.Errorf("%s GET a %s order: %d, want %d", w.name, status, r.Code, want)
+					}
+					for action, body := range bodies {
+						switch {
+						case !visible(w, status):
+							want = http.StatusNotFound
+						case !slices.ContainsFunc(w.roles, func(r string) bool { return slices.Contains(roles[action], r) }):
+							want = http.StatusForbidden
+						case !slices.Contains(from[action], status):
+							want = http.StatusConflict
+						default:
+							continue // allowed: not a forbidden action
+						}
+						mu.Lock()
+						checked[want]++
+						mu.Unlock()
+						before := e.snapshot(o.ID)
+						method, url := "POST", path+"/"+action
+						if action == "update" {
+							method, url = "PUT", path
+						}
+						r := e.do(method, url, w.u, body)
+						if r.Code != want {
+							t.Errorf("%s %s a %s order: %d, want %d: %s", w.name, action, status, r.Code, want, r.Body)
+						}
+						if after := e.snapshot(o.ID); after != before {
+							t.Errorf("%s %s a %s order changed it: %s → %s", w.name, action, status, before, after)
+						}
+					}
+				}
+			})
+		}
+	})
 	t.Logf("refusals checked by status: %v", checked)
 	if checked[404] == 0 || checked[403] == 0 || checked[409] == 0 {
 		t.Fatalf("the matrix lacks a kind of refusal: %v", checked)

@@ -48,12 +48,29 @@ func submitAll(t *testing.T, e *env, drafts []*orders.Order) map[int]int {
 }
 
 func TestConcurrentSubmitsNeverExceedTheCeiling(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	// Room for exactly ten orders of 100.00 (excl. VAT).
 	tn := e.mustTender(tenderSpec{rule: "single", ceiling: "1000.00", winners: 1, prices: [][]string{{"100.00"}}})
-	var drafts []*orders.Order
-	for i := 0; i < 50; i++ {
-		drafts = append(drafts, e.mustCreate(tn, 0, e.budgetLine, "1"))
+	// The drafts are created concurrently too: their numbers have no gaps.
+	drafts := make([]*orders.Order, 50)
+	var wg sync.WaitGroup
+	for w := 0; w < 5; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(drafts); i += 5 {
+				drafts[i] = e.mustCreate(tn, 0, e.budgetLine, "1")
+			}
+		}()
+	}
+	wg.Wait()
+	var numbers []string
+	e.db.Select(&numbers, `SELECT number FROM orders ORDER BY number`)
+	for i, n := range numbers {
+		if want := fmt.Sprintf("2026-%04d", i+1); n != want {
+			t.Fatalf("number %d is %s, want %s", i+1, n, want)
+		}
 	}
 	codes := submitAll(t, e, drafts)
 	if codes[http.StatusOK] != 10 || codes[http.StatusConflict] != 40 {
@@ -77,6 +94,7 @@ func TestConcurrentSubmitsNeverExceedTheCeiling(t *testing.T) {
 }
 
 func TestConcurrentSubmitsNeverExceedTheBudgetLine(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	// Each order is 100.00 + 18.00 VAT; the line has room for ten. The
 	// orders are spread over five tenders without ceilings, so that only
@@ -101,6 +119,7 @@ func TestConcurrentSubmitsNeverExceedTheBudgetLine(t *testing.T) {
 }
 
 func TestConfirmRacesCancel(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tn := e.mustTender(tenderSpec{rule: "single", winners: 1, prices: [][]string{{"100.00"}}})
 	supplier := tn.Users[0]
@@ -136,6 +155,7 @@ func TestConfirmRacesCancel(t *testing.T) {
 }
 
 func TestTwoSignaturesAtOnce(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tn := e.mustTender(tenderSpec{rule: "single", winners: 1, prices: [][]string{{"100.00"}}})
 	checks := map[string]any{"legal": true, "budget_line": true, "no_deficit": true}
@@ -177,6 +197,7 @@ func TestTwoSignaturesAtOnce(t *testing.T) {
 }
 
 func TestIdempotentCreate(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tn := e.mustTender(tenderSpec{rule: "single", winners: 1, prices: [][]string{{"100.00", "5.00"}}})
 	body := e.orderBody(tn, 0, "2", "1.5")

@@ -123,6 +123,7 @@ func lifecycle(t *testing.T, e *env, supplier user, body map[string]any, needHea
 }
 
 func TestLifecycleSingle(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tn := e.mustTender(tenderSpec{rule: "single", winners: 1, prices: [][]string{{"1000.00", "250.50"}}})
 	// 45 × 1000 + 3 × 250.50 = 45,751.50; VAT 18% 8,235.27; total
@@ -145,6 +146,7 @@ func TestLifecycleSingle(t *testing.T) {
 }
 
 func TestLifecycleChoice(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tn := e.mustTender(tenderSpec{rule: "choice", winners: 2, prices: [][]string{{"100.00", "20.00"}, {"95.00", ""}}})
 
@@ -180,6 +182,7 @@ func TestLifecycleChoice(t *testing.T) {
 }
 
 func TestLifecycleRotation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tn := e.mustTender(tenderSpec{rule: "rotation", winners: 2, prices: [][]string{{"100.00"}, {"110.00"}}})
 	quote := func() int64 {
@@ -226,6 +229,7 @@ func TestLifecycleRotation(t *testing.T) {
 }
 
 func TestCompetitionRefusesDirectOrders(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tn := e.mustTender(tenderSpec{rule: "competition", winners: 2, prices: [][]string{{"100.00"}, {"90.00"}}})
 	r := e.do("POST", "/api/v1/orders", e.officer, e.orderBody(tn, 0, "1"))
@@ -241,6 +245,7 @@ func TestCompetitionRefusesDirectOrders(t *testing.T) {
 }
 
 func TestOrderNumbersPerAuthorityWithoutGaps(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tn := e.mustTender(tenderSpec{rule: "single", winners: 1, prices: [][]string{{"10.00"}}})
 	if _, err := e.db.Exec(`INSERT INTO tender_authorities (tender_id, authority_id) VALUES ($1, $2)`, tn.ID, e.other); err != nil {
@@ -268,3 +273,59 @@ func TestOrderNumbersPerAuthorityWithoutGaps(t *testing.T) {
 }
 
 var _ = webtest.Do
+
+func TestListFiltersScopeAndPages(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tn := e.mustTender(tenderSpec{rule: "choice", winners: 2, prices: [][]string{{"10.00", "1.00"}, {"11.00", "1.00"}}})
+	drafts := []int64{e.mustCreate(tn, 0, e.budgetLine, "1").ID, e.mustCreate(tn, 1, e.budgetLine, "1").ID}
+	sent := e.mustSent(tn, 0, "1")
+	ids := func(u user, query string) []int64 {
+		t.Helper()
+		r := e.do("GET", "/api/v1/orders"+query, u, nil)
+		wantStatus(t, r, http.StatusOK)
+		var list struct {
+			Items []struct {
+				ID int64 `json:"id"`
+			} `json:"items"`
+			NextCursor string `json:"next_cursor"`
+		}
+		r.JSON(t, &list)
+		var out []int64
+		for _, o := range list.Items {
+			out = append(out, o.ID)
+		}
+		if list.NextCursor != "" {
+			out = append(out, -1) // marks "there is a next page"
+		}
+		return out
+	}
+	all := []int64{sent.ID, drafts[1], drafts[0]}
+	if got := ids(e.treasurer, ""); !slices.Equal(got, all) {
+		t.Fatalf("the authority's orders: %v, want %v", got, all)
+	}
+	if got := ids(e.otherOfficer, ""); len(got) != 0 {
+		t.Fatalf("another authority sees %v", got)
+	}
+	if got := ids(tn.Users[0], ""); !slices.Equal(got, []int64{sent.ID}) {
+		t.Fatalf("the supplier sees %v: only its sent orders", got)
+	}
+	if got := ids(tn.Users[1], ""); len(got) != 0 {
+		t.Fatalf("the other winner sees %v: it has only a draft", got)
+	}
+	if got := ids(e.lead, "?status=draft"); !slices.Equal(got, []int64{drafts[1], drafts[0]}) {
+		t.Fatalf("drafts: %v", got)
+	}
+	if got := ids(e.lead, fmt.Sprintf("?supplier_id=%d&tender_id=%d", tn.Winners[1], tn.ID)); !slices.Equal(got, []int64{drafts[1]}) {
+		t.Fatalf("by supplier: %v", got)
+	}
+	r := e.do("GET", "/api/v1/orders?limit=2", e.officer, nil)
+	cursor, _ := r.Map(t)["next_cursor"].(string)
+	if got := ids(e.officer, "?limit=2"); !slices.Equal(got, []int64{sent.ID, drafts[1], -1}) {
+		t.Fatalf("first page: %v", got)
+	}
+	if got := ids(e.officer, "?limit=2&cursor="+cursor); !slices.Equal(got, []int64{drafts[0]}) {
+		t.Fatalf("second page: %v", got)
+	}
+	wantStatus(t, e.do("GET", "/api/v1/orders?status=lost", e.officer, nil), http.StatusUnprocessableEntity)
+}

@@ -11,6 +11,7 @@ import (
 )
 
 func TestLineTotalRounding(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, qty, price, want string
 	}{
@@ -34,6 +35,7 @@ func TestLineTotalRounding(t *testing.T) {
 }
 
 func TestComputeFigures(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name                   string
 		lines                  []string
@@ -66,6 +68,7 @@ func TestComputeFigures(t *testing.T) {
 }
 
 func TestFormatShekels(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"0": "0.00 ₪", "100": "100.00 ₪", "53986.77": "53,986.77 ₪", "1234567.5": "1,234,567.50 ₪", "-1000": "-1,000.00 ₪",
 	} {
@@ -76,6 +79,7 @@ func TestFormatShekels(t *testing.T) {
 }
 
 func TestVATAcrossThe2025RateChange(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	for day, want := range map[string]string{"2015-10-01": "17", "2024-12-31": "17", "2025-01-01": "18", "2026-06-30": "18"} {
 		rate, err := orders.VATRate(ctx, e.db, calendar.MustParse(day))

@@ -137,6 +137,7 @@ func (s *smtpServer) to(t *testing.T, rcpt string) (subjects, bodies []string) {
 }
 
 func TestSupplierNewOrderMailArrivesOverSMTP(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	srv := startSMTP(t)
 	tn := e.mustTender(tenderSpec{rule: "single", winners: 1, prices: [][]string{{"1234.50", "19.99"}}})
@@ -221,10 +222,11 @@ func (c *counting) Send(_ context.Context, m imail.Message) error {
 }
 
 func TestOutboxRetriesThenGivesUp(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.db.MustExec(`INSERT INTO mail_outbox (kind, recipient, subject, body) VALUES ('order_sent', 'x@example.com', 's', 'b')`)
 	f := &flaky{}
-	s := &orders.Sender{DB: e.db, Mailer: f, MaxAttempts: 3, Backoff: 50 * time.Millisecond, Logger: quiet}
+	s := &orders.Sender{DB: e.db, Mailer: f, MaxAttempts: 3, Backoff: time.Hour / 4, Logger: quiet}
 	var status string
 	var attempts int
 	var wait float64
@@ -233,28 +235,34 @@ func TestOutboxRetriesThenGivesUp(t *testing.T) {
 			t.Fatalf("drain %d: %d sent, %v", i, n, err)
 		}
 		e.db.QueryRow(`SELECT status, attempts, extract(epoch FROM next_attempt_at - now()) FROM mail_outbox`).Scan(&status, &attempts, &wait)
-		if attempts != i || (i < 3 && status != "pending") {
-			t.Fatalf("after attempt %d: %s with %d attempts", i, status, attempts)
+		if attempts != i || f.calls != i {
+			t.Fatalf("after attempt %d: %s with %d attempts, %d sends", i, status, attempts, f.calls)
 		}
-		// Not due again at once: the backoff doubles (50ms, 100ms).
+		if i == 3 {
+			break
+		}
+		// Pending, not due before the backoff (15, then 30 minutes) ends.
+		want := float64(15*60) * float64(int(1)<<(i-1))
+		if status != "pending" || wait < want-60 || wait > want {
+			t.Fatalf("after attempt %d: %s, next attempt in %.0fs, want %.0fs", i, status, wait, want)
+		}
 		if n, _ := s.Drain(ctx); n != 0 || f.calls != i {
-			t.Fatalf("retried before the backoff: %d calls", f.calls)
+			t.Fatalf("retried before the backoff: %d sends", f.calls)
 		}
-		if i < 3 {
-			time.Sleep(time.Duration(wait*float64(time.Second)) + 20*time.Millisecond)
-		}
+		e.db.MustExec(`UPDATE mail_outbox SET next_attempt_at = now()`) // the backoff has passed
 	}
 	if status != "dead" {
 		t.Fatalf("after %d failures the mail is %s", attempts, status)
 	}
-	time.Sleep(300 * time.Millisecond)
+	e.db.MustExec(`UPDATE mail_outbox SET next_attempt_at = now()`)
 	s.Drain(ctx)
 	if f.calls != 3 {
-		t.Fatalf("a dead mail was tried again: %d calls", f.calls)
+		t.Fatalf("a dead mail was tried again: %d sends", f.calls)
 	}
 }
 
 func TestOutboxDrainedByConcurrentSendersOnce(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	for i := 0; i < 40; i++ {
 		e.db.MustExec(`INSERT INTO mail_outbox (kind, recipient, subject, body) VALUES ('order_sent', $1, 's', 'b')`, fmt.Sprintf("r%d@example.com", i))

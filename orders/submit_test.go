@@ -12,6 +12,7 @@ import (
 )
 
 func TestSubmitRefusalNamesEveryFailedCheck(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tn := e.mustTender(tenderSpec{rule: "single", allocation: "150.00", winners: 1, prices: [][]string{{"100.00"}}})
 	line := e.mustBudgetLine(e.authority, 2026, "100.00")
@@ -71,6 +72,7 @@ func TestSubmitRefusalNamesEveryFailedCheck(t *testing.T) {
 }
 
 func TestReleasedReservationsMakeRoom(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tn := e.mustTender(tenderSpec{rule: "single", ceiling: "200.00", winners: 1, prices: [][]string{{"100.00"}}})
 	supplier := tn.Users[0].P
@@ -111,6 +113,7 @@ func TestReleasedReservationsMakeRoom(t *testing.T) {
 }
 
 func TestSignatures(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tn := e.mustTender(tenderSpec{rule: "single", winners: 1, prices: [][]string{{"100.00"}}})
 	checks := orders.SignInput{Legal: true, BudgetLine: true, NoDeficit: true}
@@ -175,6 +178,7 @@ func TestSignatures(t *testing.T) {
 }
 
 func TestETagAndIfMatch(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tn := e.mustTender(tenderSpec{rule: "single", winners: 1, prices: [][]string{{"100.00"}}})
 	r := e.do("POST", "/api/v1/orders", e.officer, e.orderBody(tn, 0, "1"))
@@ -203,6 +207,7 @@ func TestETagAndIfMatch(t *testing.T) {
 }
 
 func TestDeliveriesNeverExceedWhatWasOrdered(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tn := e.mustTender(tenderSpec{rule: "single", winners: 1, prices: [][]string{{"100.00", "10.00"}}})
 	o := e.mustInState(tn, orders.StatusConfirmed) // 2 of item 1, 1 of item 2
@@ -230,6 +235,7 @@ func TestDeliveriesNeverExceedWhatWasOrdered(t *testing.T) {
 }
 
 func TestOverdueOrders(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	tn := e.mustTender(tenderSpec{rule: "single", winners: 1, prices: [][]string{{"100.00", "10.00"}}})
 	sent := e.mustSent(tn, 0, "1") // sent Tuesday 2026-03-10, confirm by Sunday 2026-03-15
