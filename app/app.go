@@ -56,6 +56,9 @@ func mount(base *server.Base, db *sqlx.DB, cfg Config) {
 	catalog.MountPages(base.Engine, pages, db)
 	orders.MountPages(base.Engine, pages, orders.NewService(db, orders.Options{BaseURL: cfg.BaseURL}))
 	volumes.MountPages(base.Engine, pages, db)
+	authorities.MountPages(base.Engine, pages, authorities.NewStore(db))
+	suppliers.MountPages(base.Engine, pages, suppliers.NewStore(db))
+	pages.MountUsers(base.Engine)
 	workplan.MountPages(base.Engine, pages, db)
 }
 

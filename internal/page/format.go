@@ -37,8 +37,9 @@ func funcs(cat Catalog, lang string) template.FuncMap {
 			}
 			return s
 		},
-		"add":  func(a, b int) int { return a + b },
-		"lang": func() string { return lang },
+		"add":   func(a, b int) int { return a + b },
+		"lang":  func() string { return lang },
+		"orgof": orgOf,
 	}
 }
 

@@ -1,0 +1,219 @@
+package authorities
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"madaf/internal/auth"
+	"madaf/internal/calendar"
+	"madaf/internal/page"
+	"madaf/internal/web"
+)
+
+// pages serves the authorities' administration (cluster) and the budget
+// lines a treasurer keeps.
+type pages struct {
+	eng    *page.Engine
+	store  *Store
+	list   *page.Page
+	show   *page.Page
+	budget *page.Page
+}
+
+// authorityKinds lists the kinds of authority in the order forms show them.
+var authorityKinds = []string{KindMunicipality, KindLocalCouncil, KindRegionalCouncil}
+
+// MountPages adds /admin/authorities (the cluster) and /budget-lines (a
+// treasurer) to r.
+func MountPages(r gin.IRouter, eng *page.Engine, s *Store) {
+	p := &pages{eng: eng, store: s, list: eng.MustPage("authorities_list"), show: eng.MustPage("authorities_show"),
+		budget: eng.MustPage("authorities_budget")}
+	eng.AddNav(
+		page.NavItem{Key: "nav.authorities", Path: "/admin/authorities", Roles: []string{auth.RoleClusterAdmin, auth.RoleEconomicLead}, Order: 40},
+		page.NavItem{Key: "nav.budget_lines", Path: "/budget-lines", Roles: []string{auth.RoleTreasurer}, Order: 7},
+	)
+	cluster := eng.RequireRole(auth.RoleClusterAdmin, auth.RoleEconomicLead)
+	admin := eng.RequireRole(auth.RoleClusterAdmin)
+	g := r.Group("/admin/authorities", cluster)
+	g.GET("", p.listPage)
+	g.POST("", admin, p.create)
+	g.GET("/:id", p.showPage)
+	g.POST("/:id", admin, p.update)
+	r.GET("/budget-lines", eng.RequireRole(auth.RoleTreasurer), p.budgetPage)
+	r.POST("/budget-lines", eng.RequireRole(auth.RoleTreasurer), p.addBudgetLine)
+}
+
+// listData is the authorities list with the new-authority form.
+type listData struct {
+	Authorities []Authority
+	Kinds       []string
+	CanEdit     bool
+}
+
+func (p *pages) listPage(c *gin.Context) { p.renderList(c, http.StatusOK, nil) }
+
+func (p *pages) renderList(c *gin.Context, status int, f *page.Form) {
+	caller := auth.Caller(c)
+	as, err := p.store.List(c, caller)
+	if err != nil {
+		p.eng.Fail(c, err)
+		return
+	}
+	if f == nil {
+		f = page.NewForm(url.Values{"kind": {KindLocalCouncil}, "active": {"on"}})
+	}
+	p.eng.Render(c, status, p.list, listData{Authorities: as, Kinds: authorityKinds, CanEdit: caller.Has(auth.RoleClusterAdmin)}, f)
+}
+
+// readAuthority reads the authority form.
+func readAuthority(f *page.Form) AuthorityInput {
+	active := f.Value("active") == "on"
+	in := AuthorityInput{Code: f.Text("code", page.Required), NameHe: f.Text("name_he", page.Required),
+		NameAr: f.Value("name_ar"), NameEn: f.Value("name_en"), Kind: f.Text("kind", page.Required),
+		SignatureThreshold: f.Decimal("signature_threshold", page.Required), Active: &active}
+	if fe := web.CheckAmount("signature_threshold", in.SignatureThreshold, true); fe != nil {
+		f.Fail(fe.Field, fe.Message)
+	}
+	return in
+}
+
+func (p *pages) create(c *gin.Context) {
+	f := page.ReadForm(c)
+	in := readAuthority(f)
+	f.Absorb(web.ValidateStruct(&in), nil)
+	if f.Valid() {
+		err := web.ValidateStruct(&in)
+		if err == nil {
+			var a *Authority
+			if a, err = p.store.Create(c, in); err == nil {
+				p.eng.Redirect(c, "/admin/authorities/"+page.Itoa(a.ID), "authority.created")
+				return
+			}
+		}
+		if !f.Absorb(err, nil) {
+			p.eng.Fail(c, err)
+			return
+		}
+	}
+	p.renderList(c, http.StatusUnprocessableEntity, f)
+}
+
+// showData is one authority with its budget lines.
+type showData struct {
+	Authority   *Authority
+	BudgetLines []BudgetLine
+	Kinds       []string
+	CanEdit     bool
+}
+
+func (p *pages) showPage(c *gin.Context) { p.renderShow(c, http.StatusOK, nil) }
+
+func (p *pages) renderShow(c *gin.Context, status int, f *page.Form) {
+	caller := auth.Caller(c)
+	id, err := web.ParamID(c, "id", "authority")
+	if err != nil {
+		p.eng.Fail(c, err)
+		return
+	}
+	a, err := p.store.Get(c, caller, id)
+	if err != nil {
+		p.eng.Fail(c, err)
+		return
+	}
+	lines, err := p.store.BudgetLines(c, caller, id, 0)
+	if err != nil {
+		p.eng.Fail(c, err)
+		return
+	}
+	if f == nil {
+		active := ""
+		if a.Active {
+			active = "on"
+		}
+		f = page.NewForm(url.Values{"code": {a.Code}, "name_he": {a.NameHe}, "name_ar": {a.NameAr}, "name_en": {a.NameEn},
+			"kind": {a.Kind}, "signature_threshold": {a.SignatureThreshold.String()}, "active": {active}})
+	}
+	p.eng.Render(c, status, p.show, showData{Authority: a, BudgetLines: lines, Kinds: authorityKinds, CanEdit: caller.Has(auth.RoleClusterAdmin)}, f)
+}
+
+func (p *pages) update(c *gin.Context) {
+	id, err := web.ParamID(c, "id", "authority")
+	if err != nil {
+		p.eng.Fail(c, err)
+		return
+	}
+	f := page.ReadForm(c)
+	in := readAuthority(f)
+	f.Absorb(web.ValidateStruct(&in), nil)
+	if f.Valid() {
+		err := web.ValidateStruct(&in)
+		if err == nil {
+			if _, err = p.store.Update(c, id, in); err == nil {
+				p.eng.Redirect(c, "/admin/authorities/"+page.Itoa(id), "authority.saved")
+				return
+			}
+		}
+		if !f.Absorb(err, nil) {
+			p.eng.Fail(c, err)
+			return
+		}
+	}
+	p.renderShow(c, http.StatusUnprocessableEntity, f)
+}
+
+// budgetData is the treasurer's budget lines of a year.
+type budgetData struct {
+	Year   int
+	Years  []int
+	Lines  []BudgetLine
+	Budget *Authority
+}
+
+func (p *pages) budgetPage(c *gin.Context) { p.renderBudget(c, http.StatusOK, nil) }
+
+func (p *pages) renderBudget(c *gin.Context, status int, f *page.Form) {
+	caller := auth.Caller(c)
+	year := calendar.Today().Year()
+	if y, err := strconv.Atoi(c.Query("year")); err == nil && y >= 2000 && y <= 2100 {
+		year = y
+	}
+	a, err := p.store.Get(c, caller, caller.AuthorityID)
+	if err != nil {
+		p.eng.Fail(c, err)
+		return
+	}
+	lines, err := p.store.BudgetLines(c, caller, caller.AuthorityID, year)
+	if err != nil {
+		p.eng.Fail(c, err)
+		return
+	}
+	this := calendar.Today().Year()
+	if f == nil {
+		f = page.NewForm(url.Values{"fiscal_year": {strconv.Itoa(year)}})
+	}
+	p.eng.Render(c, status, p.budget, budgetData{Year: year, Years: []int{this + 1, this, this - 1}, Lines: lines, Budget: a}, f)
+}
+
+func (p *pages) addBudgetLine(c *gin.Context) {
+	caller := auth.Caller(c)
+	f := page.ReadForm(c)
+	in := BudgetLineInput{FiscalYear: int(f.Int64("fiscal_year", page.Required)), Code: f.Text("code", page.Required),
+		Name: f.Text("name", page.Required), Amount: f.Decimal("amount", page.Required)}
+	if f.Valid() {
+		err := web.ValidateStruct(&in)
+		if err == nil {
+			if _, err = p.store.CreateBudgetLine(c, caller, caller.AuthorityID, in); err == nil {
+				p.eng.Redirect(c, "/budget-lines?year="+strconv.Itoa(in.FiscalYear), "budget.added")
+				return
+			}
+		}
+		if !f.Absorb(err, nil) && !f.AbsorbConflict(err) {
+			p.eng.Fail(c, err)
+			return
+		}
+	}
+	p.renderBudget(c, http.StatusUnprocessableEntity, f)
+}
