@@ -1,0 +1,106 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"madaf/internal/calendar"
+	"madaf/internal/dbtest"
+	"madaf/internal/page/pagetest"
+)
+
+// TestTenderPages has the economic lead create a tender through its pages:
+// errors beside their fields, an item, a winner, a price list refused row
+// by row and then taken, and publication; the officer then finds it.
+func TestTenderPages(t *testing.T) {
+	db := dbtest.New(t)
+	if _, err := SeedDemo(context.Background(), db, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	h := New(db, Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}).Engine
+	lead := pagetest.New(t, h)
+	lead.Login("lead@madaf.example", DemoPassword)
+	expect := func(t *testing.T, r *pagetest.Response, code int, contains ...string) {
+		t.Helper()
+		if r.Code != code {
+			t.Fatalf("status %d, want %d\n%s", r.Code, code, r.Body)
+		}
+		for _, s := range contains {
+			if !r.Contains(s) {
+				t.Fatalf("page lacks %q\n%s", s, r.Body)
+			}
+		}
+	}
+	var zichron, medical string
+	db.Get(&zichron, `SELECT id::text FROM authorities WHERE code = '9300'`)
+	db.Get(&medical, `SELECT id::text FROM suppliers WHERE company_number = '510000011'`)
+	today := calendar.Today()
+
+	expect(t, lead.Get("/tenders/new"), 200, `name="number"`)
+	form := url.Values{"number": {"44/2026"}, "title": {""}, "category": {"ריהוט"}, "award_rule": {"single"},
+		"valid_from": {today.String()}, "valid_until": {today.AddDays(-1).String()}, "fee_percent": {"1.5"},
+		"confirmation_days": {"3"}, "authority": {zichron}, "allocation_" + zichron: {"-10"}}
+	r := lead.Post("/tenders", form)
+	expect(t, r, http.StatusUnprocessableEntity, "שדה חובה")
+	for _, field := range []string{"title", "valid_until", "allocation_" + zichron} {
+		if !regexp.MustCompile(`name="` + field + `"[^>]*>\s*<p class="field-error"`).MatchString(r.Body) {
+			t.Errorf("no error beside %s", field)
+		}
+	}
+	form.Set("title", "ריהוט משרדי")
+	form.Set("valid_until", today.AddDays(365).String())
+	form.Set("allocation_"+zichron, "200000")
+	r = lead.Post("/tenders", form)
+	expect(t, r, http.StatusSeeOther)
+	tenderPath := r.Location
+	expect(t, lead.Follow(r), 200, "המכרז נוצר כטיוטה", "זכרון יעקב", "₪ 200,000.00")
+
+	expect(t, lead.Post(tenderPath+"/items", url.Values{"sku": {"CH-1"}, "name": {"כיסא משרדי ארגונומי"}, "unit": {""}}),
+		http.StatusUnprocessableEntity, "שדה חובה")
+	expect(t, lead.Post(tenderPath+"/items", url.Values{"sku": {"CH-1"}, "name": {"כיסא משרדי ארגונומי"}, "unit": {"יחידה"}, "max_price": {"900"}}), http.StatusSeeOther)
+	expect(t, lead.Post(tenderPath+"/awards", url.Values{"supplier_id": {medical}}), http.StatusSeeOther)
+	show := lead.Get(tenderPath)
+	m := regexp.MustCompile(`action="(` + regexp.QuoteMeta(tenderPath) + `/awards/\d+/prices)"`).FindStringSubmatch(show.Body)
+	if m == nil {
+		t.Fatalf("no price-list form\n%s", show.Body)
+	}
+	upload := func(csv string) *pagetest.Response {
+		var body bytes.Buffer
+		w := multipart.NewWriter(&body)
+		fw, _ := w.CreateFormFile("file", "prices.csv")
+		fw.Write([]byte(csv))
+		w.Close()
+		req := httptest.NewRequest(http.MethodPost, m[1], &body)
+		req.Header.Set("Content-Type", w.FormDataContentType())
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		return lead.Do(req)
+	}
+	bad := "sku,price,valid_from\nCH-1,850,\nXX-9,abc," + today.String() + "\n"
+	r = upload(bad)
+	expect(t, r, http.StatusUnprocessableEntity, "המחירון לא נקלט", "no item of this tender has the SKU XX-9", "&#34;abc&#34; is not an amount")
+	if !regexp.MustCompile(`<td class="num">2</td><td>valid_from</td>`).MatchString(r.Body) ||
+		!regexp.MustCompile(`<td class="num">3</td><td>sku</td>`).MatchString(r.Body) {
+		t.Fatalf("the bad rows are not listed by number\n%s", r.Body)
+	}
+	expect(t, upload("sku,price,valid_from\nCH-1,850,"+today.String()+"\n"), http.StatusSeeOther)
+	r = lead.Post(tenderPath+"/status/publish", nil)
+	expect(t, r, http.StatusSeeOther)
+	expect(t, lead.Follow(r), 200, "המכרז פורסם", "₪ 850.00")
+	expect(t, lead.Post(tenderPath+"/status/publish", nil), http.StatusConflict, "draft")
+
+	officer := pagetest.New(t, h)
+	officer.Login("officer@zichron.example", DemoPassword)
+	expect(t, officer.Get("/catalog?q="+url.QueryEscape("כיסא")), 200, "כיסא משרדי ארגונומי", "₪ 850.00")
+	if strings.Contains(officer.Get(tenderPath).Body, `id="item-form"`) {
+		t.Error("the officer sees the lead's item form")
+	}
+}
