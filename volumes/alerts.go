@@ -106,8 +106,7 @@ func (s *Store) Alerts(ctx context.Context, p *auth.Principal, today calendar.Da
 		Limit         decimal.Decimal `db:"limit_amount"`
 		Used          decimal.Decimal `db:"used"`
 	}
-	const qc = `WITH used AS (
-			SELECT tender_id, authority_id, sum(subtotal) AS used FROM volume_rollups GROUP BY tender_id, authority_id)
+	const qc = `WITH used AS (SELECT tender_id, authority_id, subtotal AS used FROM volume_totals)
 		SELECT t.id AS tender_id, t.number, t.title, 0::bigint AS authority_id, '' AS authority_name,
 			t.ceiling AS limit_amount, u.used
 		FROM tenders t JOIN (SELECT tender_id, sum(used) AS used FROM used GROUP BY tender_id) u ON u.tender_id = t.id

@@ -263,7 +263,9 @@ func checkPerformance(t *testing.T, w *world) {
 		name, query, where string
 	}{
 		{"AllMonths", "", "true"},
-		{"Months", "from=2026-01&to=2026-12", "extract(year FROM o.submitted_on) = 2026"},
+		{"Year", "from=2026-01&to=2026-12", "extract(year FROM o.submitted_on) = 2026"},
+		{"Years", "from=2025-01&to=2026-12", "extract(year FROM o.submitted_on) BETWEEN 2025 AND 2026"},
+		{"Months", "from=2026-02&to=2026-03", "o.submitted_on >= '2026-02-01' AND o.submitted_on < '2026-04-01'"},
 	} {
 		t.Run(v.name, func(t *testing.T) {
 			var rows []struct {

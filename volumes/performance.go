@@ -3,6 +3,7 @@ package volumes
 import (
 	"context"
 	"slices"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/shopspring/decimal"
@@ -161,42 +162,54 @@ func overdueBySupplier(ctx context.Context, q sqlx.QueryerContext, f Filter, tod
 
 // medianSeconds returns each supplier's median confirmation time in
 // seconds (the mean of the two middle values for an even count, as
-// percentile_cont). Over all months and tenders it walks the hourly counts
-// to the hour that holds the middle and reads only that hour's rows; with
-// narrower filters it takes the median of the matching confirmations.
+// percentile_cont). Over all months, or one calendar year, of every tender
+// and authority it walks the hourly counts to the hour that holds the
+// middle and reads only that hour's rows; with other filters it takes the
+// median of the matching confirmations.
 func medianSeconds(ctx context.Context, q sqlx.QueryerContext, f Filter) (map[int64]decimal.Decimal, error) {
 	var rows []struct {
 		SupplierID int64           `db:"supplier_id"`
 		Median     decimal.Decimal `db:"median"`
 	}
-	if f.From.IsZero() && f.To.IsZero() && f.TenderID == 0 && f.AuthorityID == 0 {
-		const query = `WITH h AS (
+	var query string
+	var args []any
+	allMonths := f.From.IsZero() && f.To.IsZero()
+	oneYear := !f.From.IsZero() && f.From.Year() == f.To.Year() && f.From.Time().Month() == time.January && f.To.Time().Month() == time.December
+	switch {
+	case f.TenderID == 0 && f.AuthorityID == 0 && (allMonths || oneYear):
+		// counts are a supplier's confirmations per hour; rows are its
+		// confirmations of that hour, in the order of the index.
+		counts := `SELECT supplier_id, hour, order_count FROM volume_confirmation_hours
+			WHERE order_count > 0 AND ($1 = 0 OR supplier_id = $1)`
+		rows := "c.supplier_id = m.supplier_id AND c.hour = h.hour"
+		args = []any{f.SupplierID}
+		if oneYear {
+			counts = `SELECT supplier_id, hour, order_count FROM volume_confirmation_year_hours
+				WHERE year = $2 AND order_count > 0 AND ($1 = 0 OR supplier_id = $1)`
+			rows = "c.supplier_id = m.supplier_id AND c.year = $2 AND c.hour = h.hour"
+			args = append(args, f.From.Year())
+		}
+		query = `WITH counts AS (` + counts + `),
+			n AS (SELECT supplier_id, sum(order_count)::bigint AS n FROM counts GROUP BY supplier_id),
+			middle AS (SELECT DISTINCT n.supplier_id, m.k FROM n, LATERAL (VALUES ((n.n - 1) / 2), (n.n / 2)) AS m(k)),
+			h AS (
 				SELECT supplier_id, hour, order_count,
-					sum(order_count) OVER (PARTITION BY supplier_id ORDER BY hour) - order_count AS before,
-					sum(order_count) OVER (PARTITION BY supplier_id) AS n
-				FROM volume_confirmation_hours WHERE order_count > 0 AND ($1 = 0 OR supplier_id = $1)
-			), middle AS (
-				SELECT DISTINCT h.supplier_id, m.k
-				FROM h, LATERAL (VALUES ((h.n - 1) / 2), (h.n / 2)) AS m(k)
+					(sum(order_count) OVER (PARTITION BY supplier_id ORDER BY hour))::bigint - order_count AS before
+				FROM counts
 			)
 			SELECT m.supplier_id, avg(x.seconds) AS median
 			FROM middle m
 			JOIN h ON h.supplier_id = m.supplier_id AND m.k >= h.before AND m.k < h.before + h.order_count
 			CROSS JOIN LATERAL (
-				SELECT c.seconds FROM volume_confirmations c
-				WHERE c.supplier_id = m.supplier_id AND c.hour = h.hour
+				SELECT c.seconds FROM volume_confirmations c WHERE ` + rows + `
 				ORDER BY c.seconds OFFSET m.k - h.before LIMIT 1) AS x
 			GROUP BY m.supplier_id`
-		if err := sqlx.SelectContext(ctx, q, &rows, query, f.SupplierID); err != nil {
-			return nil, err
-		}
-	} else {
-		var args []any
-		query := `SELECT supplier_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds)::numeric AS median
+	default:
+		query = `SELECT supplier_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds)::numeric AS median
 			FROM volume_confirmations WHERE ` + f.where("", &args) + ` GROUP BY supplier_id`
-		if err := sqlx.SelectContext(ctx, q, &rows, query, args...); err != nil {
-			return nil, err
-		}
+	}
+	if err := sqlx.SelectContext(ctx, q, &rows, query, args...); err != nil {
+		return nil, err
 	}
 	out := make(map[int64]decimal.Decimal, len(rows))
 	for _, r := range rows {

@@ -104,10 +104,16 @@ func (s *Store) Volumes(ctx context.Context, p *auth.Principal, group string, f 
 	if err != nil {
 		return nil, err
 	}
+	// All-time figures by tender or authority come from the all-time
+	// totals; the rest from the monthly rollups.
+	table := "volume_rollups"
+	if f.From.IsZero() && f.To.IsZero() && f.SupplierID == 0 && (group == GroupTender || group == GroupAuthority) {
+		table = "volume_totals"
+	}
 	var args []any
 	q := `SELECT ` + keyExpr + ` AS key, sum(order_count) AS order_count, sum(subtotal) AS subtotal,
 			sum(vat) AS vat, sum(total) AS total, sum(fee) AS fee
-		FROM volume_rollups WHERE ` + f.where("", &args) + `
+		FROM ` + table + ` WHERE ` + f.where("", &args) + `
 		GROUP BY 1 HAVING sum(order_count) > 0`
 	type keyed struct {
 		Key string `db:"key"`
@@ -279,7 +285,7 @@ func (s *Store) utilise(ctx context.Context, rep *Report, f Filter) error {
 			Used    decimal.Decimal `db:"used"`
 		}
 		const q = `SELECT t.id, t.ceiling,
-				coalesce((SELECT sum(r.subtotal) FROM volume_rollups r WHERE r.tender_id = t.id), 0) AS used
+				coalesce((SELECT sum(v.subtotal) FROM volume_totals v WHERE v.tender_id = t.id), 0) AS used
 			FROM tenders t WHERE t.id = ANY($1) AND t.ceiling IS NOT NULL`
 		if err := s.db.SelectContext(ctx, &rows, q, pq.Array(tenders)); err != nil {
 			return err
@@ -301,8 +307,8 @@ func (s *Store) utilise(ctx context.Context, rep *Report, f Filter) error {
 			Used        decimal.Decimal `db:"used"`
 		}
 		const q = `SELECT ta.tender_id, ta.authority_id, ta.allocation,
-				coalesce((SELECT sum(r.subtotal) FROM volume_rollups r
-					WHERE r.tender_id = ta.tender_id AND r.authority_id = ta.authority_id), 0) AS used
+				coalesce((SELECT v.subtotal FROM volume_totals v
+					WHERE v.tender_id = ta.tender_id AND v.authority_id = ta.authority_id), 0) AS used
 			FROM tender_authorities ta JOIN unnest($1::bigint[], $2::bigint[]) AS p(tender_id, authority_id)
 				USING (tender_id, authority_id)
 			WHERE ta.allocation IS NOT NULL`

@@ -136,6 +136,11 @@ func Transition(ctx context.Context, tx sqlx.ExtContext, f OrderFigures, from, t
 			return err
 		}
 	}
+	for _, d := range totalDeltas(deltas) {
+		if err := applyTotal(ctx, tx, d); err != nil {
+			return err
+		}
+	}
 	if err := countStatus(ctx, tx, &old, &now, exists); err != nil {
 		return err
 	}
@@ -258,6 +263,46 @@ func applyDelta(ctx context.Context, tx sqlx.ExtContext, d *delta) error {
 	return err
 }
 
+// totalDeltas are the amount changes of deltas summed per tender and
+// authority, in key order, for volume_totals.
+func totalDeltas(deltas []*delta) []*delta {
+	var out []*delta
+	for _, d := range deltas {
+		if d.orders == 0 && d.subtotal.IsZero() && d.vat.IsZero() && d.total.IsZero() && d.fee.IsZero() {
+			continue
+		}
+		k := rollupKey{TenderID: d.key.TenderID, AuthorityID: d.key.AuthorityID}
+		if n := len(out); n > 0 && out[n-1].key == k {
+			last := out[n-1]
+			last.orders += d.orders
+			last.subtotal, last.vat = last.subtotal.Add(d.subtotal), last.vat.Add(d.vat)
+			last.total, last.fee = last.total.Add(d.total), last.fee.Add(d.fee)
+			continue
+		}
+		out = append(out, &delta{key: k, orders: d.orders, subtotal: d.subtotal, vat: d.vat, total: d.total, fee: d.fee})
+	}
+	return out
+}
+
+// applyTotal adds d's amounts to its tender and authority's all-time total.
+func applyTotal(ctx context.Context, tx sqlx.ExtContext, d *delta) error {
+	k := d.key
+	if d.orders < 0 {
+		const q = `UPDATE volume_totals SET order_count = order_count + $3, subtotal = subtotal + $4,
+				vat = vat + $5, total = total + $6, fee = fee + $7
+			WHERE tender_id = $1 AND authority_id = $2`
+		res, err := tx.ExecContext(ctx, q, k.TenderID, k.AuthorityID, d.orders, d.subtotal, d.vat, d.total, d.fee)
+		return mustHaveUpdated(res, err, "total", k)
+	}
+	const q = `INSERT INTO volume_totals AS v (tender_id, authority_id, order_count, subtotal, vat, total, fee)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)
+		ON CONFLICT (tender_id, authority_id) DO UPDATE SET order_count = v.order_count + EXCLUDED.order_count,
+			subtotal = v.subtotal + EXCLUDED.subtotal, vat = v.vat + EXCLUDED.vat,
+			total = v.total + EXCLUDED.total, fee = v.fee + EXCLUDED.fee`
+	_, err := tx.ExecContext(ctx, q, k.TenderID, k.AuthorityID, d.orders, d.subtotal, d.vat, d.total, d.fee)
+	return err
+}
+
 // mustHaveUpdated turns an update that found no row into an error: the
 // figures would otherwise silently drift from the orders.
 func mustHaveUpdated(res sql.Result, err error, what string, key any) error {
@@ -318,13 +363,20 @@ func recordConfirmation(ctx context.Context, tx sqlx.ExtContext, now *recorded, 
 	if !now.SentAt.Valid {
 		return fmt.Errorf("volumes: order %d confirmed but never sent", now.OrderID)
 	}
-	const q = `WITH c AS (
-			INSERT INTO volume_confirmations (order_id, tender_id, authority_id, supplier_id, month, seconds)
-			VALUES ($1, $2, $3, $4, $5, greatest(0, floor(extract(epoch FROM $6::timestamptz - $7::timestamptz)))::bigint)
-			RETURNING supplier_id, hour)
-		INSERT INTO volume_confirmation_hours AS h (supplier_id, hour, order_count)
-		SELECT supplier_id, hour, 1 FROM c
+	const q = `INSERT INTO volume_confirmations (order_id, tender_id, authority_id, supplier_id, month, seconds)
+		VALUES ($1, $2, $3, $4, $5, greatest(0, floor(extract(epoch FROM $6::timestamptz - $7::timestamptz)))::bigint)
+		RETURNING hour`
+	var hour int
+	if err := sqlx.GetContext(ctx, tx, &hour, q, now.OrderID, now.TenderID, now.AuthorityID, now.SupplierID, now.Month, at, now.SentAt.Time); err != nil {
+		return err
+	}
+	const qHour = `INSERT INTO volume_confirmation_hours AS h (supplier_id, hour, order_count) VALUES ($1, $2, 1)
 		ON CONFLICT (supplier_id, hour) DO UPDATE SET order_count = h.order_count + 1`
-	_, err := tx.ExecContext(ctx, q, now.OrderID, now.TenderID, now.AuthorityID, now.SupplierID, now.Month, at, now.SentAt.Time)
+	if _, err := tx.ExecContext(ctx, qHour, now.SupplierID, hour); err != nil {
+		return err
+	}
+	const qYear = `INSERT INTO volume_confirmation_year_hours AS h (year, supplier_id, hour, order_count) VALUES ($1, $2, $3, 1)
+		ON CONFLICT (year, supplier_id, hour) DO UPDATE SET order_count = h.order_count + 1`
+	_, err := tx.ExecContext(ctx, qYear, now.Month.Year(), now.SupplierID, hour)
 	return err
 }

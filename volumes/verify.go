@@ -82,13 +82,36 @@ var verifications = []struct {
 			OR (o.status = 'sent' AND v.confirm_by IS DISTINCT FROM o.confirm_by)
 		ORDER BY coalesce(v.order_id, o.id)`},
 	{"confirmations", `WITH want AS (
-			SELECT id AS order_id, supplier_id, floor(extract(epoch FROM confirmed_at - sent_at))::bigint AS seconds
+			SELECT id AS order_id, supplier_id, date_trunc('month', submitted_on)::date AS month,
+				floor(extract(epoch FROM confirmed_at - sent_at))::bigint AS seconds
 			FROM orders WHERE confirmed_at IS NOT NULL
 		)
 		SELECT format('order %s: kept %s s, recomputed %s s', coalesce(h.order_id, w.order_id),
 			coalesce(h.seconds::text, 'nothing'), coalesce(w.seconds::text, 'nothing'))
 		FROM volume_confirmations h FULL JOIN want w USING (order_id)
 		WHERE h.seconds IS DISTINCT FROM w.seconds OR h.supplier_id IS DISTINCT FROM w.supplier_id
+			OR h.month IS DISTINCT FROM w.month
+		ORDER BY 1`},
+	{"totals", `WITH want AS (
+			SELECT tender_id, authority_id, count(*) AS order_count, sum(subtotal) AS subtotal, sum(vat) AS vat,
+				sum(total) AS total, sum(fee) AS fee
+			FROM orders WHERE status IN ` + committedSQL + ` GROUP BY 1, 2
+		)
+		SELECT format('tender %s authority %s: kept %s, recomputed %s',
+			coalesce(h.tender_id, w.tender_id), coalesce(h.authority_id, w.authority_id),
+			coalesce(format('orders %s subtotal %s vat %s total %s fee %s', h.order_count, h.subtotal, h.vat, h.total, h.fee), 'nothing'),
+			coalesce(format('orders %s subtotal %s vat %s total %s fee %s', w.order_count, w.subtotal, w.vat, w.total, w.fee), 'nothing'))
+		FROM volume_totals h FULL JOIN want w USING (tender_id, authority_id)
+		WHERE (coalesce(h.order_count, 0), coalesce(h.subtotal, 0), coalesce(h.vat, 0), coalesce(h.total, 0), coalesce(h.fee, 0))
+			IS DISTINCT FROM (coalesce(w.order_count, 0), coalesce(w.subtotal, 0), coalesce(w.vat, 0), coalesce(w.total, 0), coalesce(w.fee, 0))
+		ORDER BY 1`},
+	{"confirmation years", `WITH want AS (
+			SELECT year, supplier_id, hour, count(*) AS order_count FROM volume_confirmations GROUP BY 1, 2, 3
+		)
+		SELECT format('year %s supplier %s hour %s: kept %s, recomputed %s', coalesce(h.year, w.year),
+			coalesce(h.supplier_id, w.supplier_id), coalesce(h.hour, w.hour), coalesce(h.order_count, 0), coalesce(w.order_count, 0))
+		FROM volume_confirmation_year_hours h FULL JOIN want w USING (year, supplier_id, hour)
+		WHERE coalesce(h.order_count, 0) <> coalesce(w.order_count, 0)
 		ORDER BY 1`},
 	{"confirmation hours", `WITH want AS (
 			SELECT supplier_id, hour, count(*) AS order_count FROM volume_confirmations GROUP BY 1, 2
