@@ -93,6 +93,8 @@ func MapError(err error) error {
 		return err
 	}
 	switch pqErr.Code {
+	case "MDR01": // a capacity guard: the message is written for the caller
+		return apperr.Conflict("%s", pqErr.Message)
 	case "23505":
 		return apperr.Conflict("a record with the same %s already exists", constraintSubject(pqErr))
 	case "23503":
