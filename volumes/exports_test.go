@@ -54,9 +54,7 @@ func sumOrders(t *testing.T, w *world, col, where string, args ...any) string {
 	return d.StringFixed(2)
 }
 
-func TestExportsCSV(t *testing.T) {
-	w := newWorld(t)
-	w.script()
+func testExportsCSV(t *testing.T, w *world) {
 
 	t.Run("Orders", func(t *testing.T) {
 		recs := readCSV(t, w.download(t, w.lead, "/api/v1/exports/orders.csv?status=committed", "text/csv"))
@@ -97,9 +95,7 @@ func TestExportsCSV(t *testing.T) {
 	})
 }
 
-func TestExportsXLSX(t *testing.T) {
-	w := newWorld(t)
-	w.script()
+func testExportsXLSX(t *testing.T, w *world) {
 
 	open := func(b []byte) *excelize.File {
 		f, err := excelize.OpenReader(bytes.NewReader(b))
@@ -215,9 +211,7 @@ func releasePackageSchema(t *testing.T) *jsonschema.Schema {
 	return s
 }
 
-func TestOCDSPackageValidates(t *testing.T) {
-	w := newWorld(t)
-	w.script()
+func testOCDSPackage(t *testing.T, w *world) {
 	schema := releasePackageSchema(t)
 
 	body := w.download(t, w.lead, "/api/v1/exports/ocds", "application/json")

@@ -414,9 +414,19 @@ func TestFiguresEqualTheOrders(t *testing.T) {
 	t.Run("AfterReject", func(t *testing.T) { checkAll(t, w) })
 }
 
-func TestScoping(t *testing.T) {
+// TestScriptedCluster reads the scripted cluster every way a user can:
+// scoping, exports, the OCDS package and the alerts (last: it adds data).
+func TestScriptedCluster(t *testing.T) {
 	w := newWorld(t)
 	w.script()
+	t.Run("Scoping", func(t *testing.T) { testScoping(t, w) })
+	t.Run("ExportsCSV", func(t *testing.T) { testExportsCSV(t, w) })
+	t.Run("ExportsXLSX", func(t *testing.T) { testExportsXLSX(t, w) })
+	t.Run("OCDS", func(t *testing.T) { testOCDSPackage(t, w) })
+	t.Run("Alerts", func(t *testing.T) { testAlerts(t, w) })
+}
+
+func testScoping(t *testing.T, w *world) {
 	for _, tc := range []struct {
 		name string
 		u    user
@@ -460,9 +470,7 @@ func TestScoping(t *testing.T) {
 	}
 }
 
-func TestAlerts(t *testing.T) {
-	w := newWorld(t)
-	w.script()
+func testAlerts(t *testing.T, w *world) {
 	// A tender ending in 49 days, a supplier whose insurance ends in 8
 	// days and one whose books certificate has ended.
 	if _, err := w.db.Exec(`INSERT INTO tenders (number, title, category, valid_from, valid_until, status, fee_percent, award_rule)

@@ -51,8 +51,9 @@ type OrderFigures struct {
 	// confirmation).
 	PromisedOn calendar.Date
 	// DeliveredOn is the day the order was delivered in full: the latest
-	// delivered_on of its delivery reports. Zero counts the day of the
-	// transition to delivered.
+	// delivered_on of its delivery reports. When zero, Transition reads it
+	// from the order's delivery reports, or, without any, takes the day
+	// of the transition to delivered.
 	DeliveredOn calendar.Date
 }
 

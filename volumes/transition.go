@@ -127,6 +127,11 @@ func Transition(ctx context.Context, tx sqlx.ExtContext, f OrderFigures, from, t
 		now.ConfirmBy = f.ConfirmBy
 	}
 
+	if to == "delivered" && from != "delivered" && f.DeliveredOn.IsZero() {
+		if f.DeliveredOn, err = deliveredOn(ctx, tx, f.OrderID, at); err != nil {
+			return err
+		}
+	}
 	deltas, err := transitionDeltas(f, &old, &now, from, to, at)
 	if err != nil {
 		return err
@@ -160,6 +165,19 @@ func Transition(ctx context.Context, tx sqlx.ExtContext, f OrderFigures, from, t
 	_, err = tx.ExecContext(ctx, qSave, now.OrderID, now.Status, now.TenderID, now.AuthorityID, now.SupplierID, now.Category,
 		now.Month, now.Subtotal, now.VAT, now.Total, now.Fee, now.SentAt, now.ConfirmBy, at)
 	return err
+}
+
+// deliveredOn is the day order id was delivered in full: the latest day
+// of its delivery reports, or, without any, the day of at.
+func deliveredOn(ctx context.Context, tx sqlx.ExtContext, id int64, at time.Time) (calendar.Date, error) {
+	var on calendar.Date
+	if err := sqlx.GetContext(ctx, tx, &on, `SELECT max(delivered_on) FROM order_deliveries WHERE order_id = $1`, id); err != nil {
+		return on, err
+	}
+	if on.IsZero() {
+		on = calendar.DateOf(at)
+	}
+	return on, nil
 }
 
 // transitionDeltas works out the rollup changes of one transition, merged
@@ -213,11 +231,7 @@ func transitionDeltas(f OrderFigures, old, now *recorded, from, to string, at ti
 			}
 			d := get(now.key())
 			d.delivered++
-			on := f.DeliveredOn
-			if on.IsZero() {
-				on = calendar.DateOf(at)
-			}
-			if !on.After(f.PromisedOn) {
+			if !f.DeliveredOn.After(f.PromisedOn) {
 				d.byPromised++
 			}
 		}
