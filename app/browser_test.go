@@ -260,6 +260,7 @@ func TestBrowser(t *testing.T) {
 	// The treasurer signs with the three checks, then the head.
 	b.login("treasurer@zichron.example")
 	b.do("treasurer's inbox", chromedp.Navigate(b.base+"/inbox"), chromedp.WaitVisible(chromedp.ID("order-"+m[1])))
+	b.screenshot("treasurer-inbox")
 	b.do("treasurer ticks the checks",
 		chromedp.Navigate(b.base+orderPath),
 		chromedp.WaitVisible(chromedp.ID("sign-form")),
@@ -362,6 +363,8 @@ func TestBrowser(t *testing.T) {
 		t.Fatal("the dashboard has no chart bars")
 	}
 	b.screenshot("dashboard")
+	b.do("tender page", chromedp.Navigate(b.base+"/tenders/"+idStr(fx.tenderID)), chromedp.WaitVisible(chromedp.ID("awards")))
+	b.screenshot("tender")
 
 	// A form posted from another site is refused and changes nothing.
 	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
