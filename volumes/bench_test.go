@@ -284,7 +284,9 @@ func BenchmarkDashboard(b *testing.B) {
 	}
 	b.StopTimer()
 	var report strings.Builder
-	fmt.Fprintf(&report, "%d iterations over %d orders with %d lines\n", b.N, benchOrders, benchOrders*benchLines)
+	load, _ := os.ReadFile("/proc/loadavg")
+	fmt.Fprintf(&report, "%d iterations over %d orders with %d lines; load average %s\n", b.N, benchOrders, benchOrders*benchLines,
+		strings.Join(strings.Fields(string(load))[:min(3, len(strings.Fields(string(load))))], " "))
 	for i, q := range queries {
 		fmt.Fprintf(&report, "  %-34s p50 %6.1f ms  p95 %6.1f ms\n", q.name, ms(percentile(per[i], 50)), ms(percentile(per[i], 95)))
 	}
