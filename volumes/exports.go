@@ -177,8 +177,10 @@ func (s *Store) ExportVolumes(ctx context.Context, p *auth.Principal, group stri
 		cols := []column{{header: names[1]}, {header: "מס' הזמנות", kind: colCount, sum: true},
 			{header: `סכום לפני מע"מ`, kind: colMoney, sum: true}, {header: `מע"מ`, kind: colMoney, sum: true},
 			{header: `סה"כ כולל מע"מ`, kind: colMoney, sum: true}, {header: "עמלה", kind: colMoney, sum: true}}
+		// Allocations belong to one tender and one authority: a tender's
+		// row for an authority, an authority's row for a tender.
 		withCeiling := rep.Group == GroupTender
-		withAllocation := withCeiling || rep.Group == GroupAuthority
+		withAllocation := withCeiling && rep.Filter.AuthorityID != 0 || rep.Group == GroupAuthority && rep.Filter.TenderID != 0
 		if withCeiling {
 			cols = append(cols, column{header: "תקרה", kind: colMoney}, column{header: "ניצול התקרה (%)", kind: colPercent})
 		}

@@ -78,11 +78,17 @@ func testExportsCSV(t *testing.T, w *world) {
 	})
 	t.Run("Volumes", func(t *testing.T) {
 		recs := readCSV(t, w.download(t, w.lead, "/api/v1/exports/volumes.csv?group=supplier", "text/csv"))
-		if recs[0][0] != "ספק" || len(recs) != 3+2 {
+		if recs[0][0] != "ספק" || len(recs[0]) != 6 || len(recs) != 3+2 {
 			t.Fatalf("volumes by supplier: %v", recs)
 		}
 		if last := recs[len(recs)-1]; last[5] != sumOrders(t, w, "fee", "status IN "+committedSQL) {
 			t.Fatalf("fee total %v", last)
+		}
+	})
+	t.Run("VolumesOfAnAuthorityByTender", func(t *testing.T) {
+		recs := readCSV(t, w.download(t, w.officerA, "/api/v1/exports/volumes.csv?group=tender", "text/csv"))
+		if len(recs[0]) != 10 || recs[0][8] != "הקצאה" {
+			t.Fatalf("an authority's tenders carry its allocation: %v", recs[0])
 		}
 	})
 	t.Run("FeeStatement", func(t *testing.T) {
