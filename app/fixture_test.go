@@ -9,6 +9,7 @@ import (
 
 	"madaf/catalog"
 	"madaf/internal/calendar"
+	"madaf/internal/money"
 )
 
 // pagesFixture is the demo cluster plus one tender of its own that the page
@@ -46,7 +47,7 @@ func mustPagesFixture(t *testing.T, db *sqlx.DB) *pagesFixture {
 
 	cs := catalog.NewStore(db)
 	today := calendar.Today()
-	fee := catalog.MustMoney("1.5").Decimal
+	fee := money.MustParse("1.5").Decimal
 	in := catalog.TenderInput{Number: fixtureTender, Title: "מחשבים ניידים וציוד היקפי", Category: "מחשוב",
 		Description: "מחשבים ניידים, מסכים ותחנות עגינה לעובדי הרשויות.",
 		ValidFrom:   today.AddDays(-30), ValidUntil: today.AddDays(700), FeePercent: &fee,
@@ -70,7 +71,7 @@ func mustPagesFixture(t *testing.T, db *sqlx.DB) *pagesFixture {
 		must(err)
 		var ps []catalog.PriceInput
 		for i, it := range items {
-			ps = append(ps, catalog.PriceInput{ItemID: it.ID, Price: catalog.MustMoney(prices[sup][i]), ValidFrom: in.ValidFrom})
+			ps = append(ps, catalog.PriceInput{ItemID: it.ID, Price: money.MustParse(prices[sup][i]), ValidFrom: in.ValidFrom})
 		}
 		_, err = cs.AddPrices(ctx, tender.ID, a.ID, ps)
 		must(err)

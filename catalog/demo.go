@@ -12,6 +12,7 @@ import (
 
 	"madaf/internal/calendar"
 	"madaf/internal/database"
+	"madaf/internal/money"
 )
 
 type demoItem struct {
@@ -236,12 +237,12 @@ func seedTender(ctx context.Context, s *Store, dt demoTender, authorityIDs []int
 		ValidFrom: calendar.MustParse(dt.validFrom), AwardRule: dt.rule, FeePercent: &fee, ConfirmationDays: dt.confirmationDays}
 	in.ValidUntil, in.ExtendedUntil = demoValidity(dt, today)
 	if dt.ceiling != "" {
-		in.Ceiling = &Money{decimal.RequireFromString(dt.ceiling)}
+		in.Ceiling = &Money{Decimal: decimal.RequireFromString(dt.ceiling)}
 	}
 	for _, id := range authorityIDs {
 		a := AuthorityInput{AuthorityID: id}
 		if dt.allocation != "" {
-			a.Allocation = &Money{decimal.RequireFromString(dt.allocation)}
+			a.Allocation = &Money{Decimal: decimal.RequireFromString(dt.allocation)}
 		}
 		in.Authorities = append(in.Authorities, a)
 	}
@@ -253,7 +254,7 @@ func seedTender(ctx context.Context, s *Store, dt demoTender, authorityIDs []int
 	for i, it := range dt.items {
 		inputs[i] = ItemInput{SKU: it.sku, Name: it.name, Unit: it.unit}
 		if it.capped {
-			inputs[i].MaxPrice = &Money{decimal.RequireFromString(it.price).Mul(decimal.RequireFromString("1.2")).Round(0)}
+			inputs[i].MaxPrice = &Money{Decimal: decimal.RequireFromString(it.price).Mul(decimal.RequireFromString("1.2")).Round(0)}
 		}
 	}
 	items, err := s.AddItems(ctx, t.ID, inputs)
@@ -290,16 +291,16 @@ func seedTender(ctx context.Context, s *Store, dt demoTender, authorityIDs []int
 				wobble := decimal.New(int64((ii*7+si*3)%5-2), -2) // ±2%
 				factor := decimal.RequireFromString(supplierFactors[si%len(supplierFactors)]).Add(wobble)
 				price := decimal.RequireFromString(it.price).Mul(factor).Round(2)
-				rows = append(rows, &priceRow{PriceInput: PriceInput{ItemID: items[ii].ID, Price: Money{price},
+				rows = append(rows, &priceRow{PriceInput: PriceInput{ItemID: items[ii].ID, Price: Money{Decimal: price},
 					ValidFrom: t.ValidFrom, Reason: ReasonInitial}})
 				if dt.linkage != "" {
 					rows = append(rows, &priceRow{PriceInput: PriceInput{ItemID: items[ii].ID,
-						Price: Money{price.Mul(decimal.RequireFromString("1.025")).Round(2)}, ValidFrom: calendar.MustParse(dt.linkage),
+						Price: money.Of(price.Mul(decimal.RequireFromString("1.025")).Round(2)), ValidFrom: calendar.MustParse(dt.linkage),
 						Reason: ReasonIndexLinkage}})
 				}
 				if dt.number == "02/2024" && si == 0 && ii < 2 {
 					rows = append(rows, &priceRow{PriceInput: PriceInput{ItemID: items[ii].ID,
-						Price: Money{price.Mul(decimal.RequireFromString("0.96")).Round(2)}, ValidFrom: today.AddDays(14),
+						Price: money.Of(price.Mul(decimal.RequireFromString("0.96")).Round(2)), ValidFrom: today.AddDays(14),
 						Reason: ReasonPriceUpdate}})
 				}
 			}

@@ -175,7 +175,7 @@ func priceRows(table []tableRow, xlsx bool, bySKU map[string]int64) ([]*priceRow
 		} else if p, err := parsePrice(raw, xlsx); err != nil {
 			r.fail("price", "%q is not an amount", raw)
 		} else {
-			r.Price = Money{p}
+			r.Price = Money{Decimal: p}
 		}
 		if raw := cell("valid_from"); raw == "" {
 			r.fail("valid_from", "is empty")

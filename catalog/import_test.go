@@ -17,7 +17,7 @@ import (
 func importWorld(t *testing.T) (*world, *catalog.Award) {
 	t.Helper()
 	w := newWorld(t)
-	mustItems(t, w.s, w.tender.ID, catalog.ItemInput{SKU: "MED-003", Name: "מזרן החייאה", Unit: "יחידה", MaxPrice: money("900")})
+	mustItems(t, w.s, w.tender.ID, catalog.ItemInput{SKU: "MED-003", Name: "מזרן החייאה", Unit: "יחידה", MaxPrice: amount("900")})
 	return w, mustAward(t, w.s, w.tender.ID, mustSupplier(t, w.db, "גמא רפואה בע\"מ"))
 }
 

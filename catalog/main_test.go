@@ -13,6 +13,7 @@ import (
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
 	"madaf/internal/dbtest"
+	"madaf/internal/money"
 	"madaf/internal/web"
 )
 
@@ -52,8 +53,8 @@ func fee(s string) *decimal.Decimal {
 	return &d
 }
 
-func money(s string) *catalog.Money {
-	m := catalog.MustMoney(s)
+func amount(s string) *catalog.Money {
+	m := money.MustParse(s)
 	return &m
 }
 
@@ -104,7 +105,7 @@ func mustAward(t testing.TB, s *catalog.Store, tenderID, supplierID int64) *cata
 
 func mustPrice(t testing.TB, s *catalog.Store, tenderID, awardID, itemID int64, price string, from calendar.Date, reason string) {
 	t.Helper()
-	if _, err := s.AddPrice(ctx, tenderID, awardID, catalog.PriceInput{ItemID: itemID, Price: catalog.MustMoney(price), ValidFrom: from, Reason: reason}); err != nil {
+	if _, err := s.AddPrice(ctx, tenderID, awardID, catalog.PriceInput{ItemID: itemID, Price: money.MustParse(price), ValidFrom: from, Reason: reason}); err != nil {
 		t.Fatalf("price: %v", err)
 	}
 }
@@ -138,7 +139,7 @@ func newWorld(t testing.TB) *world {
 	w.supplierB = mustSupplier(t, db, "בטא אספקה בע\"מ")
 	w.tender = mustTender(t, w.s, tenderInput(w.member))
 	w.items = mustItems(t, w.s, w.tender.ID,
-		catalog.ItemInput{SKU: "MED-001", Name: "מד לחץ דם דיגיטלי", Unit: "יחידה", MaxPrice: money("400")},
+		catalog.ItemInput{SKU: "MED-001", Name: "מד לחץ דם דיגיטלי", Unit: "יחידה", MaxPrice: amount("400")},
 		catalog.ItemInput{SKU: "MED-002", Name: "ערכת עזרה ראשונה לכיתה", Unit: "ערכה"})
 	w.awards = []*catalog.Award{mustAward(t, w.s, w.tender.ID, w.supplierA), mustAward(t, w.s, w.tender.ID, w.supplierB)}
 	start := w.tender.ValidFrom

@@ -5,6 +5,7 @@ package catalog
 
 import (
 	"fmt"
+	"madaf/internal/money"
 	"slices"
 	"strings"
 	"time"
@@ -53,37 +54,8 @@ const (
 // Reasons lists the price reasons.
 var Reasons = []string{ReasonInitial, ReasonPriceUpdate, ReasonIndexLinkage, ReasonVATChange, ReasonCorrection}
 
-// Money is an amount in shekels. It marshals to JSON as a string with two
-// decimals ("1250.50") and reads a JSON string or number without ever
-// passing through a float.
-type Money struct{ decimal.Decimal }
-
-// NewMoney parses s ("1250.50") as Money.
-func NewMoney(s string) (Money, error) {
-	d, err := decimal.NewFromString(strings.TrimSpace(s))
-	return Money{d}, err
-}
-
-// MustMoney is NewMoney for constants; it panics on a bad amount.
-func MustMoney(s string) Money {
-	m, err := NewMoney(s)
-	if err != nil {
-		panic(err)
-	}
-	return m
-}
-
-// MoneyOf wraps d.
-func MoneyOf(d decimal.Decimal) Money { return Money{d} }
-
-// MarshalJSON writes the amount as a string with two decimals.
-func (m Money) MarshalJSON() ([]byte, error) { return []byte(`"` + m.StringFixed(2) + `"`), nil }
-
-// String is the amount with two decimals.
-func (m Money) String() string { return m.StringFixed(2) }
-
-// hasAgorot reports whether m has at most two decimals.
-func (m Money) hasAgorot() bool { return m.Equal(m.Round(2)) }
+// Money is an amount in shekels; JSON shows it as "1250.50".
+type Money = money.Amount
 
 // Tender is a shelf tender: a framework agreement its participating
 // authorities order from.
@@ -231,7 +203,7 @@ func (in *TenderInput) Validate() error {
 	if !in.ExtendedUntil.IsZero() && !in.ValidUntil.IsZero() && !in.ExtendedUntil.After(in.ValidUntil) {
 		add("extended_until", "must be after valid_until")
 	}
-	if in.Ceiling != nil && (!in.Ceiling.IsPositive() || !in.Ceiling.hasAgorot()) {
+	if in.Ceiling != nil && (!in.Ceiling.IsPositive() || !in.Ceiling.HasAgorot()) {
 		add("ceiling", "must be a positive amount with at most two decimals")
 	}
 	switch {
@@ -260,7 +232,7 @@ func (in *TenderInput) Validate() error {
 		}
 		seen[a.AuthorityID] = true
 		if a.Allocation != nil {
-			if !a.Allocation.IsPositive() || !a.Allocation.hasAgorot() {
+			if !a.Allocation.IsPositive() || !a.Allocation.HasAgorot() {
 				add(f+".allocation", "must be a positive amount with at most two decimals")
 			}
 			total = total.Add(a.Allocation.Decimal)
@@ -292,7 +264,7 @@ func (in *ItemInput) Validate() error {
 	required(&fs, "sku", in.SKU, 64)
 	required(&fs, "name", in.Name, 500)
 	required(&fs, "unit", in.Unit, 32)
-	if in.MaxPrice != nil && (!in.MaxPrice.IsPositive() || !in.MaxPrice.hasAgorot()) {
+	if in.MaxPrice != nil && (!in.MaxPrice.IsPositive() || !in.MaxPrice.HasAgorot()) {
 		fs = append(fs, apperr.Field("max_price", "must be a positive amount with at most two decimals"))
 	}
 	if len(fs) > 0 {
@@ -326,7 +298,7 @@ func (in *PriceInput) fieldErrors() []apperr.FieldError {
 	}
 	if !in.Price.IsPositive() {
 		fs = append(fs, apperr.Field("price", "must be greater than zero"))
-	} else if !in.Price.hasAgorot() {
+	} else if !in.Price.HasAgorot() {
 		fs = append(fs, apperr.Field("price", "must have at most two decimals"))
 	}
 	if in.ValidFrom.IsZero() {

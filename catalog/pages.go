@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"madaf/internal/money"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -194,7 +195,7 @@ func (p *pages) createTender(c *gin.Context) {
 		ExtendedUntil: f.Date("extended_until", false),
 	}
 	if f.Value("ceiling") != "" {
-		m := MoneyOf(f.Decimal("ceiling", false))
+		m := money.Of(f.Decimal("ceiling", false))
 		in.Ceiling = &m
 	}
 	if f.Value("fee_percent") != "" {
@@ -211,7 +212,7 @@ func (p *pages) createTender(c *gin.Context) {
 		a := AuthorityInput{AuthorityID: id}
 		field := "allocation_" + v
 		if f.Value(field) != "" {
-			m := MoneyOf(f.Decimal(field, false))
+			m := money.Of(f.Decimal(field, false))
 			a.Allocation = &m
 		}
 		rename[fmt.Sprintf("authorities[%d].allocation", i)] = field
@@ -346,7 +347,7 @@ func (p *pages) addItem(c *gin.Context) {
 	f := page.ReadForm(c)
 	in := ItemInput{SKU: f.Value("sku"), Name: f.Value("name"), Unit: f.Value("unit")}
 	if f.Value("max_price") != "" {
-		m := MoneyOf(f.Decimal("max_price", false))
+		m := money.Of(f.Decimal("max_price", false))
 		in.MaxPrice = &m
 	}
 	if f.Valid() {

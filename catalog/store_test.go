@@ -2,6 +2,7 @@ package catalog_test
 
 import (
 	"errors"
+	"madaf/internal/money"
 	"slices"
 	"testing"
 
@@ -42,10 +43,10 @@ func TestTenderInputValidate(t *testing.T) {
 		{"ErrFeeAbove100", func(in *catalog.TenderInput) { in.FeePercent = fee("100.01") }, []string{"fee_percent"}},
 		{"ErrFeeNegative", func(in *catalog.TenderInput) { in.FeePercent = fee("-1") }, []string{"fee_percent"}},
 		{"ErrFeeMissing", func(in *catalog.TenderInput) { in.FeePercent = nil }, []string{"fee_percent"}},
-		{"ErrCeilingZero", func(in *catalog.TenderInput) { in.Ceiling = money("0") }, []string{"ceiling"}},
+		{"ErrCeilingZero", func(in *catalog.TenderInput) { in.Ceiling = amount("0") }, []string{"ceiling"}},
 		{"ErrAllocationsAboveCeiling", func(in *catalog.TenderInput) {
-			in.Ceiling = money("100000")
-			in.Authorities = []catalog.AuthorityInput{{AuthorityID: 1, Allocation: money("60000")}, {AuthorityID: 2, Allocation: money("50000")}}
+			in.Ceiling = amount("100000")
+			in.Authorities = []catalog.AuthorityInput{{AuthorityID: 1, Allocation: amount("60000")}, {AuthorityID: 2, Allocation: amount("50000")}}
 		}, []string{"authorities"}},
 		{"ErrAuthorityTwice", func(in *catalog.TenderInput) {
 			in.Authorities = []catalog.AuthorityInput{{AuthorityID: 1}, {AuthorityID: 1}}
@@ -78,8 +79,8 @@ func TestCreateTender(t *testing.T) {
 	s := catalog.NewStore(db)
 	a := mustAuthority(t, db, "בנימינה")
 	in := tenderInput(a)
-	in.Ceiling = money("500000")
-	in.Authorities[0].Allocation = money("120000.50")
+	in.Ceiling = amount("500000")
+	in.Authorities[0].Allocation = amount("120000.50")
 	tn := mustTender(t, s, in)
 	if tn.Status != catalog.StatusDraft || tn.Ceiling.String() != "500000.00" || len(tn.Authorities) != 1 ||
 		tn.Authorities[0].Allocation.String() != "120000.50" || tn.Authorities[0].Name != "בנימינה" {
@@ -227,8 +228,8 @@ func TestAddItems(t *testing.T) {
 		{"ErrDuplicateSKU", []catalog.ItemInput{{SKU: "PG-1", Name: "נדנדה כפולה", Unit: "יחידה"}}, apperr.KindConflict, []string{"sku"}},
 		{"ErrDuplicateSKUInBatch", []catalog.ItemInput{{SKU: "PG-2", Name: "מגלשה", Unit: "יחידה"}, {SKU: "PG-2", Name: "מגלשה", Unit: "יחידה"}}, apperr.KindConflict, []string{"items[1].sku"}},
 		{"ErrMissingFields", []catalog.ItemInput{{}}, apperr.KindInvalid, []string{"sku", "name", "unit"}},
-		{"ErrMaxPriceZero", []catalog.ItemInput{{SKU: "PG-3", Name: "ספסל", Unit: "יחידה", MaxPrice: money("0")}}, apperr.KindInvalid, []string{"max_price"}},
-		{"ErrMaxPriceThirdDecimal", []catalog.ItemInput{{SKU: "PG-3", Name: "ספסל", Unit: "יחידה", MaxPrice: money("10.005")}}, apperr.KindInvalid, []string{"max_price"}},
+		{"ErrMaxPriceZero", []catalog.ItemInput{{SKU: "PG-3", Name: "ספסל", Unit: "יחידה", MaxPrice: amount("0")}}, apperr.KindInvalid, []string{"max_price"}},
+		{"ErrMaxPriceThirdDecimal", []catalog.ItemInput{{SKU: "PG-3", Name: "ספסל", Unit: "יחידה", MaxPrice: amount("10.005")}}, apperr.KindInvalid, []string{"max_price"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -342,16 +343,16 @@ func TestPrices(t *testing.T) {
 		in     catalog.PriceInput
 		fields []string
 	}{
-		{"ErrZeroPrice", catalog.PriceInput{ItemID: item.ID, Price: catalog.MustMoney("0"), ValidFrom: today.AddDays(1)}, []string{"price"}},
-		{"ErrNegativePrice", catalog.PriceInput{ItemID: item.ID, Price: catalog.MustMoney("-5"), ValidFrom: today.AddDays(1)}, []string{"price"}},
-		{"ErrThirdDecimal", catalog.PriceInput{ItemID: item.ID, Price: catalog.MustMoney("12.345"), ValidFrom: today.AddDays(1)}, []string{"price"}},
-		{"ErrAboveMaximum", catalog.PriceInput{ItemID: item.ID, Price: catalog.MustMoney("400.01"), ValidFrom: today.AddDays(1)}, []string{"price"}},
-		{"ErrPastChange", catalog.PriceInput{ItemID: item.ID, Price: catalog.MustMoney("300"), ValidFrom: today.AddDays(-1), Reason: catalog.ReasonPriceUpdate}, []string{"valid_from"}},
-		{"ErrAfterValidity", catalog.PriceInput{ItemID: item.ID, Price: catalog.MustMoney("300"), ValidFrom: tn.ValidUntil.AddDays(1)}, []string{"valid_from"}},
-		{"ErrSecondInitial", catalog.PriceInput{ItemID: item.ID, Price: catalog.MustMoney("300"), ValidFrom: today.AddDays(1), Reason: catalog.ReasonInitial}, []string{"reason"}},
-		{"ErrUnknownReason", catalog.PriceInput{ItemID: item.ID, Price: catalog.MustMoney("300"), ValidFrom: today.AddDays(1), Reason: "whim"}, []string{"reason"}},
-		{"ErrMissingDate", catalog.PriceInput{ItemID: item.ID, Price: catalog.MustMoney("300")}, []string{"valid_from"}},
-		{"ErrItemOfAnotherTender", catalog.PriceInput{ItemID: 777777, Price: catalog.MustMoney("300"), ValidFrom: today.AddDays(1)}, []string{"item_id"}},
+		{"ErrZeroPrice", catalog.PriceInput{ItemID: item.ID, Price: money.MustParse("0"), ValidFrom: today.AddDays(1)}, []string{"price"}},
+		{"ErrNegativePrice", catalog.PriceInput{ItemID: item.ID, Price: money.MustParse("-5"), ValidFrom: today.AddDays(1)}, []string{"price"}},
+		{"ErrThirdDecimal", catalog.PriceInput{ItemID: item.ID, Price: money.MustParse("12.345"), ValidFrom: today.AddDays(1)}, []string{"price"}},
+		{"ErrAboveMaximum", catalog.PriceInput{ItemID: item.ID, Price: money.MustParse("400.01"), ValidFrom: today.AddDays(1)}, []string{"price"}},
+		{"ErrPastChange", catalog.PriceInput{ItemID: item.ID, Price: money.MustParse("300"), ValidFrom: today.AddDays(-1), Reason: catalog.ReasonPriceUpdate}, []string{"valid_from"}},
+		{"ErrAfterValidity", catalog.PriceInput{ItemID: item.ID, Price: money.MustParse("300"), ValidFrom: tn.ValidUntil.AddDays(1)}, []string{"valid_from"}},
+		{"ErrSecondInitial", catalog.PriceInput{ItemID: item.ID, Price: money.MustParse("300"), ValidFrom: today.AddDays(1), Reason: catalog.ReasonInitial}, []string{"reason"}},
+		{"ErrUnknownReason", catalog.PriceInput{ItemID: item.ID, Price: money.MustParse("300"), ValidFrom: today.AddDays(1), Reason: "whim"}, []string{"reason"}},
+		{"ErrMissingDate", catalog.PriceInput{ItemID: item.ID, Price: money.MustParse("300")}, []string{"valid_from"}},
+		{"ErrItemOfAnotherTender", catalog.PriceInput{ItemID: 777777, Price: money.MustParse("300"), ValidFrom: today.AddDays(1)}, []string{"item_id"}},
 	}
 	for _, tt := range bad {
 		t.Run(tt.name, func(t *testing.T) {
@@ -373,7 +374,7 @@ func TestPrices(t *testing.T) {
 		if _, err := s.TransitionAward(ctx, tn.ID, w.awards[1].ID, catalog.AwardActionTerminate); err != nil {
 			t.Fatal(err)
 		}
-		_, err := s.AddPrice(ctx, tn.ID, w.awards[1].ID, catalog.PriceInput{ItemID: item.ID, Price: catalog.MustMoney("1"), ValidFrom: today.AddDays(1)})
+		_, err := s.AddPrice(ctx, tn.ID, w.awards[1].ID, catalog.PriceInput{ItemID: item.ID, Price: money.MustParse("1"), ValidFrom: today.AddDays(1)})
 		wantErr(t, err, apperr.KindConflict, "status")
 	})
 	t.Run("HistoryIsNeverRewritten", func(t *testing.T) {
