@@ -9,6 +9,7 @@ import (
 
 	"madaf/internal/webtest"
 	"madaf/orders"
+	"madaf/volumes"
 )
 
 // race runs the requests at once and returns the answers in order.
@@ -90,6 +91,12 @@ func TestConcurrentSubmitsNeverExceedTheCeiling(t *testing.T) {
 	c := checks[0].(map[string]any)
 	if len(checks) != 1 || c["check"] != "tender_ceiling" || c["remaining"] != "0.00" || c["required"] != "100.00" {
 		t.Fatalf("refusal: %s", r.Body)
+	}
+	// The volume figures kept by the fifty concurrent transactions equal a
+	// recomputation from the orders.
+	var report strings.Builder
+	if diffs, err := volumes.Verify(ctx, e.db, &report); err != nil || diffs != 0 {
+		t.Fatalf("volumes verify: %d differences, %v\n%s", diffs, err, report.String())
 	}
 }
 

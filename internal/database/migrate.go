@@ -11,13 +11,15 @@ import (
 
 // NewMigrator returns a goose provider over the embedded migrations, guarded
 // by a PostgreSQL session advisory lock so that several instances may start
-// at once.
+// at once. Each feature numbers its migrations in a range of its own (see
+// package migrations), so a feature's new migration may sort below one
+// already applied: such migrations are applied, not refused.
 func NewMigrator(db *sql.DB, migrations fs.FS) (*goose.Provider, error) {
 	locker, err := lock.NewPostgresSessionLocker()
 	if err != nil {
 		return nil, err
 	}
-	return goose.NewProvider(goose.DialectPostgres, db, migrations, goose.WithSessionLocker(locker))
+	return goose.NewProvider(goose.DialectPostgres, db, migrations, goose.WithSessionLocker(locker), goose.WithAllowOutofOrder(true))
 }
 
 // MigrateUp applies every pending migration.
