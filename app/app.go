@@ -49,6 +49,7 @@ func mount(base *server.Base, db *sqlx.DB, cfg Config) {
 	workplan.Mount(base.API, workplan.NewStore(db))
 	orders.Mount(base.API, orders.NewService(db, orders.Options{BaseURL: cfg.BaseURL}))
 	volumes.Mount(base.API, db, cfg.OCIDPrefix)
+	mountOpenAPI(base.Engine)
 
 	// Web pages: the engine first, then each feature's pages on it.
 	pages := page.MustNew(templates.FS, db, base.Auth)
