@@ -21,23 +21,24 @@
 //
 // Third, in the feature's pages.go, look the page up at mount time (a
 // missing page stops the service from starting), add navigation entries,
-// and render from handlers; app/app.go calls MountPages:
+// and render from handlers that return their error (eng.Serve answers it
+// with the error page); app/app.go calls MountPages:
 //
 //	func MountPages(r gin.IRouter, eng *page.Engine, db *sqlx.DB) {
 //		p := &pages{eng: eng, store: NewStore(db), show: eng.MustPage("workplan_show")}
 //		eng.AddNav(page.NavItem{Key: "nav.workplan", Path: "/workplan", Roles: []string{auth.RoleEconomicLead}, Order: 60})
 //		g := r.Group("/workplan", eng.Required())
-//		g.GET("/:year", p.showPlan)
-//		g.POST("/:year/tasks/:id", eng.RequireRole(auth.RoleEconomicLead), p.updateTask)
+//		g.GET("/:year", eng.Serve(p.showPlan))
+//		g.POST("/:year/tasks/:id", eng.RequireRole(auth.RoleEconomicLead), eng.Serve(p.updateTask))
 //	}
 //
-//	func (p *pages) showPlan(c *gin.Context) {
+//	func (p *pages) showPlan(c *gin.Context) error {
 //		plan, err := p.store.Plan(c, year)
 //		if err != nil {
-//			p.eng.Fail(c, err) // 404/403/500 page; the login page when anonymous
-//			return
+//			return err // 404/403/500 page; the login page when anonymous
 //		}
 //		p.eng.Render(c, http.StatusOK, p.show, plan, nil)
+//		return nil
 //	}
 //
 // Fourth, a form handler reads the form, calls the service, and either
@@ -50,14 +51,14 @@
 //		err := p.store.SetStatus(c, id, status)
 //		if err == nil {
 //			p.eng.Redirect(c, "/workplan/2024", "workplan.saved")
-//			return
+//			return nil
 //		}
 //		if !f.Absorb(err, nil) { // not a field error: the error page
-//			p.eng.Fail(c, err)
-//			return
+//			return err
 //		}
 //	}
 //	p.eng.Render(c, http.StatusUnprocessableEntity, p.show, plan, f)
+//	return nil
 //
 // # In templates
 //

@@ -202,3 +202,12 @@ func (f *Form) translated(cat Catalog) *Form {
 	}
 	return out
 }
+
+// QueryYear is the request's ?year= when it is a year from 2000 to 2100,
+// else this year: the year a page of yearly figures shows.
+func QueryYear(c *gin.Context) int {
+	if y, err := strconv.Atoi(c.Query("year")); err == nil && y >= 2000 && y <= 2100 {
+		return y
+	}
+	return calendar.Today().Year()
+}

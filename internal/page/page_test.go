@@ -177,7 +177,7 @@ func newApp(t *testing.T) (*gin.Engine, *page.Engine) {
 	eng.AddNav(page.NavItem{Key: "common.search", Path: "/probe", Roles: []string{auth.RoleOfficer}})
 	base.Engine.GET("/probe", eng.Required(), func(c *gin.Context) { eng.Render(c, http.StatusOK, home, nil, nil) })
 	base.Engine.GET("/cluster-only", eng.RequireRole(auth.RoleEconomicLead), func(c *gin.Context) {})
-	base.Engine.GET("/boom", func(c *gin.Context) { eng.Fail(c, errors.New("secret internals")) })
+	base.Engine.GET("/boom", eng.Serve(func(c *gin.Context) error { return errors.New("secret internals") }))
 	webtest.MustUser(t, db, auth.NewUser{Email: "officer@example.org", Name: "דנה כהן", OrgKind: auth.OrgCluster, Roles: []string{auth.RoleClusterAdmin}})
 	return base.Engine, eng
 }

@@ -50,6 +50,17 @@ func (e *Engine) Fail(c *gin.Context, err error) {
 	c.Abort()
 }
 
+// Serve turns a page handler that returns its error into a gin handler: a
+// handler draws its page or redirects and returns nil, or returns the
+// error that Fail then answers with the error page.
+func (e *Engine) Serve(h func(c *gin.Context) error) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if err := h(c); err != nil {
+			e.Fail(c, err)
+		}
+	}
+}
+
 // toLogin redirects to the login page, which comes back here afterwards.
 func (e *Engine) toLogin(c *gin.Context) {
 	next := c.Request.URL.RequestURI()
