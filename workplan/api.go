@@ -271,8 +271,11 @@ func (h *handlers) setGoalEngine(c *gin.Context) {
 		web.Error(c, err)
 		return
 	}
-	g.Tasks = nil
-	c.JSON(http.StatusOK, g)
+	// The answer is the goal itself, without its tasks.
+	c.JSON(http.StatusOK, struct {
+		*Goal
+		Tasks []*Task `json:"tasks,omitempty"`
+	}{Goal: g})
 }
 
 func (h *handlers) summary(c *gin.Context) {

@@ -7,6 +7,7 @@
 package workplan
 
 import (
+	"encoding/json"
 	"strconv"
 	"strings"
 	"time"
@@ -354,6 +355,28 @@ type LiveFigure struct {
 	Actual decimal.Decimal  `json:"actual"`
 	// Reached reports whether actual ≥ target (false without a target).
 	Reached bool `json:"reached"`
+}
+
+// MarshalJSON writes the figures as decimal strings: money (the committed
+// volume) with two decimals, counts as whole numbers.
+func (f LiveFigure) MarshalJSON() ([]byte, error) {
+	format := func(d decimal.Decimal) string {
+		if f.Figure == FigureCommittedVolume {
+			return d.StringFixed(2)
+		}
+		return d.String()
+	}
+	out := struct {
+		Figure  Figure  `json:"key"`
+		Target  *string `json:"target"`
+		Actual  string  `json:"actual"`
+		Reached bool    `json:"reached"`
+	}{Figure: f.Figure, Actual: format(f.Actual), Reached: f.Reached}
+	if f.Target != nil {
+		t := format(*f.Target)
+		out.Target = &t
+	}
+	return json.Marshal(out)
 }
 
 // Event is one change of a task's status. Note is the user's note for an

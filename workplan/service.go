@@ -358,9 +358,9 @@ func describe(err error) error {
 
 // CarryResult says what a carry-over did.
 type CarryResult struct {
-	FromYear int `json:"from_year"`
-	ToYear   int `json:"to_year"`
-	PlanID   int64
+	FromYear int   `json:"from_year"`
+	ToYear   int   `json:"to_year"`
+	PlanID   int64 `json:"plan_id"`
 	// Carried counts the tasks copied now; AlreadyCarried those copied by
 	// an earlier carry-over.
 	Carried        int `json:"carried"`

@@ -265,7 +265,7 @@ func (s *Store) NewToken(ctx context.Context, userID int64, name string) (*APITo
 
 // Tokens lists userID's tokens.
 func (s *Store) Tokens(ctx context.Context, userID int64) ([]APIToken, error) {
-	var ts []APIToken
+	ts := []APIToken{}
 	err := s.db.SelectContext(ctx, &ts, `SELECT id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id`, userID)
 	return ts, err
 }
