@@ -15,131 +15,94 @@ import (
 func Mount(api *gin.RouterGroup, s *Store) {
 	h := &handlers{s}
 	g := api.Group("/authorities", auth.Required())
-	g.GET("", h.list)
-	g.GET("/:id", h.get)
-	g.POST("", auth.RequireRole(auth.RoleClusterAdmin), h.create)
-	g.PUT("/:id", auth.RequireRole(auth.RoleClusterAdmin), h.update)
-	g.GET("/:id/budget-lines", h.budgetLines)
-	g.POST("/:id/budget-lines", h.createBudgetLine)
-	g.PUT("/:id/budget-lines/:line_id", h.updateBudgetLine)
+	g.GET("", web.Serve(h.list))
+	g.GET("/:id", web.Serve(h.get))
+	g.POST("", auth.RequireRole(auth.RoleClusterAdmin), web.Serve(h.create))
+	g.PUT("/:id", auth.RequireRole(auth.RoleClusterAdmin), web.Serve(h.update))
+	g.GET("/:id/budget-lines", web.Serve(h.budgetLines))
+	g.POST("/:id/budget-lines", web.Serve(h.createBudgetLine))
+	g.PUT("/:id/budget-lines/:line_id", web.Serve(h.updateBudgetLine))
 }
 
 type handlers struct{ s *Store }
 
-func (h *handlers) list(c *gin.Context) {
+func (h *handlers) list(c *gin.Context) (int, any, error) {
 	as, err := h.s.List(c.Request.Context(), auth.Caller(c))
-	if err != nil {
-		web.Error(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, web.List[Authority]{Items: as})
+	return http.StatusOK, web.List[Authority]{Items: as}, err
 }
 
-func (h *handlers) get(c *gin.Context) {
+func (h *handlers) get(c *gin.Context) (int, any, error) {
 	id, err := web.ParamID(c, "id", "authority")
-	if err == nil {
-		var a *Authority
-		if a, err = h.s.Get(c.Request.Context(), auth.Caller(c), id); err == nil {
-			c.JSON(http.StatusOK, a)
-			return
-		}
+	if err != nil {
+		return 0, nil, err
 	}
-	web.Error(c, err)
+	a, err := h.s.Get(c.Request.Context(), auth.Caller(c), id)
+	return http.StatusOK, a, err
 }
 
-func (h *handlers) create(c *gin.Context) {
+func (h *handlers) create(c *gin.Context) (int, any, error) {
 	var in AuthorityInput
 	if err := web.BindJSON(c, &in); err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	a, err := h.s.Create(c.Request.Context(), in)
-	if err != nil {
-		web.Error(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, a)
+	return http.StatusCreated, a, err
 }
 
-func (h *handlers) update(c *gin.Context) {
+func (h *handlers) update(c *gin.Context) (int, any, error) {
 	id, err := web.ParamID(c, "id", "authority")
 	if err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	var in AuthorityInput
 	if err := web.BindJSON(c, &in); err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	a, err := h.s.Update(c.Request.Context(), id, in)
-	if err != nil {
-		web.Error(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, a)
+	return http.StatusOK, a, err
 }
 
-func (h *handlers) budgetLines(c *gin.Context) {
+func (h *handlers) budgetLines(c *gin.Context) (int, any, error) {
 	id, err := web.ParamID(c, "id", "authority")
 	if err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	year := 0
 	if s := c.Query("year"); s != "" {
 		if year, err = strconv.Atoi(s); err != nil {
-			web.Error(c, apperr.Invalid("bad filter", apperr.Field("year", "must be a year")))
-			return
+			return 0, nil, apperr.Invalid("bad filter", apperr.Field("year", "must be a year"))
 		}
 	}
 	lines, err := h.s.BudgetLines(c.Request.Context(), auth.Caller(c), id, year)
-	if err != nil {
-		web.Error(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, web.List[BudgetLine]{Items: lines})
+	return http.StatusOK, web.List[BudgetLine]{Items: lines}, err
 }
 
-func (h *handlers) createBudgetLine(c *gin.Context) {
+func (h *handlers) createBudgetLine(c *gin.Context) (int, any, error) {
 	id, err := web.ParamID(c, "id", "authority")
 	if err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	var in BudgetLineInput
 	if err := web.BindJSON(c, &in); err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	b, err := h.s.CreateBudgetLine(c.Request.Context(), auth.Caller(c), id, in)
-	if err != nil {
-		web.Error(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, b)
+	return http.StatusCreated, b, err
 }
 
-func (h *handlers) updateBudgetLine(c *gin.Context) {
+func (h *handlers) updateBudgetLine(c *gin.Context) (int, any, error) {
 	id, err := web.ParamID(c, "id", "authority")
 	if err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	lineID, err := web.ParamID(c, "line_id", "budget line")
 	if err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	var in BudgetLineInput
 	if err := web.BindJSON(c, &in); err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	b, err := h.s.UpdateBudgetLine(c.Request.Context(), auth.Caller(c), id, lineID, in)
-	if err != nil {
-		web.Error(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, b)
+	return http.StatusOK, b, err
 }

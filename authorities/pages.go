@@ -38,12 +38,12 @@ func MountPages(r gin.IRouter, eng *page.Engine, s *Store) {
 	cluster := eng.RequireRole(auth.RoleClusterAdmin, auth.RoleEconomicLead)
 	admin := eng.RequireRole(auth.RoleClusterAdmin)
 	g := r.Group("/admin/authorities", cluster)
-	g.GET("", p.listPage)
-	g.POST("", admin, p.create)
-	g.GET("/:id", p.showPage)
-	g.POST("/:id", admin, p.update)
-	r.GET("/budget-lines", eng.RequireRole(auth.RoleTreasurer), p.budgetPage)
-	r.POST("/budget-lines", eng.RequireRole(auth.RoleTreasurer), p.addBudgetLine)
+	g.GET("", eng.Serve(p.listPage))
+	g.POST("", admin, eng.Serve(p.create))
+	g.GET("/:id", eng.Serve(p.showPage))
+	g.POST("/:id", admin, eng.Serve(p.update))
+	r.GET("/budget-lines", eng.RequireRole(auth.RoleTreasurer), eng.Serve(p.budgetPage))
+	r.POST("/budget-lines", eng.RequireRole(auth.RoleTreasurer), eng.Serve(p.addBudgetLine))
 }
 
 // listData is the authorities list with the new-authority form.
@@ -53,22 +53,23 @@ type listData struct {
 	CanEdit     bool
 }
 
-func (p *pages) listPage(c *gin.Context) { p.renderList(c, http.StatusOK, nil) }
+func (p *pages) listPage(c *gin.Context) error { return p.renderList(c, http.StatusOK, nil) }
 
-func (p *pages) renderList(c *gin.Context, status int, f *page.Form) {
+func (p *pages) renderList(c *gin.Context, status int, f *page.Form) error {
 	caller := auth.Caller(c)
 	as, err := p.store.List(c, caller)
 	if err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	if f == nil {
 		f = page.NewForm(url.Values{"kind": {KindLocalCouncil}, "active": {"on"}})
 	}
 	p.eng.Render(c, status, p.list, listData{Authorities: as, Kinds: authorityKinds, CanEdit: caller.Has(auth.RoleClusterAdmin)}, f)
+	return nil
 }
 
-// readAuthority reads the authority form.
+// readAuthority reads and checks the authority form: every error, of the
+// form or of the input's rules, stands beside its field.
 func readAuthority(f *page.Form) AuthorityInput {
 	active := f.Value("active") == "on"
 	in := AuthorityInput{Code: f.Text("code", page.Required), NameHe: f.Text("name_he", page.Required),
@@ -77,28 +78,24 @@ func readAuthority(f *page.Form) AuthorityInput {
 	if fe := web.CheckAmount("signature_threshold", in.SignatureThreshold, true); fe != nil {
 		f.Fail(fe.Field, fe.Message)
 	}
+	f.Absorb(web.ValidateStruct(&in), nil)
 	return in
 }
 
-func (p *pages) create(c *gin.Context) {
+func (p *pages) create(c *gin.Context) error {
 	f := page.ReadForm(c)
 	in := readAuthority(f)
-	f.Absorb(web.ValidateStruct(&in), nil)
 	if f.Valid() {
-		err := web.ValidateStruct(&in)
+		a, err := p.store.Create(c, in)
 		if err == nil {
-			var a *Authority
-			if a, err = p.store.Create(c, in); err == nil {
-				p.eng.Redirect(c, "/admin/authorities/"+page.Itoa(a.ID), "authority.created")
-				return
-			}
+			p.eng.Redirect(c, "/admin/authorities/"+page.Itoa(a.ID), "authority.created")
+			return nil
 		}
 		if !f.Absorb(err, nil) {
-			p.eng.Fail(c, err)
-			return
+			return err
 		}
 	}
-	p.renderList(c, http.StatusUnprocessableEntity, f)
+	return p.renderList(c, http.StatusUnprocessableEntity, f)
 }
 
 // showData is one authority with its budget lines.
@@ -109,24 +106,21 @@ type showData struct {
 	CanEdit     bool
 }
 
-func (p *pages) showPage(c *gin.Context) { p.renderShow(c, http.StatusOK, nil) }
+func (p *pages) showPage(c *gin.Context) error { return p.renderShow(c, http.StatusOK, nil) }
 
-func (p *pages) renderShow(c *gin.Context, status int, f *page.Form) {
+func (p *pages) renderShow(c *gin.Context, status int, f *page.Form) error {
 	caller := auth.Caller(c)
 	id, err := web.ParamID(c, "id", "authority")
 	if err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	a, err := p.store.Get(c, caller, id)
 	if err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	lines, err := p.store.BudgetLines(c, caller, id, 0)
 	if err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	if f == nil {
 		active := ""
@@ -137,31 +131,27 @@ func (p *pages) renderShow(c *gin.Context, status int, f *page.Form) {
 			"kind": {a.Kind}, "signature_threshold": {a.SignatureThreshold.String()}, "active": {active}})
 	}
 	p.eng.Render(c, status, p.show, showData{Authority: a, BudgetLines: lines, Kinds: authorityKinds, CanEdit: caller.Has(auth.RoleClusterAdmin)}, f)
+	return nil
 }
 
-func (p *pages) update(c *gin.Context) {
+func (p *pages) update(c *gin.Context) error {
 	id, err := web.ParamID(c, "id", "authority")
 	if err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	f := page.ReadForm(c)
 	in := readAuthority(f)
-	f.Absorb(web.ValidateStruct(&in), nil)
 	if f.Valid() {
-		err := web.ValidateStruct(&in)
+		_, err := p.store.Update(c, id, in)
 		if err == nil {
-			if _, err = p.store.Update(c, id, in); err == nil {
-				p.eng.Redirect(c, "/admin/authorities/"+page.Itoa(id), "authority.saved")
-				return
-			}
+			p.eng.Redirect(c, "/admin/authorities/"+page.Itoa(id), "authority.saved")
+			return nil
 		}
 		if !f.Absorb(err, nil) {
-			p.eng.Fail(c, err)
-			return
+			return err
 		}
 	}
-	p.renderShow(c, http.StatusUnprocessableEntity, f)
+	return p.renderShow(c, http.StatusUnprocessableEntity, f)
 }
 
 // budgetData is the treasurer's budget lines of a year.
@@ -172,32 +162,28 @@ type budgetData struct {
 	Budget *Authority
 }
 
-func (p *pages) budgetPage(c *gin.Context) { p.renderBudget(c, http.StatusOK, nil) }
+func (p *pages) budgetPage(c *gin.Context) error { return p.renderBudget(c, http.StatusOK, nil) }
 
-func (p *pages) renderBudget(c *gin.Context, status int, f *page.Form) {
+func (p *pages) renderBudget(c *gin.Context, status int, f *page.Form) error {
 	caller := auth.Caller(c)
-	year := calendar.Today().Year()
-	if y, err := strconv.Atoi(c.Query("year")); err == nil && y >= 2000 && y <= 2100 {
-		year = y
-	}
+	year := page.QueryYear(c)
 	a, err := p.store.Get(c, caller, caller.AuthorityID)
 	if err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	lines, err := p.store.BudgetLines(c, caller, caller.AuthorityID, year)
 	if err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	this := calendar.Today().Year()
 	if f == nil {
 		f = page.NewForm(url.Values{"fiscal_year": {strconv.Itoa(year)}})
 	}
 	p.eng.Render(c, status, p.budget, budgetData{Year: year, Years: []int{this + 1, this, this - 1}, Lines: lines, Budget: a}, f)
+	return nil
 }
 
-func (p *pages) addBudgetLine(c *gin.Context) {
+func (p *pages) addBudgetLine(c *gin.Context) error {
 	caller := auth.Caller(c)
 	f := page.ReadForm(c)
 	in := BudgetLineInput{FiscalYear: int(f.Int64("fiscal_year", page.Required)), Code: f.Text("code", page.Required),
@@ -207,13 +193,12 @@ func (p *pages) addBudgetLine(c *gin.Context) {
 		if err == nil {
 			if _, err = p.store.CreateBudgetLine(c, caller, caller.AuthorityID, in); err == nil {
 				p.eng.Redirect(c, "/budget-lines?year="+strconv.Itoa(in.FiscalYear), "budget.added")
-				return
+				return nil
 			}
 		}
 		if !f.Absorb(err, nil) && !f.AbsorbConflict(err) {
-			p.eng.Fail(c, err)
-			return
+			return err
 		}
 	}
-	p.renderBudget(c, http.StatusUnprocessableEntity, f)
+	return p.renderBudget(c, http.StatusUnprocessableEntity, f)
 }
