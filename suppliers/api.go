@@ -15,167 +15,117 @@ func Mount(api *gin.RouterGroup, s *Store) {
 	h := &handlers{s}
 	admin := auth.RequireRole(auth.RoleClusterAdmin)
 	g := api.Group("/suppliers", auth.Required())
-	g.GET("", h.list)
-	g.GET("/:id", h.get)
-	g.POST("", admin, h.create)
-	g.PUT("/:id", admin, h.update)
-	g.POST("/:id/suspend", admin, h.suspend)
-	g.POST("/:id/resume", admin, h.resume)
-	g.GET("/:id/certificates", h.certificates)
-	g.POST("/:id/certificates", admin, h.addCertificate)
-	g.GET("/:id/eligibility", h.eligibility)
+	g.GET("", web.Serve(h.list))
+	g.GET("/:id", web.Serve(h.get))
+	g.POST("", admin, web.Serve(h.create))
+	g.PUT("/:id", admin, web.Serve(h.update))
+	g.POST("/:id/suspend", admin, web.Serve(h.suspend))
+	g.POST("/:id/resume", admin, web.Serve(h.resume))
+	g.GET("/:id/certificates", web.Serve(h.certificates))
+	g.POST("/:id/certificates", admin, web.Serve(h.addCertificate))
+	g.GET("/:id/eligibility", web.Serve(h.eligibility))
 }
 
 type handlers struct{ s *Store }
 
-func (h *handlers) list(c *gin.Context) {
+func (h *handlers) list(c *gin.Context) (int, any, error) {
 	out, err := h.s.List(c.Request.Context(), auth.Caller(c))
-	if err != nil {
-		web.Error(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, web.List[Supplier]{Items: out})
+	return http.StatusOK, web.List[Supplier]{Items: out}, err
 }
 
 // visible reads the :id parameter and checks that the caller may see it.
-func (h *handlers) visible(c *gin.Context) (*Supplier, bool) {
+func (h *handlers) visible(c *gin.Context) (*Supplier, error) {
 	id, err := web.ParamID(c, "id", "supplier")
 	if err != nil {
-		web.Error(c, err)
-		return nil, false
+		return nil, err
 	}
-	sp, err := h.s.Get(c.Request.Context(), auth.Caller(c), id)
-	if err != nil {
-		web.Error(c, err)
-		return nil, false
-	}
-	return sp, true
+	return h.s.Get(c.Request.Context(), auth.Caller(c), id)
 }
 
-func (h *handlers) get(c *gin.Context) {
-	if sp, ok := h.visible(c); ok {
-		c.JSON(http.StatusOK, sp)
-	}
+func (h *handlers) get(c *gin.Context) (int, any, error) {
+	sp, err := h.visible(c)
+	return http.StatusOK, sp, err
 }
 
-func (h *handlers) create(c *gin.Context) {
+func (h *handlers) create(c *gin.Context) (int, any, error) {
 	var in SupplierInput
 	if err := web.BindJSON(c, &in); err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	sp, err := h.s.Create(c.Request.Context(), in)
-	if err != nil {
-		web.Error(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, sp)
+	return http.StatusCreated, sp, err
 }
 
-func (h *handlers) update(c *gin.Context) {
+func (h *handlers) update(c *gin.Context) (int, any, error) {
 	id, err := web.ParamID(c, "id", "supplier")
 	if err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	var in SupplierInput
 	if err := web.BindJSON(c, &in); err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	sp, err := h.s.Update(c.Request.Context(), id, in)
-	if err != nil {
-		web.Error(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, sp)
+	return http.StatusOK, sp, err
 }
 
-func (h *handlers) suspend(c *gin.Context) {
+func (h *handlers) suspend(c *gin.Context) (int, any, error) {
 	id, err := web.ParamID(c, "id", "supplier")
 	if err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	var in SuspendInput
 	if err := web.BindJSON(c, &in); err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	sp, err := h.s.Suspend(c.Request.Context(), id, in)
-	if err != nil {
-		web.Error(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, sp)
+	return http.StatusOK, sp, err
 }
 
-func (h *handlers) resume(c *gin.Context) {
+func (h *handlers) resume(c *gin.Context) (int, any, error) {
 	id, err := web.ParamID(c, "id", "supplier")
 	if err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	sp, err := h.s.Resume(c.Request.Context(), id)
-	if err != nil {
-		web.Error(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, sp)
+	return http.StatusOK, sp, err
 }
 
-func (h *handlers) certificates(c *gin.Context) {
-	sp, ok := h.visible(c)
-	if !ok {
-		return
+func (h *handlers) certificates(c *gin.Context) (int, any, error) {
+	sp, err := h.visible(c)
+	if err != nil {
+		return 0, nil, err
 	}
 	out, err := h.s.Certificates(c.Request.Context(), auth.Caller(c), sp.ID)
-	if err != nil {
-		web.Error(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, web.List[Certificate]{Items: out})
+	return http.StatusOK, web.List[Certificate]{Items: out}, err
 }
 
-func (h *handlers) addCertificate(c *gin.Context) {
+func (h *handlers) addCertificate(c *gin.Context) (int, any, error) {
 	id, err := web.ParamID(c, "id", "supplier")
 	if err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	var in CertificateInput
 	if err := web.BindJSON(c, &in); err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	cert, err := h.s.AddCertificate(c.Request.Context(), id, in)
-	if err != nil {
-		web.Error(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, cert)
+	return http.StatusCreated, cert, err
 }
 
 // eligibility answers GET /suppliers/{id}/eligibility?date=YYYY-MM-DD
 // (today by default).
-func (h *handlers) eligibility(c *gin.Context) {
-	sp, ok := h.visible(c)
-	if !ok {
-		return
+func (h *handlers) eligibility(c *gin.Context) (int, any, error) {
+	sp, err := h.visible(c)
+	if err != nil {
+		return 0, nil, err
 	}
 	on := calendar.Today()
 	if s := c.Query("date"); s != "" {
-		d, err := calendar.Parse(s)
-		if err != nil {
-			web.Error(c, web.FieldInvalid("date", err.Error()))
-			return
+		if on, err = calendar.Parse(s); err != nil {
+			return 0, nil, web.FieldInvalid("date", err.Error())
 		}
-		on = d
 	}
 	reasons, err := Eligibility(c.Request.Context(), h.s.db, sp.ID, on)
-	if err != nil {
-		web.Error(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"supplier_id": sp.ID, "date": on, "eligible": len(reasons) == 0, "reasons": reasons})
+	return http.StatusOK, gin.H{"supplier_id": sp.ID, "date": on, "eligible": len(reasons) == 0, "reasons": reasons}, err
 }

@@ -26,13 +26,13 @@ func MountPages(r gin.IRouter, eng *page.Engine, s *Store) {
 	eng.AddNav(page.NavItem{Key: "nav.suppliers", Path: "/admin/suppliers", Roles: []string{auth.RoleClusterAdmin, auth.RoleEconomicLead}, Order: 41})
 	admin := eng.RequireRole(auth.RoleClusterAdmin)
 	g := r.Group("/admin/suppliers", eng.RequireRole(auth.RoleClusterAdmin, auth.RoleEconomicLead))
-	g.GET("", p.listPage)
-	g.POST("", admin, p.create)
-	g.GET("/:id", p.showPage)
-	g.POST("/:id", admin, p.update)
-	g.POST("/:id/certificates", admin, p.addCertificate)
-	g.POST("/:id/suspend", admin, p.suspend)
-	g.POST("/:id/resume", admin, p.resume)
+	g.GET("", eng.Serve(p.listPage))
+	g.POST("", admin, eng.Serve(p.create))
+	g.GET("/:id", eng.Serve(p.showPage))
+	g.POST("/:id", admin, eng.Serve(p.update))
+	g.POST("/:id/certificates", admin, eng.Serve(p.addCertificate))
+	g.POST("/:id/suspend", admin, eng.Serve(p.suspend))
+	g.POST("/:id/resume", admin, eng.Serve(p.resume))
 }
 
 // supplierRow is a supplier with whether it may receive orders today.
@@ -47,26 +47,25 @@ type listData struct {
 	CanEdit   bool
 }
 
-func (p *pages) listPage(c *gin.Context) { p.renderList(c, http.StatusOK, nil) }
+func (p *pages) listPage(c *gin.Context) error { return p.renderList(c, http.StatusOK, nil) }
 
-func (p *pages) renderList(c *gin.Context, status int, f *page.Form) {
+func (p *pages) renderList(c *gin.Context, status int, f *page.Form) error {
 	caller := auth.Caller(c)
 	ss, err := p.store.List(c, caller)
 	if err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	d := listData{CanEdit: caller.Has(auth.RoleClusterAdmin)}
 	today := calendar.Today()
 	for _, s := range ss {
 		reasons, err := Eligibility(c, p.store.db, s.ID, today)
 		if err != nil {
-			p.eng.Fail(c, err)
-			return
+			return err
 		}
 		d.Suppliers = append(d.Suppliers, supplierRow{Supplier: s, Reasons: reasons})
 	}
 	p.eng.Render(c, status, p.list, d, f)
+	return nil
 }
 
 func readSupplier(f *page.Form) SupplierInput {
@@ -74,7 +73,7 @@ func readSupplier(f *page.Form) SupplierInput {
 		Email: f.Text("email", page.Required), Phone: f.Value("phone"), Address: f.Value("address")}
 }
 
-func (p *pages) create(c *gin.Context) {
+func (p *pages) create(c *gin.Context) error {
 	f := page.ReadForm(c)
 	in := readSupplier(f)
 	if f.Valid() {
@@ -83,15 +82,14 @@ func (p *pages) create(c *gin.Context) {
 			var s *Supplier
 			if s, err = p.store.Create(c, in); err == nil {
 				p.eng.Redirect(c, "/admin/suppliers/"+page.Itoa(s.ID), "supplier.created")
-				return
+				return nil
 			}
 		}
 		if !f.Absorb(err, nil) && !f.AbsorbConflict(err) {
-			p.eng.Fail(c, err)
-			return
+			return err
 		}
 	}
-	p.renderList(c, http.StatusUnprocessableEntity, f)
+	return p.renderList(c, http.StatusUnprocessableEntity, f)
 }
 
 // showData is one supplier with its certificates.
@@ -104,28 +102,24 @@ type showData struct {
 	Today        calendar.Date
 }
 
-func (p *pages) showPage(c *gin.Context) { p.renderShow(c, http.StatusOK, nil) }
+func (p *pages) showPage(c *gin.Context) error { return p.renderShow(c, http.StatusOK, nil) }
 
-func (p *pages) renderShow(c *gin.Context, status int, f *page.Form) {
+func (p *pages) renderShow(c *gin.Context, status int, f *page.Form) error {
 	caller := auth.Caller(c)
 	id, err := web.ParamID(c, "id", "supplier")
 	if err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	s, err := p.store.Get(c, caller, id)
 	if err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	d := showData{Supplier: s, Kinds: MandatoryCertificates, CanEdit: caller.Has(auth.RoleClusterAdmin), Today: calendar.Today()}
 	if d.Certificates, err = p.store.Certificates(c, caller, id); err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	if d.Reasons, err = Eligibility(c, p.store.db, id, d.Today); err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	// The edit form shows the stored values unless they were just posted.
 	stored := url.Values{"company_number": {s.CompanyNumber}, "legal_name": {s.LegalName}, "email": {s.Email},
@@ -139,30 +133,29 @@ func (p *pages) renderShow(c *gin.Context, status int, f *page.Form) {
 		}
 	}
 	p.eng.Render(c, status, p.show, d, f)
+	return nil
 }
 
 // supplierAction runs a change of supplier :id from a form and redirects
 // back, or draws the page again with the form's errors.
-func (p *pages) supplierAction(c *gin.Context, flash string, run func(id int64, f *page.Form) error) {
+func (p *pages) supplierAction(c *gin.Context, flash string, run func(id int64, f *page.Form) error) error {
 	id, err := web.ParamID(c, "id", "supplier")
 	if err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	f := page.ReadForm(c)
 	if err = run(id, f); err == nil && f.Valid() {
 		p.eng.Redirect(c, "/admin/suppliers/"+page.Itoa(id), flash)
-		return
+		return nil
 	}
 	if err != nil && !f.Absorb(err, nil) && !f.AbsorbConflict(err) {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
-	p.renderShow(c, http.StatusUnprocessableEntity, f)
+	return p.renderShow(c, http.StatusUnprocessableEntity, f)
 }
 
-func (p *pages) update(c *gin.Context) {
-	p.supplierAction(c, "supplier.saved", func(id int64, f *page.Form) error {
+func (p *pages) update(c *gin.Context) error {
+	return p.supplierAction(c, "supplier.saved", func(id int64, f *page.Form) error {
 		in := readSupplier(f)
 		if !f.Valid() {
 			return nil
@@ -175,8 +168,8 @@ func (p *pages) update(c *gin.Context) {
 	})
 }
 
-func (p *pages) addCertificate(c *gin.Context) {
-	p.supplierAction(c, "supplier.certificate_added", func(id int64, f *page.Form) error {
+func (p *pages) addCertificate(c *gin.Context) error {
+	return p.supplierAction(c, "supplier.certificate_added", func(id int64, f *page.Form) error {
 		in := CertificateInput{Kind: f.Text("kind", page.Required), Number: f.Text("number", page.Required),
 			ValidUntil: f.Date("valid_until", page.Required)}
 		if !f.Valid() {
@@ -190,8 +183,8 @@ func (p *pages) addCertificate(c *gin.Context) {
 	})
 }
 
-func (p *pages) suspend(c *gin.Context) {
-	p.supplierAction(c, "supplier.suspended", func(id int64, f *page.Form) error {
+func (p *pages) suspend(c *gin.Context) error {
+	return p.supplierAction(c, "supplier.suspended", func(id int64, f *page.Form) error {
 		in := SuspendInput{Reason: f.Text("reason", page.Required), Until: f.Date("until", false)}
 		if !f.Valid() {
 			return nil
@@ -201,8 +194,8 @@ func (p *pages) suspend(c *gin.Context) {
 	})
 }
 
-func (p *pages) resume(c *gin.Context) {
-	p.supplierAction(c, "supplier.resumed", func(id int64, f *page.Form) error {
+func (p *pages) resume(c *gin.Context) error {
+	return p.supplierAction(c, "supplier.resumed", func(id int64, f *page.Form) error {
 		_, err := p.store.Resume(c, id)
 		return err
 	})
