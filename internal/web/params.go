@@ -62,6 +62,16 @@ type List[T any] struct {
 	NextCursor string `json:"next_cursor,omitempty"`
 }
 
+// ListPage is the list answer of one page of items: when the page is
+// full, its cursor leads past the key of its last item.
+func ListPage[T any](p Page, items []T, key func(T) int64) List[T] {
+	l := List[T]{Items: items}
+	if len(items) > 0 {
+		l.NextCursor = p.Cursor(len(items), key(items[len(items)-1]))
+	}
+	return l
+}
+
 // FieldInvalid is a 422 naming one field of the query or body.
 func FieldInvalid(field, message string) error {
 	return apperr.Invalid("the request has invalid fields", apperr.FieldError{Field: field, Message: message})

@@ -46,3 +46,17 @@ func TestServe(t *testing.T) {
 		})
 	}
 }
+
+func TestListPage(t *testing.T) {
+	id := func(n int64) int64 { return n }
+	p := Page{Limit: 2}
+	if l := ListPage(p, []int64{4, 9}, id); l.NextCursor != p.Cursor(2, 9) || l.NextCursor == "" {
+		t.Errorf("full page: cursor %q, want %q", l.NextCursor, p.Cursor(2, 9))
+	}
+	if l := ListPage(p, []int64{4}, id); l.NextCursor != "" {
+		t.Errorf("short page: cursor %q, want none", l.NextCursor)
+	}
+	if l := ListPage(p, nil, id); l.NextCursor != "" || l.Items != nil {
+		t.Errorf("empty page: %+v", l)
+	}
+}
