@@ -26,167 +26,126 @@ type Handlers struct {
 // writers are the roles that create and change tenders, awards and prices.
 var writers = []string{auth.RoleEconomicLead, auth.RoleClusterAdmin}
 
-func (h *Handlers) listTenders(c *gin.Context) {
+func (h *Handlers) listTenders(c *gin.Context) (int, any, error) {
 	page, err := web.ParsePage(c)
 	if err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	f := TenderFilter{Status: c.Query("status"), Category: c.Query("category"), Page: page}
 	if f.Status != "" && !slices.Contains([]string{StatusDraft, StatusActive, StatusSuspended, StatusClosed}, f.Status) {
-		web.Error(c, apperr.Invalid("bad filter", apperr.Field("status", "must be one of: draft, active, suspended, closed")))
-		return
+		return 0, nil, apperr.Invalid("bad filter", apperr.Field("status", "must be one of: draft, active, suspended, closed"))
 	}
 	ts, err := h.Store.Tenders(c.Request.Context(), auth.Caller(c), f)
-	if err != nil {
-		web.Error(c, err)
-		return
-	}
-	var last int64
-	if len(ts) > 0 {
-		last = ts[len(ts)-1].ID
-	}
-	c.JSON(http.StatusOK, web.List[*Tender]{Items: ts, NextCursor: page.Cursor(len(ts), last)})
+	return http.StatusOK, web.ListPage(page, ts, func(t *Tender) int64 { return t.ID }), err
 }
 
-func (h *Handlers) createTender(c *gin.Context) {
+func (h *Handlers) createTender(c *gin.Context) (int, any, error) {
 	var in TenderInput
 	if err := web.BindJSON(c, &in); err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	t, err := h.Store.CreateTender(c.Request.Context(), in)
 	if err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	c.Header("Location", "/api/v1/tenders/"+strconv.FormatInt(t.ID, 10))
-	c.JSON(http.StatusCreated, t)
+	return http.StatusCreated, t, nil
 }
 
 // visible reads the :id tender when the caller may see it (else 404).
-func (h *Handlers) visible(c *gin.Context) (*Tender, bool) {
+func (h *Handlers) visible(c *gin.Context) (*Tender, error) {
 	id, err := web.ParamID(c, "id", "tender")
-	if err == nil {
-		var t *Tender
-		if t, err = h.Store.VisibleTender(c.Request.Context(), auth.Caller(c), id); err == nil {
-			return t, true
-		}
+	if err != nil {
+		return nil, err
 	}
-	web.Error(c, err)
-	return nil, false
+	return h.Store.VisibleTender(c.Request.Context(), auth.Caller(c), id)
 }
 
 // writable reads the :id tender for a change: 404 when the caller may not
 // see it, 403 when it may see it but not change it.
-func (h *Handlers) writable(c *gin.Context) (*Tender, bool) {
-	t, ok := h.visible(c)
-	if !ok {
-		return nil, false
+func (h *Handlers) writable(c *gin.Context) (*Tender, error) {
+	t, err := h.visible(c)
+	if err != nil {
+		return nil, err
 	}
 	if !auth.Caller(c).HasAny(writers...) {
-		web.Error(c, apperr.Forbidden("this needs one of the roles: %s", strings.Join(writers, ", ")))
-		return nil, false
+		return nil, apperr.Forbidden("this needs one of the roles: %s", strings.Join(writers, ", "))
 	}
-	return t, true
+	return t, nil
 }
 
-func (h *Handlers) getTender(c *gin.Context) {
-	if t, ok := h.visible(c); ok {
-		c.JSON(http.StatusOK, t)
-	}
+func (h *Handlers) getTender(c *gin.Context) (int, any, error) {
+	t, err := h.visible(c)
+	return http.StatusOK, t, err
 }
 
-func (h *Handlers) updateTender(c *gin.Context) {
-	t, ok := h.writable(c)
-	if !ok {
-		return
+func (h *Handlers) updateTender(c *gin.Context) (int, any, error) {
+	t, err := h.writable(c)
+	if err != nil {
+		return 0, nil, err
 	}
 	var in TenderInput
 	if err := web.BindJSON(c, &in); err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
-	t, err := h.Store.UpdateTender(c.Request.Context(), t.ID, in)
-	if err != nil {
-		web.Error(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, t)
+	t, err = h.Store.UpdateTender(c.Request.Context(), t.ID, in)
+	return http.StatusOK, t, err
 }
 
-func (h *Handlers) transition(action string) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		t, ok := h.writable(c)
-		if !ok {
-			return
-		}
-		t, err := h.Store.Transition(c.Request.Context(), t.ID, action)
+func (h *Handlers) transition(action string) func(c *gin.Context) (int, any, error) {
+	return func(c *gin.Context) (int, any, error) {
+		t, err := h.writable(c)
 		if err != nil {
-			web.Error(c, err)
-			return
+			return 0, nil, err
 		}
-		c.JSON(http.StatusOK, t)
+		t, err = h.Store.Transition(c.Request.Context(), t.ID, action)
+		return http.StatusOK, t, err
 	}
 }
 
-func (h *Handlers) listItems(c *gin.Context) {
-	t, ok := h.visible(c)
-	if !ok {
-		return
+func (h *Handlers) listItems(c *gin.Context) (int, any, error) {
+	t, err := h.visible(c)
+	if err != nil {
+		return 0, nil, err
 	}
 	page, err := web.ParsePage(c)
 	if err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	items, err := h.Store.ItemsPage(c.Request.Context(), t.ID, page)
-	if err != nil {
-		web.Error(c, err)
-		return
-	}
-	var last int64
-	if len(items) > 0 {
-		last = items[len(items)-1].ID
-	}
-	c.JSON(http.StatusOK, web.List[Item]{Items: items, NextCursor: page.Cursor(len(items), last)})
+	return http.StatusOK, web.ListPage(page, items, func(it Item) int64 { return it.ID }), err
 }
 
 // addItems takes one item object or an array of items (all or none).
-func (h *Handlers) addItems(c *gin.Context) {
-	t, ok := h.writable(c)
-	if !ok {
-		return
+func (h *Handlers) addItems(c *gin.Context) (int, any, error) {
+	t, err := h.writable(c)
+	if err != nil {
+		return 0, nil, err
 	}
 	raw, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, web.MaxBody))
 	if err != nil {
 		if web.IsTooLarge(err) {
 			err = &apperr.Error{Kind: apperr.KindTooLarge, Message: "the request body is larger than 1 MiB"}
 		}
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	raw = bytes.TrimSpace(raw)
 	if !json.Valid(raw) {
-		web.Error(c, apperr.Malformed("the body is not valid JSON"))
-		return
+		return 0, nil, apperr.Malformed("the body is not valid JSON")
 	}
 	var ins []ItemInput
 	many := len(raw) > 0 && raw[0] == '['
 	if err := decodeStrict(raw, many, &ins); err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	items, err := h.Store.AddItems(c.Request.Context(), t.ID, ins)
 	if err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	if many {
-		c.JSON(http.StatusCreated, web.List[Item]{Items: items})
-		return
+		return http.StatusCreated, web.List[Item]{Items: items}, nil
 	}
-	c.JSON(http.StatusCreated, items[0])
+	return http.StatusCreated, items[0], nil
 }
 
 // decodeStrict reads raw as an array of items (many) or as one item.
@@ -216,142 +175,106 @@ func decodeStrict(raw []byte, many bool, dst *[]ItemInput) error {
 	return nil
 }
 
-func (h *Handlers) listAwards(c *gin.Context) {
-	t, ok := h.visible(c)
-	if !ok {
-		return
+func (h *Handlers) listAwards(c *gin.Context) (int, any, error) {
+	t, err := h.visible(c)
+	if err != nil {
+		return 0, nil, err
 	}
 	awards, err := h.Store.Awards(c.Request.Context(), t.ID)
-	if err != nil {
-		web.Error(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, web.List[Award]{Items: awards})
+	return http.StatusOK, web.List[Award]{Items: awards}, err
 }
 
 type awardRequest struct {
 	SupplierID int64 `json:"supplier_id"`
 }
 
-func (h *Handlers) createAward(c *gin.Context) {
-	t, ok := h.writable(c)
-	if !ok {
-		return
+func (h *Handlers) createAward(c *gin.Context) (int, any, error) {
+	t, err := h.writable(c)
+	if err != nil {
+		return 0, nil, err
 	}
 	var req awardRequest
 	if err := web.BindJSON(c, &req); err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	a, err := h.Store.AwardSupplier(c.Request.Context(), t.ID, req.SupplierID)
+	return http.StatusCreated, a, err
+}
+
+// award reads the :award_id award of the :id tender that tender reads
+// (h.visible or h.writable); a supplier sees only its own award.
+func (h *Handlers) award(c *gin.Context, tender func(*gin.Context) (*Tender, error)) (*Award, error) {
+	t, err := tender(c)
 	if err != nil {
-		web.Error(c, err)
-		return
+		return nil, err
 	}
-	c.JSON(http.StatusCreated, a)
-}
-
-// award reads the :award_id award of a tender the caller may see; a
-// supplier sees only its own award.
-func (h *Handlers) award(c *gin.Context, t *Tender) (*Award, bool) {
 	id, err := web.ParamID(c, "award_id", "award")
-	if err == nil {
-		var a *Award
-		a, err = h.Store.Award(c.Request.Context(), t.ID, id)
-		if err == nil {
-			if p := auth.Caller(c); p.OrgKind == auth.OrgSupplier && a.SupplierID != p.SupplierID {
-				err = apperr.NotFound("award")
-			} else {
-				return a, true
-			}
-		}
+	if err != nil {
+		return nil, err
 	}
-	web.Error(c, err)
-	return nil, false
+	a, err := h.Store.Award(c.Request.Context(), t.ID, id)
+	if err != nil {
+		return nil, err
+	}
+	if p := auth.Caller(c); p.OrgKind == auth.OrgSupplier && a.SupplierID != p.SupplierID {
+		return nil, apperr.NotFound("award")
+	}
+	return a, nil
 }
 
-func (h *Handlers) getAward(c *gin.Context) {
-	t, ok := h.visible(c)
-	if !ok {
-		return
-	}
-	if a, ok := h.award(c, t); ok {
-		c.JSON(http.StatusOK, a)
-	}
+func (h *Handlers) getAward(c *gin.Context) (int, any, error) {
+	a, err := h.award(c, h.visible)
+	return http.StatusOK, a, err
 }
 
-func (h *Handlers) transitionAward(action string) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		t, ok := h.writable(c)
-		if !ok {
-			return
-		}
-		a, ok := h.award(c, t)
-		if !ok {
-			return
-		}
-		a, err := h.Store.TransitionAward(c.Request.Context(), t.ID, a.ID, action)
+func (h *Handlers) transitionAward(action string) func(c *gin.Context) (int, any, error) {
+	return func(c *gin.Context) (int, any, error) {
+		a, err := h.award(c, h.writable)
 		if err != nil {
-			web.Error(c, err)
-			return
+			return 0, nil, err
 		}
-		c.JSON(http.StatusOK, a)
+		a, err = h.Store.TransitionAward(c.Request.Context(), a.TenderID, a.ID, action)
+		return http.StatusOK, a, err
 	}
 }
 
-func (h *Handlers) priceHistory(c *gin.Context) {
-	t, ok := h.visible(c)
-	if !ok {
-		return
-	}
-	a, ok := h.award(c, t)
-	if !ok {
-		return
+func (h *Handlers) priceHistory(c *gin.Context) (int, any, error) {
+	a, err := h.award(c, h.visible)
+	if err != nil {
+		return 0, nil, err
 	}
 	page, err := web.ParsePage(c)
 	if err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	var itemID int64
 	if s := c.Query("item_id"); s != "" {
 		if itemID, err = strconv.ParseInt(s, 10, 64); err != nil || itemID <= 0 {
-			web.Error(c, apperr.Invalid("bad filter", apperr.Field("item_id", "must be an item id")))
-			return
+			return 0, nil, apperr.Invalid("bad filter", apperr.Field("item_id", "must be an item id"))
 		}
 	}
 	prices, err := h.Store.PriceHistory(c.Request.Context(), a.ID, itemID, page)
 	if err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
-	list := web.List[Price]{Items: prices}
-	if itemID == 0 && len(prices) > 0 {
-		list.NextCursor = page.Cursor(len(prices), prices[len(prices)-1].ID)
+	if itemID != 0 {
+		// One item's history is answered whole.
+		return http.StatusOK, web.List[Price]{Items: prices}, nil
 	}
-	c.JSON(http.StatusOK, list)
+	return http.StatusOK, web.ListPage(page, prices, func(p Price) int64 { return p.ID }), nil
 }
 
-func (h *Handlers) addPrice(c *gin.Context) {
-	t, ok := h.writable(c)
-	if !ok {
-		return
-	}
-	a, ok := h.award(c, t)
-	if !ok {
-		return
+func (h *Handlers) addPrice(c *gin.Context) (int, any, error) {
+	a, err := h.award(c, h.writable)
+	if err != nil {
+		return 0, nil, err
 	}
 	var in PriceInput
 	if err := web.BindJSON(c, &in); err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
-	p, err := h.Store.AddPrice(c.Request.Context(), t.ID, a.ID, in)
-	if err != nil {
-		web.Error(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, p)
+	p, err := h.Store.AddPrice(c.Request.Context(), a.TenderID, a.ID, in)
+	return http.StatusCreated, p, err
 }
 
 // importResult is the answer to a price-list upload.
@@ -360,68 +283,48 @@ type importResult struct {
 	Prices   []Price `json:"prices"`
 }
 
-func (h *Handlers) importPriceList(c *gin.Context) {
-	t, ok := h.writable(c)
-	if !ok {
-		return
-	}
-	a, ok := h.award(c, t)
-	if !ok {
-		return
+func (h *Handlers) importPriceList(c *gin.Context) (int, any, error) {
+	a, err := h.award(c, h.writable)
+	if err != nil {
+		return 0, nil, err
 	}
 	fh, err := c.FormFile("file")
 	if err != nil {
 		if web.IsTooLarge(err) {
-			web.Error(c, &apperr.Error{Kind: apperr.KindTooLarge, Message: "the file is larger than 1 MiB"})
-			return
+			return 0, nil, &apperr.Error{Kind: apperr.KindTooLarge, Message: "the file is larger than 1 MiB"}
 		}
-		web.Error(c, apperr.Invalid("no price list", apperr.Field("file", "is required (a CSV or XLSX file in the form field \"file\")")))
-		return
+		return 0, nil, apperr.Invalid("no price list", apperr.Field("file", "is required (a CSV or XLSX file in the form field \"file\")"))
 	}
 	f, err := fh.Open()
 	if err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, web.MaxBody+1))
 	if err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
-	prices, err := h.Store.ImportPriceList(c.Request.Context(), t.ID, a.ID, fh.Filename, data)
+	prices, err := h.Store.ImportPriceList(c.Request.Context(), a.TenderID, a.ID, fh.Filename, data)
 	if err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
-	c.JSON(http.StatusCreated, importResult{Imported: len(prices), Prices: prices})
+	return http.StatusCreated, importResult{Imported: len(prices), Prices: prices}, nil
 }
 
-func (h *Handlers) search(c *gin.Context) {
+func (h *Handlers) search(c *gin.Context) (int, any, error) {
 	page, err := web.ParsePage(c)
 	if err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	q := SearchQuery{Q: strings.TrimSpace(c.Query("q")), Category: c.Query("category"), Page: page}
 	if len([]rune(q.Q)) > 100 {
-		web.Error(c, apperr.Invalid("bad search", apperr.Field("q", "must have at most 100 characters")))
-		return
+		return 0, nil, apperr.Invalid("bad search", apperr.Field("q", "must have at most 100 characters"))
 	}
 	if s := c.Query("tender"); s != "" {
 		if q.TenderID, err = strconv.ParseInt(s, 10, 64); err != nil || q.TenderID <= 0 {
-			web.Error(c, apperr.Invalid("bad search", apperr.Field("tender", "must be a tender id")))
-			return
+			return 0, nil, apperr.Invalid("bad search", apperr.Field("tender", "must be a tender id"))
 		}
 	}
 	hits, err := h.Store.Search(c.Request.Context(), auth.Caller(c), q, calendar.Today())
-	if err != nil {
-		web.Error(c, err)
-		return
-	}
-	var last int64
-	if len(hits) > 0 {
-		last = hits[len(hits)-1].ID
-	}
-	c.JSON(http.StatusOK, web.List[Hit]{Items: hits, NextCursor: page.Cursor(len(hits), last)})
+	return http.StatusOK, web.ListPage(page, hits, func(h Hit) int64 { return h.ID }), err
 }

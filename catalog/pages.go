@@ -44,17 +44,17 @@ func MountPages(r gin.IRouter, eng *page.Engine, db *sqlx.DB) {
 		page.NavItem{Key: "nav.tenders", Path: "/tenders", Roles: []string{auth.RoleEconomicLead, auth.RoleClusterAdmin}, Order: 30},
 	)
 	lead := eng.RequireRole(auth.RoleEconomicLead)
-	r.GET("/catalog", eng.Required(), p.searchPage)
+	r.GET("/catalog", eng.Required(), eng.Serve(p.searchPage))
 	g := r.Group("/tenders", eng.Required())
-	g.GET("", p.tenders)
-	g.GET("/new", lead, p.newTender)
-	g.POST("", lead, p.createTender)
-	g.GET("/:id", p.tender)
-	g.POST("/:id/items", lead, p.addItem)
-	g.POST("/:id/awards", lead, p.addAward)
-	g.POST("/:id/awards/:award/prices", lead, p.uploadPrices)
-	g.POST("/:id/awards/:award/:action", lead, p.transitionAward)
-	g.POST("/:id/status/:action", lead, p.transition)
+	g.GET("", eng.Serve(p.tenders))
+	g.GET("/new", lead, eng.Serve(p.newTender))
+	g.POST("", lead, eng.Serve(p.createTender))
+	g.GET("/:id", eng.Serve(p.tender))
+	g.POST("/:id/items", lead, eng.Serve(p.addItem))
+	g.POST("/:id/awards", lead, eng.Serve(p.addAward))
+	g.POST("/:id/awards/:award/prices", lead, eng.Serve(p.uploadPrices))
+	g.POST("/:id/awards/:award/:action", lead, eng.Serve(p.transitionAward))
+	g.POST("/:id/status/:action", lead, eng.Serve(p.transition))
 }
 
 // searchData is what the catalog page draws.
@@ -70,12 +70,11 @@ type searchData struct {
 	Searched   bool
 }
 
-func (p *pages) searchPage(c *gin.Context) {
+func (p *pages) searchPage(c *gin.Context) error {
 	caller := auth.Caller(c)
 	pg, err := web.ParsePage(c)
 	if err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	pg.Limit = min(pg.Limit, 30)
 	if c.Query("limit") == "" {
@@ -86,8 +85,7 @@ func (p *pages) searchPage(c *gin.Context) {
 	today := calendar.Today()
 	ts, err := p.store.Tenders(c, caller, TenderFilter{Status: StatusActive, Page: web.Page{Limit: 200}})
 	if err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	seen := map[string]bool{}
 	for _, t := range ts {
@@ -103,18 +101,14 @@ func (p *pages) searchPage(c *gin.Context) {
 	sort.Strings(d.Categories)
 	d.Hits, err = p.store.Search(c, caller, SearchQuery{Q: d.Q, Category: d.Category, TenderID: d.TenderID, Page: pg}, today)
 	if err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	d.Searched = d.Q != "" || d.Category != "" || d.TenderID != 0
-	if len(d.Hits) > 0 {
-		if cur := pg.Cursor(len(d.Hits), d.Hits[len(d.Hits)-1].ID); cur != "" {
-			q := c.Request.URL.Query()
-			q.Set("cursor", cur)
-			d.NextURL = "/catalog?" + q.Encode()
-		}
+	if n := len(d.Hits); n > 0 {
+		d.NextURL = nextURL(c, "/catalog", pg.Cursor(n, d.Hits[n-1].ID))
 	}
 	p.eng.Render(c, http.StatusOK, p.search, d, nil)
+	return nil
 }
 
 // tendersData is the tender list.
@@ -125,27 +119,33 @@ type tendersData struct {
 	NextURL string
 }
 
-func (p *pages) tenders(c *gin.Context) {
+func (p *pages) tenders(c *gin.Context) error {
 	caller := auth.Caller(c)
 	pg, err := web.ParsePage(c)
 	if err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	d := tendersData{Status: c.Query("status"), CanEdit: caller.Has(auth.RoleEconomicLead)}
 	d.Tenders, err = p.store.Tenders(c, caller, TenderFilter{Status: d.Status, Page: pg})
 	if err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	if n := len(d.Tenders); n > 0 {
-		if cur := pg.Cursor(n, d.Tenders[n-1].ID); cur != "" {
-			q := c.Request.URL.Query()
-			q.Set("cursor", cur)
-			d.NextURL = "/tenders?" + q.Encode()
-		}
+		d.NextURL = nextURL(c, "/tenders", pg.Cursor(n, d.Tenders[n-1].ID))
 	}
 	p.eng.Render(c, http.StatusOK, p.list, d, nil)
+	return nil
+}
+
+// nextURL links the list page after this one: path with the request's
+// query and cursor; "" when cursor is "" (this page is the last).
+func nextURL(c *gin.Context, path, cursor string) string {
+	if cursor == "" {
+		return ""
+	}
+	q := c.Request.URL.Query()
+	q.Set("cursor", cursor)
+	return path + "?" + q.Encode()
 }
 
 // authorityOption is a member authority offered in a form.
@@ -170,23 +170,23 @@ type tenderFormData struct {
 	Rules       []string
 }
 
-func (p *pages) newTender(c *gin.Context) {
-	p.renderTenderForm(c, http.StatusOK, nil)
+func (p *pages) newTender(c *gin.Context) error {
+	return p.renderTenderForm(c, http.StatusOK, nil)
 }
 
-func (p *pages) renderTenderForm(c *gin.Context, status int, f *page.Form) {
+func (p *pages) renderTenderForm(c *gin.Context, status int, f *page.Form) error {
 	as, err := authorityOptions(c, p.db, page.LangOf(c))
 	if err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	if f == nil {
 		f = page.NewForm(url.Values{"fee_percent": {"1.5"}, "confirmation_days": {"3"}, "award_rule": {RuleChoice}})
 	}
 	p.eng.Render(c, status, p.form, tenderFormData{Authorities: as, Rules: AwardRules}, f)
+	return nil
 }
 
-func (p *pages) createTender(c *gin.Context) {
+func (p *pages) createTender(c *gin.Context) error {
 	f := page.ReadForm(c)
 	in := TenderInput{
 		Number: f.Value("number"), Title: f.Value("title"), Category: f.Value("category"),
@@ -223,14 +223,13 @@ func (p *pages) createTender(c *gin.Context) {
 		t, err := p.store.CreateTender(c, in)
 		if err == nil {
 			p.eng.Redirect(c, "/tenders/"+page.Itoa(t.ID), "tender.created")
-			return
+			return nil
 		}
 		if !f.Absorb(err, rename) && !absorbFieldConflict(f, err) {
-			p.eng.Fail(c, err)
-			return
+			return err
 		}
 	}
-	p.renderTenderForm(c, http.StatusUnprocessableEntity, f)
+	return p.renderTenderForm(c, http.StatusUnprocessableEntity, f)
 }
 
 // absorbFieldConflict shows a conflict that names a field (a number in
@@ -277,39 +276,34 @@ type rowError struct {
 	Message string
 }
 
-func (p *pages) tender(c *gin.Context) {
-	p.renderTender(c, http.StatusOK, nil, 0, nil)
+func (p *pages) tender(c *gin.Context) error {
+	return p.renderTender(c, http.StatusOK, nil, 0, nil)
 }
 
-func (p *pages) renderTender(c *gin.Context, status int, f *page.Form, uploadAward int64, rows []rowError) {
+func (p *pages) renderTender(c *gin.Context, status int, f *page.Form, uploadAward int64, rows []rowError) error {
 	caller := auth.Caller(c)
 	id, err := web.ParamID(c, "id", "tender")
 	if err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	t, err := p.store.VisibleTender(c, caller, id)
 	if err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	d := tenderData{Tender: t, CanEdit: caller.Has(auth.RoleEconomicLead), UploadAward: uploadAward,
 		UploadErrors: rows, Reasons: Reasons, Authorities: map[int64]string{}}
 	as, err := authorityOptions(c, p.db, page.LangOf(c))
 	if err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	for _, a := range as {
 		d.Authorities[a.ID] = a.Name
 	}
 	if d.Items, err = p.store.Items(c, id); err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	if d.Awards, err = p.store.Awards(c, id); err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	ids := make([]int64, len(d.Items))
 	for i, it := range d.Items {
@@ -317,8 +311,7 @@ func (p *pages) renderTender(c *gin.Context, status int, f *page.Form, uploadAwa
 	}
 	offers, err := OffersInForce(c, p.db, ids, calendar.Today())
 	if err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	d.Prices = map[int64]map[int64]Money{}
 	for itemID, os := range offers {
@@ -331,18 +324,17 @@ func (p *pages) renderTender(c *gin.Context, status int, f *page.Form, uploadAwa
 		const q = `SELECT id, legal_name FROM suppliers WHERE status = 'active'
 			AND id NOT IN (SELECT supplier_id FROM awards WHERE tender_id = $1) ORDER BY legal_name`
 		if err := p.db.SelectContext(c, &d.Suppliers, q, id); err != nil {
-			p.eng.Fail(c, err)
-			return
+			return err
 		}
 	}
 	p.eng.Render(c, status, p.show, d, f)
+	return nil
 }
 
-func (p *pages) addItem(c *gin.Context) {
+func (p *pages) addItem(c *gin.Context) error {
 	id, err := web.ParamID(c, "id", "tender")
 	if err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	f := page.ReadForm(c)
 	in := ItemInput{SKU: f.Value("sku"), Name: f.Value("name"), Unit: f.Value("unit")}
@@ -354,22 +346,20 @@ func (p *pages) addItem(c *gin.Context) {
 		_, err = p.store.AddItems(c, id, []ItemInput{in})
 		if err == nil {
 			p.eng.Redirect(c, "/tenders/"+page.Itoa(id)+"#items", "tender.item_added")
-			return
+			return nil
 		}
 		rename := map[string]string{"items[0].sku": "sku", "items[0].name": "name", "items[0].unit": "unit", "items[0].max_price": "max_price"}
 		if !f.Absorb(err, rename) && !absorbFieldConflict(f, err) {
-			p.eng.Fail(c, err)
-			return
+			return err
 		}
 	}
-	p.renderTender(c, http.StatusUnprocessableEntity, f, 0, nil)
+	return p.renderTender(c, http.StatusUnprocessableEntity, f, 0, nil)
 }
 
-func (p *pages) addAward(c *gin.Context) {
+func (p *pages) addAward(c *gin.Context) error {
 	id, err := web.ParamID(c, "id", "tender")
 	if err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	f := page.ReadForm(c)
 	supplierID := f.Int64("supplier_id", page.Required)
@@ -377,62 +367,54 @@ func (p *pages) addAward(c *gin.Context) {
 		_, err = p.store.AwardSupplier(c, id, supplierID)
 		if err == nil {
 			p.eng.Redirect(c, "/tenders/"+page.Itoa(id)+"#awards", "tender.awarded")
-			return
+			return nil
 		}
 		if !f.Absorb(err, nil) && !absorbFieldConflict(f, err) {
-			p.eng.Fail(c, err)
-			return
+			return err
 		}
 	}
-	p.renderTender(c, http.StatusUnprocessableEntity, f, 0, nil)
+	return p.renderTender(c, http.StatusUnprocessableEntity, f, 0, nil)
 }
 
 var rowField = regexp.MustCompile(`^rows\[(\d+)\]\.(\w+)$`)
 
 // uploadPrices imports a price-list file for one award; a file with bad
 // rows adds nothing and the page lists every bad row.
-func (p *pages) uploadPrices(c *gin.Context) {
+func (p *pages) uploadPrices(c *gin.Context) error {
 	id, err := web.ParamID(c, "id", "tender")
 	if err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	awardID, err := web.ParamID(c, "award", "award")
 	if err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	f := page.NewForm(nil)
 	fh, err := c.FormFile("file")
 	if err != nil {
 		if web.IsTooLarge(err) {
-			p.eng.Fail(c, &apperr.Error{Kind: apperr.KindTooLarge, Message: "the file is too large"})
-			return
+			return &apperr.Error{Kind: apperr.KindTooLarge, Message: "the file is too large"}
 		}
 		f.Fail(fmt.Sprintf("file_%d", awardID), "msg.required")
-		p.renderTender(c, http.StatusUnprocessableEntity, f, awardID, nil)
-		return
+		return p.renderTender(c, http.StatusUnprocessableEntity, f, awardID, nil)
 	}
 	file, err := fh.Open()
 	if err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	defer file.Close()
 	data, err := io.ReadAll(io.LimitReader(file, web.MaxBody))
 	if err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	prices, err := p.store.ImportPriceList(c, id, awardID, fh.Filename, data)
 	if err == nil {
 		p.eng.Redirect(c, "/tenders/"+page.Itoa(id)+"?imported="+strconv.Itoa(len(prices))+"#awards", "tender.prices_imported")
-		return
+		return nil
 	}
 	var ae *apperr.Error
 	if !errors.As(err, &ae) || ae.Kind != apperr.KindInvalid {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	var rows []rowError
 	for _, fe := range ae.Fields {
@@ -447,51 +429,45 @@ func (p *pages) uploadPrices(c *gin.Context) {
 	if len(rows) == 0 && len(f.Errors) == 0 {
 		f.Fail(fmt.Sprintf("file_%d", awardID), ae.Message)
 	}
-	p.renderTender(c, http.StatusUnprocessableEntity, f, awardID, rows)
+	return p.renderTender(c, http.StatusUnprocessableEntity, f, awardID, rows)
 }
 
-func (p *pages) transition(c *gin.Context) {
+func (p *pages) transition(c *gin.Context) error {
 	id, err := web.ParamID(c, "id", "tender")
 	if err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	action := c.Param("action")
 	if _, ok := tenderTransitions[action]; !ok {
-		p.eng.Fail(c, apperr.NotFound("action"))
-		return
+		return apperr.NotFound("action")
 	}
 	if _, err := p.store.Transition(c, id, action); err != nil {
 		f := page.NewForm(nil)
 		if f.AbsorbConflict(err) || f.Absorb(err, nil) {
-			p.renderTender(c, http.StatusConflict, f, 0, nil)
-			return
+			return p.renderTender(c, http.StatusConflict, f, 0, nil)
 		}
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	p.eng.Redirect(c, "/tenders/"+page.Itoa(id), "tender.action_"+action)
+	return nil
 }
 
-func (p *pages) transitionAward(c *gin.Context) {
+func (p *pages) transitionAward(c *gin.Context) error {
 	id, err := web.ParamID(c, "id", "tender")
 	if err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	awardID, err := web.ParamID(c, "award", "award")
 	if err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	if _, err := p.store.TransitionAward(c, id, awardID, c.Param("action")); err != nil {
 		f := page.NewForm(nil)
 		if f.AbsorbConflict(err) {
-			p.renderTender(c, http.StatusConflict, f, 0, nil)
-			return
+			return p.renderTender(c, http.StatusConflict, f, 0, nil)
 		}
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	p.eng.Redirect(c, "/tenders/"+page.Itoa(id)+"#awards", "tender.award_changed")
+	return nil
 }

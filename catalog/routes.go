@@ -5,6 +5,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"madaf/internal/auth"
+	"madaf/internal/web"
 )
 
 // Mount adds the catalog's routes under api (/api/v1).
@@ -17,27 +18,27 @@ func Mount(api *gin.RouterGroup, db *sqlx.DB) {
 // or the cluster admin (403 for others who may see the tender).
 func (h *Handlers) Mount(api *gin.RouterGroup) {
 	g := api.Group("", auth.Required())
-	g.GET("/tenders", h.listTenders)
-	g.POST("/tenders", auth.RequireRole(writers...), h.createTender)
-	g.GET("/tenders/:id", h.getTender)
-	g.PUT("/tenders/:id", h.updateTender)
-	g.POST("/tenders/:id/publish", h.transition(ActionPublish))
-	g.POST("/tenders/:id/suspend", h.transition(ActionSuspend))
-	g.POST("/tenders/:id/resume", h.transition(ActionResume))
-	g.POST("/tenders/:id/close", h.transition(ActionClose))
+	g.GET("/tenders", web.Serve(h.listTenders))
+	g.POST("/tenders", auth.RequireRole(writers...), web.Serve(h.createTender))
+	g.GET("/tenders/:id", web.Serve(h.getTender))
+	g.PUT("/tenders/:id", web.Serve(h.updateTender))
+	g.POST("/tenders/:id/publish", web.Serve(h.transition(ActionPublish)))
+	g.POST("/tenders/:id/suspend", web.Serve(h.transition(ActionSuspend)))
+	g.POST("/tenders/:id/resume", web.Serve(h.transition(ActionResume)))
+	g.POST("/tenders/:id/close", web.Serve(h.transition(ActionClose)))
 
-	g.GET("/tenders/:id/items", h.listItems)
-	g.POST("/tenders/:id/items", h.addItems)
+	g.GET("/tenders/:id/items", web.Serve(h.listItems))
+	g.POST("/tenders/:id/items", web.Serve(h.addItems))
 
-	g.GET("/tenders/:id/awards", h.listAwards)
-	g.POST("/tenders/:id/awards", h.createAward)
-	g.GET("/tenders/:id/awards/:award_id", h.getAward)
-	g.POST("/tenders/:id/awards/:award_id/suspend", h.transitionAward(AwardActionSuspend))
-	g.POST("/tenders/:id/awards/:award_id/resume", h.transitionAward(AwardActionResume))
-	g.POST("/tenders/:id/awards/:award_id/terminate", h.transitionAward(AwardActionTerminate))
-	g.GET("/tenders/:id/awards/:award_id/prices", h.priceHistory)
-	g.POST("/tenders/:id/awards/:award_id/prices", h.addPrice)
-	g.POST("/tenders/:id/awards/:award_id/price-list", h.importPriceList)
+	g.GET("/tenders/:id/awards", web.Serve(h.listAwards))
+	g.POST("/tenders/:id/awards", web.Serve(h.createAward))
+	g.GET("/tenders/:id/awards/:award_id", web.Serve(h.getAward))
+	g.POST("/tenders/:id/awards/:award_id/suspend", web.Serve(h.transitionAward(AwardActionSuspend)))
+	g.POST("/tenders/:id/awards/:award_id/resume", web.Serve(h.transitionAward(AwardActionResume)))
+	g.POST("/tenders/:id/awards/:award_id/terminate", web.Serve(h.transitionAward(AwardActionTerminate)))
+	g.GET("/tenders/:id/awards/:award_id/prices", web.Serve(h.priceHistory))
+	g.POST("/tenders/:id/awards/:award_id/prices", web.Serve(h.addPrice))
+	g.POST("/tenders/:id/awards/:award_id/price-list", web.Serve(h.importPriceList))
 
-	g.GET("/catalog/items", h.search)
+	g.GET("/catalog/items", web.Serve(h.search))
 }
