@@ -29,6 +29,10 @@ type Config struct {
 	SMTPURL string
 	// OCIDPrefix is the registered OCDS ocid prefix for exports.
 	OCIDPrefix string
+	// TrustedProxies are the addresses or CIDR ranges of the load balancers
+	// in front of the service, whose X-Forwarded-For names the client (for
+	// login throttling and logs). None by default.
+	TrustedProxies []string
 }
 
 // New returns the whole service over db.
@@ -37,6 +41,11 @@ func New(db *sqlx.DB, cfg Config) *server.Base {
 		cfg.Logger = slog.Default()
 	}
 	base := server.New(db, cfg.Logger)
+	if len(cfg.TrustedProxies) > 0 {
+		if err := base.Engine.SetTrustedProxies(cfg.TrustedProxies); err != nil {
+			panic("app: MADAF_TRUSTED_PROXIES: " + err.Error()) // checked when the configuration is read
+		}
+	}
 	mount(base, db, cfg)
 	return base
 }

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"strings"
 
@@ -18,6 +20,7 @@ type config struct {
 	ocidPrefix  string
 	privateDir  string
 	demo        string
+	proxies     []string
 	logger      *slog.Logger
 }
 
@@ -31,7 +34,14 @@ func loadConfig() config {
 	case "error":
 		level = slog.LevelError
 	}
+	var proxies []string
+	for _, p := range strings.Split(os.Getenv("MADAF_TRUSTED_PROXIES"), ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			proxies = append(proxies, p)
+		}
+	}
 	return config{
+		proxies:     proxies,
 		databaseURL: os.Getenv("DATABASE_URL"),
 		addr:        env("MADAF_ADDR", ":8080"),
 		baseURL:     strings.TrimRight(env("MADAF_BASE_URL", "http://localhost:8080"), "/"),
@@ -41,6 +51,16 @@ func loadConfig() config {
 		demo:        strings.ToLower(os.Getenv("MADAF_DEMO")),
 		logger:      slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level})),
 	}
+}
+
+// check reports the first setting that cannot work.
+func (c config) check() error {
+	for _, p := range c.proxies {
+		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+			return fmt.Errorf("MADAF_TRUSTED_PROXIES: %q is neither an address nor a CIDR range", p)
+		}
+	}
+	return nil
 }
 
 func env(name, fallback string) string {

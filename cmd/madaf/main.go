@@ -35,6 +35,9 @@ func main() {
 
 func run(ctx context.Context, args []string) error {
 	cfg := loadConfig()
+	if err := cfg.check(); err != nil {
+		return err
+	}
 	slog.SetDefault(cfg.logger)
 	cmd := "serve"
 	if len(args) > 0 {

@@ -24,7 +24,7 @@ func serve(ctx context.Context, db *sqlx.DB, cfg config) error {
 			return err
 		}
 	}
-	acfg := app.Config{Logger: cfg.logger, BaseURL: cfg.baseURL, SMTPURL: cfg.smtpURL, OCIDPrefix: cfg.ocidPrefix}
+	acfg := app.Config{Logger: cfg.logger, BaseURL: cfg.baseURL, SMTPURL: cfg.smtpURL, OCIDPrefix: cfg.ocidPrefix, TrustedProxies: cfg.proxies}
 	base := app.New(db, acfg)
 	srv := &http.Server{
 		Addr:              cfg.addr,

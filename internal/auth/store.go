@@ -158,31 +158,56 @@ func (s *Store) ResolveOrg(ctx context.Context, spec string) (kind string, autho
 // Authenticate checks an e-mail and password. Failures are recorded; once
 // an account or an address has too many recent failures, it answers
 // KindTooManyRequests with the seconds to wait, whatever the password.
+//
+// Attempts for one account (and for one address) are serialised by
+// transaction-scoped advisory locks taken in a fixed order (account, then
+// address), so that concurrent guesses cannot all pass the check before
+// any failure is recorded.
 func (s *Store) Authenticate(ctx context.Context, email, password, address string) (*User, error) {
-	if wait, err := s.throttled(ctx, email, address); err != nil {
-		return nil, err
-	} else if wait > 0 {
-		return nil, &apperr.Error{Kind: apperr.KindTooManyRequests, Message: "too many failed logins; try again later", RetryAfter: wait}
-	}
-	var r userRow
-	err := s.db.GetContext(ctx, &r, `SELECT `+userColumns+` FROM users u WHERE lower(u.email) = lower($1)`, email)
-	ok := err == nil && r.Active && CheckPassword(r.PasswordHash, password)
-	if err != nil {
-		CheckPassword(dummyHash, password)
-	}
-	if !ok {
-		if _, err := s.db.ExecContext(ctx, `INSERT INTO login_failures (email, address) VALUES ($1, $2)`, email, address); err != nil {
-			return nil, err
+	var (
+		user    *User
+		outcome error
+	)
+	err := database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		user, outcome = nil, nil
+		const lock = `SELECT pg_advisory_xact_lock(1, hashtext(lower($1))), pg_advisory_xact_lock(2, hashtext($2))`
+		if _, err := tx.ExecContext(ctx, lock, email, address); err != nil {
+			return err
 		}
-		return nil, apperr.Unauthorized("wrong e-mail or password")
+		wait, err := throttled(ctx, tx, email, address)
+		if err != nil {
+			return err
+		}
+		if wait > 0 {
+			outcome = &apperr.Error{Kind: apperr.KindTooManyRequests, Message: "too many failed logins; try again later", RetryAfter: wait}
+			return nil
+		}
+		var r userRow
+		err = tx.GetContext(ctx, &r, `SELECT `+userColumns+` FROM users u WHERE lower(u.email) = lower($1)`, email)
+		hash := dummyHash // an unknown e-mail takes as long as a known one
+		if err == nil {
+			hash = r.PasswordHash
+		}
+		// The hash is checked first, so that a deactivated account answers
+		// as slowly as an active one.
+		if CheckPassword(hash, password) && err == nil && r.Active {
+			user = r.user()
+			_, err := tx.ExecContext(ctx, `DELETE FROM login_failures WHERE lower(email) = lower($1)`, email)
+			return err
+		}
+		outcome = apperr.Unauthorized("wrong e-mail or password")
+		_, err = tx.ExecContext(ctx, `INSERT INTO login_failures (email, address) VALUES ($1, $2)`, email, address)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
-	s.db.ExecContext(ctx, `DELETE FROM login_failures WHERE lower(email) = lower($1)`, email)
-	return r.user(), nil
+	return user, outcome
 }
 
 // throttled returns how many seconds the caller must wait, or 0.
-func (s *Store) throttled(ctx context.Context, email, address string) (int, error) {
-	const q = `
+func throttled(ctx context.Context, q sqlx.QueryerContext, email, address string) (int, error) {
+	const query = `
 		SELECT count(*) FILTER (WHERE lower(email) = lower($1)) AS by_email,
 		       min(at) FILTER (WHERE lower(email) = lower($1)) AS email_oldest,
 		       count(*) FILTER (WHERE address = $2) AS by_address,
@@ -195,7 +220,7 @@ func (s *Store) throttled(ctx context.Context, email, address string) (int, erro
 		ByAddress     int        `db:"by_address"`
 		AddressOldest *time.Time `db:"address_oldest"`
 	}
-	if err := s.db.GetContext(ctx, &r, q, email, address, strconv.Itoa(int(throttleWindow.Seconds()))+" seconds"); err != nil {
+	if err := sqlx.GetContext(ctx, q, &r, query, email, address, strconv.Itoa(int(throttleWindow.Seconds()))+" seconds"); err != nil {
 		return 0, err
 	}
 	wait := func(oldest *time.Time) int {

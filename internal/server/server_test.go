@@ -246,3 +246,62 @@ func TestUsersAdministration(t *testing.T) {
 		t.Fatalf("session of a deactivated user: %d", r.Code)
 	}
 }
+
+// TestConcurrentGuessesAreThrottled: forty guesses at once for one account
+// are not all checked against the password; at most five fail before the
+// rest are refused with 429.
+func TestConcurrentGuessesAreThrottled(t *testing.T) {
+	db := dbtest.New(t)
+	base := webtest.NewBase(t, db)
+	webtest.MustUser(t, db, auth.NewUser{Email: "lead@example.com", OrgKind: auth.OrgCluster, Roles: []string{auth.RoleEconomicLead}})
+	codes := make(chan int, 40)
+	for i := range 40 {
+		go func() {
+			req := httptest.NewRequest("POST", "/api/v1/auth/login", strings.NewReader(`{"email":"lead@example.com","password":"guess `+strconv.Itoa(i)+`"}`))
+			req.RemoteAddr = "203.0.113." + strconv.Itoa(i+1) + ":5555"
+			w := httptest.NewRecorder()
+			base.Engine.ServeHTTP(w, req)
+			codes <- w.Code
+		}()
+	}
+	count := map[int]int{}
+	for range 40 {
+		count[<-codes]++
+	}
+	if count[http.StatusUnauthorized] != 5 || count[http.StatusTooManyRequests] != 35 {
+		t.Fatalf("answers %v, want 5 × 401 and 35 × 429", count)
+	}
+	var failures int
+	db.Get(&failures, `SELECT count(*) FROM login_failures`)
+	if failures != 5 {
+		t.Fatalf("%d failures recorded, want 5", failures)
+	}
+}
+
+// TestTrustedProxy: behind a configured load balancer, throttling counts
+// the client named in X-Forwarded-For, not the balancer.
+func TestTrustedProxy(t *testing.T) {
+	db := dbtest.New(t)
+	base := webtest.NewBase(t, db)
+	if err := base.Engine.SetTrustedProxies([]string{"10.0.0.0/8"}); err != nil {
+		t.Fatal(err)
+	}
+	webtest.MustUser(t, db, auth.NewUser{Email: "lead@example.com", OrgKind: auth.OrgCluster, Roles: []string{auth.RoleEconomicLead}})
+	login := func(client, email, password string) int {
+		req := httptest.NewRequest("POST", "/api/v1/auth/login", strings.NewReader(`{"email":"`+email+`","password":"`+password+`"}`))
+		req.RemoteAddr = "10.1.2.3:443"
+		req.Header.Set("X-Forwarded-For", client)
+		w := httptest.NewRecorder()
+		base.Engine.ServeHTTP(w, req)
+		return w.Code
+	}
+	for i := range 20 {
+		login("198.51.100.9", strconv.Itoa(i)+"@example.com", "wrong")
+	}
+	if code := login("198.51.100.9", "lead@example.com", webtest.Password); code != http.StatusTooManyRequests {
+		t.Fatalf("the sprayer's address: %d", code)
+	}
+	if code := login("198.51.100.10", "lead@example.com", webtest.Password); code != http.StatusOK {
+		t.Fatalf("another client behind the same balancer: %d", code)
+	}
+}
