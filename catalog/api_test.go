@@ -284,6 +284,31 @@ func TestAPISearch(t *testing.T) {
 		t.Fatalf("offers %+v", o)
 	}
 
+	t.Run("SupplierSeesOnlyItsOwnPrices", func(t *testing.T) {
+		// Supplier A and supplier B both won the tender; each sees only its
+		// own price, the officer (above) and the lead see both.
+		tB := webtest.MustToken(t, a.db, webtest.MustUser(t, a.db, auth.NewUser{Email: "sales@beta.example",
+			OrgKind: auth.OrgSupplier, SupplierID: a.supplierB, Roles: []string{auth.RoleSupplier}}).ID)
+		for _, c := range []struct {
+			name, token, price string
+			supplier           int64
+		}{{"A", a.tSupplier, "310.00", a.supplierA}, {"B", tB, "295.50", a.supplierB}} {
+			res.Items = nil
+			r := a.do("GET", q+fmt.Sprintf("&tender=%d", a.tender.ID), c.token, nil)
+			r.JSON(t, &res)
+			if r.Code != http.StatusOK || len(res.Items) != 1 {
+				t.Fatalf("supplier %s: %d %s", c.name, r.Code, r.Body)
+			}
+			if o := res.Items[0].Offers; len(o) != 1 || o[0].SupplierID != c.supplier || o[0].Price != c.price {
+				t.Errorf("supplier %s sees offers %+v, want only its own %s", c.name, o, c.price)
+			}
+		}
+		res.Items = nil
+		a.do("GET", q, a.tLead, nil).JSON(t, &res)
+		if len(res.Items) != 1 || len(res.Items[0].Offers) != 2 {
+			t.Errorf("the lead sees %+v, want both offers", res.Items)
+		}
+	})
 	t.Run("NonParticipatingOfficerFindsNothing", func(t *testing.T) {
 		res.Items = nil
 		a.do("GET", q+fmt.Sprintf("&tender=%d", a.tender.ID), a.tOutsider, nil).JSON(t, &res)

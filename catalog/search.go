@@ -31,7 +31,7 @@ type TenderRef struct {
 }
 
 // Hit is an item found in the catalog with its tender and every active
-// award's price in force, cheapest first.
+// award's price in force, cheapest first; a supplier is shown only its own.
 type Hit struct {
 	Item
 	Tender TenderRef `json:"tender"`
@@ -41,8 +41,9 @@ type Hit struct {
 // Search finds the items whose name contains q.Q (case-insensitively) in
 // the tenders p may order from on day: active tenders valid on day that are
 // open to p's authority (for an authority's users), that p is awarded (for a
-// supplier), or all of them (for the cluster). Hits come by item id, at most
-// q.Page.Limit of them after q.Page.After.
+// supplier), or all of them (for the cluster). A supplier's hits carry only
+// its own award's prices. Hits come by item id, at most q.Page.Limit of them
+// after q.Page.After.
 func (s *Store) Search(ctx context.Context, p *auth.Principal, q SearchQuery, day calendar.Date) ([]Hit, error) {
 	return Search(ctx, s.db, p, q, day)
 }
@@ -57,10 +58,13 @@ func Search(ctx context.Context, db sqlx.QueryerContext, p *auth.Principal, q Se
 	dayArg := len(args)
 	where = append(where, "t.status = 'active'", fmt.Sprintf("t.valid_from <= $%d", dayArg),
 		fmt.Sprintf("coalesce(t.extended_until, t.valid_until) >= $%d", dayArg))
+	offerWhere := []string{"p.item_id = ANY (ARRAY(SELECT id FROM h))", fmt.Sprintf("p.valid_from <= $%d", dayArg)}
 	if p != nil && p.OrgKind == auth.OrgSupplier {
 		args = append(args, p.SupplierID)
 		where = append(where, fmt.Sprintf(
 			"EXISTS (SELECT 1 FROM awards aw WHERE aw.tender_id = t.id AND aw.supplier_id = $%d AND aw.status = 'active')", len(args)))
+		// A supplier sees only its own prices, never a competitor's.
+		offerWhere = append(offerWhere, fmt.Sprintf("a.supplier_id = $%d", len(args)))
 	}
 	if q.Category != "" {
 		args = append(args, q.Category)
@@ -95,11 +99,11 @@ func Search(ctx context.Context, db sqlx.QueryerContext, p *auth.Principal, q Se
 		), h AS (
 			SELECT i.id, i.tender_id, i.sku, i.name, i.unit, i.max_price FROM tender_items i
 			WHERE ` + strings.Join(itemWhere, " AND ") + fmt.Sprintf(`
-			ORDER BY i.id LIMIT $%d
+			ORDER BY i.id LIMIT $%d`, limitArg) + `
 		), o AS (
 			SELECT DISTINCT ON (p.item_id, p.award_id) p.item_id, p.award_id, a.supplier_id, p.price, p.valid_from
 			FROM award_prices p JOIN awards a ON a.id = p.award_id AND a.status = 'active'
-			WHERE p.item_id = ANY (ARRAY(SELECT id FROM h)) AND p.valid_from <= $%d
+			WHERE ` + strings.Join(offerWhere, " AND ") + `
 			ORDER BY p.item_id, p.award_id, p.valid_from DESC, p.id DESC
 		)
 		SELECT h.id, h.tender_id, h.sku, h.name, h.unit, h.max_price,
@@ -108,7 +112,7 @@ func Search(ctx context.Context, db sqlx.QueryerContext, p *auth.Principal, q Se
 		FROM h JOIN t ON t.id = h.tender_id
 		LEFT JOIN o ON o.item_id = h.id
 		LEFT JOIN suppliers s ON s.id = o.supplier_id
-		ORDER BY h.id, o.price, s.legal_name, o.award_id`, limitArg, dayArg)
+		ORDER BY h.id, o.price, s.legal_name, o.award_id`
 
 	var rows []struct {
 		Item

@@ -11,6 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"madaf/internal/apperr"
+	"madaf/internal/auth"
 	"madaf/internal/calendar"
 	"madaf/internal/database"
 	"madaf/internal/web"
@@ -44,8 +45,32 @@ func PriceInForce(ctx context.Context, q sqlx.QueryerContext, itemID, supplierID
 // OffersInForce returns, for each of itemIDs, every active award's price in
 // force on day, cheapest first (then by supplier name): the side-by-side
 // comparison an officer sees for a "choice" tender. Items without any
-// active priced award are absent from the map.
+// active priced award are absent from the map. It does not scope by
+// caller; OffersInForceFor does.
 func OffersInForce(ctx context.Context, q sqlx.QueryerContext, itemIDs []int64, on calendar.Date) (map[int64][]Offer, error) {
+	return offersInForce(ctx, q, itemIDs, 0, on)
+}
+
+// OffersInForceFor is OffersInForce as p may see it: a supplier gets only
+// its own award's prices, never a competitor's; the cluster and an
+// authority's users get every active award's. A nil p gets none.
+func OffersInForceFor(ctx context.Context, q sqlx.QueryerContext, p *auth.Principal, itemIDs []int64, on calendar.Date) (map[int64][]Offer, error) {
+	switch {
+	case p == nil:
+		return map[int64][]Offer{}, nil
+	case p.OrgKind == auth.OrgSupplier:
+		if p.SupplierID <= 0 {
+			return map[int64][]Offer{}, nil
+		}
+		return offersInForce(ctx, q, itemIDs, p.SupplierID, on)
+	default:
+		return offersInForce(ctx, q, itemIDs, 0, on)
+	}
+}
+
+// offersInForce is OffersInForce limited to supplierID's award when
+// supplierID > 0.
+func offersInForce(ctx context.Context, q sqlx.QueryerContext, itemIDs []int64, supplierID int64, on calendar.Date) (map[int64][]Offer, error) {
 	out := make(map[int64][]Offer, len(itemIDs))
 	if len(itemIDs) == 0 {
 		return out, nil
@@ -55,13 +80,13 @@ func OffersInForce(ctx context.Context, q sqlx.QueryerContext, itemIDs []int64, 
 		FROM (
 			SELECT DISTINCT ON (p.item_id, p.award_id) p.item_id, p.award_id, a.supplier_id, p.price, p.valid_from
 			FROM award_prices p JOIN awards a ON a.id = p.award_id AND a.status = 'active'
-			WHERE p.item_id = ANY($1) AND p.valid_from <= $2
+			WHERE p.item_id = ANY($1) AND p.valid_from <= $2 AND ($3::bigint = 0 OR a.supplier_id = $3)
 			ORDER BY p.item_id, p.award_id, p.valid_from DESC, p.id DESC
 		) o
 		JOIN suppliers s ON s.id = o.supplier_id
 		ORDER BY o.item_id, o.price, s.legal_name, o.award_id`
 	var offers []Offer
-	if err := sqlx.SelectContext(ctx, q, &offers, query, pq.Array(itemIDs), on); err != nil {
+	if err := sqlx.SelectContext(ctx, q, &offers, query, pq.Array(itemIDs), on, supplierID); err != nil {
 		return nil, err
 	}
 	for _, o := range offers {

@@ -8,6 +8,7 @@ import (
 
 	"madaf/catalog"
 	"madaf/internal/apperr"
+	"madaf/internal/auth"
 	"madaf/internal/calendar"
 	"madaf/internal/dbtest"
 )
@@ -415,4 +416,38 @@ func TestOffersInForce(t *testing.T) {
 	if got := offers[w.items[0].ID]; len(got) != 1 || got[0].SupplierID != w.supplierA {
 		t.Fatalf("offers with a suspended award = %+v", got)
 	}
+}
+
+func TestOffersInForceFor(t *testing.T) {
+	w := newWorld(t)
+	today := calendar.Today()
+	ids := []int64{w.items[0].ID, w.items[1].ID}
+	t.Run("SupplierSeesOnlyItsOwn", func(t *testing.T) {
+		offers, err := catalog.OffersInForceFor(ctx, w.db, supplierUser(w.supplierB), ids, today)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := offers[w.items[0].ID]; len(got) != 1 || got[0].SupplierID != w.supplierB || got[0].Price.String() != "295.50" {
+			t.Errorf("supplier B's offers for item 1 = %+v, want only its own 295.50", got)
+		}
+		if got, ok := offers[w.items[1].ID]; ok {
+			t.Errorf("supplier B sees supplier A's price for item 2: %+v", got)
+		}
+	})
+	t.Run("OfficerAndLeadSeeAll", func(t *testing.T) {
+		for _, p := range []*auth.Principal{officerOf(w.member), lead} {
+			offers, err := catalog.OffersInForceFor(ctx, w.db, p, ids, today)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(offers[w.items[0].ID]) != 2 || len(offers[w.items[1].ID]) != 1 {
+				t.Errorf("%s sees %+v, want every offer", p.OrgKind, offers)
+			}
+		}
+	})
+	t.Run("NobodySeesNothing", func(t *testing.T) {
+		if offers, err := catalog.OffersInForceFor(ctx, w.db, nil, ids, today); err != nil || len(offers) != 0 {
+			t.Errorf("nil caller: %+v %v", offers, err)
+		}
+	})
 }
