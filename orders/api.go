@@ -1,6 +1,7 @@
 package orders
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -17,35 +18,34 @@ import (
 // the service and writes the answer.
 type handlers struct{ svc *Service }
 
-// writeOrder answers an order with its ETag.
-func writeOrder(c *gin.Context, status int, o *Order) {
+// orderAnswer answers an order with its ETag, or err.
+func orderAnswer(c *gin.Context, status int, o *Order, err error) (int, any, error) {
+	if err != nil {
+		return 0, nil, err
+	}
 	c.Header("ETag", o.ETag())
-	c.JSON(status, o)
+	return status, o, nil
 }
 
-func (h *handlers) create(c *gin.Context) {
+func (h *handlers) create(c *gin.Context) (int, any, error) {
 	var in NewOrder
 	if err := web.BindJSON(c, &in); err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	o, replayed, err := h.svc.Create(c.Request.Context(), auth.Caller(c), in, c.GetHeader("Idempotency-Key"))
 	if replayed {
 		c.Header("Idempotent-Replayed", "true")
 	}
-	if err != nil {
-		web.Error(c, err)
-		return
+	if err == nil {
+		c.Header("Location", "/api/v1/orders/"+strconv.FormatInt(o.ID, 10))
 	}
-	c.Header("Location", "/api/v1/orders/"+strconv.FormatInt(o.ID, 10))
-	writeOrder(c, http.StatusCreated, o)
+	return orderAnswer(c, http.StatusCreated, o, err)
 }
 
-func (h *handlers) list(c *gin.Context) {
+func (h *handlers) list(c *gin.Context) (int, any, error) {
 	page, err := web.ParsePage(c)
 	if err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	f := Filter{Limit: page.Limit, After: page.After}
 	var fields []apperr.FieldError
@@ -77,80 +77,56 @@ func (h *handlers) list(c *gin.Context) {
 		}
 	}
 	if len(fields) > 0 {
-		web.Error(c, apperr.Invalid("bad filter", fields...))
-		return
+		return 0, nil, apperr.Invalid("bad filter", fields...)
 	}
 	os, err := h.svc.List(c.Request.Context(), auth.Caller(c), f)
-	if err != nil {
-		web.Error(c, err)
-		return
-	}
-	var last int64
-	if len(os) > 0 {
-		last = os[len(os)-1].ID
-	}
-	c.JSON(http.StatusOK, web.List[Order]{Items: os, NextCursor: page.Cursor(len(os), last)})
+	return http.StatusOK, web.ListPage(page, os, func(o Order) int64 { return o.ID }), err
 }
 
-func (h *handlers) get(c *gin.Context) {
+func (h *handlers) get(c *gin.Context) (int, any, error) {
 	id, err := web.ParamID(c, "id", "order")
 	if err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	o, err := h.svc.Get(c.Request.Context(), auth.Caller(c), id)
 	if err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	if inm := c.GetHeader("If-None-Match"); inm != "" && strings.TrimPrefix(strings.TrimSpace(inm), "W/") == o.ETag() {
 		c.Header("ETag", o.ETag())
-		c.Status(http.StatusNotModified)
-		return
+		return http.StatusNotModified, nil, nil
 	}
-	writeOrder(c, http.StatusOK, o)
+	return orderAnswer(c, http.StatusOK, o, nil)
 }
 
-func (h *handlers) update(c *gin.Context) {
+func (h *handlers) update(c *gin.Context) (int, any, error) {
 	id, err := web.ParamID(c, "id", "order")
 	if err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	var in NewOrder
 	if err := web.BindJSON(c, &in); err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	o, err := h.svc.Update(c.Request.Context(), auth.Caller(c), id, c.GetHeader("If-Match"), in)
-	if err != nil {
-		web.Error(c, err)
-		return
-	}
-	writeOrder(c, http.StatusOK, o)
+	return orderAnswer(c, http.StatusOK, o, err)
 }
 
-func (h *handlers) events(c *gin.Context) {
+func (h *handlers) events(c *gin.Context) (int, any, error) {
 	id, err := web.ParamID(c, "id", "order")
 	if err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	es, err := h.svc.Events(c.Request.Context(), auth.Caller(c), id)
-	if err != nil {
-		web.Error(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, web.List[Event]{Items: es})
+	return http.StatusOK, web.List[Event]{Items: es}, err
 }
 
 // quote answers GET /orders/quote?tender_id=7&lines=12:3,13:2.5 (item
 // id:quantity pairs).
-func (h *handlers) quote(c *gin.Context) {
+func (h *handlers) quote(c *gin.Context) (int, any, error) {
 	tenderID, err := strconv.ParseInt(c.Query("tender_id"), 10, 64)
 	if err != nil || tenderID <= 0 {
-		web.Error(c, apperr.Invalid("bad quote", apperr.Field("tender_id", "is required")))
-		return
+		return 0, nil, apperr.Invalid("bad quote", apperr.Field("tender_id", "is required"))
 	}
 	var lines []LineInput
 	var fields []apperr.FieldError
@@ -168,70 +144,35 @@ func (h *handlers) quote(c *gin.Context) {
 		lines = append(lines, LineInput{ItemID: id, Quantity: Quantity{q}})
 	}
 	if len(fields) > 0 {
-		web.Error(c, apperr.Invalid("bad quote", fields...))
-		return
+		return 0, nil, apperr.Invalid("bad quote", fields...)
 	}
 	q, err := h.svc.Quote(c.Request.Context(), auth.Caller(c), tenderID, lines)
-	if err != nil {
-		web.Error(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, q)
+	return http.StatusOK, q, err
 }
 
-// transition binds the body of one state change (none for submit), runs it
-// with the request's If-Match and answers the order.
-func transition[T any](run func(h *handlers, c *gin.Context, id int64, ifMatch string, in T) (*Order, error)) func(h *handlers) gin.HandlerFunc {
-	return func(h *handlers) gin.HandlerFunc {
-		return func(c *gin.Context) {
-			id, err := web.ParamID(c, "id", "order")
-			if err != nil {
-				web.Error(c, err)
-				return
-			}
-			var in T
-			if c.Request.ContentLength != 0 {
-				if err := web.BindJSON(c, &in); err != nil {
-					web.Error(c, err)
-					return
-				}
-			}
-			o, err := run(h, c, id, c.GetHeader("If-Match"), in)
-			if err != nil {
-				web.Error(c, err)
-				return
-			}
-			writeOrder(c, http.StatusOK, o)
+// transition answers one state change: it binds the body (none for
+// submit), runs change with the request's If-Match and answers the order.
+func transition[T any](h *handlers, change func(s *Service, ctx context.Context, p *auth.Principal, id int64, ifMatch string, in T) (*Order, error)) gin.HandlerFunc {
+	return web.Serve(func(c *gin.Context) (int, any, error) {
+		id, err := web.ParamID(c, "id", "order")
+		if err != nil {
+			return 0, nil, err
 		}
-	}
+		var in T
+		if c.Request.ContentLength != 0 {
+			if err := web.BindJSON(c, &in); err != nil {
+				return 0, nil, err
+			}
+		}
+		o, err := change(h.svc, c.Request.Context(), auth.Caller(c), id, c.GetHeader("If-Match"), in)
+		return orderAnswer(c, http.StatusOK, o, err)
+	})
 }
 
 // empty is the body of actions that take none.
 type empty struct{}
 
-var (
-	submitHandler = transition(func(h *handlers, c *gin.Context, id int64, m string, _ empty) (*Order, error) {
-		return h.svc.Submit(c.Request.Context(), auth.Caller(c), id, m)
-	})
-	signHandler = transition(func(h *handlers, c *gin.Context, id int64, m string, in SignInput) (*Order, error) {
-		return h.svc.Sign(c.Request.Context(), auth.Caller(c), id, m, in)
-	})
-	returnHandler = transition(func(h *handlers, c *gin.Context, id int64, m string, in NoteInput) (*Order, error) {
-		return h.svc.Return(c.Request.Context(), auth.Caller(c), id, m, in)
-	})
-	confirmHandler = transition(func(h *handlers, c *gin.Context, id int64, m string, in ConfirmInput) (*Order, error) {
-		return h.svc.Confirm(c.Request.Context(), auth.Caller(c), id, m, in)
-	})
-	rejectHandler = transition(func(h *handlers, c *gin.Context, id int64, m string, in RejectInput) (*Order, error) {
-		return h.svc.Reject(c.Request.Context(), auth.Caller(c), id, m, in)
-	})
-	deliverHandler = transition(func(h *handlers, c *gin.Context, id int64, m string, in DeliverInput) (*Order, error) {
-		return h.svc.Deliver(c.Request.Context(), auth.Caller(c), id, m, in)
-	})
-	closeHandler = transition(func(h *handlers, c *gin.Context, id int64, m string, in CloseInput) (*Order, error) {
-		return h.svc.Close(c.Request.Context(), auth.Caller(c), id, m, in)
-	})
-	cancelHandler = transition(func(h *handlers, c *gin.Context, id int64, m string, in CancelInput) (*Order, error) {
-		return h.svc.Cancel(c.Request.Context(), auth.Caller(c), id, m, in)
-	})
-)
+// submit is Service.Submit as a state change with a body.
+func submit(s *Service, ctx context.Context, p *auth.Principal, id int64, ifMatch string, _ empty) (*Order, error) {
+	return s.Submit(ctx, p, id, ifMatch)
+}

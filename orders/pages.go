@@ -47,22 +47,22 @@ func MountPages(r gin.IRouter, eng *page.Engine, svc *Service) {
 		page.NavItem{Key: "nav.supplier_orders", Path: "/supplier/orders", Roles: []string{auth.RoleSupplier}, Order: 5},
 	)
 	officer := eng.RequireRole(auth.RoleOfficer)
-	r.GET("/cart", officer, p.cartPage)
-	r.POST("/cart/items", officer, p.addToCart)
-	r.GET("/inbox", eng.RequireRole(auth.RoleTreasurer, auth.RoleHead), p.inboxPage)
-	r.GET("/supplier/orders", eng.RequireRole(auth.RoleSupplier), p.supplierPage)
+	r.GET("/cart", officer, eng.Serve(p.cartPage))
+	r.POST("/cart/items", officer, eng.Serve(p.addToCart))
+	r.GET("/inbox", eng.RequireRole(auth.RoleTreasurer, auth.RoleHead), eng.Serve(p.inboxPage))
+	r.GET("/supplier/orders", eng.RequireRole(auth.RoleSupplier), eng.Serve(p.supplierPage))
 	g := r.Group("/orders", eng.Required())
-	g.GET("", p.listPage)
-	g.GET("/:id", p.orderPage)
-	g.GET("/:id/edit", officer, p.editPage)
-	g.POST("/:id/edit", officer, p.saveDraft)
-	g.POST("/:id/sign", p.sign)
-	g.POST("/:id/return", p.returnOrder)
-	g.POST("/:id/confirm", p.confirm)
-	g.POST("/:id/reject", p.reject)
-	g.POST("/:id/deliver", p.deliver)
-	g.POST("/:id/close", p.closeOrder)
-	g.POST("/:id/cancel", p.cancel)
+	g.GET("", eng.Serve(p.listPage))
+	g.GET("/:id", eng.Serve(p.orderPage))
+	g.GET("/:id/edit", officer, eng.Serve(p.editPage))
+	g.POST("/:id/edit", officer, eng.Serve(p.saveDraft))
+	g.POST("/:id/sign", eng.Serve(p.sign))
+	g.POST("/:id/return", eng.Serve(p.returnOrder))
+	g.POST("/:id/confirm", eng.Serve(p.confirm))
+	g.POST("/:id/reject", eng.Serve(p.reject))
+	g.POST("/:id/deliver", eng.Serve(p.deliver))
+	g.POST("/:id/close", eng.Serve(p.closeOrder))
+	g.POST("/:id/cancel", eng.Serve(p.cancel))
 }
 
 // localize names the orders' authorities in the request's language (the
@@ -108,14 +108,14 @@ type cartData struct {
 	Drafts []Order
 }
 
-func (p *pages) cartPage(c *gin.Context) {
+func (p *pages) cartPage(c *gin.Context) error {
 	caller := auth.Caller(c)
 	drafts, err := p.myDrafts(c, caller, 0)
 	if err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	p.eng.Render(c, http.StatusOK, p.cart, cartData{Drafts: drafts}, nil)
+	return nil
 }
 
 // myDrafts are the caller's own drafts (of tenderID when non-zero), with
@@ -144,7 +144,7 @@ func (p *pages) myDrafts(c *gin.Context, caller *auth.Principal, tenderID int64)
 // rotation's proposal or the cheapest eligible winner with every price, the
 // budget line the authority's first of the year. The officer reviews both
 // on the order form.
-func (p *pages) addToCart(c *gin.Context) {
+func (p *pages) addToCart(c *gin.Context) error {
 	caller := auth.Caller(c)
 	f := page.ReadForm(c)
 	itemID := f.Int64("item_id", page.Required)
@@ -154,19 +154,16 @@ func (p *pages) addToCart(c *gin.Context) {
 		f.Fail("quantity", "must be greater than zero")
 	}
 	if !f.Valid() {
-		p.eng.Fail(c, f.Err())
-		return
+		return f.Err()
 	}
 	var tenderID int64
 	err := p.svc.db.GetContext(c, &tenderID, `SELECT tender_id FROM tender_items WHERE id = $1`, itemID)
 	if err != nil {
-		p.eng.Fail(c, apperr.NotFound("item"))
-		return
+		return apperr.NotFound("item")
 	}
 	drafts, err := p.myDrafts(c, caller, tenderID)
 	if err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	if len(drafts) > 0 {
 		o := drafts[0]
@@ -185,32 +182,28 @@ func (p *pages) addToCart(c *gin.Context) {
 			// The draft's supplier may not price the new item: keep the
 			// item and let the officer choose another supplier.
 			if !apperr.Is(err, apperr.KindInvalid) {
-				p.eng.Fail(c, err)
-				return
+				return err
 			}
 			if err := p.repriceDraft(c, caller, &o, in); err != nil {
-				p.eng.Fail(c, err)
-				return
+				return err
 			}
 		}
 		p.eng.Redirect(c, next, "cart.added")
-		return
+		return nil
 	}
 	lines := []LineInput{{ItemID: itemID, Quantity: Quantity{qty}}}
 	in := NewOrder{TenderID: tenderID, Lines: lines}
 	if in.SupplierID, err = p.proposedSupplier(c, caller, tenderID, lines); err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	if in.BudgetLineID, err = p.firstBudgetLine(c, caller); err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	if _, _, err := p.svc.Create(c, caller, in, ""); err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	p.eng.Redirect(c, next, "cart.added")
+	return nil
 }
 
 // repriceDraft retries a cart update with the supplier the quote proposes
@@ -286,14 +279,14 @@ type formData struct {
 	Checks   []FailedCheck
 }
 
-func (p *pages) editPage(c *gin.Context) {
-	o, ok := p.order(c)
-	if !ok {
-		return
+func (p *pages) editPage(c *gin.Context) error {
+	o, err := p.order(c)
+	if err != nil {
+		return err
 	}
 	if o.Status != StatusDraft {
 		c.Redirect(http.StatusSeeOther, "/orders/"+page.Itoa(o.ID))
-		return
+		return nil
 	}
 	f := page.NewForm(url.Values{
 		"supplier_id": {page.Itoa(o.SupplierID)}, "budget_line_id": {page.Itoa(o.BudgetLineID)},
@@ -303,12 +296,12 @@ func (p *pages) editPage(c *gin.Context) {
 	for _, l := range o.Lines {
 		f.Values.Set(qtyField(l.ItemID), l.Quantity.String())
 	}
-	p.renderForm(c, http.StatusOK, o, f, nil)
+	return p.renderForm(c, http.StatusOK, o, f, nil)
 }
 
 func qtyField(itemID int64) string { return "qty_" + page.Itoa(itemID) }
 
-func (p *pages) renderForm(c *gin.Context, status int, o *Order, f *page.Form, checks []FailedCheck) {
+func (p *pages) renderForm(c *gin.Context, status int, o *Order, f *page.Form, checks []FailedCheck) error {
 	caller := auth.Caller(c)
 	d := formData{Order: o, Checks: checks}
 	lines := make([]LineInput, 0, len(o.Lines))
@@ -318,8 +311,7 @@ func (p *pages) renderForm(c *gin.Context, status int, o *Order, f *page.Form, c
 	if len(lines) > 0 {
 		q, err := p.svc.Quote(c, caller, o.TenderID, lines)
 		if err != nil && !apperr.Is(err, apperr.KindInvalid) {
-			p.eng.Fail(c, err)
-			return
+			return err
 		}
 		d.Quote = q
 		if q != nil && q.ProposedSupplierID != nil {
@@ -328,21 +320,21 @@ func (p *pages) renderForm(c *gin.Context, status int, o *Order, f *page.Form, c
 	}
 	bls, err := p.auth.BudgetLines(c, caller, caller.AuthorityID, calendar.Today().Year())
 	if err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	d.BudgetLines = bls
 	p.eng.Render(c, status, p.form, d, f)
+	return nil
 }
 
 // saveDraft saves the order form; with action=submit it then submits the
 // draft for signature. Field errors come back beside their fields (422), a
 // refused submission with its failed checks (409).
-func (p *pages) saveDraft(c *gin.Context) {
+func (p *pages) saveDraft(c *gin.Context) error {
 	caller := auth.Caller(c)
-	o, ok := p.order(c)
-	if !ok {
-		return
+	o, err := p.order(c)
+	if err != nil {
+		return err
 	}
 	f := page.ReadForm(c)
 	in := NewOrder{TenderID: o.TenderID,
@@ -367,21 +359,18 @@ func (p *pages) saveDraft(c *gin.Context) {
 		f.Fail("requested_date", "order.date_past")
 	}
 	if !f.Valid() {
-		p.renderForm(c, http.StatusUnprocessableEntity, o, f, nil)
-		return
+		return p.renderForm(c, http.StatusUnprocessableEntity, o, f, nil)
 	}
 	updated, err := p.svc.Update(c, caller, o.ID, f.Value("etag"), in)
 	if err != nil {
 		if f.Absorb(err, rename) {
-			p.renderForm(c, http.StatusUnprocessableEntity, o, f, nil)
-			return
+			return p.renderForm(c, http.StatusUnprocessableEntity, o, f, nil)
 		}
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	if f.Value("action") != "submit" {
 		p.eng.Redirect(c, "/orders/"+page.Itoa(o.ID)+"/edit", "order.saved")
-		return
+		return nil
 	}
 	if _, err := p.svc.Submit(c, caller, o.ID, updated.ETag()); err != nil {
 		var ae *apperr.Error
@@ -399,13 +388,12 @@ func (p *pages) saveDraft(c *gin.Context) {
 					f.Fail("justification", ch.Message)
 				}
 			}
-			p.renderForm(c, http.StatusConflict, updated, f, checks)
-			return
+			return p.renderForm(c, http.StatusConflict, updated, f, checks)
 		}
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	p.eng.Redirect(c, "/orders/"+page.Itoa(o.ID), "order.submitted")
+	return nil
 }
 
 // ---- lists ----
@@ -418,7 +406,7 @@ type listData struct {
 	NextURL  string
 }
 
-func (p *pages) listPage(c *gin.Context) {
+func (p *pages) listPage(c *gin.Context) error {
 	caller := auth.Caller(c)
 	d := listData{Status: c.Query("status"), Statuses: append(slices.Clone(Statuses), "overdue")}
 	f := Filter{Limit: 50}
@@ -427,16 +415,14 @@ func (p *pages) listPage(c *gin.Context) {
 		f.Overdue = true
 	case d.Status != "":
 		if !slices.Contains(Statuses, d.Status) {
-			p.eng.Fail(c, apperr.NotFound("status"))
-			return
+			return apperr.NotFound("status")
 		}
 		f.Statuses = []string{d.Status}
 	}
 	f.After, _ = strconv.ParseInt(c.Query("after"), 10, 64)
 	var err error
 	if d.Orders, err = p.svc.List(c, caller, f); err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	p.localize(c, all(d.Orders)...)
 	if n := len(d.Orders); n == f.Limit {
@@ -445,6 +431,7 @@ func (p *pages) listPage(c *gin.Context) {
 		d.NextURL = "/orders?" + q.Encode()
 	}
 	p.eng.Render(c, http.StatusOK, p.list, d, nil)
+	return nil
 }
 
 // inboxData is the signatory's inbox.
@@ -455,19 +442,17 @@ type inboxData struct {
 
 // inboxPage lists the pending orders that await a signature the caller may
 // give and has not given.
-func (p *pages) inboxPage(c *gin.Context) {
+func (p *pages) inboxPage(c *gin.Context) error {
 	caller := auth.Caller(c)
 	list, err := p.svc.List(c, caller, Filter{Statuses: []string{StatusPendingApproval}, Limit: 200})
 	if err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	var d inboxData
 	for _, o := range list {
 		full, err := p.svc.Get(c, caller, o.ID)
 		if err != nil {
-			p.eng.Fail(c, err)
-			return
+			return err
 		}
 		if awaitedRole(full, caller) != "" {
 			d.Awaiting = append(d.Awaiting, *full)
@@ -475,6 +460,7 @@ func (p *pages) inboxPage(c *gin.Context) {
 	}
 	p.localize(c, all(d.Awaiting)...)
 	p.eng.Render(c, http.StatusOK, p.inbox, d, nil)
+	return nil
 }
 
 // awaitedRole is the signing role caller may still give on o ("" when
@@ -506,12 +492,11 @@ type supplierData struct {
 	Today     calendar.Date
 }
 
-func (p *pages) supplierPage(c *gin.Context) {
+func (p *pages) supplierPage(c *gin.Context) error {
 	caller := auth.Caller(c)
 	list, err := p.svc.List(c, caller, Filter{Limit: 200})
 	if err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	d := supplierData{Today: calendar.Today()}
 	p.localize(c, all(list)...)
@@ -530,6 +515,7 @@ func (p *pages) supplierPage(c *gin.Context) {
 	// The nearest deadline first.
 	slices.SortStableFunc(d.Incoming, func(a, b Order) int { return a.ConfirmBy.Time().Compare(b.ConfirmBy.Time()) })
 	p.eng.Render(c, http.StatusOK, p.supplier, d, nil)
+	return nil
 }
 
 // ---- the order page ----
@@ -548,21 +534,20 @@ type showData struct {
 	Today         calendar.Date
 }
 
-func (p *pages) orderPage(c *gin.Context) {
-	o, ok := p.order(c)
-	if !ok {
-		return
+func (p *pages) orderPage(c *gin.Context) error {
+	o, err := p.order(c)
+	if err != nil {
+		return err
 	}
-	p.renderOrder(c, http.StatusOK, o, nil)
+	return p.renderOrder(c, http.StatusOK, o, nil)
 }
 
-func (p *pages) renderOrder(c *gin.Context, status int, o *Order, f *page.Form) {
+func (p *pages) renderOrder(c *gin.Context, status int, o *Order, f *page.Form) error {
 	caller := auth.Caller(c)
 	p.localize(c, o)
 	events, err := p.svc.Events(c, caller, o.ID)
 	if err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	d := showData{Order: o, Events: events, CancelReasons: CancelReasons, Today: calendar.Today(),
 		ShowFee: caller.IsCluster() || caller.Has(auth.RoleSupplier)}
@@ -581,41 +566,34 @@ func (p *pages) renderOrder(c *gin.Context, status int, o *Order, f *page.Form) 
 		d.SignAs = awaitedRole(o, caller)
 	}
 	p.eng.Render(c, status, p.show, d, f)
+	return nil
 }
 
-// order loads the :id order in the caller's scope, or answers the error
-// page and reports false.
-func (p *pages) order(c *gin.Context) (*Order, bool) {
+// order loads the :id order in the caller's scope.
+func (p *pages) order(c *gin.Context) (*Order, error) {
 	id, err := web.ParamID(c, "id", "order")
 	if err != nil {
-		p.eng.Fail(c, err)
-		return nil, false
+		return nil, err
 	}
-	o, err := p.svc.Get(c, auth.Caller(c), id)
-	if err != nil {
-		p.eng.Fail(c, err)
-		return nil, false
-	}
-	return o, true
+	return p.svc.Get(c, auth.Caller(c), id)
 }
 
 // act runs one state change from a form on the order page: success
 // redirects back with flash; field errors and conflicts draw the page again
 // beside the action's fields.
-func (p *pages) act(c *gin.Context, flash string, run func(o *Order, f *page.Form) (map[string]string, error)) {
-	o, ok := p.order(c)
-	if !ok {
-		return
+func (p *pages) act(c *gin.Context, flash string, run func(o *Order, f *page.Form) (map[string]string, error)) error {
+	o, err := p.order(c)
+	if err != nil {
+		return err
 	}
 	f := page.ReadForm(c)
-	var err error
 	var rename map[string]string
 	if f.Valid() {
 		rename, err = run(o, f)
 	}
 	if f.Valid() && err == nil {
 		p.eng.Redirect(c, "/orders/"+page.Itoa(o.ID), flash)
-		return
+		return nil
 	}
 	status := http.StatusUnprocessableEntity
 	if err != nil {
@@ -624,15 +602,14 @@ func (p *pages) act(c *gin.Context, flash string, run func(o *Order, f *page.For
 		case f.AbsorbConflict(err):
 			status = http.StatusConflict
 		default:
-			p.eng.Fail(c, err)
-			return
+			return err
 		}
 	}
-	p.renderOrder(c, status, o, f)
+	return p.renderOrder(c, status, o, f)
 }
 
-func (p *pages) sign(c *gin.Context) {
-	p.act(c, "order.signed", func(o *Order, f *page.Form) (map[string]string, error) {
+func (p *pages) sign(c *gin.Context) error {
+	return p.act(c, "order.signed", func(o *Order, f *page.Form) (map[string]string, error) {
 		in := SignInput{Role: f.Value("role"), Legal: f.Value("legal") == "on", BudgetLine: f.Value("budget_line") == "on",
 			NoDeficit: f.Value("no_deficit") == "on", Note: f.Value("sign_note")}
 		_, err := p.svc.Sign(c, auth.Caller(c), o.ID, f.Value("etag"), in)
@@ -640,8 +617,8 @@ func (p *pages) sign(c *gin.Context) {
 	})
 }
 
-func (p *pages) returnOrder(c *gin.Context) {
-	p.act(c, "order.returned", func(o *Order, f *page.Form) (map[string]string, error) {
+func (p *pages) returnOrder(c *gin.Context) error {
+	return p.act(c, "order.returned", func(o *Order, f *page.Form) (map[string]string, error) {
 		note := f.Text("return_note", page.Required)
 		if !f.Valid() {
 			return nil, nil
@@ -651,8 +628,8 @@ func (p *pages) returnOrder(c *gin.Context) {
 	})
 }
 
-func (p *pages) confirm(c *gin.Context) {
-	p.act(c, "order.confirmed", func(o *Order, f *page.Form) (map[string]string, error) {
+func (p *pages) confirm(c *gin.Context) error {
+	return p.act(c, "order.confirmed", func(o *Order, f *page.Form) (map[string]string, error) {
 		in := ConfirmInput{PromisedDate: f.Date("promised_date", page.Required), Note: f.Value("confirm_note")}
 		if !f.Valid() {
 			return nil, nil
@@ -662,8 +639,8 @@ func (p *pages) confirm(c *gin.Context) {
 	})
 }
 
-func (p *pages) reject(c *gin.Context) {
-	p.act(c, "order.rejected", func(o *Order, f *page.Form) (map[string]string, error) {
+func (p *pages) reject(c *gin.Context) error {
+	return p.act(c, "order.rejected", func(o *Order, f *page.Form) (map[string]string, error) {
 		reason := f.Text("reason", page.Required)
 		if !f.Valid() {
 			return nil, nil
@@ -673,8 +650,8 @@ func (p *pages) reject(c *gin.Context) {
 	})
 }
 
-func (p *pages) deliver(c *gin.Context) {
-	p.act(c, "order.delivery_reported", func(o *Order, f *page.Form) (map[string]string, error) {
+func (p *pages) deliver(c *gin.Context) error {
+	return p.act(c, "order.delivery_reported", func(o *Order, f *page.Form) (map[string]string, error) {
 		in := DeliverInput{DeliveredOn: f.Date("delivered_on", false), Note: f.Value("deliver_note")}
 		rename := map[string]string{"note": "deliver_note"}
 		for _, l := range o.Lines {
@@ -702,8 +679,8 @@ func (p *pages) deliver(c *gin.Context) {
 	})
 }
 
-func (p *pages) closeOrder(c *gin.Context) {
-	p.act(c, "order.closed", func(o *Order, f *page.Form) (map[string]string, error) {
+func (p *pages) closeOrder(c *gin.Context) error {
+	return p.act(c, "order.closed", func(o *Order, f *page.Form) (map[string]string, error) {
 		ref := f.Text("invoice_ref", page.Required)
 		if !f.Valid() {
 			return nil, nil
@@ -713,8 +690,8 @@ func (p *pages) closeOrder(c *gin.Context) {
 	})
 }
 
-func (p *pages) cancel(c *gin.Context) {
-	p.act(c, "order.cancelled", func(o *Order, f *page.Form) (map[string]string, error) {
+func (p *pages) cancel(c *gin.Context) error {
+	return p.act(c, "order.cancelled", func(o *Order, f *page.Form) (map[string]string, error) {
 		reason := f.Text("cancel_reason", page.Required)
 		if !f.Valid() {
 			return nil, nil

@@ -4,6 +4,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"madaf/internal/auth"
+	"madaf/internal/web"
 )
 
 // Mount adds the order routes under api (/api/v1). Scoping and roles are
@@ -12,18 +13,18 @@ import (
 func Mount(api *gin.RouterGroup, svc *Service) {
 	h := &handlers{svc: svc}
 	g := api.Group("/orders", auth.Required())
-	g.POST("", h.create)
-	g.GET("", h.list)
-	g.GET("/quote", h.quote)
-	g.GET("/:id", h.get)
-	g.PUT("/:id", h.update)
-	g.GET("/:id/events", h.events)
-	g.POST("/:id/submit", submitHandler(h))
-	g.POST("/:id/sign", signHandler(h))
-	g.POST("/:id/return", returnHandler(h))
-	g.POST("/:id/confirm", confirmHandler(h))
-	g.POST("/:id/reject", rejectHandler(h))
-	g.POST("/:id/deliver", deliverHandler(h))
-	g.POST("/:id/close", closeHandler(h))
-	g.POST("/:id/cancel", cancelHandler(h))
+	g.POST("", web.Serve(h.create))
+	g.GET("", web.Serve(h.list))
+	g.GET("/quote", web.Serve(h.quote))
+	g.GET("/:id", web.Serve(h.get))
+	g.PUT("/:id", web.Serve(h.update))
+	g.GET("/:id/events", web.Serve(h.events))
+	g.POST("/:id/submit", transition(h, submit))
+	g.POST("/:id/sign", transition(h, (*Service).Sign))
+	g.POST("/:id/return", transition(h, (*Service).Return))
+	g.POST("/:id/confirm", transition(h, (*Service).Confirm))
+	g.POST("/:id/reject", transition(h, (*Service).Reject))
+	g.POST("/:id/deliver", transition(h, (*Service).Deliver))
+	g.POST("/:id/close", transition(h, (*Service).Close))
+	g.POST("/:id/cancel", transition(h, (*Service).Cancel))
 }
