@@ -54,22 +54,17 @@ func propose(ctx context.Context, q sqlx.QueryerContext, t *tenderRow, on calend
 // every tender.
 func (s *Service) Quote(ctx context.Context, p *auth.Principal, tenderID int64, lines []LineInput) (*Quote, error) {
 	today := s.today()
+	// Scope first: a tender the caller may not see is not found, whoever
+	// asks (an officer sees only active tenders open to its authority).
+	if _, err := catalog.LoadVisibleTender(ctx, s.db, p, tenderID); err != nil {
+		return nil, err
+	}
+	if p.OrgKind == auth.OrgSupplier {
+		return nil, apperr.Forbidden("only the cluster and authorities compare offers")
+	}
 	t, err := getTender(ctx, s.db, tenderID, false)
 	if err != nil {
 		return nil, err
-	}
-	switch p.OrgKind {
-	case auth.OrgCluster:
-	case auth.OrgAuthority:
-		open, _, err := participation(ctx, s.db, t.ID, p.AuthorityID, false)
-		if err != nil {
-			return nil, err
-		}
-		if !open {
-			return nil, apperr.NotFound("tender")
-		}
-	default:
-		return nil, apperr.Forbidden("only the cluster and authorities compare offers")
 	}
 	check := NewOrder{TenderID: t.ID, SupplierID: 1, BudgetLineID: 1, Lines: lines}
 	if err := validate(&check); err != nil {

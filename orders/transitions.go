@@ -13,6 +13,7 @@ import (
 	"madaf/internal/calendar"
 	"madaf/internal/database"
 	"madaf/internal/web"
+	"madaf/suppliers"
 )
 
 // SignInput is the body of POST /orders/{id}/sign. Role may be left out
@@ -46,6 +47,9 @@ func (s *Service) Sign(ctx context.Context, p *auth.Principal, orderID int64, if
 	}
 	return s.change(ctx, p, orderID, ifMatch, ActionSign, func(st *step) error {
 		o := st.o
+		if o.CreatedBy == p.UserID {
+			return apperr.Forbidden("you drafted this order: another signatory must sign it")
+		}
 		signed := map[string]bool{}
 		for _, g := range o.Signatures {
 			if g.UserID == p.UserID {
@@ -103,6 +107,12 @@ func (s *Service) Sign(ctx context.Context, p *auth.Principal, orderID int64, if
 			if !signed[r] {
 				return st.move(ctx, ActionSign, StatusPendingApproval, in.Note, data, nil)
 			}
+		}
+		// The last signature sends the order: the supplier must still be
+		// able to receive it (award and tender active, not suspended,
+		// certificates valid), however long the signatures took.
+		if err := stillDeliverable(ctx, st.tx, o, st.today); err != nil {
+			return err
 		}
 		var days int
 		if err := sqlx.GetContext(ctx, st.tx, &days, `SELECT confirmation_days FROM tenders WHERE id = $1`, o.TenderID); err != nil {
@@ -328,4 +338,34 @@ func (s *Service) Cancel(ctx context.Context, p *auth.Principal, orderID int64, 
 		}
 		return nil
 	})
+}
+
+// stillDeliverable reports, as a 409 naming every reason, why order o may
+// not be sent to its supplier on day today.
+func stillDeliverable(ctx context.Context, tx sqlx.QueryerContext, o *Order, today calendar.Date) error {
+	var r struct {
+		Tender string `db:"tender_status"`
+		Award  string `db:"award_status"`
+	}
+	const q = `SELECT t.status AS tender_status, coalesce(a.status, 'none') AS award_status
+		FROM tenders t LEFT JOIN awards a ON a.tender_id = t.id AND a.supplier_id = $2 WHERE t.id = $1`
+	if err := sqlx.GetContext(ctx, tx, &r, q, o.TenderID, o.SupplierID); err != nil {
+		return err
+	}
+	var reasons []string
+	if r.Tender != "active" {
+		reasons = append(reasons, "tender "+o.TenderNumber+" is "+r.Tender)
+	}
+	if r.Award != "active" {
+		reasons = append(reasons, "the supplier's award is "+r.Award)
+	}
+	more, err := suppliers.Eligibility(ctx, tx, o.SupplierID, today)
+	if err != nil {
+		return err
+	}
+	reasons = append(reasons, more...)
+	if len(reasons) > 0 {
+		return apperr.Conflict("the order cannot be sent to the supplier: %s", strings.Join(reasons, "; "))
+	}
+	return nil
 }
