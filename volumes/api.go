@@ -32,59 +32,37 @@ func (h *Handlers) now() time.Time {
 	return time.Now()
 }
 
-func (h *Handlers) filter(c *gin.Context) (Filter, bool) {
+func (h *Handlers) volumes(c *gin.Context) (int, any, error) {
 	f, err := ParseFilter(c.Request.URL.Query())
 	if err != nil {
-		web.Error(c, err)
-		return f, false
-	}
-	return f, true
-}
-
-func (h *Handlers) volumes(c *gin.Context) {
-	f, ok := h.filter(c)
-	if !ok {
-		return
+		return 0, nil, err
 	}
 	group := c.DefaultQuery("group", GroupTender)
 	rep, err := h.Store.Volumes(c.Request.Context(), auth.Caller(c), group, f)
-	if err != nil {
-		web.Error(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, rep)
+	return http.StatusOK, rep, err
 }
 
-func (h *Handlers) headline(c *gin.Context) {
+func (h *Handlers) headline(c *gin.Context) (int, any, error) {
 	today := calendar.DateOf(h.now())
 	year := today.Year()
 	if s := c.Query("year"); s != "" {
 		y, err := strconv.Atoi(s)
 		if err != nil || y < 2000 || y > 2100 {
-			web.Error(c, apperr.Invalid("bad year", apperr.Field("year", "must be a year from 2000 to 2100")))
-			return
+			return 0, nil, apperr.Invalid("bad year", apperr.Field("year", "must be a year from 2000 to 2100"))
 		}
 		year = y
 	}
 	hl, err := h.Store.Headline(c.Request.Context(), auth.Caller(c), year, today)
-	if err != nil {
-		web.Error(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, hl)
+	return http.StatusOK, hl, err
 }
 
-func (h *Handlers) fees(c *gin.Context) {
-	f, ok := h.filter(c)
-	if !ok {
-		return
+func (h *Handlers) fees(c *gin.Context) (int, any, error) {
+	f, err := ParseFilter(c.Request.URL.Query())
+	if err != nil {
+		return 0, nil, err
 	}
 	fees, err := h.Store.Fees(c.Request.Context(), auth.Caller(c), f)
-	if err != nil {
-		web.Error(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, fees)
+	return http.StatusOK, fees, err
 }
 
 // statementParams reads ?supplier= (the caller's own for a supplier user)
@@ -113,40 +91,27 @@ func statementParams(c *gin.Context) (int64, calendar.Date, error) {
 	return supplierID, month, nil
 }
 
-func (h *Handlers) statement(c *gin.Context) {
+func (h *Handlers) statement(c *gin.Context) (int, any, error) {
 	supplierID, month, err := statementParams(c)
 	if err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	st, err := h.Store.FeeStatement(c.Request.Context(), auth.Caller(c), supplierID, month)
-	if err != nil {
-		web.Error(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, st)
+	return http.StatusOK, st, err
 }
 
-func (h *Handlers) performance(c *gin.Context) {
-	f, ok := h.filter(c)
-	if !ok {
-		return
+func (h *Handlers) performance(c *gin.Context) (int, any, error) {
+	f, err := ParseFilter(c.Request.URL.Query())
+	if err != nil {
+		return 0, nil, err
 	}
 	items, err := h.Store.Performance(c.Request.Context(), auth.Caller(c), f, calendar.DateOf(h.now()))
-	if err != nil {
-		web.Error(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, web.List[Performance]{Items: items})
+	return http.StatusOK, web.List[Performance]{Items: items}, err
 }
 
-func (h *Handlers) alerts(c *gin.Context) {
+func (h *Handlers) alerts(c *gin.Context) (int, any, error) {
 	a, err := h.Store.Alerts(c.Request.Context(), auth.Caller(c), calendar.DateOf(h.now()))
-	if err != nil {
-		web.Error(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, a)
+	return http.StatusOK, a, err
 }
 
 // sendFile answers a download named name.format whose body write streams.
@@ -184,18 +149,20 @@ func (l *lazyWriter) Write(p []byte) (int, error) {
 	return l.c.Writer.Write(p)
 }
 
+// The exports read their parameters inside write: a refusal comes before
+// the download's first byte, so sendFile still answers it as a problem.
+
 func (h *Handlers) exportOrders(format string) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		f, ok := h.filter(c)
-		if !ok {
-			return
-		}
-		sts, err := OrderStatuses(c.Query("status"))
-		if err != nil {
-			web.Error(c, err)
-			return
-		}
 		h.sendFile(c, "orders", format, func(w io.Writer) error {
+			f, err := ParseFilter(c.Request.URL.Query())
+			if err != nil {
+				return err
+			}
+			sts, err := OrderStatuses(c.Query("status"))
+			if err != nil {
+				return err
+			}
 			return h.Store.ExportOrders(c.Request.Context(), auth.Caller(c), f, sts, format, w)
 		})
 	}
@@ -203,13 +170,12 @@ func (h *Handlers) exportOrders(format string) gin.HandlerFunc {
 
 func (h *Handlers) exportVolumes(format string) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		f, ok := h.filter(c)
-		if !ok {
-			return
-		}
-		group := c.DefaultQuery("group", GroupTender)
 		h.sendFile(c, "volumes", format, func(w io.Writer) error {
-			return h.Store.ExportVolumes(c.Request.Context(), auth.Caller(c), group, f, format, w)
+			f, err := ParseFilter(c.Request.URL.Query())
+			if err != nil {
+				return err
+			}
+			return h.Store.ExportVolumes(c.Request.Context(), auth.Caller(c), c.DefaultQuery("group", GroupTender), f, format, w)
 		})
 	}
 }
@@ -230,20 +196,20 @@ func (h *Handlers) exportFees(format string) gin.HandlerFunc {
 			})
 			return
 		}
-		f, ok := h.filter(c)
-		if !ok {
-			return
-		}
 		h.sendFile(c, "fees", format, func(w io.Writer) error {
+			f, err := ParseFilter(c.Request.URL.Query())
+			if err != nil {
+				return err
+			}
 			return h.Store.ExportFees(c.Request.Context(), auth.Caller(c), f, format, w)
 		})
 	}
 }
 
-func (h *Handlers) exportOCDS(c *gin.Context) {
-	f, ok := h.filter(c)
-	if !ok {
-		return
+func (h *Handlers) exportOCDS(c *gin.Context) (int, any, error) {
+	f, err := ParseFilter(c.Request.URL.Query())
+	if err != nil {
+		return 0, nil, err
 	}
 	o := h.OCDS
 	if o.URI == "" {
@@ -255,9 +221,8 @@ func (h *Handlers) exportOCDS(c *gin.Context) {
 	}
 	pkg, err := h.Store.ReleasePackage(c.Request.Context(), auth.Caller(c), f, o, h.now())
 	if err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	c.Header("Content-Disposition", `inline; filename="ocds-release-package.json"`)
-	c.JSON(http.StatusOK, pkg)
+	return http.StatusOK, pkg, nil
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
 	"github.com/lib/pq"
 
@@ -78,15 +77,7 @@ func (s *Store) ExportOrders(ctx context.Context, p *auth.Principal, f Filter, s
 		return err
 	}
 	var args []any
-	where := f.whereIDs("o", &args)
-	if !f.From.IsZero() {
-		args = append(args, f.From)
-		where += fmt.Sprintf(" AND o.submitted_on >= $%d", len(args))
-	}
-	if !f.To.IsZero() {
-		args = append(args, f.To.Time().AddDate(0, 1, 0).Format(time.DateOnly))
-		where += fmt.Sprintf(" AND o.submitted_on < $%d", len(args))
-	}
+	where := f.whereSubmitted(&args)
 	if len(statuses) > 0 {
 		args = append(args, pq.Array(statuses))
 		where += fmt.Sprintf(" AND o.status = ANY($%d)", len(args))

@@ -159,6 +159,21 @@ func (f Filter) whereIDs(alias string, args *[]any) string {
 	return strings.Join(conds, " AND ")
 }
 
+// whereSubmitted is whereIDs with the months applied to the day the
+// orders (alias o) were submitted.
+func (f Filter) whereSubmitted(args *[]any) string {
+	where := f.whereIDs("o", args)
+	if !f.From.IsZero() {
+		*args = append(*args, f.From)
+		where += fmt.Sprintf(" AND o.submitted_on >= $%d", len(*args))
+	}
+	if !f.To.IsZero() {
+		*args = append(*args, f.To.Time().AddDate(0, 1, 0).Format(time.DateOnly))
+		where += fmt.Sprintf(" AND o.submitted_on < $%d", len(*args))
+	}
+	return where
+}
+
 func (f Filter) ids(alias string, add func(cond string, v any)) {
 	if f.TenderID != 0 {
 		add("%stender_id = $%d", f.TenderID)

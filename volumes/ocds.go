@@ -372,15 +372,7 @@ type ocdsLine struct {
 // ocdsOrders loads the orders sent to their suppliers that f selects.
 func (s *Store) ocdsOrders(ctx context.Context, f Filter) ([]*ocdsOrder, error) {
 	var args []any
-	where := f.whereIDs("o", &args)
-	if !f.From.IsZero() {
-		args = append(args, f.From)
-		where += fmt.Sprintf(" AND o.submitted_on >= $%d", len(args))
-	}
-	if !f.To.IsZero() {
-		args = append(args, f.To.Time().AddDate(0, 1, 0).Format(time.DateOnly))
-		where += fmt.Sprintf(" AND o.submitted_on < $%d", len(args))
-	}
+	where := f.whereSubmitted(&args)
 	q := `SELECT o.id, o.number, o.status, o.version, o.tender_id, t.title AS tender_title,
 			a.code AS authority_code, a.name_he AS authority_name, s.company_number, s.legal_name AS supplier_name,
 			o.subtotal, o.total, o.submitted_at, o.sent_at, o.promised_on, o.updated_at

@@ -32,8 +32,8 @@ func MountPages(r gin.IRouter, eng *page.Engine, db *sqlx.DB) {
 		page.NavItem{Key: "nav.dashboard", Path: "/dashboard", Roles: []string{auth.RoleEconomicLead, auth.RoleClusterAdmin}, Order: 1},
 		page.NavItem{Key: "nav.my_volumes", Path: "/supplier/volumes", Roles: []string{auth.RoleSupplier}, Order: 25},
 	)
-	r.GET("/dashboard", eng.RequireRole(auth.RoleEconomicLead, auth.RoleClusterAdmin), p.dashboardPage)
-	r.GET("/supplier/volumes", eng.RequireRole(auth.RoleSupplier), p.supplierPage)
+	r.GET("/dashboard", eng.RequireRole(auth.RoleEconomicLead, auth.RoleClusterAdmin), eng.Serve(p.dashboardPage))
+	r.GET("/supplier/volumes", eng.RequireRole(auth.RoleSupplier), eng.Serve(p.supplierPage))
 }
 
 // recentOrder is an order as the dashboard lists it.
@@ -63,18 +63,10 @@ type dashboardData struct {
 	ExportQuery string
 }
 
-func (p *pages) year(c *gin.Context) int {
-	year := calendar.Today().Year()
-	if y, err := strconv.Atoi(c.Query("year")); err == nil && y >= 2000 && y <= 2100 {
-		year = y
-	}
-	return year
-}
-
-func (p *pages) dashboardPage(c *gin.Context) {
+func (p *pages) dashboardPage(c *gin.Context) error {
 	caller := auth.Caller(c)
 	today := calendar.Today()
-	d := dashboardData{Year: p.year(c)}
+	d := dashboardData{Year: page.QueryYear(c)}
 	for y := today.Year(); y >= today.Year()-3; y-- {
 		d.Years = append(d.Years, y)
 	}
@@ -82,25 +74,21 @@ func (p *pages) dashboardPage(c *gin.Context) {
 	d.ExportQuery = "from=" + strconv.Itoa(d.Year) + "-01&to=" + strconv.Itoa(d.Year) + "-12"
 	var err error
 	if d.Headline, err = p.store.Headline(c, caller, d.Year, today); err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	if d.Alerts, err = p.store.Alerts(c, caller, today); err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	for _, g := range []struct {
 		group string
 		dst   **Report
 	}{{GroupTender, &d.ByTender}, {GroupAuthority, &d.ByAuthority}, {GroupMonth, &d.ByMonth}} {
 		if *g.dst, err = p.store.Volumes(c, caller, g.group, f); err != nil {
-			p.eng.Fail(c, err)
-			return
+			return err
 		}
 	}
 	if d.Performance, err = p.store.Performance(c, caller, f, today); err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	d.Charts = p.charts(c, d.ByTender, d.ByAuthority, d.ByMonth)
 	const q = `SELECT o.id, o.number, o.status, CASE WHEN $1 = 'ar' AND a.name_ar <> '' THEN a.name_ar
@@ -111,10 +99,10 @@ func (p *pages) dashboardPage(c *gin.Context) {
 		JOIN tenders t ON t.id = o.tender_id
 		WHERE o.status <> 'draft' ORDER BY o.updated_at DESC, o.id DESC LIMIT 10`
 	if err := p.db.SelectContext(c, &d.Recent, q, page.LangOf(c)); err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	p.eng.Render(c, http.StatusOK, p.dashboard, d, nil)
+	return nil
 }
 
 // charts draws the reports as bar charts of totals including VAT.
@@ -158,29 +146,26 @@ type supplierData struct {
 	ExportQuery string
 }
 
-func (p *pages) supplierPage(c *gin.Context) {
+func (p *pages) supplierPage(c *gin.Context) error {
 	caller := auth.Caller(c)
 	today := calendar.Today()
-	d := supplierData{Year: p.year(c)}
+	d := supplierData{Year: page.QueryYear(c)}
 	d.ExportQuery = "from=" + strconv.Itoa(d.Year) + "-01&to=" + strconv.Itoa(d.Year) + "-12"
 	f := YearFilter(d.Year)
 	var err error
 	if d.Headline, err = p.store.Headline(c, caller, d.Year, today); err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	if d.ByTender, err = p.store.Volumes(c, caller, GroupTender, f); err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	if d.ByAuthority, err = p.store.Volumes(c, caller, GroupAuthority, f); err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	if d.Performance, err = p.store.Performance(c, caller, f, today); err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	d.Charts = p.charts(c, d.ByTender, d.ByAuthority)
 	p.eng.Render(c, http.StatusOK, p.supplier, d, nil)
+	return nil
 }

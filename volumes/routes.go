@@ -5,6 +5,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"madaf/internal/auth"
+	"madaf/internal/web"
 )
 
 // ClusterName is the cluster, publisher of the OCDS packages.
@@ -21,17 +22,17 @@ func Mount(api *gin.RouterGroup, db *sqlx.DB, ocidPrefix string) {
 // itself; the alerts are for the cluster only (403 for others).
 func (h *Handlers) Mount(api *gin.RouterGroup) {
 	g := api.Group("", auth.Required())
-	g.GET("/volumes", h.volumes)
-	g.GET("/volumes/headline", h.headline)
-	g.GET("/volumes/fees", h.fees)
-	g.GET("/volumes/fees/statement", h.statement)
-	g.GET("/volumes/performance", h.performance)
-	g.GET("/volumes/alerts", auth.RequireRole(auth.RoleEconomicLead, auth.RoleClusterAdmin), h.alerts)
+	g.GET("/volumes", web.Serve(h.volumes))
+	g.GET("/volumes/headline", web.Serve(h.headline))
+	g.GET("/volumes/fees", web.Serve(h.fees))
+	g.GET("/volumes/fees/statement", web.Serve(h.statement))
+	g.GET("/volumes/performance", web.Serve(h.performance))
+	g.GET("/volumes/alerts", auth.RequireRole(auth.RoleEconomicLead, auth.RoleClusterAdmin), web.Serve(h.alerts))
 
 	for _, format := range []string{FormatCSV, FormatXLSX} {
 		g.GET("/exports/orders."+format, h.exportOrders(format))
 		g.GET("/exports/volumes."+format, h.exportVolumes(format))
 		g.GET("/exports/fees."+format, h.exportFees(format))
 	}
-	g.GET("/exports/ocds", h.exportOCDS)
+	g.GET("/exports/ocds", web.Serve(h.exportOCDS))
 }
