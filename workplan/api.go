@@ -89,13 +89,9 @@ func statusList() string {
 	return strings.Join(s, " ")
 }
 
-func (h *handlers) plans(c *gin.Context) {
+func (h *handlers) plans(c *gin.Context) (int, any, error) {
 	plans, err := h.s.Plans(c.Request.Context())
-	if err != nil {
-		web.Error(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, web.List[Plan]{Items: plans})
+	return http.StatusOK, web.List[Plan]{Items: plans}, err
 }
 
 // planResponse is a plan with its domains, goals and tasks.
@@ -104,23 +100,17 @@ type planResponse struct {
 	Domains []*Domain `json:"domains"`
 }
 
-func (h *handlers) plan(c *gin.Context) {
+func (h *handlers) plan(c *gin.Context) (int, any, error) {
 	year, err := paramYear(c)
 	if err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	f, err := parseFilter(c)
 	if err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	plan, domains, err := h.s.Tree(c.Request.Context(), year, f)
-	if err != nil {
-		web.Error(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, planResponse{Plan: plan, Domains: domains})
+	return http.StatusOK, planResponse{Plan: plan, Domains: domains}, err
 }
 
 // taskDetail is a task with the goal and domain it belongs to.
@@ -147,149 +137,108 @@ func detail(tc *TaskContext) taskDetail {
 		Domain: taskDomain{ID: tc.Domain.ID, Name: tc.Domain.Name}}
 }
 
-func (h *handlers) task(c *gin.Context) {
+// yearAndID reads the plan's :year and the :id of what (a task, a goal)
+// in it.
+func yearAndID(c *gin.Context, what string) (int, int64, error) {
 	year, err := paramYear(c)
 	if err != nil {
-		web.Error(c, err)
-		return
+		return 0, 0, err
 	}
-	id, err := web.ParamID(c, "id", "task")
+	id, err := web.ParamID(c, "id", what)
+	return year, id, err
+}
+
+func (h *handlers) task(c *gin.Context) (int, any, error) {
+	year, id, err := yearAndID(c, "task")
 	if err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	tc, err := h.s.TaskWithContext(c.Request.Context(), year, id)
 	if err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
-	c.JSON(http.StatusOK, detail(tc))
+	return http.StatusOK, detail(tc), nil
 }
 
-func (h *handlers) history(c *gin.Context) {
-	year, err := paramYear(c)
+func (h *handlers) history(c *gin.Context) (int, any, error) {
+	year, id, err := yearAndID(c, "task")
 	if err != nil {
-		web.Error(c, err)
-		return
-	}
-	id, err := web.ParamID(c, "id", "task")
-	if err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	if _, err := h.s.Task(c.Request.Context(), year, id); err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	events, err := h.s.Events(c.Request.Context(), id)
-	if err != nil {
-		web.Error(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, web.List[Event]{Items: events})
+	return http.StatusOK, web.List[Event]{Items: events}, err
 }
 
-func (h *handlers) setStatus(c *gin.Context) {
-	year, err := paramYear(c)
+func (h *handlers) setStatus(c *gin.Context) (int, any, error) {
+	year, id, err := yearAndID(c, "task")
 	if err != nil {
-		web.Error(c, err)
-		return
-	}
-	id, err := web.ParamID(c, "id", "task")
-	if err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	var req StatusRequest
 	if err := web.BindJSON(c, &req); err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	p := auth.Caller(c)
 	ch, err := req.Change(p.UserID)
 	if err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	if _, err := h.s.SetStatus(c.Request.Context(), year, id, ch, mayUpdateStatus(p)); err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
-	h.task(c)
+	return h.task(c)
 }
 
-func (h *handlers) patchTask(c *gin.Context) {
-	year, err := paramYear(c)
+func (h *handlers) patchTask(c *gin.Context) (int, any, error) {
+	year, id, err := yearAndID(c, "task")
 	if err != nil {
-		web.Error(c, err)
-		return
-	}
-	id, err := web.ParamID(c, "id", "task")
-	if err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	var req TaskPatch
 	if err := web.BindJSON(c, &req); err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	ch, err := req.Change()
 	if err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	if _, err := h.s.UpdateTask(c.Request.Context(), year, id, ch); err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
-	h.task(c)
+	return h.task(c)
 }
 
 type engineRequest struct {
 	EngineID *int64 `json:"engine_id"`
 }
 
-func (h *handlers) setGoalEngine(c *gin.Context) {
-	year, err := paramYear(c)
+func (h *handlers) setGoalEngine(c *gin.Context) (int, any, error) {
+	year, id, err := yearAndID(c, "goal")
 	if err != nil {
-		web.Error(c, err)
-		return
-	}
-	id, err := web.ParamID(c, "id", "goal")
-	if err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	var req engineRequest
 	if err := web.BindJSON(c, &req); err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	g, err := h.s.SetGoalEngine(c.Request.Context(), year, id, req.EngineID)
 	if err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
-	// The answer is the goal itself, without its tasks.
-	c.JSON(http.StatusOK, struct {
-		*Goal
-		Tasks []*Task `json:"tasks,omitempty"`
-	}{Goal: g})
+	g.Tasks = nil
+	return http.StatusOK, g, nil
 }
 
-func (h *handlers) summary(c *gin.Context) {
+func (h *handlers) summary(c *gin.Context) (int, any, error) {
 	year, err := paramYear(c)
 	if err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	sum, err := h.s.Summary(c.Request.Context(), year)
-	if err != nil {
-		web.Error(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, sum)
+	return http.StatusOK, sum, err
 }
 
 const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -349,86 +298,61 @@ func readUpload(c *gin.Context) ([]byte, string, error) {
 	return data, c.Query("filename"), nil
 }
 
-func (h *handlers) importPlan(c *gin.Context) {
+func (h *handlers) importPlan(c *gin.Context) (int, any, error) {
 	year, err := paramYear(c)
 	if err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	data, name, err := readUpload(c)
 	if err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	doc, err := Parse(data)
 	if err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	res, err := h.s.Import(c.Request.Context(), year, doc, name, auth.Caller(c).UserID)
-	if err != nil {
-		web.Error(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, res)
+	return http.StatusOK, res, err
 }
 
-func (h *handlers) carryOver(c *gin.Context) {
+func (h *handlers) carryOver(c *gin.Context) (int, any, error) {
 	year, err := paramYear(c)
 	if err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	res, err := h.s.CarryOver(c.Request.Context(), year, auth.Caller(c).UserID)
-	if err != nil {
-		web.Error(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, res)
+	return http.StatusOK, res, err
 }
 
-func (h *handlers) engines(c *gin.Context) {
+func (h *handlers) engines(c *gin.Context) (int, any, error) {
 	engines, err := h.s.Engines(c.Request.Context())
-	if err != nil {
-		web.Error(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, web.List[*Engine]{Items: engines})
+	return http.StatusOK, web.List[*Engine]{Items: engines}, err
 }
 
-func (h *handlers) engine(c *gin.Context) {
+func (h *handlers) engine(c *gin.Context) (int, any, error) {
 	id, err := web.ParamID(c, "id", "engine")
 	if err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	e, err := h.s.Engine(c.Request.Context(), id)
-	if err != nil {
-		web.Error(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, e)
+	return http.StatusOK, e, err
 }
 
-func (h *handlers) importEngines(c *gin.Context) {
+func (h *handlers) importEngines(c *gin.Context) (int, any, error) {
 	strategy := strings.TrimSpace(c.Query("strategy"))
 	if strategy == "" {
-		web.Error(c, apperr.Invalid("the strategic plan needs a name", apperr.Field("strategy", "is required")))
-		return
+		return 0, nil, apperr.Invalid("the strategic plan needs a name", apperr.Field("strategy", "is required"))
 	}
 	data, _, err := readUpload(c)
 	if err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	engines, err := ParseStrategy(data)
 	if err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	if err := h.s.ImportEngines(c.Request.Context(), strategy, engines); err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
-	h.engines(c)
+	return h.engines(c)
 }

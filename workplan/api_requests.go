@@ -73,6 +73,19 @@ func (o *optional[T]) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// trimmed is the text of o without surrounding space ("" for null); a
+// text longer than max characters is noted in bad against field.
+func trimmed(o optional[string], field string, max int, bad *[]apperr.FieldError) *string {
+	v := ""
+	if o.Value != nil {
+		v = strings.TrimSpace(*o.Value)
+	}
+	if len([]rune(v)) > max {
+		*bad = append(*bad, apperr.Field(field, "must have at most %d characters", max))
+	}
+	return &v
+}
+
 // TaskPatch edits a task's planning fields; absent fields stay, null clears.
 type TaskPatch struct {
 	Owner        optional[string]          `json:"owner"`
@@ -88,14 +101,7 @@ func (p TaskPatch) Change() (TaskChange, error) {
 	var ch TaskChange
 	var bad []apperr.FieldError
 	if p.Owner.Set {
-		v := ""
-		if p.Owner.Value != nil {
-			v = strings.TrimSpace(*p.Owner.Value)
-		}
-		if len([]rune(v)) > 200 {
-			bad = append(bad, apperr.Field("owner", "must have at most 200 characters"))
-		}
-		ch.Owner = &v
+		ch.Owner = trimmed(p.Owner, "owner", 200, &bad)
 	}
 	if p.OwnerUserID.Set {
 		ch.OwnerUserID = &p.OwnerUserID.Value
@@ -107,14 +113,7 @@ func (p TaskPatch) Change() (TaskChange, error) {
 		ch.DueQuarter = &p.DueQuarter.Value
 	}
 	if p.Notes.Set {
-		v := ""
-		if p.Notes.Value != nil {
-			v = strings.TrimSpace(*p.Notes.Value)
-		}
-		if len([]rune(v)) > 4000 {
-			bad = append(bad, apperr.Field("notes", "must have at most 4000 characters"))
-		}
-		ch.Notes = &v
+		ch.Notes = trimmed(p.Notes, "notes", 4000, &bad)
 	}
 	if p.Figure.Set {
 		var f *Figure

@@ -42,16 +42,16 @@ func MountPages(r gin.IRouter, eng *page.Engine, db *sqlx.DB) {
 	eng.AddNav(page.NavItem{Key: "nav.workplan", Path: "/workplan", Roles: editors, Order: 60})
 	edit := eng.RequireRole(editors...)
 	g := r.Group("/workplan", eng.Required(), p.clusterOnly)
-	g.GET("", p.showPlans)
-	g.POST("/import", edit, p.importPlan)
-	g.GET("/engines", p.showEngines)
-	g.GET("/:year", p.showPlan)
-	g.GET("/:year/summary", p.showSummary)
-	g.POST("/:year/carry-over", edit, p.carryOver)
-	g.POST("/:year/goals/:id/engine", edit, p.setGoalEngine)
-	g.GET("/:year/tasks/:id", p.showTask)
-	g.POST("/:year/tasks/:id/status", p.setStatus)
-	g.POST("/:year/tasks/:id", edit, p.updateTask)
+	g.GET("", eng.Serve(p.showPlans))
+	g.POST("/import", edit, eng.Serve(p.importPlan))
+	g.GET("/engines", eng.Serve(p.showEngines))
+	g.GET("/:year", eng.Serve(p.showPlan))
+	g.GET("/:year/summary", eng.Serve(p.showSummary))
+	g.POST("/:year/carry-over", edit, eng.Serve(p.carryOver))
+	g.POST("/:year/goals/:id/engine", edit, eng.Serve(p.setGoalEngine))
+	g.GET("/:year/tasks/:id", eng.Serve(p.showTask))
+	g.POST("/:year/tasks/:id/status", eng.Serve(p.setStatus))
+	g.POST("/:year/tasks/:id", edit, eng.Serve(p.updateTask))
 }
 
 // clusterOnly answers the 404 page to users outside the cluster.
@@ -71,21 +71,21 @@ type plansData struct {
 	Problems []apperr.FieldError
 }
 
-func (p *pages) showPlans(c *gin.Context) {
-	p.renderPlans(c, http.StatusOK, nil, nil)
+func (p *pages) showPlans(c *gin.Context) error {
+	return p.renderPlans(c, http.StatusOK, nil, nil)
 }
 
-func (p *pages) renderPlans(c *gin.Context, status int, f *page.Form, problems []apperr.FieldError) {
+func (p *pages) renderPlans(c *gin.Context, status int, f *page.Form, problems []apperr.FieldError) error {
 	plans, err := p.store.Plans(c)
 	if err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	if f == nil {
 		f = page.NewForm(url.Values{"year": {strconv.Itoa(defaultYear(plans))}})
 	}
 	d := plansData{Plans: plans, CanEdit: auth.Caller(c).HasAny(editors...), Problems: problems}
 	p.eng.Render(c, status, p.plans, d, f)
+	return nil
 }
 
 // defaultYear is the year the upload form proposes: the newest plan's.
@@ -96,7 +96,7 @@ func defaultYear(plans []Plan) int {
 	return 2024
 }
 
-func (p *pages) importPlan(c *gin.Context) {
+func (p *pages) importPlan(c *gin.Context) error {
 	f := page.NewForm(url.Values{"year": {c.PostForm("year")}})
 	year := int(f.Int64("year", page.Required))
 	if f.Error("year") == "" && (year < 2000 || year > 2100) {
@@ -105,25 +105,21 @@ func (p *pages) importPlan(c *gin.Context) {
 	fh, err := c.FormFile("file")
 	if err != nil {
 		if web.IsTooLarge(err) {
-			p.eng.Fail(c, &apperr.Error{Kind: apperr.KindTooLarge, Message: "the file is larger than 1 MiB"})
-			return
+			return &apperr.Error{Kind: apperr.KindTooLarge, Message: "the file is larger than 1 MiB"}
 		}
 		f.Fail("file", "msg.required")
 	}
 	if !f.Valid() {
-		p.renderPlans(c, http.StatusUnprocessableEntity, f, nil)
-		return
+		return p.renderPlans(c, http.StatusUnprocessableEntity, f, nil)
 	}
 	file, err := fh.Open()
 	if err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	data, err := io.ReadAll(file)
 	file.Close()
 	if err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	doc, err := Parse(data)
 	var res *ImportResult
@@ -137,17 +133,16 @@ func (p *pages) importPlan(c *gin.Context) {
 			if len(ae.Fields) > 0 {
 				f.Message = "workplan.import_refused"
 			}
-			p.renderPlans(c, http.StatusUnprocessableEntity, f, p.localize(c, ae.Fields))
-			return
+			return p.renderPlans(c, http.StatusUnprocessableEntity, f, p.localize(c, ae.Fields))
 		}
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	flash := "workplan.imported"
 	if !res.Changed() {
 		flash = "workplan.import_unchanged"
 	}
 	p.eng.Redirect(c, fmt.Sprintf("/workplan/%d", year), flash)
+	return nil
 }
 
 // planData is a plan by domain and goal with its filters.
@@ -169,19 +164,17 @@ type planData struct {
 	NextYearHas bool
 }
 
-func (p *pages) showPlan(c *gin.Context) {
+func (p *pages) showPlan(c *gin.Context) error {
 	year, err := paramYear(c)
 	if err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	d := planData{Status: c.Query("status"), Owner: c.Query("owner"), Statuses: Statuses,
 		CanEdit: auth.Caller(c).HasAny(editors...), NextYear: year + 1}
 	f := Filter{Owner: d.Owner}
 	if d.Status != "" {
 		if !Status(d.Status).Valid() {
-			p.eng.Fail(c, ErrPlanNotFound)
-			return
+			return ErrPlanNotFound
 		}
 		f.Statuses = []Status{Status(d.Status)}
 	}
@@ -189,13 +182,11 @@ func (p *pages) showPlan(c *gin.Context) {
 	f.DomainID = d.DomainID
 	d.Filtered = !f.Empty()
 	if d.Plan, d.Domains, err = p.store.Tree(c, year, f); err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	if d.Filtered {
 		if d.AllDomains, err = p.store.Domains(c, d.Plan.ID); err != nil {
-			p.eng.Fail(c, err)
-			return
+			return err
 		}
 	} else {
 		d.AllDomains = d.Domains
@@ -209,17 +200,16 @@ func (p *pages) showPlan(c *gin.Context) {
 		}
 	}
 	if d.Owners, err = p.store.Owners(c, d.Plan.ID); err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	if d.Engines, err = p.store.Engines(c); err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	if _, err := p.store.Plan(c, year+1); err == nil {
 		d.NextYearHas = true
 	}
 	p.eng.Render(c, http.StatusOK, p.plan, d, nil)
+	return nil
 }
 
 // summaryData is the summary page.
@@ -227,48 +217,40 @@ type summaryData struct {
 	Summary *Summary
 }
 
-func (p *pages) showSummary(c *gin.Context) {
+func (p *pages) showSummary(c *gin.Context) error {
 	year, err := paramYear(c)
 	if err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	sum, err := p.store.Summary(c, year)
 	if err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	p.eng.Render(c, http.StatusOK, p.summary, summaryData{Summary: sum}, nil)
+	return nil
 }
 
-func (p *pages) carryOver(c *gin.Context) {
+func (p *pages) carryOver(c *gin.Context) error {
 	year, err := paramYear(c)
 	if err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	res, err := p.store.CarryOver(c, year, auth.Caller(c).UserID)
 	if err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	flash := "workplan.carried"
 	if res.Carried == 0 {
 		flash = "workplan.carried_none"
 	}
 	p.eng.Redirect(c, fmt.Sprintf("/workplan/%d", res.ToYear), flash)
+	return nil
 }
 
-func (p *pages) setGoalEngine(c *gin.Context) {
-	year, err := paramYear(c)
+func (p *pages) setGoalEngine(c *gin.Context) error {
+	year, id, err := yearAndID(c, "goal")
 	if err != nil {
-		p.eng.Fail(c, err)
-		return
-	}
-	id, err := web.ParamID(c, "id", "goal")
-	if err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	f := page.ReadForm(c)
 	var engine *int64
@@ -276,14 +258,13 @@ func (p *pages) setGoalEngine(c *gin.Context) {
 		engine = &v
 	}
 	if !f.Valid() {
-		p.eng.Fail(c, f.Err())
-		return
+		return f.Err()
 	}
 	if _, err := p.store.SetGoalEngine(c, year, id, engine); err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	p.eng.Redirect(c, fmt.Sprintf("/workplan/%d#goal-%d", year, id), "workplan.engine_saved")
+	return nil
 }
 
 // enginesData is the growth engines page.
@@ -291,21 +272,20 @@ type enginesData struct {
 	Engines []*Engine
 }
 
-func (p *pages) showEngines(c *gin.Context) {
+func (p *pages) showEngines(c *gin.Context) error {
 	list, err := p.store.Engines(c)
 	if err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	for i, e := range list {
 		full, err := p.store.Engine(c, e.ID)
 		if err != nil {
-			p.eng.Fail(c, err)
-			return
+			return err
 		}
 		list[i] = full
 	}
 	p.eng.Render(c, http.StatusOK, p.engines, enginesData{Engines: list}, nil)
+	return nil
 }
 
 // problemPatterns turn the import's faults into catalog keys with their

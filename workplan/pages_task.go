@@ -14,7 +14,6 @@ import (
 	"madaf/internal/apperr"
 	"madaf/internal/auth"
 	"madaf/internal/page"
-	"madaf/internal/web"
 )
 
 // taskData is a task with its history and the forms that change it.
@@ -34,11 +33,7 @@ type taskData struct {
 }
 
 func (p *pages) loadTask(c *gin.Context) (*taskData, error) {
-	year, err := paramYear(c)
-	if err != nil {
-		return nil, err
-	}
-	id, err := web.ParamID(c, "id", "task")
+	year, id, err := yearAndID(c, "task")
 	if err != nil {
 		return nil, err
 	}
@@ -82,24 +77,22 @@ func taskForm(t *Task) *page.Form {
 	return page.NewForm(v)
 }
 
-func (p *pages) showTask(c *gin.Context) {
+func (p *pages) showTask(c *gin.Context) error {
 	d, err := p.loadTask(c)
 	if err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	p.eng.Render(c, http.StatusOK, p.task, d, taskForm(d.Task))
+	return nil
 }
 
-func (p *pages) setStatus(c *gin.Context) {
+func (p *pages) setStatus(c *gin.Context) error {
 	d, err := p.loadTask(c)
 	if err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	if !d.CanStatus {
-		p.eng.Fail(c, apperr.Forbidden("only the economic lead, the cluster admin or the task's owner may change its status"))
-		return
+		return apperr.Forbidden("only the economic lead, the cluster admin or the task's owner may change its status")
 	}
 	f := page.ReadForm(c)
 	notes, phrase, status := f.Value("notes"), f.Value("phrase"), f.Value("status")
@@ -114,24 +107,23 @@ func (p *pages) setStatus(c *gin.Context) {
 		_, err = p.store.SetStatus(c, d.Year, d.Task.ID, ch, mayUpdateStatus(auth.Caller(c)))
 		if err == nil {
 			p.eng.Redirect(c, fmt.Sprintf("/workplan/%d/tasks/%d", d.Year, d.Task.ID), "workplan.status_saved")
-			return
+			return nil
 		}
 	}
 	if apperr.Is(err, apperr.KindConflict) {
 		f.Message = "workplan.same_status"
 	} else if !f.Absorb(withKeys(err), nil) {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	d.FormOf = "status"
 	p.eng.Render(c, http.StatusUnprocessableEntity, p.task, d, f)
+	return nil
 }
 
-func (p *pages) updateTask(c *gin.Context) {
+func (p *pages) updateTask(c *gin.Context) error {
 	d, err := p.loadTask(c)
 	if err != nil {
-		p.eng.Fail(c, err)
-		return
+		return err
 	}
 	f := page.ReadForm(c)
 	owner, notes := f.Value("owner"), f.Value("notes")
@@ -171,15 +163,15 @@ func (p *pages) updateTask(c *gin.Context) {
 		_, err = p.store.UpdateTask(c, d.Year, d.Task.ID, ch)
 		if err == nil {
 			p.eng.Redirect(c, fmt.Sprintf("/workplan/%d/tasks/%d", d.Year, d.Task.ID), "workplan.task_saved")
-			return
+			return nil
 		}
 		if !f.Absorb(withKeys(err), nil) {
-			p.eng.Fail(c, err)
-			return
+			return err
 		}
 	}
 	d.FormOf = "plan"
 	p.eng.Render(c, http.StatusUnprocessableEntity, p.task, d, f)
+	return nil
 }
 
 // fieldKeys name the catalog keys of the work plan's own field messages.

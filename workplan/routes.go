@@ -4,6 +4,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"madaf/internal/auth"
+	"madaf/internal/web"
 )
 
 // Mount adds the work plan's JSON routes under api (/api/v1). Only the
@@ -13,19 +14,19 @@ func Mount(api *gin.RouterGroup, s *Store) {
 	h := &handlers{s}
 	edit := auth.RequireRole(editors...)
 	g := api.Group("/workplan", auth.Required(), clusterOnly())
-	g.GET("", h.plans)
-	g.GET("/engines", h.engines)
-	g.POST("/engines/import", edit, h.importEngines)
-	g.GET("/engines/:id", h.engine)
-	g.GET("/:year", h.plan)
-	g.GET("/:year/summary", h.summary)
+	g.GET("", web.Serve(h.plans))
+	g.GET("/engines", web.Serve(h.engines))
+	g.POST("/engines/import", edit, web.Serve(h.importEngines))
+	g.GET("/engines/:id", web.Serve(h.engine))
+	g.GET("/:year", web.Serve(h.plan))
+	g.GET("/:year/summary", web.Serve(h.summary))
 	g.GET("/:year/summary.xlsx", h.summaryXLSX)
 	g.GET("/:year/plan.xlsx", h.planXLSX)
-	g.POST("/:year/import", edit, h.importPlan)
-	g.POST("/:year/carry-over", edit, h.carryOver)
-	g.GET("/:year/tasks/:id", h.task)
-	g.GET("/:year/tasks/:id/history", h.history)
-	g.POST("/:year/tasks/:id/status", h.setStatus)
-	g.PATCH("/:year/tasks/:id", edit, h.patchTask)
-	g.PUT("/:year/goals/:id/engine", edit, h.setGoalEngine)
+	g.POST("/:year/import", edit, web.Serve(h.importPlan))
+	g.POST("/:year/carry-over", edit, web.Serve(h.carryOver))
+	g.GET("/:year/tasks/:id", web.Serve(h.task))
+	g.GET("/:year/tasks/:id/history", web.Serve(h.history))
+	g.POST("/:year/tasks/:id/status", web.Serve(h.setStatus))
+	g.PATCH("/:year/tasks/:id", edit, web.Serve(h.patchTask))
+	g.PUT("/:year/goals/:id/engine", edit, web.Serve(h.setGoalEngine))
 }
