@@ -225,11 +225,11 @@ func (h *handlers) setGoalEngine(c *gin.Context) (int, any, error) {
 		return 0, nil, err
 	}
 	g, err := h.s.SetGoalEngine(c.Request.Context(), year, id, req.EngineID)
-	if err != nil {
-		return 0, nil, err
-	}
-	g.Tasks = nil
-	return http.StatusOK, g, nil
+	// The answer is the goal itself, without its tasks.
+	return http.StatusOK, struct {
+		*Goal
+		Tasks []*Task `json:"tasks,omitempty"`
+	}{Goal: g}, err
 }
 
 func (h *handlers) summary(c *gin.Context) (int, any, error) {
