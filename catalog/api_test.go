@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"runtime"
+	"strings"
 	"testing"
 
 	"madaf/catalog"
@@ -255,6 +257,38 @@ func TestAPIPriceList(t *testing.T) {
 	t.Run("ErrNoFile", func(t *testing.T) {
 		wantProblem(t, a.do("POST", path, a.tLead, `{}`), http.StatusUnprocessableEntity, "file")
 	})
+	t.Run("ErrHostileXLSX", func(t *testing.T) {
+		files := []struct {
+			name, detail string
+			data         []byte
+		}{
+			// 26 KB that a whole-sheet read expands to 4000 rows × 16384 columns.
+			{"CellsAtXFD", "row 65 reaches column XFD", rawXLSX(t, 4000, func(i int) string {
+				return fmt.Sprintf(`<c r="XFD%d"><v>1</v></c>`, i)
+			})},
+			{"TooManyRows", "more than 20000 rows", rawXLSX(t, 20001, func(i int) string {
+				return inlineRow(i, "MED-001", "300", from)
+			})},
+		}
+		for _, f := range files {
+			t.Run(f.name, func(t *testing.T) {
+				before := countPrices(t, a.world, award.ID)
+				var r webtest.Response
+				alloc := allocated(func() { r = a.upload(path, a.tLead, "prices.xlsx", f.data) })
+				m := wantProblem(t, r, http.StatusUnprocessableEntity, "file")
+				if detail, _ := m["detail"].(string); !strings.Contains(detail, f.detail) {
+					t.Errorf("detail %q, want it to say %q", detail, f.detail)
+				}
+				t.Logf("%d-byte file: %d MiB allocated", len(f.data), alloc>>20)
+				if alloc > 200<<20 {
+					t.Errorf("reading a %d-byte file allocated %d MiB", len(f.data), alloc>>20)
+				}
+				if n := countPrices(t, a.world, award.ID); n != before {
+					t.Errorf("%d prices after a refused file, want the %d before it", n, before)
+				}
+			})
+		}
+	})
 	t.Run("ErrNotAWriter", func(t *testing.T) {
 		wantProblem(t, a.upload(path, a.tOfficer, "prices.csv", []byte("x")), http.StatusForbidden)
 	})
@@ -331,4 +365,15 @@ func TestAPISearch(t *testing.T) {
 		wantProblem(t, a.do("GET", "/api/v1/catalog/items?tender=abc", a.tOfficer, nil), http.StatusUnprocessableEntity, "tender")
 		wantProblem(t, a.do("GET", "/api/v1/catalog/items?limit=0", a.tOfficer, nil), http.StatusUnprocessableEntity, "limit")
 	})
+}
+
+// allocated is the memory the process allocated while f ran: a loose
+// bound on what a request costs, not a timing.
+func allocated(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
 }

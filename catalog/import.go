@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,7 +29,9 @@ import (
 // price/מחיר, valid_from/from/מתאריך, reason/סיבה) and may order the columns.
 // Either every row is good and all are added, or nothing is: the error then
 // names every bad row (field rows[<row>].<column>, row numbers as the
-// spreadsheet shows them) and why.
+// spreadsheet shows them) and why. A file holds at most 20,000 rows; of a
+// workbook only the first sheet's columns A to Z are read, and a workbook
+// that unpacks to more than 16 MiB is refused.
 func (s *Store) ImportPriceList(ctx context.Context, tenderID, awardID int64, filename string, data []byte) ([]Price, error) {
 	table, xlsx, err := readTable(filename, data)
 	if err != nil {
@@ -66,23 +69,69 @@ func readTable(filename string, data []byte) ([]tableRow, bool, error) {
 	return rows, false, err
 }
 
+// Limits of a price-list file: the rows it may hold, the columns read (those
+// beyond are ignored), and the cells the reader may materialise in all. The
+// reader fills every blank cell up to a row's last filled one, so a row with
+// one value at column XFD costs 16,384 cells; the cell budget refuses such a
+// sheet early instead of reading it row after row.
+const (
+	maxPriceListRows  = 20000
+	maxPriceListCols  = 26 // A–Z
+	maxPriceListCells = 1 << 20
+	maxUnzippedXLSX   = 16 << 20
+)
+
+// tooManyRows is the error for a price list over maxPriceListRows rows.
+func tooManyRows() error {
+	return apperr.Invalid(fmt.Sprintf("the price list has more than %d rows; split it into several files", maxPriceListRows),
+		apperr.Field("file", "has more than %d rows", maxPriceListRows))
+}
+
+// readXLSX reads the first sheet of a workbook, row by row, within the
+// limits above.
 func readXLSX(data []byte) ([]tableRow, error) {
-	f, err := excelize.OpenReader(bytes.NewReader(data))
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: maxUnzippedXLSX, UnzipXMLSizeLimit: maxUnzippedXLSX})
 	if err != nil {
-		return nil, apperr.Invalid("the file is not a readable XLSX workbook", apperr.Field("file", "is not a readable XLSX workbook"))
+		return nil, apperr.Invalid("the file is not a readable XLSX workbook, or it unpacks to more than 16 MiB",
+			apperr.Field("file", "is not a readable XLSX workbook of at most 16 MiB unpacked"))
 	}
 	defer f.Close()
 	sheets := f.GetSheetList()
 	if len(sheets) == 0 {
 		return nil, apperr.Invalid("the workbook has no sheet", apperr.Field("file", "has no sheet"))
 	}
-	rows, err := f.GetRows(sheets[0], excelize.Options{RawCellValue: true})
+	unreadable := apperr.Invalid("the workbook cannot be read", apperr.Field("file", "cannot be read"))
+	rows, err := f.Rows(sheets[0])
 	if err != nil {
-		return nil, apperr.Invalid("the workbook cannot be read", apperr.Field("file", "cannot be read"))
+		return nil, unreadable
 	}
-	out := make([]tableRow, 0, len(rows))
-	for i, cells := range rows {
-		out = append(out, tableRow{line: i + 1, cells: cells})
+	defer rows.Close()
+	var out []tableRow
+	line, cells := 0, 0
+	for rows.Next() {
+		line++
+		row, err := rows.Columns(excelize.Options{RawCellValue: true})
+		if err != nil {
+			return nil, unreadable
+		}
+		if cells += len(row); cells > maxPriceListCells {
+			col, _ := excelize.ColumnNumberToName(len(row))
+			return nil, apperr.Invalid(fmt.Sprintf("the sheet is too wide to read: row %d reaches column %s; a price list uses columns A to Z", line, col),
+				apperr.Field("file", "has cells far beyond column Z"))
+		}
+		if blank(row) {
+			continue
+		}
+		if len(out) == maxPriceListRows {
+			return nil, tooManyRows()
+		}
+		if len(row) > maxPriceListCols {
+			row = slices.Clone(row[:maxPriceListCols]) // and let the wide row go
+		}
+		out = append(out, tableRow{line: line, cells: row})
+	}
+	if rows.Error() != nil {
+		return nil, unreadable
 	}
 	return out, nil
 }
@@ -120,6 +169,12 @@ func readCSV(data []byte) ([]tableRow, error) {
 				line = pe.StartLine
 			}
 			return nil, apperr.Invalid("the CSV file cannot be read", apperr.Field(fmt.Sprintf("rows[%d]", line), "is not valid CSV"))
+		}
+		if blank(cells) {
+			continue
+		}
+		if len(out) == maxPriceListRows {
+			return nil, tooManyRows()
 		}
 		line, _ := r.FieldPos(0)
 		out = append(out, tableRow{line: line, cells: cells})

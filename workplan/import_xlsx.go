@@ -3,6 +3,7 @@ package workplan
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
@@ -22,43 +23,104 @@ var xlsxColumns = map[string]string{
 	"owner": "owner", "אחראי": "owner",
 }
 
-// ParseXLSX reads a workbook whose first sheet with a header row naming the
+// Limits of a work-plan workbook: the rows its sheet may hold, the columns
+// read (those beyond are ignored), the cells the reader may materialise in
+// all, and its unpacked size. The reader fills every blank cell up to a
+// row's last filled one, so a row with one value at column XFD costs 16,384
+// cells; the cell budget refuses such a sheet early.
+const (
+	maxPlanRows     = 5000
+	maxPlanCols     = 26 // A–Z
+	maxPlanCells    = 1 << 20
+	maxUnzippedPlan = 16 << 20
+)
+
+// ParseXLSX reads a workbook whose first sheet has a header row naming the
 // columns domain, goal, task and status (notes, owner and part are optional;
-// Hebrew names are accepted too) lists one task per row. A blank domain or
-// goal cell repeats the one above (as merged cells read). The goal cell may
-// carry its section number and ordinal ("3.1 מטרה 1 – …"); a domain cell
-// that names a part (תחבורה) means its domain and that part. Faults are
-// reported with their row numbers, all at once.
+// Hebrew names are accepted too) and lists one task per row below it. A
+// blank domain or goal cell repeats the one above (as merged cells read).
+// The goal cell may carry its section number and ordinal ("3.1 מטרה 1 – …");
+// a domain cell that names a part (תחבורה) means its domain and that part.
+// Faults are reported with their row numbers, all at once. Only columns A to
+// Z are read; a sheet of more than 5,000 rows, or a workbook that unpacks to
+// more than 16 MiB, is refused.
 func ParseXLSX(data []byte) (*Document, error) {
-	f, err := excelize.OpenReader(bytes.NewReader(data))
+	rows, err := readFirstSheet(data)
 	if err != nil {
-		return nil, apperr.Invalid("the file is not a readable XLSX workbook")
+		return nil, err
 	}
-	defer f.Close()
+	hdr, cols := findHeader(rows)
+	if hdr < 0 {
+		return nil, apperr.Invalid("the first sheet has no header row with the columns domain, goal, task and status")
+	}
 	probs := &problems{unit: "row"}
-	for _, sheet := range f.GetSheetList() {
-		rows, err := f.GetRows(sheet)
-		if err != nil {
-			continue
-		}
-		hdr, cols := findHeader(rows)
-		if hdr < 0 {
-			continue
-		}
-		doc := parseRows(rows, hdr, cols, probs)
-		if err := probs.err(); err != nil {
-			return nil, err
-		}
-		if len(doc.Domains) == 0 {
-			return nil, apperr.Invalid(fmt.Sprintf("the sheet %q has no task rows", sheet))
-		}
-		return doc, nil
+	doc := parseRows(rows, hdr, cols, probs)
+	if err := probs.err(); err != nil {
+		return nil, err
 	}
-	return nil, apperr.Invalid("no sheet has a header row with the columns domain, goal, task and status")
+	if len(doc.Domains) == 0 {
+		return nil, apperr.Invalid("the first sheet has no task rows")
+	}
+	return doc, nil
 }
 
-func findHeader(rows [][]string) (int, map[string]int) {
-	for i, row := range rows {
+// sheetRow is a row of a sheet that has a value, with its number as the
+// sheet shows it.
+type sheetRow struct {
+	line  int
+	cells []string
+}
+
+// readFirstSheet reads the rows of the workbook's first sheet that have a
+// value, row by row, within the limits above.
+func readFirstSheet(data []byte) ([]sheetRow, error) {
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: maxUnzippedPlan, UnzipXMLSizeLimit: maxUnzippedPlan})
+	if err != nil {
+		return nil, apperr.Invalid("the file is not a readable XLSX workbook, or it unpacks to more than 16 MiB")
+	}
+	defer f.Close()
+	sheets := f.GetSheetList()
+	if len(sheets) == 0 {
+		return nil, apperr.Invalid("the workbook has no sheet")
+	}
+	unreadable := apperr.Invalid("the workbook's first sheet cannot be read")
+	it, err := f.Rows(sheets[0])
+	if err != nil {
+		return nil, unreadable
+	}
+	defer it.Close()
+	var rows []sheetRow
+	line, cells := 0, 0
+	for it.Next() {
+		line++
+		row, err := it.Columns()
+		if err != nil {
+			return nil, unreadable
+		}
+		if cells += len(row); cells > maxPlanCells {
+			col, _ := excelize.ColumnNumberToName(len(row))
+			return nil, apperr.Invalid(fmt.Sprintf("the sheet is too wide to read: row %d reaches column %s; a work plan uses columns A to Z", line, col))
+		}
+		if len(row) == 0 {
+			continue
+		}
+		if len(rows) == maxPlanRows {
+			return nil, apperr.Invalid(fmt.Sprintf("the sheet has more than %d rows; a work plan has at most %d", maxPlanRows, maxPlanRows))
+		}
+		if len(row) > maxPlanCols {
+			row = slices.Clone(row[:maxPlanCols]) // and let the wide row go
+		}
+		rows = append(rows, sheetRow{line: line, cells: row})
+	}
+	if it.Error() != nil {
+		return nil, unreadable
+	}
+	return rows, nil
+}
+
+func findHeader(rows []sheetRow) (int, map[string]int) {
+	for i, r := range rows {
+		row := r.cells
 		cols := map[string]int{}
 		for j, c := range row {
 			key := strings.ToLower(strings.Join(strings.Fields(c), " "))
@@ -85,7 +147,7 @@ func findHeader(rows [][]string) (int, map[string]int) {
 	return -1, nil
 }
 
-func parseRows(rows [][]string, hdr int, cols map[string]int, probs *problems) *Document {
+func parseRows(rows []sheetRow, hdr int, cols map[string]int, probs *problems) *Document {
 	doc := &Document{}
 	_, doc.HasNotes = cols["notes"]
 	_, doc.HasOwner = cols["owner"]
@@ -100,8 +162,7 @@ func parseRows(rows [][]string, hdr int, cols map[string]int, probs *problems) *
 	}
 	var lastDomain, lastGoal, lastPart string
 	for i := hdr + 1; i < len(rows); i++ {
-		n := i + 1 // the sheet's row number
-		row := rows[i]
+		n, row := rows[i].line, rows[i].cells
 		dom, goalCell, part := cell(row, "domain"), cell(row, "goal"), cell(row, "part")
 		title, phrase := cell(row, "task"), cell(row, "status")
 		notes, owner := cell(row, "notes"), cell(row, "owner")
