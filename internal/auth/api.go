@@ -17,14 +17,14 @@ type Handlers struct {
 
 // Mount adds the authentication routes under api (/api/v1).
 func (h *Handlers) Mount(api *gin.RouterGroup) {
-	api.POST("/auth/login", h.login)
-	api.POST("/auth/logout", h.logout)
+	api.POST("/auth/login", web.Serve(h.login))
+	api.POST("/auth/logout", web.Serve(h.logout))
 	authed := api.Group("", Required())
-	authed.GET("/me", h.me)
-	authed.PATCH("/me", h.updateMe)
-	authed.GET("/auth/tokens", h.listTokens)
-	authed.POST("/auth/tokens", h.createToken)
-	authed.DELETE("/auth/tokens/:id", h.revokeToken)
+	authed.GET("/me", web.Serve(h.me))
+	authed.PATCH("/me", web.Serve(h.updateMe))
+	authed.GET("/auth/tokens", web.Serve(h.listTokens))
+	authed.POST("/auth/tokens", web.Serve(h.createToken))
+	authed.DELETE("/auth/tokens/:id", web.Serve(h.revokeToken))
 }
 
 type loginRequest struct {
@@ -32,22 +32,19 @@ type loginRequest struct {
 	Password string `json:"password" validate:"required,max=1024"`
 }
 
-func (h *Handlers) login(c *gin.Context) {
+func (h *Handlers) login(c *gin.Context) (int, any, error) {
 	var req loginRequest
 	if err := web.BindJSON(c, &req); err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	u, err := h.Store.Authenticate(c.Request.Context(), req.Email, req.Password, c.ClientIP())
 	if err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	if err := StartSession(c, h.Store, u.ID); err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
-	c.JSON(http.StatusOK, meResponse(u.Principal()))
+	return http.StatusOK, meResponse(u.Principal()), nil
 }
 
 // StartSession creates a session for userID and sets its cookie: HttpOnly,
@@ -82,12 +79,8 @@ func IsTLS(r *http.Request) bool {
 	return r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https"
 }
 
-func (h *Handlers) logout(c *gin.Context) {
-	if err := EndSession(c, h.Store); err != nil {
-		web.Error(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
+func (h *Handlers) logout(c *gin.Context) (int, any, error) {
+	return http.StatusNoContent, nil, EndSession(c, h.Store)
 }
 
 type me struct {
@@ -105,63 +98,49 @@ func meResponse(p *Principal) me {
 	return me{p.UserID, p.Email, p.Name, p.OrgKind, p.AuthorityID, p.SupplierID, p.Roles, p.Lang}
 }
 
-func (h *Handlers) me(c *gin.Context) { c.JSON(http.StatusOK, meResponse(Caller(c))) }
+func (h *Handlers) me(c *gin.Context) (int, any, error) {
+	return http.StatusOK, meResponse(Caller(c)), nil
+}
 
 type updateMeRequest struct {
 	Lang string `json:"lang" validate:"required,oneof=he ar en"`
 }
 
-func (h *Handlers) updateMe(c *gin.Context) {
+func (h *Handlers) updateMe(c *gin.Context) (int, any, error) {
 	var req updateMeRequest
 	if err := web.BindJSON(c, &req); err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	p := Caller(c)
 	if err := h.Store.SetLang(c.Request.Context(), p.UserID, req.Lang); err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	p.Lang = req.Lang
-	c.JSON(http.StatusOK, meResponse(p))
+	return http.StatusOK, meResponse(p), nil
 }
 
 type tokenRequest struct {
 	Name string `json:"name" validate:"required,max=100"`
 }
 
-func (h *Handlers) createToken(c *gin.Context) {
+func (h *Handlers) createToken(c *gin.Context) (int, any, error) {
 	var req tokenRequest
 	if err := web.BindJSON(c, &req); err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	t, err := h.Store.NewToken(c.Request.Context(), Caller(c).UserID, req.Name)
-	if err != nil {
-		web.Error(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, t)
+	return http.StatusCreated, t, err
 }
 
-func (h *Handlers) listTokens(c *gin.Context) {
+func (h *Handlers) listTokens(c *gin.Context) (int, any, error) {
 	ts, err := h.Store.Tokens(c.Request.Context(), Caller(c).UserID)
-	if err != nil {
-		web.Error(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"items": ts})
+	return http.StatusOK, gin.H{"items": ts}, err
 }
 
-func (h *Handlers) revokeToken(c *gin.Context) {
+func (h *Handlers) revokeToken(c *gin.Context) (int, any, error) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil {
-		web.Error(c, apperr.NotFound("token"))
-		return
+		return 0, nil, apperr.NotFound("token")
 	}
-	if err := h.Store.RevokeToken(c.Request.Context(), Caller(c).UserID, id); err != nil {
-		web.Error(c, err)
-		return
-	}
-	c.Status(http.StatusNoContent)
+	return http.StatusNoContent, nil, h.Store.RevokeToken(c.Request.Context(), Caller(c).UserID, id)
 }

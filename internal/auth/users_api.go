@@ -11,19 +11,15 @@ import (
 // MountUsers adds the user administration routes (cluster_admin only).
 func (h *Handlers) MountUsers(api *gin.RouterGroup) {
 	g := api.Group("/users", RequireRole(RoleClusterAdmin))
-	g.GET("", h.listUsers)
-	g.POST("", h.createUser)
-	g.POST("/:id/deactivate", h.setActive(false))
-	g.POST("/:id/activate", h.setActive(true))
+	g.GET("", web.Serve(h.listUsers))
+	g.POST("", web.Serve(h.createUser))
+	g.POST("/:id/deactivate", web.Serve(h.setActive(false)))
+	g.POST("/:id/activate", web.Serve(h.setActive(true)))
 }
 
-func (h *Handlers) listUsers(c *gin.Context) {
+func (h *Handlers) listUsers(c *gin.Context) (int, any, error) {
 	us, err := h.Store.Users(c.Request.Context(), 0, 0)
-	if err != nil {
-		web.Error(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, web.List[*User]{Items: us})
+	return http.StatusOK, web.List[*User]{Items: us}, err
 }
 
 type createUserRequest struct {
@@ -37,36 +33,26 @@ type createUserRequest struct {
 	Lang        string   `json:"lang" validate:"omitempty,oneof=he ar en"`
 }
 
-func (h *Handlers) createUser(c *gin.Context) {
+func (h *Handlers) createUser(c *gin.Context) (int, any, error) {
 	var req createUserRequest
 	if err := web.BindJSON(c, &req); err != nil {
-		web.Error(c, err)
-		return
+		return 0, nil, err
 	}
 	u, err := h.Store.CreateUser(c.Request.Context(), NewUser{Email: req.Email, Name: req.Name, Password: req.Password,
 		OrgKind: req.OrgKind, AuthorityID: req.AuthorityID, SupplierID: req.SupplierID, Roles: req.Roles, Lang: req.Lang})
-	if err != nil {
-		web.Error(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, u)
+	return http.StatusCreated, u, err
 }
 
-func (h *Handlers) setActive(active bool) gin.HandlerFunc {
-	return func(c *gin.Context) {
+func (h *Handlers) setActive(active bool) func(c *gin.Context) (int, any, error) {
+	return func(c *gin.Context) (int, any, error) {
 		id, err := web.ParamID(c, "id", "user")
-		if err == nil {
-			err = h.Store.SetActive(c.Request.Context(), id, active)
-		}
 		if err != nil {
-			web.Error(c, err)
-			return
+			return 0, nil, err
+		}
+		if err := h.Store.SetActive(c.Request.Context(), id, active); err != nil {
+			return 0, nil, err
 		}
 		u, err := h.Store.User(c.Request.Context(), id)
-		if err != nil {
-			web.Error(c, err)
-			return
-		}
-		c.JSON(http.StatusOK, u)
+		return http.StatusOK, u, err
 	}
 }
