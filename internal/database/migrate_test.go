@@ -15,24 +15,35 @@ import (
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
 
+// emptyDatabase creates a database without tables on the test server,
+// named prefix and this process's id, and returns its URL; it is dropped
+// when the test ends.
+func emptyDatabase(t *testing.T, prefix string) string {
+	t.Helper()
+	server := dbtest.ServerURL(t)
+	name := fmt.Sprintf("%s_%d", prefix, os.Getpid())
+	admin, err := database.Open(context.Background(), server)
+	if err != nil {
+		t.Fatal(err)
+	}
+	drop := func() { admin.Exec("DROP DATABASE IF EXISTS " + pq.QuoteIdentifier(name) + " WITH (FORCE)") }
+	drop()
+	if _, err := admin.Exec("CREATE DATABASE " + pq.QuoteIdentifier(name)); err != nil {
+		admin.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		drop()
+		admin.Close()
+	})
+	return database.WithDatabase(server, name)
+}
+
 // TestMigrationsUpDownUp applies every migration, undoes them all, and
 // applies them again: every Down must work and leave nothing behind.
 func TestMigrationsUpDownUp(t *testing.T) {
 	ctx := context.Background()
-	server := dbtest.ServerURL(t)
-	name := fmt.Sprintf("madaf_migrate_%d", os.Getpid())
-	admin, err := database.Open(ctx, server)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	admin.Exec("DROP DATABASE IF EXISTS " + pq.QuoteIdentifier(name) + " WITH (FORCE)")
-	if _, err := admin.Exec("CREATE DATABASE " + pq.QuoteIdentifier(name)); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Exec("DROP DATABASE IF EXISTS " + pq.QuoteIdentifier(name) + " WITH (FORCE)") })
-
-	db, err := database.Open(ctx, database.WithDatabase(server, name))
+	db, err := database.Open(ctx, emptyDatabase(t, "madaf_migrate"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,22 +91,11 @@ func TestMigrationsUpDownUp(t *testing.T) {
 // apply each migration.
 func TestConcurrentMigrate(t *testing.T) {
 	ctx := context.Background()
-	server := dbtest.ServerURL(t)
-	name := fmt.Sprintf("madaf_migrate_conc_%d", os.Getpid())
-	admin, err := database.Open(ctx, server)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close()
-	admin.Exec("DROP DATABASE IF EXISTS " + pq.QuoteIdentifier(name) + " WITH (FORCE)")
-	if _, err := admin.Exec("CREATE DATABASE " + pq.QuoteIdentifier(name)); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Exec("DROP DATABASE IF EXISTS " + pq.QuoteIdentifier(name) + " WITH (FORCE)") })
+	url := emptyDatabase(t, "madaf_migrate_conc")
 	errs := make(chan error, 3)
 	for range 3 {
 		go func() {
-			db, err := database.Open(ctx, database.WithDatabase(server, name))
+			db, err := database.Open(ctx, url)
 			if err != nil {
 				errs <- err
 				return
