@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -82,4 +83,27 @@ func (c *Client) Follow(r *Response) *Response {
 		c.t.Fatalf("status %d has no Location\n%s", r.Code, r.Body)
 	}
 	return c.Get(r.Location)
+}
+
+// Expect fails the test unless r has status code and its body holds each
+// of contains.
+func Expect(t testing.TB, r *Response, code int, contains ...string) {
+	t.Helper()
+	if r.Code != code {
+		t.Fatalf("status %d, want %d\n%s", r.Code, code, r.Body)
+	}
+	for _, s := range contains {
+		if !r.Contains(s) {
+			t.Fatalf("page lacks %q\n%s", s, r.Body)
+		}
+	}
+}
+
+// ExpectErrorBeside marks the test failed unless r draws a field error
+// right after the input called field.
+func ExpectErrorBeside(t testing.TB, r *Response, field string) {
+	t.Helper()
+	if !regexp.MustCompile(`name="` + regexp.QuoteMeta(field) + `"[^>]*>\s*<p class="field-error"`).MatchString(r.Body) {
+		t.Errorf("no error beside %s\n%s", field, r.Body)
+	}
 }
