@@ -1,12 +1,8 @@
 package app
 
 import (
-	"context"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
-	"regexp"
 	"testing"
 
 	"madaf/internal/calendar"
@@ -19,39 +15,18 @@ import (
 // each bad value comes back beside its field.
 func TestAdminPages(t *testing.T) {
 	db := dbtest.New(t)
-	if _, err := SeedDemo(context.Background(), db, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	h := New(db, Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}).Engine
-	admin := pagetest.New(t, h)
-	admin.Login("admin@madaf.example", DemoPassword)
-	expect := func(t *testing.T, r *pagetest.Response, code int, contains ...string) {
-		t.Helper()
-		if r.Code != code {
-			t.Fatalf("status %d, want %d\n%s", r.Code, code, r.Body)
-		}
-		for _, s := range contains {
-			if !r.Contains(s) {
-				t.Fatalf("page lacks %q\n%s", s, r.Body)
-			}
-		}
-	}
-	// beside reports whether the first field error follows the field name.
-	beside := func(t *testing.T, body, field string) {
-		t.Helper()
-		m := regexp.MustCompile(`name="` + regexp.QuoteMeta(field) + `"[^>]*>\s*<p class="field-error"`).FindStringIndex(body)
-		if m == nil {
-			t.Fatalf("no error beside %s\n%s", field, body)
-		}
-	}
+	h := mustDemo(t, db)
+	admin := demoLogin(t, h, "admin@madaf.example")
+	expect := pagetest.Expect
+	beside := pagetest.ExpectErrorBeside
 
 	t.Run("authorities", func(t *testing.T) {
 		expect(t, admin.Get("/admin/authorities"), 200, "זכרון יעקב", "מועצה מקומית")
 		r := admin.Post("/admin/authorities", url.Values{"code": {"12a"}, "name_he": {"מעלה עירון"}, "kind": {"local_council"},
 			"signature_threshold": {"-5"}, "active": {"on"}})
 		expect(t, r, http.StatusUnprocessableEntity)
-		beside(t, r.Body, "code")
-		beside(t, r.Body, "signature_threshold")
+		beside(t, r, "code")
+		beside(t, r, "signature_threshold")
 		r = admin.Post("/admin/authorities", url.Values{"code": {"1020"}, "name_he": {"מעלה עירון"}, "name_ar": {"معاليه عيرون"},
 			"kind": {"local_council"}, "signature_threshold": {"45000"}, "active": {"on"}})
 		expect(t, r, http.StatusSeeOther)
@@ -61,8 +36,8 @@ func TestAdminPages(t *testing.T) {
 		expect(t, admin.Get("/admin/suppliers"), 200, "מדיקל אספקה רפואית", "כשיר")
 		r := admin.Post("/admin/suppliers", url.Values{"company_number": {"123456789"}, "legal_name": {"ספק חדש בע\"מ"}, "email": {"x"}})
 		expect(t, r, http.StatusUnprocessableEntity, "מספר חברה לא תקין")
-		beside(t, r.Body, "company_number")
-		beside(t, r.Body, "email")
+		beside(t, r, "company_number")
+		beside(t, r, "email")
 		r = admin.Post("/admin/suppliers", url.Values{"company_number": {"515000099"}, "legal_name": {"ספק חדש בע\"מ"}, "email": {"new@supplier.example"}})
 		expect(t, r, http.StatusSeeOther)
 		page := admin.Follow(r)
@@ -93,18 +68,16 @@ func TestAdminPages(t *testing.T) {
 		}
 	})
 	t.Run("officers may not administer", func(t *testing.T) {
-		officer := pagetest.New(t, h)
-		officer.Login("officer@zichron.example", DemoPassword)
+		officer := demoLogin(t, h, "officer@zichron.example")
 		expect(t, officer.Get("/admin/users"), http.StatusForbidden)
 		expect(t, officer.Post("/admin/suppliers", url.Values{}), http.StatusForbidden)
 	})
 	t.Run("treasurer keeps budget lines", func(t *testing.T) {
-		treasurer := pagetest.New(t, h)
-		treasurer.Login("treasurer@zichron.example", DemoPassword)
+		treasurer := demoLogin(t, h, "treasurer@zichron.example")
 		expect(t, treasurer.Get("/budget-lines"), 200, "1-611-750")
 		r := treasurer.Post("/budget-lines", url.Values{"fiscal_year": {"2026"}, "code": {"1-999-100"}, "name": {"ציוד משרדי"}, "amount": {"abc"}})
 		expect(t, r, http.StatusUnprocessableEntity, "יש להזין מספר")
-		beside(t, r.Body, "amount")
+		beside(t, r, "amount")
 		r = treasurer.Post("/budget-lines", url.Values{"fiscal_year": {"2026"}, "code": {"1-999-100"}, "name": {"ציוד משרדי"}, "amount": {"25,000"}})
 		expect(t, r, http.StatusSeeOther)
 		expect(t, treasurer.Follow(r), 200, "1-999-100", "₪ 25,000.00")

@@ -3,8 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -185,7 +183,7 @@ func TestBrowser(t *testing.T) {
 	}
 	db := dbtest.New(t)
 	fx := mustPagesFixture(t, db)
-	srv := httptest.NewServer(New(db, Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}).Engine)
+	srv := httptest.NewServer(silentApp(db))
 	defer srv.Close()
 	if err := os.MkdirAll(screenshotDir, 0o755); err != nil {
 		t.Fatal(err)

@@ -2,9 +2,6 @@ package app
 
 import (
 	"bytes"
-	"context"
-	"io"
-	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -23,23 +20,9 @@ import (
 // by row and then taken, and publication; the officer then finds it.
 func TestTenderPages(t *testing.T) {
 	db := dbtest.New(t)
-	if _, err := SeedDemo(context.Background(), db, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	h := New(db, Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}).Engine
-	lead := pagetest.New(t, h)
-	lead.Login("lead@madaf.example", DemoPassword)
-	expect := func(t *testing.T, r *pagetest.Response, code int, contains ...string) {
-		t.Helper()
-		if r.Code != code {
-			t.Fatalf("status %d, want %d\n%s", r.Code, code, r.Body)
-		}
-		for _, s := range contains {
-			if !r.Contains(s) {
-				t.Fatalf("page lacks %q\n%s", s, r.Body)
-			}
-		}
-	}
+	h := mustDemo(t, db)
+	lead := demoLogin(t, h, "lead@madaf.example")
+	expect := pagetest.Expect
 	var zichron, medical string
 	db.Get(&zichron, `SELECT id::text FROM authorities WHERE code = '9300'`)
 	db.Get(&medical, `SELECT id::text FROM suppliers WHERE company_number = '510000011'`)
@@ -52,9 +35,7 @@ func TestTenderPages(t *testing.T) {
 	r := lead.Post("/tenders", form)
 	expect(t, r, http.StatusUnprocessableEntity, "שדה חובה")
 	for _, field := range []string{"title", "valid_until", "allocation_" + zichron} {
-		if !regexp.MustCompile(`name="` + field + `"[^>]*>\s*<p class="field-error"`).MatchString(r.Body) {
-			t.Errorf("no error beside %s", field)
-		}
+		pagetest.ExpectErrorBeside(t, r, field)
 	}
 	form.Set("title", "ריהוט משרדי")
 	form.Set("valid_until", today.AddDays(365).String())
@@ -97,8 +78,7 @@ func TestTenderPages(t *testing.T) {
 	expect(t, lead.Follow(r), 200, "המכרז פורסם", "₪ 850.00")
 	expect(t, lead.Post(tenderPath+"/status/publish", nil), http.StatusConflict, "draft")
 
-	officer := pagetest.New(t, h)
-	officer.Login("officer@zichron.example", DemoPassword)
+	officer := demoLogin(t, h, "officer@zichron.example")
 	expect(t, officer.Get("/catalog?q="+url.QueryEscape("כיסא")), 200, "כיסא משרדי ארגונומי", "₪ 850.00")
 	if strings.Contains(officer.Get(tenderPath).Body, `id="item-form"`) {
 		t.Error("the officer sees the lead's item form")

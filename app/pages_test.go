@@ -1,8 +1,6 @@
 package app
 
 import (
-	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -23,21 +21,10 @@ var orderPath = regexp.MustCompile(`^/orders/(\d+)`)
 func TestOrderPagesFlow(t *testing.T) {
 	db := dbtest.New(t)
 	fx := mustPagesFixture(t, db)
-	h := New(db, Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}).Engine
-	expect := func(t *testing.T, r *pagetest.Response, code int, contains ...string) {
-		t.Helper()
-		if r.Code != code {
-			t.Fatalf("status %d, want %d\n%s", r.Code, code, r.Body)
-		}
-		for _, s := range contains {
-			if !r.Contains(s) {
-				t.Fatalf("page lacks %q\n%s", s, r.Body)
-			}
-		}
-	}
+	h := silentApp(db)
+	expect := pagetest.Expect
 
-	officer := pagetest.New(t, h)
-	officer.Login("officer@zichron.example", DemoPassword)
+	officer := demoLogin(t, h, "officer@zichron.example")
 	expect(t, officer.Get("/catalog?q="+url.QueryEscape("מחשב נייד")), 200, "מחשב נייד 14 אינץ&#39; לעבודה משרדית", "₪ 4,950.00", "₪ 5,100.00")
 	r := officer.Post("/cart/items", url.Values{"item_id": {idStr(fx.laptopID)}, "quantity": {"10"}, "next": {"/catalog"}})
 	expect(t, r, http.StatusSeeOther)
@@ -72,8 +59,7 @@ func TestOrderPagesFlow(t *testing.T) {
 	show := officer.Follow(r)
 	expect(t, show, 200, "ההזמנה נשלחה לחתימה", "ממתינה לחתימה", "₪ 61,220.52")
 
-	treasurer := pagetest.New(t, h)
-	treasurer.Login("treasurer@zichron.example", DemoPassword)
+	treasurer := demoLogin(t, h, "treasurer@zichron.example")
 	expect(t, treasurer.Get("/inbox"), 200, "/orders/"+orderID)
 	signPage := treasurer.Get("/orders/" + orderID)
 	expect(t, signPage, 200, `id="sign-form"`)
@@ -85,13 +71,11 @@ func TestOrderPagesFlow(t *testing.T) {
 	expect(t, treasurer.Post("/orders/"+orderID+"/sign", url.Values{"etag": {etag}, "role": {"treasurer"},
 		"legal": {"on"}, "budget_line": {"on"}, "no_deficit": {"on"}}), http.StatusSeeOther)
 
-	head := pagetest.New(t, h)
-	head.Login("head@zichron.example", DemoPassword)
+	head := demoLogin(t, h, "head@zichron.example")
 	expect(t, head.Post("/orders/"+orderID+"/sign", url.Values{"role": {"head"}}), http.StatusSeeOther)
 	expect(t, officer.Get("/orders/"+orderID), 200, "נשלחה לספק", "רונית שפירא", "אבי מזרחי")
 
-	supplier := pagetest.New(t, h)
-	supplier.Login("supplier@medical.example", DemoPassword)
+	supplier := demoLogin(t, h, "supplier@medical.example")
 	expect(t, supplier.Get("/supplier/orders"), 200, "/orders/"+orderID)
 	expect(t, supplier.Post("/orders/"+orderID+"/confirm", url.Values{"promised_date": {calendar.Today().AddDays(10).String()}}), http.StatusSeeOther)
 	sp := supplier.Get("/orders/" + orderID)
@@ -107,14 +91,12 @@ func TestOrderPagesFlow(t *testing.T) {
 	expect(t, officer.Post("/orders/"+orderID+"/close", url.Values{"invoice_ref": {"INV-2026-118"}}), http.StatusSeeOther)
 	expect(t, officer.Get("/orders/"+orderID), 200, "סגורה", "INV-2026-118")
 
-	lead := pagetest.New(t, h)
-	lead.Login("lead@madaf.example", DemoPassword)
+	lead := demoLogin(t, h, "lead@madaf.example")
 	dash := lead.Get("/dashboard")
 	expect(t, dash, 200, "/orders/"+orderID, fixtureTender, "<svg")
 
 	t.Run("other authorities do not see the order", func(t *testing.T) {
-		other := pagetest.New(t, h)
-		other.Login("officer@kafrqara.example", DemoPassword)
+		other := demoLogin(t, h, "officer@kafrqara.example")
 		expect(t, other.Get("/orders/"+orderID), http.StatusNotFound)
 	})
 	t.Run("supplier sees its volumes", func(t *testing.T) {
