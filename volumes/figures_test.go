@@ -91,8 +91,9 @@ func checkVolumes(t *testing.T, w *world) {
 		{"ClusterAuthority", w.lead, fmt.Sprintf("authority=%d", w.b), "o.authority_id = $1", []any{w.b}},
 		{"Authority", w.officerA, "", "o.authority_id = $1", []any{w.a}},
 		{"AuthorityYear", w.treasurerB, "from=2026-01&to=2026-12", "o.authority_id = $1 AND extract(year FROM o.submitted_on) = 2026", []any{w.b}},
-		{"Supplier", w.supplier1, "", "o.supplier_id = $1", []any{w.s1}},
-		{"SupplierTender", w.sup3, fmt.Sprintf("tender=%d", w.computing.ID), "o.supplier_id = $1 AND o.tender_id = $2", []any{w.s3, w.computing.ID}},
+		// A supplier counts only the orders sent to it.
+		{"Supplier", w.supplier1, "", "o.supplier_id = $1 AND o.sent_at IS NOT NULL", []any{w.s1}},
+		{"SupplierTender", w.sup3, fmt.Sprintf("tender=%d", w.computing.ID), "o.supplier_id = $1 AND o.sent_at IS NOT NULL AND o.tender_id = $2", []any{w.s3, w.computing.ID}},
 	}
 	for _, v := range views {
 		for _, g := range volumes.Groups {
@@ -170,7 +171,8 @@ func checkHeadline(t *testing.T, w *world) {
 	}{
 		{"Cluster", w.lead, "$1::bigint IS NULL", nil, 2},
 		{"Authority", w.officerB, "o.authority_id = $1", w.b, 2},
-		{"Supplier", w.sup3, "o.supplier_id = $1", w.s3, 1},
+		{"Supplier", w.sup3, "o.supplier_id = $1 AND o.sent_at IS NOT NULL", w.s3, 1},
+		{"SupplierWithPending", w.supplier1, "o.supplier_id = $1 AND o.sent_at IS NOT NULL", w.s1, 1},
 	} {
 		t.Run(v.name, func(t *testing.T) {
 			var want struct {
@@ -231,18 +233,22 @@ func checkFees(t *testing.T, w *world) {
 	}
 
 	// The statement of supplier 1 for March 2026 lists its committed
-	// orders of the month, and its supplier sees it too.
-	for _, u := range []user{w.lead, w.supplier1} {
+	// orders of the month; its supplier sees those that were sent to it.
+	for _, v := range []struct {
+		u    user
+		sent string
+	}{{w.lead, "true"}, {w.supplier1, "sent_at IS NOT NULL"}} {
+		u := v.u
 		var st volumes.Statement
 		w.getJSON(t, u, fmt.Sprintf("/api/v1/volumes/fees/statement?supplier=%d&month=2026-03", w.s1), &st)
 		var wantNumbers []string
 		var wantFee decimal.Decimal
 		if err := w.db.Select(&wantNumbers, `SELECT number FROM orders WHERE supplier_id = $1 AND status IN `+committedSQL+`
-			AND submitted_on >= '2026-03-01' AND submitted_on < '2026-04-01' ORDER BY submitted_on, number`, w.s1); err != nil {
+			AND submitted_on >= '2026-03-01' AND submitted_on < '2026-04-01' AND `+v.sent+` ORDER BY submitted_on, number`, w.s1); err != nil {
 			t.Fatal(err)
 		}
 		if err := w.db.Get(&wantFee, `SELECT coalesce(sum(fee), 0) FROM orders WHERE supplier_id = $1 AND status IN `+committedSQL+`
-			AND submitted_on >= '2026-03-01' AND submitted_on < '2026-04-01'`, w.s1); err != nil {
+			AND submitted_on >= '2026-03-01' AND submitted_on < '2026-04-01' AND `+v.sent, w.s1); err != nil {
 			t.Fatal(err)
 		}
 		var gotNumbers []string

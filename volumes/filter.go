@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lib/pq"
+
 	"madaf/internal/apperr"
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
@@ -33,6 +35,9 @@ type Filter struct {
 	TenderID    int64
 	AuthorityID int64
 	SupplierID  int64
+	// sentOnly counts only the orders sent to their supplier: what a
+	// supplier user may see of its orders (set by scope).
+	sentOnly bool
 }
 
 // ParseFilter reads from, to, tender, authority and supplier from a query
@@ -102,8 +107,9 @@ func parseMonth(s string, end bool) (calendar.Date, error) {
 }
 
 // scope narrows f to what p may see: an authority user its own authority,
-// a supplier user itself. Asking for another authority or supplier answers
-// not found, as an id out of scope does everywhere.
+// a supplier user itself and only the orders that were sent to it (as the
+// orders themselves are scoped). Asking for another authority or supplier
+// answers not found, as an id out of scope does everywhere.
 func scope(p *auth.Principal, f Filter) (Filter, error) {
 	switch p.OrgKind {
 	case auth.OrgCluster:
@@ -118,7 +124,7 @@ func scope(p *auth.Principal, f Filter) (Filter, error) {
 		if f.SupplierID != 0 && f.SupplierID != p.SupplierID {
 			return f, apperr.NotFound("supplier")
 		}
-		f.SupplierID = p.SupplierID
+		f.SupplierID, f.sentOnly = p.SupplierID, true
 		return f, nil
 	}
 	return f, apperr.Forbidden("no organisation")
@@ -160,9 +166,13 @@ func (f Filter) whereIDs(alias string, args *[]any) string {
 }
 
 // whereSubmitted is whereIDs with the months applied to the day the
-// orders (alias o) were submitted.
+// orders (alias o) were submitted, and for a supplier user only the orders
+// sent to it.
 func (f Filter) whereSubmitted(args *[]any) string {
 	where := f.whereIDs("o", args)
+	if f.sentOnly {
+		where += " AND o.sent_at IS NOT NULL"
+	}
 	if !f.From.IsZero() {
 		*args = append(*args, f.From)
 		where += fmt.Sprintf(" AND o.submitted_on >= $%d", len(*args))
@@ -184,6 +194,21 @@ func (f Filter) ids(alias string, add func(cond string, v any)) {
 	if f.SupplierID != 0 {
 		add("%ssupplier_id = $%d", f.SupplierID)
 	}
+}
+
+// committedSource is the table committed orders' amounts are summed from,
+// with the columns of volume_rollups' key and amounts: the rollups, or for
+// a supplier user the ledger of its committed orders that were sent to it
+// (the rollups also count those still pending approval). It appends its
+// argument to args.
+func (f Filter) committedSource(args *[]any) string {
+	if !f.sentOnly {
+		return "volume_rollups"
+	}
+	*args = append(*args, pq.Array(committedList()))
+	return fmt.Sprintf(`(SELECT tender_id, authority_id, supplier_id, category, month, 1 AS order_count,
+			subtotal, vat, total, fee
+		FROM volume_orders WHERE status = ANY($%d) AND sent_at IS NOT NULL) AS sent_orders`, len(*args))
 }
 
 // YearFilter is the months of year.

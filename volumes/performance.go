@@ -57,10 +57,18 @@ func (s *Store) Performance(ctx context.Context, p *auth.Principal, f Filter, to
 		return nil, err
 	}
 	var args []any
+	where := f.where("", &args)
+	present := "sum(order_count) + sum(confirmed) + sum(rejected) + sum(delivered) > 0"
+	if f.sentOnly {
+		// The rollups' order count includes orders still pending approval,
+		// which a supplier does not see: its row needs an order sent to it.
+		present = "sum(confirmed) + sum(rejected) + sum(delivered) > 0 OR EXISTS (SELECT 1 FROM " +
+			f.committedSource(&args) + " WHERE " + f.where("", &args) + ")"
+	}
 	q := `SELECT supplier_id, sum(confirmed) AS confirmed, sum(confirmed_in_window) AS confirmed_in_window,
 			sum(rejected) AS rejected, sum(delivered) AS delivered, sum(delivered_by_promised) AS delivered_by_promised
-		FROM volume_rollups WHERE ` + f.where("", &args) + `
-		GROUP BY supplier_id HAVING sum(order_count) + sum(confirmed) + sum(rejected) + sum(delivered) > 0`
+		FROM volume_rollups WHERE ` + where + `
+		GROUP BY supplier_id HAVING ` + present
 	var counts []struct {
 		SupplierID int64 `db:"supplier_id"`
 		Confirmed  int   `db:"confirmed"`

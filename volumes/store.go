@@ -92,8 +92,8 @@ var groupKeys = map[string]string{
 	GroupCategory: "category", GroupMonth: "to_char(month, 'YYYY-MM')",
 }
 
-// Volumes returns the committed orders p may see, narrowed by f and grouped
-// by group, largest total first (months in calendar order), with the
+// Volumes returns the committed orders p may see (a supplier only those
+// sent to it), narrowed by f and grouped by group, largest total first (months in calendar order), with the
 // totals over all groups.
 func (s *Store) Volumes(ctx context.Context, p *auth.Principal, group string, f Filter) (*Report, error) {
 	keyExpr, ok := groupKeys[group]
@@ -105,12 +105,13 @@ func (s *Store) Volumes(ctx context.Context, p *auth.Principal, group string, f 
 		return nil, err
 	}
 	// All-time figures by tender or authority come from the all-time
-	// totals; the rest from the monthly rollups.
-	table := "volume_rollups"
-	if f.From.IsZero() && f.To.IsZero() && f.SupplierID == 0 && (group == GroupTender || group == GroupAuthority) {
-		table = "volume_totals"
-	}
+	// totals; the rest from the monthly rollups, a supplier's from its
+	// orders that were sent to it.
 	var args []any
+	table := "volume_totals"
+	if !f.From.IsZero() || !f.To.IsZero() || f.SupplierID != 0 || group != GroupTender && group != GroupAuthority {
+		table = f.committedSource(&args)
+	}
 	q := `SELECT ` + keyExpr + ` AS key, sum(order_count) AS order_count, sum(subtotal) AS subtotal,
 			sum(vat) AS vat, sum(total) AS total, sum(fee) AS fee
 		FROM ` + table + ` WHERE ` + f.where("", &args) + `
@@ -340,7 +341,8 @@ type Headline struct {
 	// an active award in).
 	ActiveTenders int `json:"active_tenders"`
 	// OrdersInHandling are the orders pending approval, sent, confirmed or
-	// partially delivered, now; InHandlingByStatus breaks them down.
+	// partially delivered, now; InHandlingByStatus breaks them down. A
+	// supplier has none pending approval: those were not sent to it.
 	OrdersInHandling   int            `json:"orders_in_handling"`
 	InHandlingByStatus map[string]int `json:"in_handling_by_status"`
 	// OrdersThisYear are the committed orders submitted in Year, with their
@@ -354,8 +356,8 @@ type Headline struct {
 	AuthoritiesOrdered int `json:"authorities_ordered"`
 }
 
-// Headline returns the headline figures p may see for year, counting the
-// tenders active on today.
+// Headline returns the headline figures p may see for year (a supplier's
+// of the orders sent to it), counting the tenders active on today.
 func (s *Store) Headline(ctx context.Context, p *auth.Principal, year int, today calendar.Date) (*Headline, error) {
 	f, err := scope(p, YearFilter(year))
 	if err != nil {
@@ -381,7 +383,11 @@ func (s *Store) Headline(ctx context.Context, p *auth.Principal, year int, today
 		return nil, err
 	}
 
-	args = []any{pq.Array(InHandling)}
+	inHandling := InHandling
+	if f.sentOnly {
+		inHandling = slices.DeleteFunc(slices.Clone(InHandling), func(st string) bool { return st == "pending_approval" })
+	}
+	args = []any{pq.Array(inHandling)}
 	qs := `SELECT status, sum(order_count) AS n FROM volume_status_counts
 		WHERE status = ANY($1) AND ` + f.whereIDs("", &args) + ` GROUP BY status`
 	var counts []struct {
@@ -400,7 +406,7 @@ func (s *Store) Headline(ctx context.Context, p *auth.Principal, year int, today
 	qy := `SELECT coalesce(sum(order_count), 0) AS orders, coalesce(sum(subtotal), 0) AS subtotal,
 			coalesce(sum(total), 0) AS total, coalesce(sum(fee), 0) AS fee,
 			count(DISTINCT authority_id) FILTER (WHERE order_count > 0) AS authorities
-		FROM volume_rollups WHERE ` + f.where("", &args)
+		FROM ` + f.committedSource(&args) + ` WHERE ` + f.where("", &args)
 	var y struct {
 		Orders      int          `db:"orders"`
 		Subtotal    money.Amount `db:"subtotal"`
@@ -437,8 +443,9 @@ type Fees struct {
 	Fee        money.Amount `json:"fee"`
 }
 
-// Fees returns the fees accrued on the committed orders p may see,
-// narrowed by f, by month, supplier and tender.
+// Fees returns the fees accrued on the committed orders p may see (a
+// supplier only those sent to it), narrowed by f, by month, supplier and
+// tender.
 func (s *Store) Fees(ctx context.Context, p *auth.Principal, f Filter) (*Fees, error) {
 	f, err := scope(p, f)
 	if err != nil {
@@ -447,7 +454,7 @@ func (s *Store) Fees(ctx context.Context, p *auth.Principal, f Filter) (*Fees, e
 	var args []any
 	q := `SELECT to_char(month, 'YYYY-MM') AS month, supplier_id, tender_id, sum(order_count) AS order_count,
 			sum(subtotal) AS subtotal, sum(fee) AS fee
-		FROM volume_rollups WHERE ` + f.where("", &args) + `
+		FROM ` + f.committedSource(&args) + ` WHERE ` + f.where("", &args) + `
 		GROUP BY month, supplier_id, tender_id HAVING sum(order_count) > 0`
 	out := &Fees{Items: []FeeRow{}}
 	if err := s.db.SelectContext(ctx, &out.Items, q, args...); err != nil {
@@ -516,7 +523,8 @@ type StatementLine struct {
 }
 
 // FeeStatement returns supplierID's fee statement for month (its first
-// day), if p may see that supplier.
+// day), if p may see that supplier; the supplier's own statement lists only
+// the orders that were sent to it.
 func (s *Store) FeeStatement(ctx context.Context, p *auth.Principal, supplierID int64, month calendar.Date) (*Statement, error) {
 	if p.OrgKind != auth.OrgCluster && !(p.OrgKind == auth.OrgSupplier && p.SupplierID == supplierID) {
 		return nil, apperr.NotFound("supplier")
@@ -537,9 +545,10 @@ func (s *Store) FeeStatement(ctx context.Context, p *auth.Principal, supplierID 
 		JOIN orders o ON o.id = v.order_id
 		JOIN authorities a ON a.id = v.authority_id
 		JOIN tenders t ON t.id = v.tender_id
-		WHERE v.supplier_id = $1 AND v.month = $2 AND v.status = ANY($3)
+		WHERE v.supplier_id = $1 AND v.month = $2 AND v.status = ANY($3) AND (v.sent_at IS NOT NULL OR NOT $4)
 		ORDER BY o.submitted_on, o.number`
-	if err := s.db.SelectContext(ctx, &st.Lines, q, supplierID, month, pq.Array(committedList())); err != nil {
+	sentOnly := p.OrgKind == auth.OrgSupplier
+	if err := s.db.SelectContext(ctx, &st.Lines, q, supplierID, month, pq.Array(committedList()), sentOnly); err != nil {
 		return nil, err
 	}
 	var sub, fee decimal.Decimal
