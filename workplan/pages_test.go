@@ -29,18 +29,6 @@ func pagesFixture(t *testing.T) (http.Handler, *fixture) {
 	return f.base.Engine, f
 }
 
-func expectPage(t *testing.T, r *pagetest.Response, code int, contains ...string) {
-	t.Helper()
-	if r.Code != code {
-		t.Fatalf("status %d, want %d\n%s", r.Code, code, r.Body)
-	}
-	for _, s := range contains {
-		if !r.Contains(s) {
-			t.Fatalf("page lacks %q\n%s", s, r.Body)
-		}
-	}
-}
-
 // uploadForm posts a multipart form with a file, as a browser would.
 func uploadForm(c *pagetest.Client, path string, fields map[string]string, name string, data []byte) *pagetest.Response {
 	var body bytes.Buffer
@@ -61,38 +49,38 @@ func TestPagesImportPlanAndSummary(t *testing.T) {
 	h, f := pagesFixture(t)
 	lead := pagetest.New(t, h)
 	lead.Login("lead@x.example", webtest.Password)
-	expectPage(t, lead.Get("/workplan"), http.StatusOK, "ייבוא תוכנית עבודה", "אין עדיין תוכניות עבודה")
+	pagetest.Expect(t, lead.Get("/workplan"), http.StatusOK, "ייבוא תוכנית עבודה", "אין עדיין תוכניות עבודה")
 
 	// A file with an unknown wording is refused with its line, nothing stored.
 	r := uploadForm(lead, "/workplan/import", map[string]string{"year": "2024"}, "report.txt", withPhrase(t, 26, "כמעט בוצע"))
-	expectPage(t, r, http.StatusUnprocessableEntity, "הקובץ לא יובא", "שורה 27: ניסוח סטטוס לא מוכר: &#34;כמעט בוצע&#34;")
+	pagetest.Expect(t, r, http.StatusUnprocessableEntity, "הקובץ לא יובא", "שורה 27: ניסוח סטטוס לא מוכר: &#34;כמעט בוצע&#34;")
 	if n := count(t, f.db, `SELECT count(*) FROM workplan_tasks`); n != 0 {
 		t.Fatalf("%d tasks stored", n)
 	}
-	expectPage(t, uploadForm(lead, "/workplan/import", map[string]string{"year": ""}, "report.txt", workplan.Report2024),
+	pagetest.Expect(t, uploadForm(lead, "/workplan/import", map[string]string{"year": ""}, "report.txt", workplan.Report2024),
 		http.StatusUnprocessableEntity, "שדה חובה")
 
 	r = uploadForm(lead, "/workplan/import", map[string]string{"year": "2024"}, "report.txt", workplan.Report2024)
-	expectPage(t, r, http.StatusSeeOther)
+	pagetest.Expect(t, r, http.StatusSeeOther)
 	plan := lead.Follow(r)
-	expectPage(t, plan, http.StatusOK, "תוכנית העבודה יובאה", "תוכנית העבודה 2024", "3.1 מטרה 1 – יצירת סיפור אזורי",
+	pagetest.Expect(t, plan, http.StatusOK, "תוכנית העבודה יובאה", "תוכנית העבודה 2024", "3.1 מטרה 1 – יצירת סיפור אזורי",
 		"6.1 תחבורה – הגדלת השימוש בתחבורה ציבורית ושיתופית (מטרה 1)", "בוצע - אפסילון", "התייתר עם אישור החממה")
 	if n := strings.Count(plan.Body, `<tr id="task-`); n != seedTasks {
 		t.Errorf("the plan page lists %d tasks, want %d", n, seedTasks)
 	}
 	// Again: nothing changed.
 	r = uploadForm(lead, "/workplan/import", map[string]string{"year": "2024"}, "report.txt", workplan.Report2024)
-	expectPage(t, lead.Follow(r), http.StatusOK, "הקובץ כבר מיובא במלואו")
+	pagetest.Expect(t, lead.Follow(r), http.StatusOK, "הקובץ כבר מיובא במלואו")
 
 	// Filters: the postponed tasks are the five of goal 7.4.
 	filtered := lead.Get("/workplan/2024?status=postponed")
-	expectPage(t, filtered, http.StatusOK, "ניידת מיצוי זכויות שי&#34;ל")
+	pagetest.Expect(t, filtered, http.StatusOK, "ניידת מיצוי זכויות שי&#34;ל")
 	if n := strings.Count(filtered.Body, `<tr id="task-`); n != 5 {
 		t.Errorf("postponed filter lists %d tasks, want 5", n)
 	}
 
 	sum := lead.Get("/workplan/2024/summary")
-	expectPage(t, sum, http.StatusOK, "תמונת מצב לפי תחום 2024", "בוצע במלואו", "בביצוע / חלקי", "לא בוצע / נדחה",
+	pagetest.Expect(t, sum, http.StatusOK, "תמונת מצב לפי תחום 2024", "בוצע במלואו", "בביצוע / חלקי", "לא בוצע / נדחה",
 		"— תחבורה", "— דיגיטציה", "מטרה 2 – פלטפורמות טכנולוגיות ומיפוי אתרי תיירות</a> (<span class=\"num\">4</span>)")
 	if !regexp.MustCompile(`<tfoot><tr><th>סה&#34;כ</th><td class="num">87</td>`).MatchString(sum.Body) {
 		t.Errorf("the summary's total row does not start with 87 done\n%s", sum.Body)
@@ -111,34 +99,34 @@ func TestPagesTaskStatusAndPlanning(t *testing.T) {
 	path := fmt.Sprintf("/workplan/2024/tasks/%d", id)
 	lead := pagetest.New(t, h)
 	lead.Login("lead@x.example", webtest.Password)
-	expectPage(t, lead.Get(path), http.StatusOK, "יצירת מצגת שיווק לפרויקט", "היסטוריית סטטוס", "קובץ: report-2024.txt", `id="status-form"`, `id="plan-form"`)
+	pagetest.Expect(t, lead.Get(path), http.StatusOK, "יצירת מצגת שיווק לפרויקט", "היסטוריית סטטוס", "קובץ: report-2024.txt", `id="status-form"`, `id="plan-form"`)
 
-	expectPage(t, lead.Post(path+"/status", url.Values{"phrase": {"כמעט"}}), http.StatusUnprocessableEntity, "ניסוח סטטוס לא מוכר")
-	expectPage(t, lead.Post(path+"/status", url.Values{"status": {"in_progress"}, "phrase": {"בתהליך"}}), http.StatusUnprocessableEntity, "למשימה כבר יש סטטוס זה")
+	pagetest.Expect(t, lead.Post(path+"/status", url.Values{"phrase": {"כמעט"}}), http.StatusUnprocessableEntity, "ניסוח סטטוס לא מוכר")
+	pagetest.Expect(t, lead.Post(path+"/status", url.Values{"status": {"in_progress"}, "phrase": {"בתהליך"}}), http.StatusUnprocessableEntity, "למשימה כבר יש סטטוס זה")
 	r := lead.Post(path+"/status", url.Values{"status": {"done"}, "phrase": {"בוצע - סטודיו"}, "notes": {"הוצגה בפורום"}, "note": {"אושרה"}})
-	expectPage(t, r, http.StatusSeeOther)
-	expectPage(t, lead.Follow(r), http.StatusOK, "הסטטוס עודכן", "בוצע - סטודיו", "הוצגה בפורום", "אושרה", "lead@x.example")
+	pagetest.Expect(t, r, http.StatusSeeOther)
+	pagetest.Expect(t, lead.Follow(r), http.StatusOK, "הסטטוס עודכן", "בוצע - סטודיו", "הוצגה בפורום", "אושרה", "lead@x.example")
 
 	r = lead.Post(path, url.Values{"owner": {"רכזת התיירות"}, "owner_user_id": {fmt.Sprint(f.leadID)}, "due_quarter": {"2"},
 		"figure": {"orders_placed"}, "figure_target": {"7"}, "notes": {"הוצגה בפורום"}})
-	expectPage(t, r, http.StatusSeeOther)
-	expectPage(t, lead.Follow(r), http.StatusOK, "המשימה נשמרה", "רכזת התיירות", "Q2", "הזמנות שהוגשו בשנה")
-	expectPage(t, lead.Post(path, url.Values{"due_quarter": {"5"}}), http.StatusUnprocessableEntity, "רבעון 1 עד 4")
-	expectPage(t, lead.Post(path, url.Values{"figure_target": {"3"}}), http.StatusUnprocessableEntity, "יעד דורש בחירת נתון")
+	pagetest.Expect(t, r, http.StatusSeeOther)
+	pagetest.Expect(t, lead.Follow(r), http.StatusOK, "המשימה נשמרה", "רכזת התיירות", "Q2", "הזמנות שהוגשו בשנה")
+	pagetest.Expect(t, lead.Post(path, url.Values{"due_quarter": {"5"}}), http.StatusUnprocessableEntity, "רבעון 1 עד 4")
+	pagetest.Expect(t, lead.Post(path, url.Values{"figure_target": {"3"}}), http.StatusUnprocessableEntity, "יעד דורש בחירת נתון")
 
 	// The shelf-tender task shows its live figure against the target.
 	plan := lead.Get("/workplan/2024")
-	expectPage(t, plan, http.StatusOK, "מכרזי מדף פעילים:", `<span class="num">0 / 8</span>`, "מנוע שגשוג:")
+	pagetest.Expect(t, plan, http.StatusOK, "מכרזי מדף פעילים:", `<span class="num">0 / 8</span>`, "מנוע שגשוג:")
 
 	// Carry-over, then the engines page.
 	r = lead.Post("/workplan/2024/carry-over", nil)
-	expectPage(t, r, http.StatusSeeOther)
+	pagetest.Expect(t, r, http.StatusSeeOther)
 	next := lead.Follow(r)
-	expectPage(t, next, http.StatusOK, "המשימות הפתוחות הועברו", "תוכנית העבודה 2025", "הועברה מ-2024")
+	pagetest.Expect(t, next, http.StatusOK, "המשימות הפתוחות הועברו", "תוכנית העבודה 2025", "הועברה מ-2024")
 	if n := strings.Count(next.Body, `<tr id="task-`); n != 71 { // 72 open, less the task just done
 		t.Errorf("the 2025 plan lists %d tasks, want 71", n)
 	}
-	expectPage(t, lead.Get("/workplan/engines"), http.StatusOK, "רהט כמטרופולין ייחודית", "תעשיית המדיה", "מטרות המפנות למנוע",
+	pagetest.Expect(t, lead.Get("/workplan/engines"), http.StatusOK, "רהט כמטרופולין ייחודית", "תעשיית המדיה", "מטרות המפנות למנוע",
 		"תוכנית אסטרטגית במיקוד חדרי אירוח ומלונאות")
 }
 
@@ -163,5 +151,5 @@ func TestPagesScope(t *testing.T) {
 	admin := pagetest.New(t, h)
 	admin.Login("admin@x.example", webtest.Password)
 	admin.Post("/lang", url.Values{"lang": {"en"}, "next": {"/"}})
-	expectPage(t, admin.Get("/workplan/2024/summary"), http.StatusOK, "Summary by domain 2024", "Done fully", "Not relevant")
+	pagetest.Expect(t, admin.Get("/workplan/2024/summary"), http.StatusOK, "Summary by domain 2024", "Done fully", "Not relevant")
 }
