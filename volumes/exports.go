@@ -145,7 +145,8 @@ var groupSheets = map[string][2]string{
 }
 
 // ExportVolumes writes the volume figures p may see, narrowed by f: as CSV
-// the one grouping group; as XLSX every grouping, one sheet each.
+// the one grouping group; as XLSX every grouping, one sheet each. Ceiling
+// and allocation columns are the cluster's only.
 func (s *Store) ExportVolumes(ctx context.Context, p *auth.Principal, group string, f Filter, format string, w io.Writer) error {
 	groups := []string{group}
 	if format == FormatXLSX {
@@ -169,9 +170,10 @@ func (s *Store) ExportVolumes(ctx context.Context, p *auth.Principal, group stri
 			{header: `סכום לפני מע"מ`, kind: colMoney, sum: true}, {header: `מע"מ`, kind: colMoney, sum: true},
 			{header: `סה"כ כולל מע"מ`, kind: colMoney, sum: true}, {header: "עמלה", kind: colMoney, sum: true}}
 		// Allocations belong to one tender and one authority: a tender's
-		// row for an authority, an authority's row for a tender.
-		withCeiling := rep.Group == GroupTender
-		withAllocation := withCeiling && rep.Filter.AuthorityID != 0 || rep.Group == GroupAuthority && rep.Filter.TenderID != 0
+		// row for an authority, an authority's row for a tender. Only the
+		// cluster sees what ceilings and allocations are used by.
+		withCeiling := p.IsCluster() && rep.Group == GroupTender
+		withAllocation := p.IsCluster() && (withCeiling && rep.Filter.AuthorityID != 0 || rep.Group == GroupAuthority && rep.Filter.TenderID != 0)
 		if withCeiling {
 			cols = append(cols, column{header: "תקרה", kind: colMoney}, column{header: "ניצול התקרה (%)", kind: colPercent})
 		}

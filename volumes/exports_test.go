@@ -86,9 +86,15 @@ func testExportsCSV(t *testing.T, w *world) {
 		}
 	})
 	t.Run("VolumesOfAnAuthorityByTender", func(t *testing.T) {
-		recs := readCSV(t, w.download(t, w.officerA, "/api/v1/exports/volumes.csv?group=tender", "text/csv"))
+		path := fmt.Sprintf("/api/v1/exports/volumes.csv?group=tender&authority=%d", w.a)
+		recs := readCSV(t, w.download(t, w.lead, path, "text/csv"))
 		if len(recs[0]) != 10 || recs[0][8] != "הקצאה" {
 			t.Fatalf("an authority's tenders carry its allocation: %v", recs[0])
+		}
+		// The authority itself does not see what the ceiling is used by.
+		recs = readCSV(t, w.download(t, w.officerA, "/api/v1/exports/volumes.csv?group=tender", "text/csv"))
+		if len(recs[0]) != 6 {
+			t.Fatalf("the authority's export carries the ceiling and allocation: %v", recs[0])
 		}
 	})
 	t.Run("FeeStatement", func(t *testing.T) {

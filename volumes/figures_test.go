@@ -130,7 +130,7 @@ func checkUtilisation(t *testing.T, w *world) {
 		t.Fatal(err)
 	}
 	var rep volumes.Report
-	w.getJSON(t, w.officerA, "/api/v1/volumes?group=tender", &rep)
+	w.getJSON(t, w.lead, fmt.Sprintf("/api/v1/volumes?group=tender&authority=%d", w.a), &rep)
 	var row *volumes.Row
 	for i := range rep.Items {
 		if rep.Items[i].TenderID == w.medical.ID {

@@ -70,11 +70,12 @@ type Row struct {
 	// Month is YYYY-MM.
 	Month string `json:"month,omitempty"`
 	Amounts
-	// Ceiling is set on a tender's row when the tender has one.
+	// Ceiling is set on a tender's row when the tender has one, for the
+	// cluster only.
 	Ceiling *Utilisation `json:"ceiling,omitempty"`
 	// Allocation is set when the row is one tender and one authority (a
 	// tender's row for an authority, an authority's row for a tender) and
-	// that authority has an allocation.
+	// that authority has an allocation, for the cluster only.
 	Allocation *Utilisation `json:"allocation,omitempty"`
 }
 
@@ -145,8 +146,12 @@ func (s *Store) Volumes(ctx context.Context, p *auth.Principal, group string, f 
 	if err := s.label(ctx, p.Lang, rep); err != nil {
 		return nil, err
 	}
-	if err := s.utilise(ctx, rep, f); err != nil {
-		return nil, err
+	// Ceilings and allocations are used by every party's orders: only
+	// the cluster sees how much of them is used.
+	if p.IsCluster() {
+		if err := s.utilise(ctx, rep, f); err != nil {
+			return nil, err
+		}
 	}
 	slices.SortStableFunc(rep.Items, func(a, b Row) int {
 		if group == GroupMonth {
@@ -262,7 +267,8 @@ func (s *Store) label(ctx context.Context, lang string, rep *Report) error {
 }
 
 // utilise adds the ceilings of tender rows, and the allocations of rows
-// that are one tender and one authority.
+// that are one tender and one authority: what every party's orders use of
+// them, for the cluster's eyes only.
 func (s *Store) utilise(ctx context.Context, rep *Report, f Filter) error {
 	type pair struct{ tender, authority int64 }
 	var tenders []int64
