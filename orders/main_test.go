@@ -9,12 +9,12 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 	"github.com/shopspring/decimal"
 
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
 	"madaf/internal/dbtest"
+	"madaf/internal/fixture"
 	"madaf/internal/server"
 	"madaf/internal/web"
 	"madaf/internal/webtest"
@@ -50,11 +50,7 @@ type env struct {
 }
 
 // user is a stored user with a token.
-type user struct {
-	ID    int64
-	Token string
-	P     *auth.Principal
-}
+type user = fixture.User
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
@@ -90,66 +86,20 @@ func (e *env) setClock(t time.Time) {
 }
 
 func (e *env) mustAuthority(name, threshold string) int64 {
-	e.t.Helper()
-	var id int64
-	err := e.db.Get(&id, `INSERT INTO authorities (code, name_he, name_ar, name_en, kind, signature_threshold)
-		VALUES ($1, $2, $2 || ' (ar)', $2 || ' (en)', 'local_council', $3) RETURNING id`, fmt.Sprint(100+seq.Add(1)), name, threshold)
-	if err != nil {
-		e.t.Fatalf("authority: %v", err)
-	}
-	return id
+	return fixture.MustAuthority(e.t, e.db, name, threshold)
 }
 
 func (e *env) mustBudgetLine(authorityID int64, year int, amount string) int64 {
-	e.t.Helper()
-	var id int64
-	err := e.db.Get(&id, `INSERT INTO budget_lines (authority_id, fiscal_year, code, name, amount)
-		VALUES ($1, $2, $3, 'ציוד', $4) RETURNING id`, authorityID, year, fmt.Sprintf("1-%d", seq.Add(1)), amount)
-	if err != nil {
-		e.t.Fatalf("budget line: %v", err)
-	}
-	return id
+	return fixture.MustBudgetLine(e.t, e.db, authorityID, year, amount)
 }
 
 // mustSupplier adds a supplier with valid mandatory certificates and a
 // supplier user.
-func (e *env) mustSupplier(name string) (int64, user) {
-	e.t.Helper()
-	var id int64
-	n := seq.Add(1)
-	err := e.db.Get(&id, `INSERT INTO suppliers (company_number, legal_name, email) VALUES ($1, $2, $3) RETURNING id`,
-		fmt.Sprintf("5%08d", n), name, fmt.Sprintf("orders%d@supplier.example", n))
-	if err != nil {
-		e.t.Fatalf("supplier: %v", err)
-	}
-	for _, kind := range []string{"books", "withholding_tax", "insurance"} {
-		if _, err := e.db.Exec(`INSERT INTO supplier_certificates (supplier_id, kind, number, valid_until) VALUES ($1, $2, 'C-1', '2030-12-31')`, id, kind); err != nil {
-			e.t.Fatalf("certificate: %v", err)
-		}
-	}
-	return id, e.mustUser(auth.OrgSupplier, id, auth.RoleSupplier)
-}
+func (e *env) mustSupplier(name string) (int64, user) { return fixture.MustSupplier(e.t, e.db, name) }
 
-// mustUser inserts a user directly (no password: the tests use tokens)
-// with a token.
+// mustUser adds a user (no password: the tests use tokens) with a token.
 func (e *env) mustUser(org string, orgID int64, roles ...string) user {
-	e.t.Helper()
-	p := &auth.Principal{OrgKind: org, Roles: roles, Lang: "he"}
-	var authorityID, supplierID *int64
-	switch org {
-	case auth.OrgAuthority:
-		authorityID, p.AuthorityID = &orgID, orgID
-	case auth.OrgSupplier:
-		supplierID, p.SupplierID = &orgID, orgID
-	}
-	p.Email = fmt.Sprintf("u%d@example.com", seq.Add(1))
-	p.Name = "משתמש " + p.Email
-	err := e.db.Get(&p.UserID, `INSERT INTO users (email, name, password_hash, org_kind, authority_id, supplier_id, roles)
-		VALUES ($1, $2, '!', $3, $4, $5, $6) RETURNING id`, p.Email, p.Name, org, authorityID, supplierID, pq.Array(roles))
-	if err != nil {
-		e.t.Fatalf("user: %v", err)
-	}
-	return user{ID: p.UserID, Token: webtest.MustToken(e.t, e.db, p.UserID), P: p}
+	return fixture.MustUser(e.t, e.db, org, orgID, roles...)
 }
 
 // tender is a fixture tender with its items and winners.
@@ -199,30 +149,10 @@ func (e *env) mustTender(s tenderSpec) *tender {
 	if _, err := e.db.Exec(`INSERT INTO tender_authorities (tender_id, authority_id, allocation) VALUES ($1, $2, $3)`, tn.ID, e.authority, allocation); err != nil {
 		e.t.Fatalf("participation: %v", err)
 	}
-	items := len(s.prices[0])
-	for i := 0; i < items; i++ {
-		var id int64
-		if err := e.db.Get(&id, `INSERT INTO tender_items (tender_id, sku, name, unit) VALUES ($1, $2, $3, 'יחידה') RETURNING id`,
-			tn.ID, fmt.Sprintf("SKU-%d", i+1), fmt.Sprintf("פריט %d", i+1)); err != nil {
-			e.t.Fatalf("item: %v", err)
-		}
-		tn.Items = append(tn.Items, id)
-	}
+	tn.Items = fixture.MustItems(e.t, e.db, tn.ID, len(s.prices[0]))
 	for w := 0; w < s.winners; w++ {
 		sid, u := e.mustSupplier(fmt.Sprintf("ספק %d בע\"מ", seq.Add(1)))
-		var award int64
-		if err := e.db.Get(&award, `INSERT INTO awards (tender_id, supplier_id) VALUES ($1, $2) RETURNING id`, tn.ID, sid); err != nil {
-			e.t.Fatalf("award: %v", err)
-		}
-		for i, price := range s.prices[w] {
-			if price == "" {
-				continue
-			}
-			if _, err := e.db.Exec(`INSERT INTO award_prices (award_id, item_id, price, valid_from, reason) VALUES ($1, $2, $3, '2020-01-01', 'initial')`,
-				award, tn.Items[i], price); err != nil {
-				e.t.Fatalf("price: %v", err)
-			}
-		}
+		award := fixture.MustAward(e.t, e.db, tn.ID, sid, "2020-01-01", tn.Items, s.prices[w])
 		tn.Winners, tn.Users, tn.awards = append(tn.Winners, sid), append(tn.Users, u), append(tn.awards, award)
 	}
 	return tn
