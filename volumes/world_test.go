@@ -2,19 +2,17 @@ package volumes_test
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
 	"madaf/internal/dbtest"
+	"madaf/internal/fixture"
 	"madaf/internal/server"
 	"madaf/internal/webtest"
 	"madaf/orders"
@@ -23,14 +21,8 @@ import (
 
 var ctx = context.Background()
 
-var seq atomic.Int64
-
 // user is a stored user with a token.
-type user struct {
-	ID    int64
-	Token string
-	P     *auth.Principal
-}
+type user = fixture.User
 
 // tender is a fixture tender: its items and its winners with their users.
 type tender struct {
@@ -114,64 +106,20 @@ func (w *world) at(day string, hour, minute int) {
 
 func (w *world) today() calendar.Date { return calendar.DateOf(w.clock()) }
 
+// mustAuthority adds an authority with a high signature threshold: the
+// treasurer alone signs.
 func (w *world) mustAuthority(name string) int64 {
-	w.t.Helper()
-	var id int64
-	// A high signature threshold: the treasurer alone signs.
-	err := w.db.Get(&id, `INSERT INTO authorities (code, name_he, name_ar, name_en, kind, signature_threshold)
-		VALUES ($1, $2, $2 || ' (ar)', $2 || ' (en)', 'local_council', 10000000) RETURNING id`, fmt.Sprint(200+seq.Add(1)), name)
-	if err != nil {
-		w.t.Fatalf("authority: %v", err)
-	}
-	return id
+	return fixture.MustAuthority(w.t, w.db, name, "10000000")
 }
 
 func (w *world) mustBudgetLine(authorityID, year int64) int64 {
-	w.t.Helper()
-	var id int64
-	err := w.db.Get(&id, `INSERT INTO budget_lines (authority_id, fiscal_year, code, name, amount)
-		VALUES ($1, $2, $3, 'רכש', 10000000) RETURNING id`, authorityID, year, fmt.Sprintf("7-%d", seq.Add(1)))
-	if err != nil {
-		w.t.Fatalf("budget line: %v", err)
-	}
-	return id
+	return fixture.MustBudgetLine(w.t, w.db, authorityID, int(year), "10000000")
 }
 
-func (w *world) mustSupplier(name string) (int64, user) {
-	w.t.Helper()
-	var id int64
-	n := seq.Add(1)
-	err := w.db.Get(&id, `INSERT INTO suppliers (company_number, legal_name, email) VALUES ($1, $2, $3) RETURNING id`,
-		fmt.Sprintf("51%07d", n), name, fmt.Sprintf("volumes%d@supplier.example", n))
-	if err != nil {
-		w.t.Fatalf("supplier: %v", err)
-	}
-	for _, kind := range []string{"books", "withholding_tax", "insurance"} {
-		if _, err := w.db.Exec(`INSERT INTO supplier_certificates (supplier_id, kind, number, valid_until) VALUES ($1, $2, 'C-1', '2030-12-31')`, id, kind); err != nil {
-			w.t.Fatalf("certificate: %v", err)
-		}
-	}
-	return id, w.mustUser(auth.OrgSupplier, id, auth.RoleSupplier)
-}
+func (w *world) mustSupplier(name string) (int64, user) { return fixture.MustSupplier(w.t, w.db, name) }
 
 func (w *world) mustUser(org string, orgID int64, roles ...string) user {
-	w.t.Helper()
-	p := &auth.Principal{OrgKind: org, Roles: roles, Lang: "he"}
-	var authorityID, supplierID *int64
-	switch org {
-	case auth.OrgAuthority:
-		authorityID, p.AuthorityID = &orgID, orgID
-	case auth.OrgSupplier:
-		supplierID, p.SupplierID = &orgID, orgID
-	}
-	p.Email = fmt.Sprintf("v%d@example.com", seq.Add(1))
-	p.Name = "משתמש " + p.Email
-	err := w.db.Get(&p.UserID, `INSERT INTO users (email, name, password_hash, org_kind, authority_id, supplier_id, roles)
-		VALUES ($1, $2, '!', $3, $4, $5, $6) RETURNING id`, p.Email, p.Name, org, authorityID, supplierID, pq.Array(roles))
-	if err != nil {
-		w.t.Fatalf("user: %v", err)
-	}
-	return user{ID: p.UserID, Token: webtest.MustToken(w.t, w.db, p.UserID), P: p}
+	return fixture.MustUser(w.t, w.db, org, orgID, roles...)
 }
 
 // mustTender adds an active tender open to both authorities (the
@@ -189,25 +137,9 @@ func (w *world) mustTender(number, category, rule, ceiling, fee, allocation stri
 		tn.ID, w.a, allocation, w.b); err != nil {
 		w.t.Fatalf("participation: %v", err)
 	}
-	for i := range prices[0] {
-		var id int64
-		if err := w.db.Get(&id, `INSERT INTO tender_items (tender_id, sku, name, unit) VALUES ($1, $2, $3, 'יחידה') RETURNING id`,
-			tn.ID, fmt.Sprintf("SKU-%d", i+1), fmt.Sprintf("פריט %d", i+1)); err != nil {
-			w.t.Fatalf("item: %v", err)
-		}
-		tn.Items = append(tn.Items, id)
-	}
+	tn.Items = fixture.MustItems(w.t, w.db, tn.ID, len(prices[0]))
 	for wi, sid := range winners {
-		var award int64
-		if err := w.db.Get(&award, `INSERT INTO awards (tender_id, supplier_id) VALUES ($1, $2) RETURNING id`, tn.ID, sid); err != nil {
-			w.t.Fatalf("award: %v", err)
-		}
-		for i, price := range prices[wi] {
-			if _, err := w.db.Exec(`INSERT INTO award_prices (award_id, item_id, price, valid_from, reason) VALUES ($1, $2, $3, '2025-01-01', 'initial')`,
-				award, tn.Items[i], price); err != nil {
-				w.t.Fatalf("price: %v", err)
-			}
-		}
+		fixture.MustAward(w.t, w.db, tn.ID, sid, "2025-01-01", tn.Items, prices[wi])
 	}
 	return tn
 }
