@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
@@ -106,8 +107,23 @@ func (c *csvWriter) row(cells ...any) error {
 	rec := make([]string, len(cells))
 	for i, v := range cells {
 		rec[i] = textOf(v)
+		if i < len(c.spec.cols) && c.spec.cols[i].kind == colText {
+			rec[i] = inertText(rec[i])
+		}
 	}
 	return c.w.Write(rec)
+}
+
+// inertText is s as a spreadsheet takes it for text, never for a formula:
+// text a user entered (a tender's title, a supplier's name) that starts
+// with =, +, -, @, a tab or a carriage return gets a leading apostrophe.
+// Amounts, counts and dates are written by the service and never need it.
+// Workbooks need no such care: their text cells are typed as strings.
+func inertText(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
 
 func (c *csvWriter) end() error {
