@@ -2,11 +2,13 @@ package app
 
 import (
 	"bytes"
+	"html"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -82,5 +84,39 @@ func TestTenderPages(t *testing.T) {
 	expect(t, officer.Get("/catalog?q="+url.QueryEscape("כיסא")), 200, "כיסא משרדי ארגונומי", "₪ 850.00")
 	if strings.Contains(officer.Get(tenderPath).Body, `id="item-form"`) {
 		t.Error("the officer sees the lead's item form")
+	}
+}
+
+// TestSupplierSeesOnlyItsOwnPrices: on a tender two suppliers won, each
+// supplier's tender page and catalog show its own prices, never the
+// other's; the lead sees both.
+func TestSupplierSeesOnlyItsOwnPrices(t *testing.T) {
+	db := dbtest.New(t)
+	h := mustDemo(t, db)
+	var tenderID int64
+	var otherName, otherPrice string
+	const q = `SELECT t.id, s.legal_name, other.price::text
+		FROM tenders t
+		JOIN awards a1 ON a1.tender_id = t.id AND a1.status = 'active'
+		JOIN suppliers m ON m.id = a1.supplier_id AND m.company_number = '510000011'
+		JOIN awards a2 ON a2.tender_id = t.id AND a2.status = 'active' AND a2.id <> a1.id
+		JOIN suppliers s ON s.id = a2.supplier_id
+		JOIN LATERAL (SELECT price, item_id FROM award_prices WHERE award_id = a1.id AND valid_from <= current_date ORDER BY valid_from DESC, id DESC LIMIT 1) own ON true
+		JOIN LATERAL (SELECT price FROM award_prices WHERE award_id = a2.id AND item_id = own.item_id AND valid_from <= current_date ORDER BY valid_from DESC, id DESC LIMIT 1) other ON true
+		WHERE t.status = 'active' AND own.price <> other.price LIMIT 1`
+	row := db.QueryRow(q)
+	if err := row.Scan(&tenderID, &otherName, &otherPrice); err != nil {
+		t.Fatalf("no demo tender won by the medical supplier and another: %v", err)
+	}
+	otherName = html.EscapeString(otherName)
+	supplier := demoLogin(t, h, "supplier@medical.example")
+	page := supplier.Get("/tenders/" + strconv.FormatInt(tenderID, 10))
+	pagetest.Expect(t, page, 200)
+	if strings.Contains(page.Body, otherName) {
+		t.Errorf("the supplier's tender page names the competitor %s", otherName)
+	}
+	lead := demoLogin(t, h, "lead@madaf.example")
+	if body := lead.Get("/tenders/" + strconv.FormatInt(tenderID, 10)).Body; !strings.Contains(body, otherName) {
+		t.Errorf("the lead's tender page lacks the competitor %s", otherName)
 	}
 }

@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"madaf/internal/money"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -18,6 +18,7 @@ import (
 	"madaf/internal/apperr"
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
+	"madaf/internal/money"
 	"madaf/internal/page"
 	"madaf/internal/web"
 )
@@ -305,11 +306,14 @@ func (p *pages) renderTender(c *gin.Context, status int, f *page.Form, uploadAwa
 	if d.Awards, err = p.store.Awards(c, id); err != nil {
 		return err
 	}
+	if caller.OrgKind == auth.OrgSupplier { // a supplier sees its own award and prices only
+		d.Awards = slices.DeleteFunc(d.Awards, func(a Award) bool { return a.SupplierID != caller.SupplierID })
+	}
 	ids := make([]int64, len(d.Items))
 	for i, it := range d.Items {
 		ids[i] = it.ID
 	}
-	offers, err := OffersInForce(c, p.db, ids, calendar.Today())
+	offers, err := OffersInForceFor(c, p.db, caller, ids, calendar.Today())
 	if err != nil {
 		return err
 	}
