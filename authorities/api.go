@@ -27,8 +27,12 @@ func Mount(api *gin.RouterGroup, s *Store) {
 type handlers struct{ s *Store }
 
 func (h *handlers) list(c *gin.Context) (int, any, error) {
-	as, err := h.s.List(c.Request.Context(), auth.Caller(c))
-	return http.StatusOK, web.List[Authority]{Items: as}, err
+	pg, err := web.ParsePage(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	as, err := h.s.List(c.Request.Context(), auth.Caller(c), pg)
+	return http.StatusOK, web.ListPage(pg, as, func(a Authority) int64 { return a.ID }), err
 }
 
 func (h *handlers) get(c *gin.Context) (int, any, error) {

@@ -3,7 +3,9 @@ package authorities
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -57,10 +59,11 @@ func (p *pages) listPage(c *gin.Context) error { return p.renderList(c, http.Sta
 
 func (p *pages) renderList(c *gin.Context, status int, f *page.Form) error {
 	caller := auth.Caller(c)
-	as, err := p.store.List(c, caller)
+	as, err := p.store.List(c, caller, web.Page{Limit: 1000})
 	if err != nil {
 		return err
 	}
+	slices.SortFunc(as, func(a, b Authority) int { return strings.Compare(a.NameHe, b.NameHe) })
 	if f == nil {
 		f = page.NewForm(url.Values{"kind": {KindLocalCouncil}, "active": {"on"}})
 	}

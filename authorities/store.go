@@ -34,14 +34,15 @@ func scope(p *auth.Principal) (authorityID int64, any bool) {
 
 const authorityColumns = `id, code, name_he, name_ar, name_en, kind, signature_threshold, active, created_at, updated_at`
 
-// List returns the authorities p may see, by Hebrew name.
-func (s *Store) List(ctx context.Context, p *auth.Principal) ([]Authority, error) {
+// List returns a page of the authorities p may see, in id order.
+func (s *Store) List(ctx context.Context, p *auth.Principal, pg web.Page) ([]Authority, error) {
 	only, ok := scope(p)
 	if !ok {
 		return []Authority{}, nil
 	}
 	out := []Authority{}
-	err := s.db.SelectContext(ctx, &out, `SELECT `+authorityColumns+` FROM authorities WHERE ($1 = 0 OR id = $1) ORDER BY name_he`, only)
+	err := s.db.SelectContext(ctx, &out, `SELECT `+authorityColumns+` FROM authorities
+		WHERE ($1 = 0 OR id = $1) AND id > $2 ORDER BY id LIMIT $3`, only, pg.After, pg.Limit)
 	return out, err
 }
 

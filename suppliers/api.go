@@ -29,8 +29,12 @@ func Mount(api *gin.RouterGroup, s *Store) {
 type handlers struct{ s *Store }
 
 func (h *handlers) list(c *gin.Context) (int, any, error) {
-	out, err := h.s.List(c.Request.Context(), auth.Caller(c))
-	return http.StatusOK, web.List[Supplier]{Items: out}, err
+	pg, err := web.ParsePage(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	out, err := h.s.List(c.Request.Context(), auth.Caller(c), pg)
+	return http.StatusOK, web.ListPage(pg, out, func(s Supplier) int64 { return s.ID }), err
 }
 
 // visible reads the :id parameter and checks that the caller may see it.

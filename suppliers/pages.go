@@ -3,6 +3,8 @@ package suppliers
 import (
 	"net/http"
 	"net/url"
+	"slices"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -51,10 +53,11 @@ func (p *pages) listPage(c *gin.Context) error { return p.renderList(c, http.Sta
 
 func (p *pages) renderList(c *gin.Context, status int, f *page.Form) error {
 	caller := auth.Caller(c)
-	ss, err := p.store.List(c, caller)
+	ss, err := p.store.List(c, caller, web.Page{Limit: 1000})
 	if err != nil {
 		return err
 	}
+	slices.SortFunc(ss, func(a, b Supplier) int { return strings.Compare(a.LegalName, b.LegalName) })
 	d := listData{CanEdit: caller.Has(auth.RoleClusterAdmin)}
 	today := calendar.Today()
 	for _, s := range ss {

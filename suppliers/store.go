@@ -39,10 +39,11 @@ func scope(p *auth.Principal) (onlyID int64) {
 
 const supplierColumns = `id, company_number, legal_name, email, phone, address, status, suspended_reason, suspended_until, created_at, updated_at`
 
-// List returns the suppliers p may see, by legal name.
-func (s *Store) List(ctx context.Context, p *auth.Principal) ([]Supplier, error) {
+// List returns a page of the suppliers p may see, in id order.
+func (s *Store) List(ctx context.Context, p *auth.Principal, pg web.Page) ([]Supplier, error) {
 	out := []Supplier{}
-	err := s.db.SelectContext(ctx, &out, `SELECT `+supplierColumns+` FROM suppliers WHERE ($1 = 0 OR id = $1) ORDER BY legal_name`, scope(p))
+	err := s.db.SelectContext(ctx, &out, `SELECT `+supplierColumns+` FROM suppliers
+		WHERE ($1 = 0 OR id = $1) AND id > $2 ORDER BY id LIMIT $3`, scope(p), pg.After, pg.Limit)
 	return out, err
 }
 

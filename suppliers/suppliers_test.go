@@ -155,3 +155,31 @@ func mustSupplier(t *testing.T, db interface {
 	}
 	return id
 }
+
+func TestListPages(t *testing.T) {
+	db := dbtest.New(t)
+	base := webtest.NewBase(t, db)
+	suppliers.Mount(base.API, suppliers.NewStore(db))
+	admin := webtest.MustToken(t, db, webtest.MustUser(t, db, auth.NewUser{Email: "admin@example.com", OrgKind: auth.OrgCluster, Roles: []string{auth.RoleClusterAdmin}}).ID)
+	for _, n := range []string{"510000011", "510000029", "510000037"} {
+		mustSupplier(t, db, n)
+	}
+	type page struct {
+		Items      []suppliers.Supplier `json:"items"`
+		NextCursor string               `json:"next_cursor"`
+	}
+	var first, second page
+	webtest.Do(base.Engine, "GET", "/api/v1/suppliers?limit=2", admin, nil).JSON(t, &first)
+	if len(first.Items) != 2 || first.NextCursor == "" {
+		t.Fatalf("first page: %+v", first)
+	}
+	webtest.Do(base.Engine, "GET", "/api/v1/suppliers?limit=2&cursor="+first.NextCursor, admin, nil).JSON(t, &second)
+	if len(second.Items) != 1 || second.NextCursor != "" || second.Items[0].ID <= first.Items[1].ID {
+		t.Fatalf("second page: %+v", second)
+	}
+	for _, bad := range []string{"limit=0", "limit=201", "limit=x", "cursor=!!"} {
+		if r := webtest.Do(base.Engine, "GET", "/api/v1/suppliers?"+bad, admin, nil); r.Code != http.StatusUnprocessableEntity {
+			t.Errorf("%s: %d", bad, r.Code)
+		}
+	}
+}

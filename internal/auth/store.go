@@ -13,6 +13,7 @@ import (
 
 	"madaf/internal/apperr"
 	"madaf/internal/database"
+	"madaf/internal/web"
 )
 
 // Session and throttling settings.
@@ -109,14 +110,14 @@ func (s *Store) User(ctx context.Context, id int64) (*User, error) {
 	return r.user(), nil
 }
 
-// Users lists the users, those of one organisation when authorityID or
-// supplierID is non-zero.
-func (s *Store) Users(ctx context.Context, authorityID, supplierID int64) ([]*User, error) {
+// Users lists a page of the users in id order: all of them, or those of
+// one organisation when authorityID or supplierID is non-zero.
+func (s *Store) Users(ctx context.Context, authorityID, supplierID int64, pg web.Page) ([]*User, error) {
 	const q = `SELECT ` + userColumns + ` FROM users u
-		WHERE ($1 = 0 OR u.authority_id = $1) AND ($2 = 0 OR u.supplier_id = $2)
-		ORDER BY u.org_kind, u.name`
+		WHERE ($1 = 0 OR u.authority_id = $1) AND ($2 = 0 OR u.supplier_id = $2) AND u.id > $3
+		ORDER BY u.id LIMIT $4`
 	var rows []userRow
-	if err := s.db.SelectContext(ctx, &rows, q, authorityID, supplierID); err != nil {
+	if err := s.db.SelectContext(ctx, &rows, q, authorityID, supplierID, pg.After, pg.Limit); err != nil {
 		return nil, err
 	}
 	out := make([]*User, len(rows))

@@ -18,8 +18,12 @@ func (h *Handlers) MountUsers(api *gin.RouterGroup) {
 }
 
 func (h *Handlers) listUsers(c *gin.Context) (int, any, error) {
-	us, err := h.Store.Users(c.Request.Context(), 0, 0)
-	return http.StatusOK, web.List[*User]{Items: us}, err
+	pg, err := web.ParsePage(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	us, err := h.Store.Users(c.Request.Context(), 0, 0, pg)
+	return http.StatusOK, web.ListPage(pg, us, func(u *User) int64 { return u.ID }), err
 }
 
 type createUserRequest struct {

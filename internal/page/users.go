@@ -1,7 +1,9 @@
 package page
 
 import (
+	"cmp"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -40,11 +42,14 @@ func (e *Engine) MountUsers(r gin.IRouter) {
 }
 
 func (e *Engine) renderUsers(c *gin.Context, p *Page, status int, f *Form) {
-	us, err := e.auth.Users(c, 0, 0)
+	us, err := e.auth.Users(c, 0, 0, web.Page{Limit: 10000})
 	if err != nil {
 		e.Fail(c, err)
 		return
 	}
+	slices.SortFunc(us, func(a, b *auth.User) int {
+		return cmp.Or(strings.Compare(a.OrgKind, b.OrgKind), strings.Compare(a.Name, b.Name))
+	})
 	lang := LangOf(c)
 	d := usersData{Users: us, Roles: []string{auth.RoleClusterAdmin, auth.RoleEconomicLead, auth.RoleOfficer,
 		auth.RoleTreasurer, auth.RoleHead, auth.RoleSupplier}, OrgNames: map[string]string{}}
