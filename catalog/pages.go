@@ -42,20 +42,20 @@ func MountPages(r gin.IRouter, eng *page.Engine, db *sqlx.DB) {
 		form: eng.MustPage("catalog_tender_new"), show: eng.MustPage("catalog_tender")}
 	eng.AddNav(
 		page.NavItem{Key: "nav.catalog", Path: "/catalog", Roles: []string{auth.RoleOfficer}, Order: 10},
-		page.NavItem{Key: "nav.tenders", Path: "/tenders", Roles: []string{auth.RoleEconomicLead, auth.RoleClusterAdmin}, Order: 30},
+		page.NavItem{Key: "nav.tenders", Path: "/tenders", Roles: writers, Order: 30},
 	)
-	lead := eng.RequireRole(auth.RoleEconomicLead)
+	write := eng.RequireRole(writers...)
 	r.GET("/catalog", eng.Required(), eng.Serve(p.searchPage))
 	g := r.Group("/tenders", eng.Required())
 	g.GET("", eng.Serve(p.tenders))
-	g.GET("/new", lead, eng.Serve(p.newTender))
-	g.POST("", lead, eng.Serve(p.createTender))
+	g.GET("/new", write, eng.Serve(p.newTender))
+	g.POST("", write, eng.Serve(p.createTender))
 	g.GET("/:id", eng.Serve(p.tender))
-	g.POST("/:id/items", lead, eng.Serve(p.addItem))
-	g.POST("/:id/awards", lead, eng.Serve(p.addAward))
-	g.POST("/:id/awards/:award/prices", lead, eng.Serve(p.uploadPrices))
-	g.POST("/:id/awards/:award/:action", lead, eng.Serve(p.transitionAward))
-	g.POST("/:id/status/:action", lead, eng.Serve(p.transition))
+	g.POST("/:id/items", write, eng.Serve(p.addItem))
+	g.POST("/:id/awards", write, eng.Serve(p.addAward))
+	g.POST("/:id/awards/:award/prices", write, eng.Serve(p.uploadPrices))
+	g.POST("/:id/awards/:award/:action", write, eng.Serve(p.transitionAward))
+	g.POST("/:id/status/:action", write, eng.Serve(p.transition))
 }
 
 // searchData is what the catalog page draws.
@@ -126,7 +126,7 @@ func (p *pages) tenders(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	d := tendersData{Status: c.Query("status"), CanEdit: caller.Has(auth.RoleEconomicLead)}
+	d := tendersData{Status: c.Query("status"), CanEdit: caller.HasAny(writers...)}
 	d.Tenders, err = p.store.Tenders(c, caller, TenderFilter{Status: d.Status, Page: pg})
 	if err != nil {
 		return err
@@ -291,7 +291,7 @@ func (p *pages) renderTender(c *gin.Context, status int, f *page.Form, uploadAwa
 	if err != nil {
 		return err
 	}
-	d := tenderData{Tender: t, CanEdit: caller.Has(auth.RoleEconomicLead), UploadAward: uploadAward,
+	d := tenderData{Tender: t, CanEdit: caller.HasAny(writers...), UploadAward: uploadAward,
 		UploadErrors: rows, Reasons: Reasons, Authorities: map[int64]string{}}
 	as, err := authorityOptions(c, p.db, page.LangOf(c))
 	if err != nil {
