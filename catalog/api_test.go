@@ -7,13 +7,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"runtime"
 	"strings"
 	"testing"
 
 	"madaf/catalog"
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
+	"madaf/internal/fixture"
 	"madaf/internal/webtest"
 )
 
@@ -263,18 +263,18 @@ func TestAPIPriceList(t *testing.T) {
 			data         []byte
 		}{
 			// 26 KB that a whole-sheet read expands to 4000 rows × 16384 columns.
-			{"CellsAtXFD", "row 65 reaches column XFD", rawXLSX(t, 4000, func(i int) string {
+			{"CellsAtXFD", "row 65 reaches column XFD", fixture.RawXLSX(t, 4000, func(i int) string {
 				return fmt.Sprintf(`<c r="XFD%d"><v>1</v></c>`, i)
 			})},
-			{"TooManyRows", "more than 20000 rows", rawXLSX(t, 20001, func(i int) string {
-				return inlineRow(i, "MED-001", "300", from)
+			{"TooManyRows", "more than 20000 rows", fixture.RawXLSX(t, 20001, func(i int) string {
+				return fixture.InlineRow(i, "MED-001", "300", from)
 			})},
 		}
 		for _, f := range files {
 			t.Run(f.name, func(t *testing.T) {
 				before := countPrices(t, a.world, award.ID)
 				var r webtest.Response
-				alloc := allocated(func() { r = a.upload(path, a.tLead, "prices.xlsx", f.data) })
+				alloc := fixture.Allocated(func() { r = a.upload(path, a.tLead, "prices.xlsx", f.data) })
 				m := wantProblem(t, r, http.StatusUnprocessableEntity, "file")
 				if detail, _ := m["detail"].(string); !strings.Contains(detail, f.detail) {
 					t.Errorf("detail %q, want it to say %q", detail, f.detail)
@@ -365,15 +365,4 @@ func TestAPISearch(t *testing.T) {
 		wantProblem(t, a.do("GET", "/api/v1/catalog/items?tender=abc", a.tOfficer, nil), http.StatusUnprocessableEntity, "tender")
 		wantProblem(t, a.do("GET", "/api/v1/catalog/items?limit=0", a.tOfficer, nil), http.StatusUnprocessableEntity, "limit")
 	})
-}
-
-// allocated is the memory the process allocated while f ran: a loose
-// bound on what a request costs, not a timing.
-func allocated(f func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	f()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
 }

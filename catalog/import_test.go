@@ -1,10 +1,8 @@
 package catalog_test
 
 import (
-	"archive/zip"
 	"bytes"
 	"fmt"
-	"io"
 	"strings"
 	"testing"
 
@@ -14,6 +12,7 @@ import (
 	"madaf/catalog"
 	"madaf/internal/apperr"
 	"madaf/internal/calendar"
+	"madaf/internal/fixture"
 )
 
 // importWorld is newWorld with a third item and a new award without prices.
@@ -147,65 +146,16 @@ func TestImportPriceListFormats(t *testing.T) {
 	})
 }
 
-// rawXLSX is a workbook whose first sheet's XML holds rows rows, row i
-// (from 1) being the cells rowXML(i) writes; it builds the sheet by hand, as
-// a hostile file would, without excelize tidying it.
-func rawXLSX(t testing.TB, rows int, rowXML func(i int) string) []byte {
-	t.Helper()
-	var blank bytes.Buffer
-	if err := excelize.NewFile().Write(&blank); err != nil {
-		t.Fatal(err)
-	}
-	zr, err := zip.NewReader(bytes.NewReader(blank.Bytes()), int64(blank.Len()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	zw := zip.NewWriter(&out)
-	for _, zf := range zr.File {
-		w, _ := zw.Create(zf.Name)
-		if zf.Name == "xl/worksheets/sheet1.xml" {
-			fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>`+
-				`<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>`)
-			for i := 1; i <= rows; i++ {
-				fmt.Fprintf(w, `<row r="%d">%s</row>`, i, rowXML(i))
-			}
-			fmt.Fprint(w, `</sheetData></worksheet>`)
-			continue
-		}
-		rc, err := zf.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.Copy(w, rc)
-		rc.Close()
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return out.Bytes()
-}
-
-// inlineRow is the XML of a row of text cells from column A.
-func inlineRow(i int, cells ...string) string {
-	var b strings.Builder
-	for j, c := range cells {
-		name, _ := excelize.CoordinatesToCellName(j+1, i)
-		fmt.Fprintf(&b, `<c r="%s" t="inlineStr"><is><t>%s</t></is></c>`, name, c)
-	}
-	return b.String()
-}
-
 func TestImportPriceListLimits(t *testing.T) {
 	w, award := importWorld(t)
 	from := w.tender.ValidFrom.String()
 	t.Run("ColumnsBeyondZIgnored", func(t *testing.T) {
-		data := rawXLSX(t, 2, func(i int) string {
+		data := fixture.RawXLSX(t, 2, func(i int) string {
 			row := []string{"sku", "price", "valid_from"}
 			if i == 2 {
 				row = []string{"MED-003", "450", from}
 			}
-			return inlineRow(i, row...) + fmt.Sprintf(`<c r="AB%d"><v>1</v></c><c r="XFD%d"><v>2</v></c>`, i, i)
+			return fixture.InlineRow(i, row...) + fmt.Sprintf(`<c r="AB%d"><v>1</v></c><c r="XFD%d"><v>2</v></c>`, i, i)
 		})
 		prices, err := w.s.ImportPriceList(ctx, w.tender.ID, award.ID, "prices.xlsx", data)
 		if err != nil || len(prices) != 1 || prices[0].Price.String() != "450.00" {

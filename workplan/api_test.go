@@ -20,7 +20,7 @@ import (
 	"madaf/workplan"
 )
 
-type fixture struct {
+type env struct {
 	db     *sqlx.DB
 	base   *server.Base
 	lead   string // economic lead's token
@@ -29,7 +29,7 @@ type fixture struct {
 	leadID int64
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T) *env {
 	t.Helper()
 	db := dbtest.New(t)
 	base := webtest.NewBase(t, db)
@@ -41,16 +41,16 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	officer := webtest.MustUser(t, db, auth.NewUser{Email: "o@x.example", OrgKind: auth.OrgAuthority, AuthorityID: authority, Roles: []string{auth.RoleOfficer}})
-	return &fixture{db: db, base: base, leadID: lead.ID,
+	return &env{db: db, base: base, leadID: lead.ID,
 		lead: webtest.MustToken(t, db, lead.ID), admin: webtest.MustToken(t, db, admin.ID), other: webtest.MustToken(t, db, officer.ID)}
 }
 
-func (f *fixture) do(method, path, token string, body any, headers ...string) webtest.Response {
+func (f *env) do(method, path, token string, body any, headers ...string) webtest.Response {
 	return webtest.Do(f.base.Engine, method, path, token, body, headers...)
 }
 
 // upload posts data as the multipart field "file".
-func (f *fixture) upload(t *testing.T, path, token, name string, data []byte) webtest.Response {
+func (f *env) upload(t *testing.T, path, token, name string, data []byte) webtest.Response {
 	t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)

@@ -1,13 +1,10 @@
 package workplan_test
 
 import (
-	"archive/zip"
 	"bytes"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -15,6 +12,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"madaf/internal/apperr"
+	"madaf/internal/fixture"
 	"madaf/internal/webtest"
 	"madaf/workplan"
 )
@@ -457,75 +455,15 @@ func deref(p *int) any {
 	return *p
 }
 
-// rawXLSX is a workbook whose first sheet's XML holds rows rows, row i
-// (from 1) being the cells rowXML(i) writes; it builds the sheet by hand, as
-// a hostile file would, without excelize tidying it.
-func rawXLSX(t testing.TB, rows int, rowXML func(i int) string) []byte {
-	t.Helper()
-	var blank bytes.Buffer
-	if err := excelize.NewFile().Write(&blank); err != nil {
-		t.Fatal(err)
-	}
-	zr, err := zip.NewReader(bytes.NewReader(blank.Bytes()), int64(blank.Len()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	zw := zip.NewWriter(&out)
-	for _, zf := range zr.File {
-		w, _ := zw.Create(zf.Name)
-		if zf.Name == "xl/worksheets/sheet1.xml" {
-			fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>`+
-				`<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>`)
-			for i := 1; i <= rows; i++ {
-				fmt.Fprintf(w, `<row r="%d">%s</row>`, i, rowXML(i))
-			}
-			fmt.Fprint(w, `</sheetData></worksheet>`)
-			continue
-		}
-		rc, err := zf.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.Copy(w, rc)
-		rc.Close()
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return out.Bytes()
-}
-
-// inlineRow is the XML of a row of text cells from column A.
-func inlineRow(i int, cells ...string) string {
-	var b strings.Builder
-	for j, c := range cells {
-		name, _ := excelize.CoordinatesToCellName(j+1, i)
-		fmt.Fprintf(&b, `<c r="%s" t="inlineStr"><is><t>%s</t></is></c>`, name, c)
-	}
-	return b.String()
-}
-
-// allocated is the memory the process allocated while f ran: a loose
-// bound on what a request costs, not a timing.
-func allocated(f func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	f()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
-}
-
 func TestParseXLSXLimits(t *testing.T) {
 	header := []string{"Domain", "Goal", "Task", "Status"}
 	t.Run("ColumnsBeyondZIgnored", func(t *testing.T) {
-		data := rawXLSX(t, 2, func(i int) string {
+		data := fixture.RawXLSX(t, 2, func(i int) string {
 			row := header
 			if i == 2 {
 				row = []string{"תיירות", "מיתוג", "קול קורא", "בוצע"}
 			}
-			return inlineRow(i, row...) + fmt.Sprintf(`<c r="AB%d"><v>1</v></c><c r="XFD%d"><v>2</v></c>`, i, i)
+			return fixture.InlineRow(i, row...) + fmt.Sprintf(`<c r="AB%d"><v>1</v></c><c r="XFD%d"><v>2</v></c>`, i, i)
 		})
 		doc, err := workplan.Parse(data)
 		if err != nil {
@@ -536,12 +474,12 @@ func TestParseXLSXLimits(t *testing.T) {
 		}
 	})
 	t.Run("RowNumbersAfterBlankRows", func(t *testing.T) {
-		data := rawXLSX(t, 9, func(i int) string {
+		data := fixture.RawXLSX(t, 9, func(i int) string {
 			switch i {
 			case 1:
-				return inlineRow(i, header...)
+				return fixture.InlineRow(i, header...)
 			case 9:
-				return inlineRow(i, "תיירות", "מיתוג", "קול קורא", "כמעט")
+				return fixture.InlineRow(i, "תיירות", "מיתוג", "קול קורא", "כמעט")
 			}
 			return ""
 		})
@@ -575,20 +513,20 @@ func TestAPIImportHostileXLSX(t *testing.T) {
 		data         []byte
 	}{
 		// 26 KB that a whole-sheet read expands to 4000 rows × 16384 columns.
-		{"CellsAtXFD", "row 65 reaches column XFD", rawXLSX(t, 4000, func(i int) string {
+		{"CellsAtXFD", "row 65 reaches column XFD", fixture.RawXLSX(t, 4000, func(i int) string {
 			return fmt.Sprintf(`<c r="XFD%d"><v>1</v></c>`, i)
 		})},
-		{"TooManyRows", "more than 5000 rows", rawXLSX(t, 5001, func(i int) string {
+		{"TooManyRows", "more than 5000 rows", fixture.RawXLSX(t, 5001, func(i int) string {
 			if i == 1 {
-				return inlineRow(i, "Domain", "Goal", "Task", "Status")
+				return fixture.InlineRow(i, "Domain", "Goal", "Task", "Status")
 			}
-			return inlineRow(i, "תיירות", "מיתוג", fmt.Sprint("משימה ", i), "בוצע")
+			return fixture.InlineRow(i, "תיירות", "מיתוג", fmt.Sprint("משימה ", i), "בוצע")
 		})},
 	}
 	for _, file := range files {
 		t.Run(file.name, func(t *testing.T) {
 			var r webtest.Response
-			alloc := allocated(func() { r = f.upload(t, "/api/v1/workplan/2024/import", f.lead, "plan.xlsx", file.data) })
+			alloc := fixture.Allocated(func() { r = f.upload(t, "/api/v1/workplan/2024/import", f.lead, "plan.xlsx", file.data) })
 			if r.Code != http.StatusUnprocessableEntity {
 				t.Fatalf("%d %s, want 422", r.Code, r.Body)
 			}

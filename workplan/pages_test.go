@@ -20,7 +20,7 @@ import (
 
 // pagesFixture serves the page engine with the work plan pages over a
 // database holding the demo work plan, a lead and an authority officer.
-func pagesFixture(t *testing.T) (http.Handler, *fixture) {
+func pagesFixture(t *testing.T) (http.Handler, *env) {
 	t.Helper()
 	f := newFixture(t)
 	eng := page.MustNew(templates.FS, f.db, f.base.Auth)
