@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jmoiron/sqlx"
+
 	"madaf/authorities"
 	"madaf/internal/auth"
 	"madaf/internal/database"
@@ -55,6 +57,27 @@ func TestCapacityCannotBeCutBelowReservations(t *testing.T) {
 	e.db.Get(&allocation, `SELECT allocation::text FROM tender_authorities WHERE tender_id = $1`, tn.ID)
 	if allocation == nil || *allocation != "800.00" {
 		t.Fatalf("allocation changed to %v", allocation)
+	}
+
+	// The authority cannot leave the tender while its order reserves; a
+	// rewrite of the participation rows that keeps it is fine.
+	leave := func(rejoin bool) error {
+		return database.WithTx(ctx, e.db, func(tx *sqlx.Tx) error {
+			if _, err := tx.Exec(`DELETE FROM tender_authorities WHERE tender_id = $1`, tn.ID); err != nil {
+				return err
+			}
+			if rejoin {
+				_, err := tx.Exec(`INSERT INTO tender_authorities (tender_id, authority_id, allocation) VALUES ($1, $2, 800)`, tn.ID, e.authority)
+				return err
+			}
+			return nil
+		})
+	}
+	if err := leave(false); webStatus(err) != http.StatusConflict || !strings.Contains(err.Error(), "cannot leave") {
+		t.Fatalf("the authority leaves the tender: %v", err)
+	}
+	if err := leave(true); err != nil {
+		t.Fatalf("participation rewritten: %v", err)
 	}
 
 	// Once the order is cancelled, nothing is reserved and any cut is allowed.

@@ -66,7 +66,9 @@ func runTx(ctx context.Context, db *sqlx.DB, fn func(tx *sqlx.Tx) error) (err er
 	if err = fn(tx); err != nil {
 		return err
 	}
-	return tx.Commit()
+	// Deferred constraints report at commit; their errors are the
+	// caller's, like any other constraint's.
+	return MapError(tx.Commit())
 }
 
 func retryable(err error) bool {
