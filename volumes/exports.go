@@ -171,9 +171,11 @@ func (s *Store) ExportVolumes(ctx context.Context, p *auth.Principal, group stri
 			{header: `סה"כ כולל מע"מ`, kind: colMoney, sum: true}, {header: "עמלה", kind: colMoney, sum: true}}
 		// Allocations belong to one tender and one authority: a tender's
 		// row for an authority, an authority's row for a tender. Only the
-		// cluster sees what ceilings and allocations are used by.
+		// cluster sees how much of a ceiling is used; an authority also
+		// sees its own allocations.
 		withCeiling := p.IsCluster() && rep.Group == GroupTender
-		withAllocation := p.IsCluster() && (withCeiling && rep.Filter.AuthorityID != 0 || rep.Group == GroupAuthority && rep.Filter.TenderID != 0)
+		withAllocation := p.OrgKind != auth.OrgSupplier &&
+			(rep.Group == GroupTender && rep.Filter.AuthorityID != 0 || rep.Group == GroupAuthority && rep.Filter.TenderID != 0)
 		if withCeiling {
 			cols = append(cols, column{header: "תקרה", kind: colMoney}, column{header: "ניצול התקרה (%)", kind: colPercent})
 		}

@@ -146,12 +146,18 @@ func (s *Store) Volumes(ctx context.Context, p *auth.Principal, group string, f 
 	if err := s.label(ctx, p.Lang, rep); err != nil {
 		return nil, err
 	}
-	// Ceilings and allocations are used by every party's orders: only
-	// the cluster sees how much of them is used.
-	if p.IsCluster() {
-		if err := s.utilise(ctx, rep, f); err != nil {
-			return nil, err
-		}
+	// A ceiling is used by every party's orders: only the cluster sees
+	// how much of it is used. An authority's allocation is used by that
+	// authority's orders alone, so its own users see it too (the scope
+	// has already limited f to their authority).
+	switch p.OrgKind {
+	case auth.OrgCluster:
+		err = s.utilise(ctx, rep, f, true)
+	case auth.OrgAuthority:
+		err = s.utilise(ctx, rep, f, false)
+	}
+	if err != nil {
+		return nil, err
 	}
 	slices.SortStableFunc(rep.Items, func(a, b Row) int {
 		if group == GroupMonth {
@@ -266,17 +272,19 @@ func (s *Store) label(ctx context.Context, lang string, rep *Report) error {
 	return nil
 }
 
-// utilise adds the ceilings of tender rows, and the allocations of rows
-// that are one tender and one authority: what every party's orders use of
-// them, for the cluster's eyes only.
-func (s *Store) utilise(ctx context.Context, rep *Report, f Filter) error {
+// utilise adds the allocations of rows that are one tender and one
+// authority and, withCeilings, the ceilings of tender rows: how much of
+// them the orders use.
+func (s *Store) utilise(ctx context.Context, rep *Report, f Filter, withCeilings bool) error {
 	type pair struct{ tender, authority int64 }
 	var tenders []int64
 	var pairs []pair
 	for _, it := range rep.Items {
 		switch {
 		case it.TenderID != 0:
-			tenders = append(tenders, it.TenderID)
+			if withCeilings {
+				tenders = append(tenders, it.TenderID)
+			}
 			if f.AuthorityID != 0 {
 				pairs = append(pairs, pair{it.TenderID, f.AuthorityID})
 			}
