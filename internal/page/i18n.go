@@ -100,6 +100,19 @@ var messagePatterns = []struct {
 	{regexp.MustCompile(`^must be a date.*$`), "msg.date"},
 	{regexp.MustCompile(`^must be a valid Israeli company number.*$`), "msg.company_number"},
 	{regexp.MustCompile(`^must have at least 10 characters$`), "msg.password_len"},
+	// The conflicts an order's actions meet most.
+	{regexp.MustCompile(`^an order that is \S+ cannot take the action \S+$`), "msg.order_state"},
+	{regexp.MustCompile(`^the order was changed meanwhile; reload it$`), "msg.order_changed"},
+	{regexp.MustCompile(`^you drafted this order: another signatory must sign it$`), "msg.own_order"},
+	{regexp.MustCompile(`^(?:you have already signed this order|this signature was already given)`), "msg.signed_already"},
+	{regexp.MustCompile(`^no signature you may give is awaited on this order$`), "msg.no_signature_due"},
+	{regexp.MustCompile(`^the \S+ has already signed this order$`), "msg.role_signed"},
+	{regexp.MustCompile(`^the order needs no \S+ signature`), "msg.signature_not_needed"},
+	{regexp.MustCompile(`^only the .+ may \S+ an order$`), "msg.not_your_action"},
+	{regexp.MustCompile(`^the order cannot be sent to the supplier: (.+)$`), "msg.cannot_send"},
+	{regexp.MustCompile(`^the supplier is suspended: (.*)$`), "msg.supplier_suspended"},
+	{regexp.MustCompile(`^no (.+) certificate on file$`), "msg.certificate_missing"},
+	{regexp.MustCompile(`^the (.+) certificate expired on (\S+)$`), "msg.certificate_expired"},
 }
 
 // Message translates a field or error message: a catalog key is looked up,

@@ -145,6 +145,18 @@ func TestCatalogMessage(t *testing.T) {
 	if got := cats["ar"].Message("the tender is closed"); got != "the tender is closed" {
 		t.Errorf("unknown message changed: %q", got)
 	}
+	// The conflicts of an order's actions read in the user's language.
+	for _, tt := range []struct{ lang, msg, want string }{
+		{"he", "an order that is sent cannot take the action submit", "ההזמנה במצב שאינו מאפשר פעולה זו; יש לרענן את הדף"},
+		{"he", "you drafted this order: another signatory must sign it", "יצרתם הזמנה זו, ולכן עליה להיחתם בידי מורשה חתימה אחר"},
+		{"ar", "you have already signed this order (as treasurer)", "لقد وقّعتم على هذا الطلب من قبل"},
+		{"he", "the supplier is suspended: הפרת תנאי המכרז", "הספק מושעה: הפרת תנאי המכרז"},
+		{"he", "the books (ניהול ספרים) certificate expired on 2026-11-01", "פג תוקף אישור של הספק (books (ניהול ספרים)) ב-2026-11-01"},
+	} {
+		if got := cats[tt.lang].Message(tt.msg); got != tt.want {
+			t.Errorf("%s %q = %q, want %q", tt.lang, tt.msg, got, tt.want)
+		}
+	}
 }
 
 func TestBarChart(t *testing.T) {
