@@ -41,7 +41,7 @@ func TestAdminPages(t *testing.T) {
 		r = admin.Post("/admin/suppliers", url.Values{"company_number": {"515000099"}, "legal_name": {"ספק חדש בע\"מ"}, "email": {"new@supplier.example"}})
 		expect(t, r, http.StatusSeeOther)
 		page := admin.Follow(r)
-		expect(t, page, 200, "ספק חדש", "no books")
+		expect(t, page, 200, "ספק חדש", "אין בתיק אישור ניהול ספרים בתוקף")
 		r = admin.Post(r.Location+"/certificates", url.Values{"kind": {"books"}, "number": {"B-1"}, "valid_until": {calendar.Today().AddDays(100).String()}})
 		expect(t, r, http.StatusSeeOther)
 		expect(t, admin.Follow(r), 200, "B-1", "האישור נוסף")

@@ -111,8 +111,8 @@ var messagePatterns = []struct {
 	{regexp.MustCompile(`^only the .+ may \S+ an order$`), "msg.not_your_action"},
 	{regexp.MustCompile(`^the order cannot be sent to the supplier: (.+)$`), "msg.cannot_send"},
 	{regexp.MustCompile(`^the supplier is suspended: (.*)$`), "msg.supplier_suspended"},
-	{regexp.MustCompile(`^no (.+) certificate on file$`), "msg.certificate_missing"},
-	{regexp.MustCompile(`^the (.+) certificate expired on (\S+)$`), "msg.certificate_expired"},
+	{regexp.MustCompile(`^no .*\((.+)\) certificate on file$`), "msg.certificate_missing"},
+	{regexp.MustCompile(`^the .*\((.+)\) certificate expired on (\S+)$`), "msg.certificate_expired"},
 }
 
 // Message translates a field or error message: a catalog key is looked up,

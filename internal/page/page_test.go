@@ -151,7 +151,8 @@ func TestCatalogMessage(t *testing.T) {
 		{"he", "you drafted this order: another signatory must sign it", "יצרתם הזמנה זו, ולכן עליה להיחתם בידי מורשה חתימה אחר"},
 		{"ar", "you have already signed this order (as treasurer)", "لقد وقّعتم على هذا الطلب من قبل"},
 		{"he", "the supplier is suspended: הפרת תנאי המכרז", "הספק מושעה: הפרת תנאי המכרז"},
-		{"he", "the books (ניהול ספרים) certificate expired on 2026-11-01", "פג תוקף אישור של הספק (books (ניהול ספרים)) ב-2026-11-01"},
+		{"he", "the books (ניהול ספרים) certificate expired on 2026-11-01", "אישור ניהול ספרים פג ב-2026-11-01"},
+		{"he", "no insurance (ביטוח) certificate on file", "אין בתיק אישור ביטוח בתוקף"},
 	} {
 		if got := cats[tt.lang].Message(tt.msg); got != tt.want {
 			t.Errorf("%s %q = %q, want %q", tt.lang, tt.msg, got, tt.want)
