@@ -143,11 +143,6 @@ func workplanCommand(ctx context.Context, db *sqlx.DB, args []string) error {
 	return workplan.ImportFile(ctx, db, *year, fs.Arg(0), os.Stdout)
 }
 
-// benchCommand runs `madaf bench catalog|volumes`.
-func benchCommand(ctx context.Context, db *sqlx.DB, args []string) error {
-	return fmt.Errorf("bench: unknown benchmark %v", args)
-}
-
 func fieldErrors(err error) []apperr.FieldError {
 	var ae *apperr.Error
 	if errors.As(err, &ae) {

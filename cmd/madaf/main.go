@@ -5,6 +5,7 @@
 //	madaf demo                          load the demo cluster into an empty database
 //	madaf user add --email E --name N --org ORG --role R   (password on stdin)
 //	madaf volumes verify                recompute volume figures from the orders
+//	madaf workplan import --year Y FILE import a work plan (report text or XLSX)
 package main
 
 import (
@@ -44,7 +45,7 @@ func run(ctx context.Context, args []string) error {
 		cmd, args = args[0], args[1:]
 	}
 	switch cmd {
-	case "serve", "migrate", "demo", "user", "volumes", "workplan", "bench":
+	case "serve", "migrate", "demo", "user", "volumes", "workplan":
 	case "help", "-h", "--help":
 		fmt.Println(usage)
 		return nil
@@ -80,8 +81,6 @@ func run(ctx context.Context, args []string) error {
 		return volumesCommand(ctx, db, args)
 	case "workplan":
 		return workplanCommand(ctx, db, args)
-	case "bench":
-		return benchCommand(ctx, db, args)
 	}
 	return nil
 }
@@ -91,8 +90,7 @@ const usage = `usage: madaf [serve]
        madaf demo
        madaf user add --email E --name N --org cluster|authority:<id or code>|supplier:<company number> --role R  (password on stdin)
        madaf volumes verify
-       madaf workplan import --year YEAR FILE
-       madaf bench catalog|volumes`
+       madaf workplan import --year YEAR FILE`
 
 // openDatabase connects to DATABASE_URL, or to the development database
 // (the local server, else a private one), and returns how to let go of it.
