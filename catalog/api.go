@@ -76,7 +76,11 @@ func (h *Handlers) writable(c *gin.Context) (*Tender, error) {
 
 func (h *Handlers) getTender(c *gin.Context) (int, any, error) {
 	t, err := h.visible(c)
-	return http.StatusOK, t, err
+	if err != nil {
+		return 0, nil, err
+	}
+	c.Header("ETag", t.ETag())
+	return http.StatusOK, t, nil
 }
 
 func (h *Handlers) updateTender(c *gin.Context) (int, any, error) {
@@ -88,8 +92,12 @@ func (h *Handlers) updateTender(c *gin.Context) (int, any, error) {
 	if err := web.BindJSON(c, &in); err != nil {
 		return 0, nil, err
 	}
-	t, err = h.Store.UpdateTender(c.Request.Context(), t.ID, in)
-	return http.StatusOK, t, err
+	t, err = h.Store.UpdateTender(c.Request.Context(), t.ID, in, c.GetHeader("If-Match"))
+	if err != nil {
+		return 0, nil, err
+	}
+	c.Header("ETag", t.ETag())
+	return http.StatusOK, t, nil
 }
 
 func (h *Handlers) transition(action string) func(c *gin.Context) (int, any, error) {

@@ -133,6 +133,31 @@ func TestAPITenders(t *testing.T) {
 			t.Fatalf("the member lists %+v", list.Items)
 		}
 	})
+	t.Run("StaleIfMatchIs412", func(t *testing.T) {
+		var created catalog.Tender
+		body["number"] = "14/2025"
+		r := a.do("POST", "/api/v1/tenders", a.tLead, body)
+		r.JSON(t, &created)
+		path := fmt.Sprintf("/api/v1/tenders/%d", created.ID)
+		etag := a.do("GET", path, a.tLead, nil).Header().Get("ETag")
+		if etag == "" {
+			t.Fatal("GET answers without an ETag")
+		}
+		body["title"] = "החלפת חול בגנים ציבוריים"
+		r = webtest.Do(a.h, "PUT", path, a.tLead, body, "If-Match", etag)
+		if r.Code != http.StatusOK || r.Header().Get("ETag") == etag {
+			t.Fatalf("update with the current ETag: %d %s (ETag %q)", r.Code, r.Body, r.Header().Get("ETag"))
+		}
+		// A second writer still holding the first ETag changes nothing.
+		body["title"] = "כותרת של עורך אחר"
+		wantProblem(t, webtest.Do(a.h, "PUT", path, a.tLead, body, "If-Match", etag), http.StatusPreconditionFailed)
+		var title string
+		a.db.Get(&title, `SELECT title FROM tenders WHERE id = $1`, created.ID)
+		if title != "החלפת חול בגנים ציבוריים" {
+			t.Fatalf("title %q after a stale update", title)
+		}
+		body["title"] = "החלפת חול בגני ילדים"
+	})
 	t.Run("Lifecycle", func(t *testing.T) {
 		m := wantProblem(t, a.do("POST", a.tenderPath("/resume"), a.tLead, nil), http.StatusConflict, "status")
 		if m["tender_status"] != "active" {

@@ -54,6 +54,10 @@ const (
 // Reasons lists the price reasons.
 var Reasons = []string{ReasonInitial, ReasonPriceUpdate, ReasonIndexLinkage, ReasonVATChange, ReasonCorrection}
 
+// ETag is the tender's entity tag: it changes with every change of the
+// tender.
+func (t *Tender) ETag() string { return fmt.Sprintf(`"t%d"`, t.UpdatedAt.UnixMicro()) }
+
 // Money is an amount in shekels; JSON shows it as "1250.50".
 type Money = money.Amount
 

@@ -195,7 +195,7 @@ func (s *Store) CreateTender(ctx context.Context, in TenderInput) (*Tender, erro
 // UpdateTender replaces the fields and participating authorities of tender
 // id. A closed tender cannot change (conflict); nor can a tender become
 // "single" while it has several active awards.
-func (s *Store) UpdateTender(ctx context.Context, id int64, in TenderInput) (*Tender, error) {
+func (s *Store) UpdateTender(ctx context.Context, id int64, in TenderInput, ifMatch string) (*Tender, error) {
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
@@ -203,6 +203,14 @@ func (s *Store) UpdateTender(ctx context.Context, id int64, in TenderInput) (*Te
 		status, err := lockTender(ctx, tx, id)
 		if err != nil {
 			return err
+		}
+		var current Tender
+		if err := tx.GetContext(ctx, &current.UpdatedAt, `SELECT updated_at FROM tenders WHERE id = $1`, id); err != nil {
+			return err
+		}
+		if !web.IfMatch(ifMatch, current.ETag()) {
+			return &apperr.Error{Kind: apperr.KindPrecondition,
+				Message: "the tender changed since you read it; reload it", Extra: map[string]any{"etag": current.ETag()}}
 		}
 		if status == StatusClosed {
 			return stateConflict(status, "update", StatusDraft, StatusActive, StatusSuspended)

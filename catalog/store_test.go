@@ -101,7 +101,7 @@ func TestCreateTender(t *testing.T) {
 	t.Run("ErrInvalidDatesChangeNothing", func(t *testing.T) {
 		bad := tenderInput(a)
 		bad.ValidUntil = bad.ValidFrom.AddDays(-10)
-		_, err := s.UpdateTender(ctx, tn.ID, bad)
+		_, err := s.UpdateTender(ctx, tn.ID, bad, "")
 		wantErr(t, err, apperr.KindInvalid, "valid_until")
 		got, _ := s.Tender(ctx, tn.ID)
 		if got.Number != in.Number || got.ValidUntil != in.ValidUntil {
@@ -112,7 +112,7 @@ func TestCreateTender(t *testing.T) {
 		b := mustAuthority(t, db, "פרדס חנה-כרכור")
 		up := tenderInput(b)
 		up.Title = "ציוד רפואי — עדכון"
-		got, err := s.UpdateTender(ctx, tn.ID, up)
+		got, err := s.UpdateTender(ctx, tn.ID, up, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -203,7 +203,7 @@ func TestTransitions(t *testing.T) {
 	t.Run("ErrClosedTakesNothing", func(t *testing.T) {
 		_, err := s.AddItems(ctx, tn.ID, []catalog.ItemInput{{SKU: "B", Name: "עוד", Unit: "יחידה"}})
 		wantErr(t, err, apperr.KindConflict, "status")
-		_, err = s.UpdateTender(ctx, tn.ID, tenderInput(a))
+		_, err = s.UpdateTender(ctx, tn.ID, tenderInput(a), "")
 		wantErr(t, err, apperr.KindConflict, "status")
 		_, err = s.AwardSupplier(ctx, tn.ID, mustSupplier(t, db, "מאוחר"))
 		wantErr(t, err, apperr.KindConflict, "status")
@@ -293,7 +293,7 @@ func TestAwardSupplier(t *testing.T) {
 		in := tenderInput(a)
 		in.Number = tn.Number
 		in.AwardRule = catalog.RuleSingle
-		_, err := s.UpdateTender(ctx, tn.ID, in)
+		_, err := s.UpdateTender(ctx, tn.ID, in, "")
 		wantErr(t, err, apperr.KindConflict, "award_rule")
 	})
 }

@@ -92,14 +92,8 @@ func allowed(p *auth.Principal, action string) error {
 // matches answers 412 unless ifMatch is empty, "*" or names the order's
 // current ETag.
 func matches(o *Order, ifMatch string) error {
-	ifMatch = strings.TrimSpace(ifMatch)
-	if ifMatch == "" || ifMatch == "*" {
+	if web.IfMatch(ifMatch, o.ETag()) {
 		return nil
-	}
-	for _, tag := range strings.Split(ifMatch, ",") {
-		if strings.TrimPrefix(strings.TrimSpace(tag), "W/") == o.ETag() {
-			return nil
-		}
 	}
 	return &apperr.Error{Kind: apperr.KindPrecondition,
 		Message: fmt.Sprintf("the order changed since you read it (it is now %s); reload it", o.ETag()),

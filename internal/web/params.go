@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/base64"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -75,4 +76,20 @@ func ListPage[T any](p Page, items []T, key func(T) int64) List[T] {
 // FieldInvalid is a 422 naming one field of the query or body.
 func FieldInvalid(field, message string) error {
 	return apperr.Invalid("the request has invalid fields", apperr.FieldError{Field: field, Message: message})
+}
+
+// IfMatch reports whether an If-Match header value admits the current
+// entity tag: an absent header or "*" does, as does a list holding etag
+// (weak or strong).
+func IfMatch(header, etag string) bool {
+	header = strings.TrimSpace(header)
+	if header == "" || header == "*" {
+		return true
+	}
+	for _, tag := range strings.Split(header, ",") {
+		if strings.TrimPrefix(strings.TrimSpace(tag), "W/") == etag {
+			return true
+		}
+	}
+	return false
 }
