@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"net/http"
 	"testing"
+	"time"
 
 	"madaf/internal/auth"
+	"madaf/internal/calendar"
 )
 
 // TestQuoteIsScopedLikeTheTender: the side-by-side prices of a tender are
@@ -66,5 +68,19 @@ func TestLastSignatureRechecksTheSupplier(t *testing.T) {
 	e.db.Get(&status, `SELECT status FROM orders WHERE id = $1`, o.ID)
 	if status != "pending_approval" {
 		t.Fatalf("status %s", status)
+	}
+}
+
+// TestConfirmationDeadlineSkipsHolidays: an order sent on Tuesday 31 March
+// 2026 with three business days to confirm is due on Monday 6 April, as
+// Thursday 2 April is the first day of Pesach.
+func TestConfirmationDeadlineSkipsHolidays(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.setClock(time.Date(2026, 3, 31, 10, 0, 0, 0, calendar.Israel))
+	tn := e.mustTender(tenderSpec{rule: "single", winners: 1, prices: [][]string{{"100.00"}}, days: 3})
+	o := e.mustSent(tn, 0, "1")
+	if got := o.ConfirmBy.String(); got != "2026-04-06" {
+		t.Fatalf("confirm by %s, want 2026-04-06", got)
 	}
 }

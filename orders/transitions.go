@@ -118,7 +118,11 @@ func (s *Service) Sign(ctx context.Context, p *auth.Principal, orderID int64, if
 		if err := sqlx.GetContext(ctx, st.tx, &days, `SELECT confirmation_days FROM tenders WHERE id = $1`, o.TenderID); err != nil {
 			return err
 		}
-		confirmBy := calendar.AddBusinessDays(st.today, days)
+		var holidays []calendar.Date
+		if err := sqlx.SelectContext(ctx, st.tx, &holidays, `SELECT day FROM holidays WHERE day > $1 AND day <= $1 + 120 ORDER BY day`, st.today); err != nil {
+			return err
+		}
+		confirmBy := calendar.AddBusinessDays(st.today, days, holidays...)
 		data["confirm_by"] = confirmBy
 		if err := st.move(ctx, ActionSign, StatusSent, in.Note, data, map[string]any{"sent_at": st.now, "confirm_by": confirmBy}); err != nil {
 			return err

@@ -157,11 +157,16 @@ func IsBusinessDay(d Date) bool {
 	return wd != time.Friday && wd != time.Saturday
 }
 
-// AddBusinessDays returns the business day n business days after d.
-func AddBusinessDays(d Date, n int) Date {
+// AddBusinessDays returns the business day n business days after d:
+// Fridays, Saturdays and the given holidays are skipped.
+func AddBusinessDays(d Date, n int, holidays ...Date) Date {
+	off := make(map[string]bool, len(holidays))
+	for _, h := range holidays {
+		off[h.String()] = true
+	}
 	for n > 0 {
 		d = d.AddDays(1)
-		if IsBusinessDay(d) {
+		if IsBusinessDay(d) && !off[d.String()] {
 			n--
 		}
 	}
