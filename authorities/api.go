@@ -8,6 +8,7 @@ import (
 
 	"madaf/internal/apperr"
 	"madaf/internal/auth"
+	"madaf/internal/paging"
 	"madaf/internal/web"
 )
 
@@ -32,11 +33,11 @@ func (h *handlers) list(c *gin.Context) (int, any, error) {
 		return 0, nil, err
 	}
 	as, err := h.s.List(c.Request.Context(), auth.Caller(c), pg)
-	return http.StatusOK, web.ListPage(pg, as, func(a Authority) int64 { return a.ID }), err
+	return http.StatusOK, paging.Of(pg, as, func(a Authority) int64 { return a.ID }), err
 }
 
 func (h *handlers) get(c *gin.Context) (int, any, error) {
-	id, err := web.ParamID(c, "id", "authority")
+	id, err := web.ParamID(c, "id", "not_found.authority")
 	if err != nil {
 		return 0, nil, err
 	}
@@ -54,7 +55,7 @@ func (h *handlers) create(c *gin.Context) (int, any, error) {
 }
 
 func (h *handlers) update(c *gin.Context) (int, any, error) {
-	id, err := web.ParamID(c, "id", "authority")
+	id, err := web.ParamID(c, "id", "not_found.authority")
 	if err != nil {
 		return 0, nil, err
 	}
@@ -67,7 +68,7 @@ func (h *handlers) update(c *gin.Context) (int, any, error) {
 }
 
 func (h *handlers) budgetLines(c *gin.Context) (int, any, error) {
-	id, err := web.ParamID(c, "id", "authority")
+	id, err := web.ParamID(c, "id", "not_found.authority")
 	if err != nil {
 		return 0, nil, err
 	}
@@ -78,11 +79,11 @@ func (h *handlers) budgetLines(c *gin.Context) (int, any, error) {
 		}
 	}
 	lines, err := h.s.BudgetLines(c.Request.Context(), auth.Caller(c), id, year)
-	return http.StatusOK, web.List[BudgetLine]{Items: lines}, err
+	return http.StatusOK, paging.List[BudgetLine]{Items: lines}, err
 }
 
 func (h *handlers) createBudgetLine(c *gin.Context) (int, any, error) {
-	id, err := web.ParamID(c, "id", "authority")
+	id, err := web.ParamID(c, "id", "not_found.authority")
 	if err != nil {
 		return 0, nil, err
 	}
@@ -95,11 +96,11 @@ func (h *handlers) createBudgetLine(c *gin.Context) (int, any, error) {
 }
 
 func (h *handlers) updateBudgetLine(c *gin.Context) (int, any, error) {
-	id, err := web.ParamID(c, "id", "authority")
+	id, err := web.ParamID(c, "id", "not_found.authority")
 	if err != nil {
 		return 0, nil, err
 	}
-	lineID, err := web.ParamID(c, "line_id", "budget line")
+	lineID, err := web.ParamID(c, "line_id", "not_found.budget_line")
 	if err != nil {
 		return 0, nil, err
 	}

@@ -12,6 +12,8 @@ import (
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
 	"madaf/internal/page"
+	"madaf/internal/paging"
+	"madaf/internal/validate"
 	"madaf/internal/web"
 )
 
@@ -59,7 +61,7 @@ func (p *pages) listPage(c *gin.Context) error { return p.renderList(c, http.Sta
 
 func (p *pages) renderList(c *gin.Context, status int, f *page.Form) error {
 	caller := auth.Caller(c)
-	as, err := p.store.List(c, caller, web.Page{Limit: 1000})
+	as, err := p.store.List(c, caller, paging.Page{Limit: 1000})
 	if err != nil {
 		return err
 	}
@@ -78,10 +80,10 @@ func readAuthority(f *page.Form) AuthorityInput {
 	in := AuthorityInput{Code: f.Text("code", page.Required), NameHe: f.Text("name_he", page.Required),
 		NameAr: f.Value("name_ar"), NameEn: f.Value("name_en"), Kind: f.Text("kind", page.Required),
 		SignatureThreshold: f.Decimal("signature_threshold", page.Required), Active: &active}
-	if fe := web.CheckAmount("signature_threshold", in.SignatureThreshold, true); fe != nil {
-		f.Fail(fe.Field, fe.Message)
+	if fe := validate.Amount("signature_threshold", in.SignatureThreshold, true); fe != nil {
+		f.FailMsg(fe.Field, fe.Msg)
 	}
-	f.Absorb(web.ValidateStruct(&in), nil)
+	f.Absorb(validate.Struct(&in), nil)
 	return in
 }
 
@@ -113,7 +115,7 @@ func (p *pages) showPage(c *gin.Context) error { return p.renderShow(c, http.Sta
 
 func (p *pages) renderShow(c *gin.Context, status int, f *page.Form) error {
 	caller := auth.Caller(c)
-	id, err := web.ParamID(c, "id", "authority")
+	id, err := web.ParamID(c, "id", "not_found.authority")
 	if err != nil {
 		return err
 	}
@@ -138,7 +140,7 @@ func (p *pages) renderShow(c *gin.Context, status int, f *page.Form) error {
 }
 
 func (p *pages) update(c *gin.Context) error {
-	id, err := web.ParamID(c, "id", "authority")
+	id, err := web.ParamID(c, "id", "not_found.authority")
 	if err != nil {
 		return err
 	}
@@ -192,7 +194,7 @@ func (p *pages) addBudgetLine(c *gin.Context) error {
 	in := BudgetLineInput{FiscalYear: int(f.Int64("fiscal_year", page.Required)), Code: f.Text("code", page.Required),
 		Name: f.Text("name", page.Required), Amount: f.Decimal("amount", page.Required)}
 	if f.Valid() {
-		err := web.ValidateStruct(&in)
+		err := validate.Struct(&in)
 		if err == nil {
 			if _, err = p.store.CreateBudgetLine(c, caller, caller.AuthorityID, in); err == nil {
 				p.eng.Redirect(c, "/budget-lines?year="+strconv.Itoa(in.FiscalYear), "budget.added")

@@ -8,7 +8,8 @@ import (
 	"madaf/internal/apperr"
 	"madaf/internal/auth"
 	"madaf/internal/database"
-	"madaf/internal/web"
+	"madaf/internal/paging"
+	"madaf/internal/validate"
 )
 
 // Store reads and writes authorities and budget lines.
@@ -35,7 +36,7 @@ func scope(p *auth.Principal) (authorityID int64, any bool) {
 const authorityColumns = `id, code, name_he, name_ar, name_en, kind, signature_threshold, active, created_at, updated_at`
 
 // List returns a page of the authorities p may see, in id order.
-func (s *Store) List(ctx context.Context, p *auth.Principal, pg web.Page) ([]Authority, error) {
+func (s *Store) List(ctx context.Context, p *auth.Principal, pg paging.Page) ([]Authority, error) {
 	only, ok := scope(p)
 	if !ok {
 		return []Authority{}, nil
@@ -50,7 +51,7 @@ func (s *Store) List(ctx context.Context, p *auth.Principal, pg web.Page) ([]Aut
 func (s *Store) Get(ctx context.Context, p *auth.Principal, id int64) (*Authority, error) {
 	only, ok := scope(p)
 	if !ok || (only != 0 && only != id) {
-		return nil, apperr.NotFound("authority")
+		return nil, apperr.NotFound("not_found.authority")
 	}
 	return Get(ctx, s.db, id)
 }
@@ -61,7 +62,7 @@ func Get(ctx context.Context, q sqlx.QueryerContext, id int64) (*Authority, erro
 	var a Authority
 	if err := sqlx.GetContext(ctx, q, &a, `SELECT `+authorityColumns+` FROM authorities WHERE id = $1`, id); err != nil {
 		if err = database.MapError(err); apperr.Is(err, apperr.KindNotFound) {
-			return nil, apperr.NotFound("authority")
+			return nil, apperr.NotFound("not_found.authority")
 		}
 		return nil, err
 	}
@@ -69,7 +70,7 @@ func Get(ctx context.Context, q sqlx.QueryerContext, id int64) (*Authority, erro
 }
 
 func checkAuthority(in *AuthorityInput) error {
-	if fe := web.CheckAmount("signature_threshold", in.SignatureThreshold, true); fe != nil {
+	if fe := validate.Amount("signature_threshold", in.SignatureThreshold, true); fe != nil {
 		return apperr.Invalid("the authority is invalid", *fe)
 	}
 	return nil
@@ -106,7 +107,7 @@ func (s *Store) Update(ctx context.Context, id int64, in AuthorityInput) (*Autho
 	}
 	if err != nil {
 		if err = database.MapError(err); apperr.Is(err, apperr.KindNotFound) {
-			return nil, apperr.NotFound("authority")
+			return nil, apperr.NotFound("not_found.authority")
 		}
 		return nil, err
 	}
@@ -132,7 +133,7 @@ func BudgetLineByID(ctx context.Context, q sqlx.QueryerContext, id int64) (*Budg
 	var b BudgetLine
 	if err := sqlx.GetContext(ctx, q, &b, `SELECT `+budgetLineColumns+` FROM budget_lines WHERE id = $1`, id); err != nil {
 		if err = database.MapError(err); apperr.Is(err, apperr.KindNotFound) {
-			return nil, apperr.NotFound("budget line")
+			return nil, apperr.NotFound("not_found.budget_line")
 		}
 		return nil, err
 	}
@@ -152,7 +153,7 @@ func (s *Store) canWriteBudget(ctx context.Context, p *auth.Principal, authority
 }
 
 func checkBudgetLine(in *BudgetLineInput) error {
-	if fe := web.CheckAmount("amount", in.Amount, true); fe != nil {
+	if fe := validate.Amount("amount", in.Amount, true); fe != nil {
 		return apperr.Invalid("the budget line is invalid", *fe)
 	}
 	return nil
@@ -194,7 +195,7 @@ func (s *Store) UpdateBudgetLine(ctx context.Context, p *auth.Principal, authori
 	}
 	if err != nil {
 		if err = database.MapError(err); apperr.Is(err, apperr.KindNotFound) {
-			return nil, apperr.NotFound("budget line")
+			return nil, apperr.NotFound("not_found.budget_line")
 		}
 		return nil, err
 	}

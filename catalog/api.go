@@ -15,6 +15,7 @@ import (
 	"madaf/internal/apperr"
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
+	"madaf/internal/paging"
 	"madaf/internal/web"
 )
 
@@ -36,7 +37,7 @@ func (h *Handlers) listTenders(c *gin.Context) (int, any, error) {
 		return 0, nil, apperr.Invalid("bad filter", apperr.Field("status", "must be one of: draft, active, suspended, closed"))
 	}
 	ts, err := h.Store.Tenders(c.Request.Context(), auth.Caller(c), f)
-	return http.StatusOK, web.ListPage(page, ts, func(t *Tender) int64 { return t.ID }), err
+	return http.StatusOK, paging.Of(page, ts, func(t *Tender) int64 { return t.ID }), err
 }
 
 func (h *Handlers) createTender(c *gin.Context) (int, any, error) {
@@ -54,7 +55,7 @@ func (h *Handlers) createTender(c *gin.Context) (int, any, error) {
 
 // visible reads the :id tender when the caller may see it (else 404).
 func (h *Handlers) visible(c *gin.Context) (*Tender, error) {
-	id, err := web.ParamID(c, "id", "tender")
+	id, err := web.ParamID(c, "id", "not_found.tender")
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +122,7 @@ func (h *Handlers) listItems(c *gin.Context) (int, any, error) {
 		return 0, nil, err
 	}
 	items, err := h.Store.ItemsPage(c.Request.Context(), t.ID, page)
-	return http.StatusOK, web.ListPage(page, items, func(it Item) int64 { return it.ID }), err
+	return http.StatusOK, paging.Of(page, items, func(it Item) int64 { return it.ID }), err
 }
 
 // addItems takes one item object or an array of items (all or none).
@@ -133,7 +134,7 @@ func (h *Handlers) addItems(c *gin.Context) (int, any, error) {
 	raw, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, web.MaxBody))
 	if err != nil {
 		if web.IsTooLarge(err) {
-			err = &apperr.Error{Kind: apperr.KindTooLarge, Message: "the request body is larger than 1 MiB"}
+			err = &apperr.Error{Kind: apperr.KindTooLarge, Msg: apperr.M("the request body is larger than 1 MiB")}
 		}
 		return 0, nil, err
 	}
@@ -151,7 +152,7 @@ func (h *Handlers) addItems(c *gin.Context) (int, any, error) {
 		return 0, nil, err
 	}
 	if many {
-		return http.StatusCreated, web.List[Item]{Items: items}, nil
+		return http.StatusCreated, paging.List[Item]{Items: items}, nil
 	}
 	return http.StatusCreated, items[0], nil
 }
@@ -189,7 +190,7 @@ func (h *Handlers) listAwards(c *gin.Context) (int, any, error) {
 		return 0, nil, err
 	}
 	awards, err := h.Store.Awards(c.Request.Context(), t.ID)
-	return http.StatusOK, web.List[Award]{Items: awards}, err
+	return http.StatusOK, paging.List[Award]{Items: awards}, err
 }
 
 type awardRequest struct {
@@ -216,7 +217,7 @@ func (h *Handlers) award(c *gin.Context, tender func(*gin.Context) (*Tender, err
 	if err != nil {
 		return nil, err
 	}
-	id, err := web.ParamID(c, "award_id", "award")
+	id, err := web.ParamID(c, "award_id", "not_found.award")
 	if err != nil {
 		return nil, err
 	}
@@ -225,7 +226,7 @@ func (h *Handlers) award(c *gin.Context, tender func(*gin.Context) (*Tender, err
 		return nil, err
 	}
 	if p := auth.Caller(c); p.OrgKind == auth.OrgSupplier && a.SupplierID != p.SupplierID {
-		return nil, apperr.NotFound("award")
+		return nil, apperr.NotFound("not_found.award")
 	}
 	return a, nil
 }
@@ -267,9 +268,9 @@ func (h *Handlers) priceHistory(c *gin.Context) (int, any, error) {
 	}
 	if itemID != 0 {
 		// One item's history is answered whole.
-		return http.StatusOK, web.List[Price]{Items: prices}, nil
+		return http.StatusOK, paging.List[Price]{Items: prices}, nil
 	}
-	return http.StatusOK, web.ListPage(page, prices, func(p Price) int64 { return p.ID }), nil
+	return http.StatusOK, paging.Of(page, prices, func(p Price) int64 { return p.ID }), nil
 }
 
 func (h *Handlers) addPrice(c *gin.Context) (int, any, error) {
@@ -299,7 +300,7 @@ func (h *Handlers) importPriceList(c *gin.Context) (int, any, error) {
 	fh, err := c.FormFile("file")
 	if err != nil {
 		if web.IsTooLarge(err) {
-			return 0, nil, &apperr.Error{Kind: apperr.KindTooLarge, Message: "the file is larger than 1 MiB"}
+			return 0, nil, &apperr.Error{Kind: apperr.KindTooLarge, Msg: apperr.M("the file is larger than 1 MiB")}
 		}
 		return 0, nil, apperr.Invalid("no price list", apperr.Field("file", "is required (a CSV or XLSX file in the form field \"file\")"))
 	}
@@ -334,5 +335,5 @@ func (h *Handlers) search(c *gin.Context) (int, any, error) {
 		}
 	}
 	hits, err := h.Store.Search(c.Request.Context(), auth.Caller(c), q, calendar.Today())
-	return http.StatusOK, web.ListPage(page, hits, func(h Hit) int64 { return h.ID }), err
+	return http.StatusOK, paging.Of(page, hits, func(h Hit) int64 { return h.ID }), err
 }

@@ -14,7 +14,7 @@ import (
 	"madaf/catalog"
 	"madaf/internal/calendar"
 	"madaf/internal/dbtest"
-	"madaf/internal/web"
+	"madaf/internal/paging"
 )
 
 // Vocabulary of the generated item names: noun, adjective, material and a
@@ -134,7 +134,7 @@ func BenchmarkSearch(b *testing.B) {
 	today := calendar.Today()
 	queries := benchQueries(500)
 	for _, q := range queries[:50] { // warm the cache
-		if _, err := s.Search(ctx, officer, catalog.SearchQuery{Q: q, Page: web.Page{Limit: 50}}, today); err != nil {
+		if _, err := s.Search(ctx, officer, catalog.SearchQuery{Q: q, Page: paging.Page{Limit: 50}}, today); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -145,7 +145,7 @@ func BenchmarkSearch(b *testing.B) {
 		loadBefore := loadAverage()
 		for i := 0; b.Loop(); i++ {
 			t0 := time.Now()
-			res, err := s.Search(ctx, officer, catalog.SearchQuery{Q: queries[i%len(queries)], Page: web.Page{Limit: 50}}, today)
+			res, err := s.Search(ctx, officer, catalog.SearchQuery{Q: queries[i%len(queries)], Page: paging.Page{Limit: 50}}, today)
 			lat = append(lat, time.Since(t0))
 			if err != nil {
 				b.Fatal(err)

@@ -79,8 +79,8 @@ func TestImportPriceListBadRows(t *testing.T) {
 			}
 		}
 	}
-	if ae.Message != "6 of 9 rows are wrong; nothing was imported" {
-		t.Errorf("message = %q", ae.Message)
+	if ae.Msg != "6 of 9 rows are wrong; nothing was imported" {
+		t.Errorf("message = %q", ae.Msg)
 	}
 	bad, _ := ae.Extra["bad_rows"].([]map[string]any)
 	if len(bad) != len(ae.Fields) || bad[0]["row"] != 3 || bad[0]["column"] != "sku" {

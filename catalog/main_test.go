@@ -14,7 +14,7 @@ import (
 	"madaf/internal/calendar"
 	"madaf/internal/dbtest"
 	"madaf/internal/money"
-	"madaf/internal/web"
+	"madaf/internal/paging"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -160,4 +160,4 @@ func supplierUser(supplierID int64) *auth.Principal {
 
 var lead = &auth.Principal{UserID: 3, OrgKind: auth.OrgCluster, Roles: []string{auth.RoleEconomicLead}}
 
-func webPage() web.Page { return web.Page{Limit: 50} }
+func webPage() paging.Page { return paging.Page{Limit: 50} }

@@ -20,6 +20,7 @@ import (
 	"madaf/internal/calendar"
 	"madaf/internal/money"
 	"madaf/internal/page"
+	"madaf/internal/paging"
 	"madaf/internal/web"
 )
 
@@ -84,7 +85,7 @@ func (p *pages) searchPage(c *gin.Context) error {
 	d := searchData{Q: c.Query("q"), Category: c.Query("category"), CanOrder: caller.Has(auth.RoleOfficer)}
 	d.TenderID, _ = strconv.ParseInt(c.Query("tender"), 10, 64)
 	today := calendar.Today()
-	ts, err := p.store.Tenders(c, caller, TenderFilter{Status: StatusActive, Page: web.Page{Limit: 200}})
+	ts, err := p.store.Tenders(c, caller, TenderFilter{Status: StatusActive, Page: paging.Page{Limit: 200}})
 	if err != nil {
 		return err
 	}
@@ -241,10 +242,10 @@ func absorbFieldConflict(f *page.Form, err error) bool {
 		return false
 	}
 	if len(ae.Fields) == 0 {
-		f.Message = ae.Message
+		f.Message = ae.Msg
 	}
 	for _, fe := range ae.Fields {
-		f.Fail(fe.Field, fe.Message)
+		f.FailMsg(fe.Field, fe.Msg)
 	}
 	return true
 }
@@ -283,7 +284,7 @@ func (p *pages) tender(c *gin.Context) error {
 
 func (p *pages) renderTender(c *gin.Context, status int, f *page.Form, uploadAward int64, rows []rowError) error {
 	caller := auth.Caller(c)
-	id, err := web.ParamID(c, "id", "tender")
+	id, err := web.ParamID(c, "id", "not_found.tender")
 	if err != nil {
 		return err
 	}
@@ -336,7 +337,7 @@ func (p *pages) renderTender(c *gin.Context, status int, f *page.Form, uploadAwa
 }
 
 func (p *pages) addItem(c *gin.Context) error {
-	id, err := web.ParamID(c, "id", "tender")
+	id, err := web.ParamID(c, "id", "not_found.tender")
 	if err != nil {
 		return err
 	}
@@ -361,7 +362,7 @@ func (p *pages) addItem(c *gin.Context) error {
 }
 
 func (p *pages) addAward(c *gin.Context) error {
-	id, err := web.ParamID(c, "id", "tender")
+	id, err := web.ParamID(c, "id", "not_found.tender")
 	if err != nil {
 		return err
 	}
@@ -385,11 +386,11 @@ var rowField = regexp.MustCompile(`^rows\[(\d+)\]\.(\w+)$`)
 // uploadPrices imports a price-list file for one award; a file with bad
 // rows adds nothing and the page lists every bad row.
 func (p *pages) uploadPrices(c *gin.Context) error {
-	id, err := web.ParamID(c, "id", "tender")
+	id, err := web.ParamID(c, "id", "not_found.tender")
 	if err != nil {
 		return err
 	}
-	awardID, err := web.ParamID(c, "award", "award")
+	awardID, err := web.ParamID(c, "award", "not_found.award")
 	if err != nil {
 		return err
 	}
@@ -397,7 +398,7 @@ func (p *pages) uploadPrices(c *gin.Context) error {
 	fh, err := c.FormFile("file")
 	if err != nil {
 		if web.IsTooLarge(err) {
-			return &apperr.Error{Kind: apperr.KindTooLarge, Message: "the file is too large"}
+			return &apperr.Error{Kind: apperr.KindTooLarge, Msg: apperr.M("the file is too large")}
 		}
 		f.Fail(fmt.Sprintf("file_%d", awardID), "msg.required")
 		return p.renderTender(c, http.StatusUnprocessableEntity, f, awardID, nil)
@@ -424,26 +425,26 @@ func (p *pages) uploadPrices(c *gin.Context) error {
 	for _, fe := range ae.Fields {
 		if m := rowField.FindStringSubmatch(fe.Field); m != nil {
 			n, _ := strconv.Atoi(m[1])
-			rows = append(rows, rowError{Row: n, Column: m[2], Message: p.eng.Catalog(page.LangOf(c)).Message(fe.Message)})
+			rows = append(rows, rowError{Row: n, Column: m[2], Message: p.eng.Catalog(page.LangOf(c)).Msg(fe.Msg)})
 		} else {
-			f.Fail(fmt.Sprintf("file_%d", awardID), fe.Message)
+			f.FailMsg(fmt.Sprintf("file_%d", awardID), fe.Msg)
 		}
 	}
 	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Row < rows[j].Row })
 	if len(rows) == 0 && len(f.Errors) == 0 {
-		f.Fail(fmt.Sprintf("file_%d", awardID), ae.Message)
+		f.FailMsg(fmt.Sprintf("file_%d", awardID), ae.Msg)
 	}
 	return p.renderTender(c, http.StatusUnprocessableEntity, f, awardID, rows)
 }
 
 func (p *pages) transition(c *gin.Context) error {
-	id, err := web.ParamID(c, "id", "tender")
+	id, err := web.ParamID(c, "id", "not_found.tender")
 	if err != nil {
 		return err
 	}
 	action := c.Param("action")
 	if _, ok := tenderTransitions[action]; !ok {
-		return apperr.NotFound("action")
+		return apperr.NotFound("not_found.action")
 	}
 	if _, err := p.store.Transition(c, id, action); err != nil {
 		f := page.NewForm(nil)
@@ -457,11 +458,11 @@ func (p *pages) transition(c *gin.Context) error {
 }
 
 func (p *pages) transitionAward(c *gin.Context) error {
-	id, err := web.ParamID(c, "id", "tender")
+	id, err := web.ParamID(c, "id", "not_found.tender")
 	if err != nil {
 		return err
 	}
-	awardID, err := web.ParamID(c, "award", "award")
+	awardID, err := web.ParamID(c, "award", "not_found.award")
 	if err != nil {
 		return err
 	}

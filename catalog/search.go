@@ -9,7 +9,7 @@ import (
 
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
-	"madaf/internal/web"
+	"madaf/internal/paging"
 )
 
 // SearchQuery is a catalog search: a substring of item names, optionally
@@ -18,7 +18,7 @@ type SearchQuery struct {
 	Q        string
 	Category string
 	TenderID int64
-	Page     web.Page
+	Page     paging.Page
 }
 
 // TenderRef is the tender a catalog hit belongs to.

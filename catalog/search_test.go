@@ -6,7 +6,7 @@ import (
 	"madaf/catalog"
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
-	"madaf/internal/web"
+	"madaf/internal/paging"
 )
 
 func names(hits []catalog.Hit) []string {
@@ -90,12 +90,12 @@ func TestSearch(t *testing.T) {
 		}
 	})
 	t.Run("Paging", func(t *testing.T) {
-		first := search(t, lead, catalog.SearchQuery{Page: web.Page{Limit: 1}})
-		second := search(t, lead, catalog.SearchQuery{Page: web.Page{Limit: 1, After: first[0].ID}})
+		first := search(t, lead, catalog.SearchQuery{Page: paging.Page{Limit: 1}})
+		second := search(t, lead, catalog.SearchQuery{Page: paging.Page{Limit: 1, After: first[0].ID}})
 		if len(first) != 1 || len(second) != 1 || second[0].ID <= first[0].ID {
 			t.Fatalf("pages %v then %v", names(first), names(second))
 		}
-		if rest := search(t, lead, catalog.SearchQuery{Page: web.Page{Limit: 1, After: second[0].ID}}); len(rest) != 0 {
+		if rest := search(t, lead, catalog.SearchQuery{Page: paging.Page{Limit: 1, After: second[0].ID}}); len(rest) != 0 {
 			t.Fatalf("a third page %v", names(rest))
 		}
 	})

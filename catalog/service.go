@@ -2,7 +2,6 @@ package catalog
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -94,7 +93,7 @@ func readyToPublish(ctx context.Context, tx *sqlx.Tx, id int64) error {
 		return nil
 	}
 	return &apperr.Error{Kind: apperr.KindConflict, Fields: fs, Extra: map[string]any{"tender_status": StatusDraft},
-		Message: "the tender cannot be published without at least one item and one active award"}
+		Msg: apperr.M("the tender cannot be published without at least one item and one active award")}
 }
 
 const awardColumns = `a.id, a.tender_id, a.supplier_id, s.legal_name, a.status, a.created_at, a.updated_at`
@@ -151,7 +150,7 @@ func (s *Store) AwardSupplier(ctx context.Context, tenderID, supplierID int64) (
 		const q = `INSERT INTO awards (tender_id, supplier_id) VALUES ($1, $2) RETURNING id`
 		err = tx.GetContext(ctx, &id, q, tenderID, supplierID)
 		if database.IsUniqueViolation(err) {
-			return &apperr.Error{Kind: apperr.KindConflict, Message: "the supplier is already awarded this tender",
+			return &apperr.Error{Kind: apperr.KindConflict, Msg: apperr.M("the supplier is already awarded this tender"),
 				Fields: []apperr.FieldError{apperr.Field("supplier_id", "already has an award in this tender")}}
 		}
 		return database.MapError(err)
@@ -180,7 +179,7 @@ func awardable(ctx context.Context, tx *sqlx.Tx, supplierID int64) error {
 		if !sup.SuspendedUntil.IsZero() {
 			msg += " until " + sup.SuspendedUntil.String()
 		}
-		return &apperr.Error{Kind: apperr.KindConflict, Message: msg + " and cannot be awarded",
+		return &apperr.Error{Kind: apperr.KindConflict, Msg: apperr.M(msg + " and cannot be awarded"),
 			Fields: []apperr.FieldError{apperr.Field("supplier_id", "%s", msg)}, Extra: map[string]any{"supplier_status": "suspended"}}
 	}
 	return nil
@@ -199,7 +198,7 @@ func singleRoom(ctx context.Context, tx *sqlx.Tx, tenderID int64) error {
 		return err
 	}
 	if n.Rule == RuleSingle && n.Active >= 1 {
-		return &apperr.Error{Kind: apperr.KindConflict, Message: "a single-award tender already has its active award",
+		return &apperr.Error{Kind: apperr.KindConflict, Msg: apperr.M("a single-award tender already has its active award"),
 			Fields: []apperr.FieldError{apperr.Field("award_rule", "is single and an award is already active")}}
 	}
 	return nil
@@ -243,8 +242,8 @@ func (s *Store) TransitionAward(ctx context.Context, tenderID, awardID int64, ac
 		}
 		if !slices.Contains(tr.from, a.Status) {
 			return &apperr.Error{Kind: apperr.KindConflict,
-				Message: fmt.Sprintf("the award is %s; %s needs it to be %s", a.Status, action, strings.Join(tr.from, " or ")),
-				Fields:  []apperr.FieldError{apperr.Field("status", "is %s", a.Status)}, Extra: map[string]any{"award_status": a.Status}}
+				Msg:    apperr.M("the award is %s; %s needs it to be %s", a.Status, action, strings.Join(tr.from, " or ")),
+				Fields: []apperr.FieldError{apperr.Field("status", "is %s", a.Status)}, Extra: map[string]any{"award_status": a.Status}}
 		}
 		if tr.to == AwardActive {
 			if err := awardable(ctx, tx, a.SupplierID); err != nil {

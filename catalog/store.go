@@ -12,7 +12,8 @@ import (
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
 	"madaf/internal/database"
-	"madaf/internal/web"
+	"madaf/internal/paging"
+	"madaf/internal/validate"
 )
 
 // Store reads and writes tenders, items, awards and prices.
@@ -93,7 +94,7 @@ func scope(p *auth.Principal, where []string, args []any) ([]string, []any) {
 type TenderFilter struct {
 	Status   string
 	Category string
-	Page     web.Page
+	Page     paging.Page
 }
 
 // Tenders lists the tenders p may see, by id, one keyset page at a time.
@@ -208,9 +209,9 @@ func (s *Store) UpdateTender(ctx context.Context, id int64, in TenderInput, ifMa
 		if err := tx.GetContext(ctx, &current.UpdatedAt, `SELECT updated_at FROM tenders WHERE id = $1`, id); err != nil {
 			return err
 		}
-		if !web.IfMatch(ifMatch, current.ETag()) {
+		if !validate.IfMatch(ifMatch, current.ETag()) {
 			return &apperr.Error{Kind: apperr.KindPrecondition,
-				Message: "the tender changed since you read it; reload it", Extra: map[string]any{"etag": current.ETag()}}
+				Msg: apperr.M("the tender changed since you read it; reload it"), Extra: map[string]any{"etag": current.ETag()}}
 		}
 		if status == StatusClosed {
 			return stateConflict(status, "update", StatusDraft, StatusActive, StatusSuspended)
@@ -221,7 +222,7 @@ func (s *Store) UpdateTender(ctx context.Context, id int64, in TenderInput, ifMa
 				return err
 			}
 			if active > 1 {
-				return &apperr.Error{Kind: apperr.KindConflict, Message: fmt.Sprintf("the tender has %d active awards; a single-award tender has one", active),
+				return &apperr.Error{Kind: apperr.KindConflict, Msg: apperr.M("the tender has %d active awards; a single-award tender has one", active),
 					Fields: []apperr.FieldError{apperr.Field("award_rule", "cannot be single while %d awards are active", active)}}
 			}
 		}
@@ -252,7 +253,7 @@ func (s *Store) UpdateTender(ctx context.Context, id int64, in TenderInput, ifMa
 }
 
 func numberTaken(number string) error {
-	return &apperr.Error{Kind: apperr.KindConflict, Message: "another tender has the number " + number,
+	return &apperr.Error{Kind: apperr.KindConflict, Msg: apperr.M("another tender has the number " + number),
 		Fields: []apperr.FieldError{apperr.Field("number", "is already used by another tender")}}
 }
 
@@ -307,10 +308,10 @@ func lockTender(ctx context.Context, tx *sqlx.Tx, id int64) (string, error) {
 // stateConflict is the 409 for an action the current status does not allow.
 func stateConflict(status, action string, allowed ...string) error {
 	return &apperr.Error{
-		Kind:    apperr.KindConflict,
-		Message: fmt.Sprintf("the tender is %s; %s needs it to be %s", status, action, strings.Join(allowed, " or ")),
-		Fields:  []apperr.FieldError{apperr.Field("status", "is %s", status)},
-		Extra:   map[string]any{"tender_status": status},
+		Kind:   apperr.KindConflict,
+		Msg:    apperr.M("the tender is %s; %s needs it to be %s", status, action, strings.Join(allowed, " or ")),
+		Fields: []apperr.FieldError{apperr.Field("status", "is %s", status)},
+		Extra:  map[string]any{"tender_status": status},
 	}
 }
 
@@ -324,12 +325,12 @@ func notFound(err error, what string) error {
 
 // Items returns every item of tender tenderID, by id.
 func (s *Store) Items(ctx context.Context, tenderID int64) ([]Item, error) {
-	return s.ItemsPage(ctx, tenderID, web.Page{Limit: 0})
+	return s.ItemsPage(ctx, tenderID, paging.Page{Limit: 0})
 }
 
 // ItemsPage returns one keyset page of the items of tenderID, by id; a
 // page without a limit returns every item after page.After.
-func (s *Store) ItemsPage(ctx context.Context, tenderID int64, page web.Page) ([]Item, error) {
+func (s *Store) ItemsPage(ctx context.Context, tenderID int64, page paging.Page) ([]Item, error) {
 	const q = `
 		SELECT id, tender_id, sku, name, unit, max_price FROM tender_items
 		WHERE tender_id = $1 AND id > $2 ORDER BY id LIMIT $3`
@@ -387,7 +388,7 @@ func (s *Store) AddItems(ctx context.Context, tenderID int64, items []ItemInput)
 				if len(items) > 1 {
 					field = fmt.Sprintf("items[%d].sku", i)
 				}
-				return &apperr.Error{Kind: apperr.KindConflict, Message: "the tender already has an item with the SKU " + in.SKU,
+				return &apperr.Error{Kind: apperr.KindConflict, Msg: apperr.M("the tender already has an item with the SKU " + in.SKU),
 					Fields: []apperr.FieldError{apperr.Field(field, "is already used by another item of this tender")}}
 			}
 			if err != nil {
@@ -413,7 +414,7 @@ func prefixFields(err error, prefix string) error {
 	c := *ae
 	c.Fields = make([]apperr.FieldError, len(ae.Fields))
 	for i, f := range ae.Fields {
-		c.Fields[i] = apperr.FieldError{Field: prefix + f.Field, Message: f.Message}
+		c.Fields[i] = apperr.FieldError{Field: prefix + f.Field, Msg: f.Msg}
 	}
 	return &c
 }

@@ -14,7 +14,7 @@ import (
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
 	"madaf/internal/database"
-	"madaf/internal/web"
+	"madaf/internal/paging"
 )
 
 // PriceInForce returns the unit price supplierID offers for itemID on day:
@@ -35,7 +35,7 @@ func PriceInForce(ctx context.Context, q sqlx.QueryerContext, itemID, supplierID
 	var price decimal.Decimal
 	if err := sqlx.GetContext(ctx, q, &price, query, itemID, supplierID, on); err != nil {
 		if err = database.MapError(err); apperr.Is(err, apperr.KindNotFound) {
-			return decimal.Zero, apperr.NotFound("price in force")
+			return decimal.Zero, apperr.NotFound("not_found.price")
 		}
 		return decimal.Zero, err
 	}
@@ -162,7 +162,7 @@ func (s *Store) addPrices(ctx context.Context, tenderID, awardID int64, rows []*
 			return notFound(err, "award")
 		}
 		if awardStatus == AwardTerminated {
-			return &apperr.Error{Kind: apperr.KindConflict, Message: "the award is terminated and takes no prices",
+			return &apperr.Error{Kind: apperr.KindConflict, Msg: apperr.M("the award is terminated and takes no prices"),
 				Fields: []apperr.FieldError{apperr.Field("status", "is terminated")}, Extra: map[string]any{"award_status": awardStatus}}
 		}
 		if err := checkPrices(ctx, tx, t, awardID, rows); err != nil {
@@ -224,7 +224,7 @@ func checkPrices(ctx context.Context, tx *sqlx.Tx, t *Tender, awardID int64, row
 			if reported[r.fieldName(f.Field)] || f.Field == "item_id" && reported[r.fieldName("sku")] {
 				continue // what could not be read is reported once
 			}
-			r.fail(f.Field, "%s", f.Message)
+			r.errs = append(r.errs, apperr.FieldError{Field: r.fieldName(f.Field), Msg: f.Msg})
 		}
 		if r.ItemID > 0 && it == nil {
 			r.fail("item_id", "is not an item of this tender")
@@ -271,11 +271,11 @@ func checkPrices(ctx context.Context, tx *sqlx.Tx, t *Tender, awardID int64, row
 			badRows++
 		}
 		for _, f := range r.errs {
-			bad = append(bad, map[string]any{"row": r.line, "column": f.Field[strings.LastIndexByte(f.Field, '.')+1:], "message": f.Message})
+			bad = append(bad, map[string]any{"row": r.line, "column": f.Field[strings.LastIndexByte(f.Field, '.')+1:], "message": f.Msg.String()})
 		}
 	}
 	return &apperr.Error{Kind: apperr.KindInvalid, Fields: fs, Extra: map[string]any{"bad_rows": bad},
-		Message: fmt.Sprintf("%d of %d rows are wrong; nothing was imported", badRows, len(rows))}
+		Msg: apperr.M("%d of %d rows are wrong; nothing was imported", badRows, len(rows))}
 }
 
 // insertPrices appends rows to the award's price history in one statement.
@@ -303,7 +303,7 @@ func insertPrices(ctx context.Context, tx *sqlx.Tx, awardID int64, rows []*price
 
 // PriceHistory returns the prices of award awardID: for one item (itemID >
 // 0) every entry by date, else one keyset page of all entries by id.
-func (s *Store) PriceHistory(ctx context.Context, awardID, itemID int64, page web.Page) ([]Price, error) {
+func (s *Store) PriceHistory(ctx context.Context, awardID, itemID int64, page paging.Page) ([]Price, error) {
 	out := []Price{}
 	if itemID > 0 {
 		const q = `SELECT id, award_id, item_id, price, valid_from, reason, created_at FROM award_prices

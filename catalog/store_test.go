@@ -21,7 +21,7 @@ func wantErr(t *testing.T, err error, kind apperr.Kind, fields ...string) *apper
 		t.Fatalf("err = %v, want an apperr of kind %d", err, kind)
 	}
 	if ae.Kind != kind {
-		t.Fatalf("kind = %d (%s), want %d", ae.Kind, ae.Message, kind)
+		t.Fatalf("kind = %d (%s), want %d", ae.Kind, ae.Msg, kind)
 	}
 	for _, f := range fields {
 		if !slices.ContainsFunc(ae.Fields, func(fe apperr.FieldError) bool { return fe.Field == f }) {

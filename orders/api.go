@@ -11,6 +11,7 @@ import (
 
 	"madaf/internal/apperr"
 	"madaf/internal/auth"
+	"madaf/internal/paging"
 	"madaf/internal/web"
 )
 
@@ -80,11 +81,11 @@ func (h *handlers) list(c *gin.Context) (int, any, error) {
 		return 0, nil, apperr.Invalid("bad filter", fields...)
 	}
 	os, err := h.svc.List(c.Request.Context(), auth.Caller(c), f)
-	return http.StatusOK, web.ListPage(page, os, func(o Order) int64 { return o.ID }), err
+	return http.StatusOK, paging.Of(page, os, func(o Order) int64 { return o.ID }), err
 }
 
 func (h *handlers) get(c *gin.Context) (int, any, error) {
-	id, err := web.ParamID(c, "id", "order")
+	id, err := web.ParamID(c, "id", "not_found.order")
 	if err != nil {
 		return 0, nil, err
 	}
@@ -100,7 +101,7 @@ func (h *handlers) get(c *gin.Context) (int, any, error) {
 }
 
 func (h *handlers) update(c *gin.Context) (int, any, error) {
-	id, err := web.ParamID(c, "id", "order")
+	id, err := web.ParamID(c, "id", "not_found.order")
 	if err != nil {
 		return 0, nil, err
 	}
@@ -113,12 +114,12 @@ func (h *handlers) update(c *gin.Context) (int, any, error) {
 }
 
 func (h *handlers) events(c *gin.Context) (int, any, error) {
-	id, err := web.ParamID(c, "id", "order")
+	id, err := web.ParamID(c, "id", "not_found.order")
 	if err != nil {
 		return 0, nil, err
 	}
 	es, err := h.svc.Events(c.Request.Context(), auth.Caller(c), id)
-	return http.StatusOK, web.List[Event]{Items: es}, err
+	return http.StatusOK, paging.List[Event]{Items: es}, err
 }
 
 // quote answers GET /orders/quote?tender_id=7&lines=12:3,13:2.5 (item
@@ -154,7 +155,7 @@ func (h *handlers) quote(c *gin.Context) (int, any, error) {
 // submit), runs change with the request's If-Match and answers the order.
 func transition[T any](h *handlers, change func(s *Service, ctx context.Context, p *auth.Principal, id int64, ifMatch string, in T) (*Order, error)) gin.HandlerFunc {
 	return web.Serve(func(c *gin.Context) (int, any, error) {
-		id, err := web.ParamID(c, "id", "order")
+		id, err := web.ParamID(c, "id", "not_found.order")
 		if err != nil {
 			return 0, nil, err
 		}

@@ -29,10 +29,10 @@ type storedAnswer struct {
 }
 
 type storedError struct {
-	Kind    apperr.Kind         `json:"kind"`
-	Message string              `json:"message"`
-	Fields  []apperr.FieldError `json:"fields,omitempty"`
-	Extra   map[string]any      `json:"extra,omitempty"`
+	Kind   apperr.Kind         `json:"kind"`
+	Msg    apperr.Msg          `json:"msg"`
+	Fields []apperr.FieldError `json:"fields,omitempty"`
+	Extra  map[string]any      `json:"extra,omitempty"`
 }
 
 func requestHash(in NewOrder) []byte {
@@ -82,7 +82,7 @@ func (s *Service) createOnce(ctx context.Context, p *auth.Principal, in NewOrder
 			refusal = err
 			var ae *apperr.Error
 			errors.As(err, &ae)
-			answer.Error = &storedError{Kind: ae.Kind, Message: ae.Message, Fields: ae.Fields, Extra: ae.Extra}
+			answer.Error = &storedError{Kind: ae.Kind, Msg: ae.Msg, Fields: ae.Fields, Extra: ae.Extra}
 		}
 		raw, err := json.Marshal(answer)
 		if err != nil {
@@ -122,7 +122,7 @@ func replay(ctx context.Context, tx *sqlx.Tx, userID int64, key string, hash []b
 		return nil, nil, err
 	}
 	if a.Error != nil {
-		return nil, &apperr.Error{Kind: a.Error.Kind, Message: a.Error.Message, Fields: a.Error.Fields, Extra: a.Error.Extra}, nil
+		return nil, &apperr.Error{Kind: a.Error.Kind, Msg: a.Error.Msg, Fields: a.Error.Fields, Extra: a.Error.Extra}, nil
 	}
 	if a.Order == nil {
 		return nil, nil, errors.New("orders: idempotency key without an answer")

@@ -56,6 +56,7 @@ import (
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
 	"madaf/internal/money"
+	"madaf/suppliers"
 )
 
 // Order statuses, DESIGN.md "Order".
@@ -368,8 +369,8 @@ func refused(checks []FailedCheck) error {
 		names[i] = c.Check
 	}
 	return &apperr.Error{Kind: apperr.KindConflict,
-		Message: "the order cannot be submitted: " + strings.Join(names, ", "),
-		Extra:   map[string]any{"failed_checks": checks}}
+		Msg:   apperr.M("the order cannot be submitted: " + strings.Join(names, ", ")),
+		Extra: map[string]any{"failed_checks": checks}}
 }
 
 // Quote is the side-by-side offer of a tender's winners for a cart, and for
@@ -389,8 +390,8 @@ type Offer struct {
 	Supplier   string `json:"supplier_name"`
 	// Eligible is false when the supplier may not receive orders now;
 	// Reasons say why.
-	Eligible bool     `json:"eligible"`
-	Reasons  []string `json:"reasons"`
+	Eligible bool               `json:"eligible"`
+	Reasons  []suppliers.Reason `json:"reasons"`
 	// Complete is false when some item has no price in force.
 	Complete bool `json:"complete"`
 	// CommittedThisYear is the supplier's committed volume (excl. VAT) on

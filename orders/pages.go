@@ -15,6 +15,7 @@ import (
 	"madaf/internal/apperr"
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
+	"madaf/internal/i18n"
 	"madaf/internal/page"
 	"madaf/internal/web"
 )
@@ -69,7 +70,7 @@ func MountPages(r gin.IRouter, eng *page.Engine, svc *Service) {
 // orders carry the Hebrew name).
 func (p *pages) localize(c *gin.Context, orders ...*Order) {
 	lang := page.LangOf(c)
-	if lang == page.DefaultLang || len(orders) == 0 {
+	if lang == i18n.DefaultLang || len(orders) == 0 {
 		return
 	}
 	const q = `SELECT id, CASE WHEN $1 = 'ar' AND name_ar <> '' THEN name_ar
@@ -159,7 +160,7 @@ func (p *pages) addToCart(c *gin.Context) error {
 	var tenderID int64
 	err := p.svc.db.GetContext(c, &tenderID, `SELECT tender_id FROM tender_items WHERE id = $1`, itemID)
 	if err != nil {
-		return apperr.NotFound("item")
+		return apperr.NotFound("not_found.item")
 	}
 	drafts, err := p.myDrafts(c, caller, tenderID)
 	if err != nil {
@@ -353,7 +354,7 @@ func (p *pages) saveDraft(c *gin.Context) error {
 		in.Lines = append(in.Lines, LineInput{ItemID: l.ItemID, Quantity: Quantity{qty}})
 	}
 	if len(in.Lines) == 0 {
-		f.Message = "order.no_lines"
+		f.Refuse("order.no_lines")
 	}
 	if !in.RequestedDate.IsZero() && in.RequestedDate.Before(calendar.Today()) {
 		f.Fail("requested_date", "order.date_past")
@@ -376,9 +377,9 @@ func (p *pages) saveDraft(c *gin.Context) error {
 		var ae *apperr.Error
 		if errors.As(err, &ae) && ae.Kind == apperr.KindConflict {
 			checks, _ := ae.Extra["failed_checks"].([]FailedCheck)
-			f.Message = "order.submit_refused"
+			f.Refuse("order.submit_refused")
 			if len(checks) == 0 {
-				f.Message = ae.Message
+				f.Message = ae.Msg
 			}
 			for _, ch := range checks {
 				switch ch.Check {
@@ -415,7 +416,7 @@ func (p *pages) listPage(c *gin.Context) error {
 		f.Overdue = true
 	case d.Status != "":
 		if !slices.Contains(Statuses, d.Status) {
-			return apperr.NotFound("status")
+			return apperr.NotFound("not_found.status")
 		}
 		f.Statuses = []string{d.Status}
 	}
@@ -571,7 +572,7 @@ func (p *pages) renderOrder(c *gin.Context, status int, o *Order, f *page.Form) 
 
 // order loads the :id order in the caller's scope.
 func (p *pages) order(c *gin.Context) (*Order, error) {
-	id, err := web.ParamID(c, "id", "order")
+	id, err := web.ParamID(c, "id", "not_found.order")
 	if err != nil {
 		return nil, err
 	}
@@ -671,7 +672,7 @@ func (p *pages) deliver(c *gin.Context) error {
 			return nil, nil
 		}
 		if len(in.Lines) == 0 {
-			f.Message = "order.deliver_nothing"
+			f.Refuse("order.deliver_nothing")
 			return nil, nil
 		}
 		_, err := p.svc.Deliver(c, auth.Caller(c), o.ID, f.Value("etag"), in)

@@ -67,7 +67,7 @@ func (s *Service) Quote(ctx context.Context, p *auth.Principal, tenderID int64, 
 		return nil, err
 	}
 	check := NewOrder{TenderID: t.ID, SupplierID: 1, BudgetLineID: 1, Lines: lines}
-	if err := validate(&check); err != nil {
+	if err := validateOrder(&check); err != nil {
 		return nil, err
 	}
 	ids := make([]int64, len(lines))

@@ -15,7 +15,7 @@ import (
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
 	"madaf/internal/database"
-	"madaf/internal/web"
+	"madaf/internal/validate"
 	"madaf/volumes"
 )
 
@@ -56,7 +56,7 @@ func (s *Service) Get(ctx context.Context, p *auth.Principal, id int64) (*Order,
 		return nil, err
 	}
 	if !inScope(p, o) {
-		return nil, apperr.NotFound("order")
+		return nil, apperr.NotFound("not_found.order")
 	}
 	return o, nil
 }
@@ -92,12 +92,12 @@ func allowed(p *auth.Principal, action string) error {
 // matches answers 412 unless ifMatch is empty, "*" or names the order's
 // current ETag.
 func matches(o *Order, ifMatch string) error {
-	if web.IfMatch(ifMatch, o.ETag()) {
+	if validate.IfMatch(ifMatch, o.ETag()) {
 		return nil
 	}
 	return &apperr.Error{Kind: apperr.KindPrecondition,
-		Message: fmt.Sprintf("the order changed since you read it (it is now %s); reload it", o.ETag()),
-		Extra:   map[string]any{"etag": o.ETag(), "status": o.Status}}
+		Msg:   apperr.M("the order changed since you read it (it is now %s); reload it", o.ETag()),
+		Extra: map[string]any{"etag": o.ETag(), "status": o.Status}}
 }
 
 // step is one action in progress on a locked order.
@@ -126,7 +126,7 @@ func (s *Service) change(ctx context.Context, p *auth.Principal, id int64, ifMat
 			return err
 		}
 		if !inScope(p, o) {
-			return apperr.NotFound("order")
+			return apperr.NotFound("not_found.order")
 		}
 		if err := allowed(p, action); err != nil {
 			return err
@@ -136,8 +136,8 @@ func (s *Service) change(ctx context.Context, p *auth.Principal, id int64, ifMat
 		}
 		if !slices.Contains(rules[action].from, o.Status) {
 			return &apperr.Error{Kind: apperr.KindConflict,
-				Message: fmt.Sprintf("an order that is %s cannot take the action %s", o.Status, action),
-				Extra:   map[string]any{"status": o.Status}}
+				Msg:   apperr.M("an order that is %s cannot take the action %s", o.Status, action),
+				Extra: map[string]any{"status": o.Status}}
 		}
 		st.o = o
 		if err := fn(st); err != nil {
@@ -212,7 +212,7 @@ func (s *Service) Create(ctx context.Context, p *auth.Principal, in NewOrder, id
 	if err := allowed(p, ActionCreate); err != nil {
 		return nil, false, err
 	}
-	if err := validate(&in); err != nil {
+	if err := validateOrder(&in); err != nil {
 		return nil, false, err
 	}
 	if idempotencyKey != "" {
@@ -225,8 +225,8 @@ func (s *Service) Create(ctx context.Context, p *auth.Principal, in NewOrder, id
 	return o, false, err
 }
 
-func validate(in *NewOrder) error {
-	if err := web.ValidateStruct(in); err != nil {
+func validateOrder(in *NewOrder) error {
+	if err := validate.Struct(in); err != nil {
 		return err
 	}
 	return in.Validate()
@@ -262,8 +262,8 @@ func (s *Service) prepare(ctx context.Context, q sqlx.QueryerContext, p *auth.Pr
 	}
 	if !t.openOn(today) {
 		return nil, &apperr.Error{Kind: apperr.KindConflict,
-			Message: fmt.Sprintf("tender %s does not take orders today (it is %s, valid %s to %s)", t.Number, t.Status, t.ValidFrom, t.until()),
-			Extra:   map[string]any{"tender_status": t.Status}}
+			Msg:   apperr.M("tender %s does not take orders today (it is %s, valid %s to %s)", t.Number, t.Status, t.ValidFrom, t.until()),
+			Extra: map[string]any{"tender_status": t.Status}}
 	}
 
 	var fields []apperr.FieldError
@@ -347,8 +347,8 @@ func (t *tenderRow) until() calendar.Date {
 // by mini-competition.
 func competitionRequired(t *tenderRow) error {
 	return &apperr.Error{Kind: apperr.KindConflict,
-		Message: fmt.Sprintf("tender %s is awarded by mini-competition: a direct order is not possible; a mini-competition (price quotation among the winners) is required", t.Number),
-		Extra:   map[string]any{"award_rule": "competition"}}
+		Msg:   apperr.M("tender %s is awarded by mini-competition: a direct order is not possible; a mini-competition (price quotation among the winners) is required", t.Number),
+		Extra: map[string]any{"award_rule": "competition"}}
 }
 
 // create inserts the draft inside tx: its number, lines, creation event
@@ -407,7 +407,7 @@ func insertLines(ctx context.Context, tx *sqlx.Tx, orderID int64, lines []Line) 
 // Update replaces a draft's fields and lines (PUT semantics); only the
 // officer of the order's authority may, and only while it is a draft.
 func (s *Service) Update(ctx context.Context, p *auth.Principal, id int64, ifMatch string, in NewOrder) (*Order, error) {
-	if err := validate(&in); err != nil {
+	if err := validateOrder(&in); err != nil {
 		return nil, err
 	}
 	return s.change(ctx, p, id, ifMatch, ActionUpdate, func(st *step) error {

@@ -77,7 +77,7 @@ func getOrder(ctx context.Context, q sqlx.QueryerContext, id int64, today calend
 	var o Order
 	if err := sqlx.GetContext(ctx, q, &o, query, today, id); err != nil {
 		if err = database.MapError(err); apperr.Is(err, apperr.KindNotFound) {
-			return nil, apperr.NotFound("order")
+			return nil, apperr.NotFound("not_found.order")
 		}
 		return nil, err
 	}
@@ -234,7 +234,7 @@ func getTender(ctx context.Context, q sqlx.QueryerContext, id int64, forUpdate b
 	var t tenderRow
 	if err := sqlx.GetContext(ctx, q, &t, query, id); err != nil {
 		if err = database.MapError(err); apperr.Is(err, apperr.KindNotFound) {
-			return nil, apperr.NotFound("tender")
+			return nil, apperr.NotFound("not_found.tender")
 		}
 		return nil, err
 	}
@@ -271,7 +271,7 @@ func getBudgetLine(ctx context.Context, q sqlx.QueryerContext, id int64, forUpda
 	var b budgetLineRow
 	if err := sqlx.GetContext(ctx, q, &b, query, id); err != nil {
 		if err = database.MapError(err); apperr.Is(err, apperr.KindNotFound) {
-			return nil, apperr.NotFound("budget line")
+			return nil, apperr.NotFound("not_found.budget_line")
 		}
 		return nil, err
 	}

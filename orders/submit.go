@@ -69,7 +69,7 @@ func (s *Service) Submit(ctx context.Context, p *auth.Principal, orderID int64, 
 			return err
 		}
 		if len(reasons) > 0 {
-			fail(CheckSupplierEligible, "the supplier may not receive orders: %s", strings.Join(reasons, "; "))
+			fail(CheckSupplierEligible, "the supplier may not receive orders: %s", strings.Join(reasonTexts(reasons), "; "))
 		}
 		var proposal *int64
 		if t.AwardRule == "rotation" {
@@ -191,4 +191,12 @@ func release(o *Order) map[string]any {
 		return nil
 	}
 	return map[string]any{"released_subtotal": o.Subtotal, "released_total": o.Total}
+}
+
+func reasonTexts(rs []suppliers.Reason) []string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.Msg().String()
+	}
+	return out
 }

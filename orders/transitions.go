@@ -12,7 +12,7 @@ import (
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
 	"madaf/internal/database"
-	"madaf/internal/web"
+	"madaf/internal/validate"
 	"madaf/suppliers"
 )
 
@@ -35,7 +35,7 @@ type SignInput struct {
 // signs once per submission and only in a role it holds (403 otherwise);
 // a role already signed, or not required, is a conflict.
 func (s *Service) Sign(ctx context.Context, p *auth.Principal, orderID int64, ifMatch string, in SignInput) (*Order, error) {
-	if err := web.ValidateStruct(&in); err != nil {
+	if err := validate.Struct(&in); err != nil {
 		return nil, err
 	}
 	if in.Role != "" && !p.Has(in.Role) && p.HasAny(auth.RoleTreasurer, auth.RoleHead) {
@@ -141,7 +141,7 @@ type NoteInput struct {
 // reservation.
 func (s *Service) Return(ctx context.Context, p *auth.Principal, orderID int64, ifMatch string, in NoteInput) (*Order, error) {
 	in.Note = strings.TrimSpace(in.Note)
-	if err := web.ValidateStruct(&in); err != nil {
+	if err := validate.Struct(&in); err != nil {
 		return nil, err
 	}
 	return s.change(ctx, p, orderID, ifMatch, ActionReturn, func(st *step) error {
@@ -163,7 +163,7 @@ type ConfirmInput struct {
 // Confirm is the supplier's acceptance of a sent order with the promised
 // delivery date (today or later).
 func (s *Service) Confirm(ctx context.Context, p *auth.Principal, orderID int64, ifMatch string, in ConfirmInput) (*Order, error) {
-	if err := web.ValidateStruct(&in); err != nil {
+	if err := validate.Struct(&in); err != nil {
 		return nil, err
 	}
 	switch {
@@ -190,7 +190,7 @@ type RejectInput struct {
 // reservation is released.
 func (s *Service) Reject(ctx context.Context, p *auth.Principal, orderID int64, ifMatch string, in RejectInput) (*Order, error) {
 	in.Reason = strings.TrimSpace(in.Reason)
-	if err := web.ValidateStruct(&in); err != nil {
+	if err := validate.Struct(&in); err != nil {
 		return nil, err
 	}
 	return s.change(ctx, p, orderID, ifMatch, ActionReject, func(st *step) error {
@@ -220,7 +220,7 @@ type DeliveryLine struct {
 // order becomes delivered when every line is complete, else partially
 // delivered.
 func (s *Service) Deliver(ctx context.Context, p *auth.Principal, orderID int64, ifMatch string, in DeliverInput) (*Order, error) {
-	if err := web.ValidateStruct(&in); err != nil {
+	if err := validate.Struct(&in); err != nil {
 		return nil, err
 	}
 	today := s.today()
@@ -300,7 +300,7 @@ type CloseInput struct {
 // (officer).
 func (s *Service) Close(ctx context.Context, p *auth.Principal, orderID int64, ifMatch string, in CloseInput) (*Order, error) {
 	in.InvoiceRef = strings.TrimSpace(in.InvoiceRef)
-	if err := web.ValidateStruct(&in); err != nil {
+	if err := validate.Struct(&in); err != nil {
 		return nil, err
 	}
 	return s.change(ctx, p, orderID, ifMatch, ActionClose, func(st *step) error {
@@ -321,7 +321,7 @@ type CancelInput struct {
 // supplier is told.
 func (s *Service) Cancel(ctx context.Context, p *auth.Principal, orderID int64, ifMatch string, in CancelInput) (*Order, error) {
 	in.Note = strings.TrimSpace(in.Note)
-	if err := web.ValidateStruct(&in); err != nil {
+	if err := validate.Struct(&in); err != nil {
 		return nil, err
 	}
 	if in.Reason == "other" && in.Note == "" {
@@ -367,7 +367,7 @@ func stillDeliverable(ctx context.Context, tx sqlx.QueryerContext, o *Order, tod
 	if err != nil {
 		return err
 	}
-	reasons = append(reasons, more...)
+	reasons = append(reasons, reasonTexts(more)...)
 	if len(reasons) > 0 {
 		return apperr.Conflict("the order cannot be sent to the supplier: %s", strings.Join(reasons, "; "))
 	}

@@ -7,6 +7,7 @@ import (
 
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
+	"madaf/internal/paging"
 	"madaf/internal/web"
 )
 
@@ -34,12 +35,12 @@ func (h *handlers) list(c *gin.Context) (int, any, error) {
 		return 0, nil, err
 	}
 	out, err := h.s.List(c.Request.Context(), auth.Caller(c), pg)
-	return http.StatusOK, web.ListPage(pg, out, func(s Supplier) int64 { return s.ID }), err
+	return http.StatusOK, paging.Of(pg, out, func(s Supplier) int64 { return s.ID }), err
 }
 
 // visible reads the :id parameter and checks that the caller may see it.
 func (h *handlers) visible(c *gin.Context) (*Supplier, error) {
-	id, err := web.ParamID(c, "id", "supplier")
+	id, err := web.ParamID(c, "id", "not_found.supplier")
 	if err != nil {
 		return nil, err
 	}
@@ -61,7 +62,7 @@ func (h *handlers) create(c *gin.Context) (int, any, error) {
 }
 
 func (h *handlers) update(c *gin.Context) (int, any, error) {
-	id, err := web.ParamID(c, "id", "supplier")
+	id, err := web.ParamID(c, "id", "not_found.supplier")
 	if err != nil {
 		return 0, nil, err
 	}
@@ -74,7 +75,7 @@ func (h *handlers) update(c *gin.Context) (int, any, error) {
 }
 
 func (h *handlers) suspend(c *gin.Context) (int, any, error) {
-	id, err := web.ParamID(c, "id", "supplier")
+	id, err := web.ParamID(c, "id", "not_found.supplier")
 	if err != nil {
 		return 0, nil, err
 	}
@@ -87,7 +88,7 @@ func (h *handlers) suspend(c *gin.Context) (int, any, error) {
 }
 
 func (h *handlers) resume(c *gin.Context) (int, any, error) {
-	id, err := web.ParamID(c, "id", "supplier")
+	id, err := web.ParamID(c, "id", "not_found.supplier")
 	if err != nil {
 		return 0, nil, err
 	}
@@ -101,11 +102,11 @@ func (h *handlers) certificates(c *gin.Context) (int, any, error) {
 		return 0, nil, err
 	}
 	out, err := h.s.Certificates(c.Request.Context(), auth.Caller(c), sp.ID)
-	return http.StatusOK, web.List[Certificate]{Items: out}, err
+	return http.StatusOK, paging.List[Certificate]{Items: out}, err
 }
 
 func (h *handlers) addCertificate(c *gin.Context) (int, any, error) {
-	id, err := web.ParamID(c, "id", "supplier")
+	id, err := web.ParamID(c, "id", "not_found.supplier")
 	if err != nil {
 		return 0, nil, err
 	}

@@ -11,6 +11,8 @@ import (
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
 	"madaf/internal/page"
+	"madaf/internal/paging"
+	"madaf/internal/validate"
 	"madaf/internal/web"
 )
 
@@ -40,7 +42,7 @@ func MountPages(r gin.IRouter, eng *page.Engine, s *Store) {
 // supplierRow is a supplier with whether it may receive orders today.
 type supplierRow struct {
 	Supplier
-	Reasons []string
+	Reasons []Reason
 }
 
 // listData is the registry with the new-supplier form.
@@ -53,7 +55,7 @@ func (p *pages) listPage(c *gin.Context) error { return p.renderList(c, http.Sta
 
 func (p *pages) renderList(c *gin.Context, status int, f *page.Form) error {
 	caller := auth.Caller(c)
-	ss, err := p.store.List(c, caller, web.Page{Limit: 1000})
+	ss, err := p.store.List(c, caller, paging.Page{Limit: 1000})
 	if err != nil {
 		return err
 	}
@@ -80,7 +82,7 @@ func (p *pages) create(c *gin.Context) error {
 	f := page.ReadForm(c)
 	in := readSupplier(f)
 	if f.Valid() {
-		err := web.ValidateStruct(&in)
+		err := validate.Struct(&in)
 		if err == nil {
 			var s *Supplier
 			if s, err = p.store.Create(c, in); err == nil {
@@ -99,7 +101,7 @@ func (p *pages) create(c *gin.Context) error {
 type showData struct {
 	Supplier     *Supplier
 	Certificates []Certificate
-	Reasons      []string
+	Reasons      []Reason
 	Kinds        []string
 	CanEdit      bool
 	Today        calendar.Date
@@ -109,7 +111,7 @@ func (p *pages) showPage(c *gin.Context) error { return p.renderShow(c, http.Sta
 
 func (p *pages) renderShow(c *gin.Context, status int, f *page.Form) error {
 	caller := auth.Caller(c)
-	id, err := web.ParamID(c, "id", "supplier")
+	id, err := web.ParamID(c, "id", "not_found.supplier")
 	if err != nil {
 		return err
 	}
@@ -142,7 +144,7 @@ func (p *pages) renderShow(c *gin.Context, status int, f *page.Form) error {
 // supplierAction runs a change of supplier :id from a form and redirects
 // back, or draws the page again with the form's errors.
 func (p *pages) supplierAction(c *gin.Context, flash string, run func(id int64, f *page.Form) error) error {
-	id, err := web.ParamID(c, "id", "supplier")
+	id, err := web.ParamID(c, "id", "not_found.supplier")
 	if err != nil {
 		return err
 	}
@@ -163,7 +165,7 @@ func (p *pages) update(c *gin.Context) error {
 		if !f.Valid() {
 			return nil
 		}
-		if err := web.ValidateStruct(&in); err != nil {
+		if err := validate.Struct(&in); err != nil {
 			return err
 		}
 		_, err := p.store.Update(c, id, in)
@@ -178,7 +180,7 @@ func (p *pages) addCertificate(c *gin.Context) error {
 		if !f.Valid() {
 			return nil
 		}
-		if err := web.ValidateStruct(&in); err != nil {
+		if err := validate.Struct(&in); err != nil {
 			return err
 		}
 		_, err := p.store.AddCertificate(c, id, in)

@@ -2,7 +2,6 @@ package suppliers
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/go-playground/validator/v10"
 	"github.com/jmoiron/sqlx"
@@ -11,11 +10,12 @@ import (
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
 	"madaf/internal/database"
-	"madaf/internal/web"
+	"madaf/internal/paging"
+	"madaf/internal/validate"
 )
 
 func init() {
-	web.Validate.RegisterValidation("company_number", func(fl validator.FieldLevel) bool {
+	validate.Validator.RegisterValidation("company_number", func(fl validator.FieldLevel) bool {
 		return ValidCompanyNumber(fl.Field().String())
 	})
 }
@@ -40,7 +40,7 @@ func scope(p *auth.Principal) (onlyID int64) {
 const supplierColumns = `id, company_number, legal_name, email, phone, address, status, suspended_reason, suspended_until, created_at, updated_at`
 
 // List returns a page of the suppliers p may see, in id order.
-func (s *Store) List(ctx context.Context, p *auth.Principal, pg web.Page) ([]Supplier, error) {
+func (s *Store) List(ctx context.Context, p *auth.Principal, pg paging.Page) ([]Supplier, error) {
 	out := []Supplier{}
 	err := s.db.SelectContext(ctx, &out, `SELECT `+supplierColumns+` FROM suppliers
 		WHERE ($1 = 0 OR id = $1) AND id > $2 ORDER BY id LIMIT $3`, scope(p), pg.After, pg.Limit)
@@ -50,7 +50,7 @@ func (s *Store) List(ctx context.Context, p *auth.Principal, pg web.Page) ([]Sup
 // Get returns supplier id if p may see it, else apperr not-found.
 func (s *Store) Get(ctx context.Context, p *auth.Principal, id int64) (*Supplier, error) {
 	if only := scope(p); only != 0 && only != id {
-		return nil, apperr.NotFound("supplier")
+		return nil, apperr.NotFound("not_found.supplier")
 	}
 	return Get(ctx, s.db, id)
 }
@@ -161,27 +161,57 @@ func (s *Store) AddCertificate(ctx context.Context, supplierID int64, in Certifi
 	var c Certificate
 	if err := s.db.GetContext(ctx, &c, q, supplierID, in.Kind, in.Number, in.ValidUntil); err != nil {
 		if apperr.Is(database.MapError(err), apperr.KindInvalid) {
-			return nil, apperr.NotFound("supplier")
+			return nil, apperr.NotFound("not_found.supplier")
 		}
 		return nil, err
 	}
 	return &c, nil
 }
 
+// Reason is why a supplier may not receive an order on a day: it is
+// suspended (with the suspension's note and end), or a mandatory
+// certificate is missing or expired (with the day it expired).
+type Reason struct {
+	Code        string         `json:"code"`
+	Certificate string         `json:"certificate,omitempty"`
+	Date        *calendar.Date `json:"date,omitempty"`
+	Note        string         `json:"note,omitempty"`
+}
+
+// Reasons of ineligibility.
+const (
+	ReasonSuspended          = "suspended"
+	ReasonCertificateMissing = "certificate_missing"
+	ReasonCertificateExpired = "certificate_expired"
+)
+
+// Msg is the reason for a person.
+func (r Reason) Msg() apperr.Msg {
+	switch r.Code {
+	case ReasonSuspended:
+		if r.Date != nil {
+			return apperr.M("supplier.reason.suspended_until", r.Note, r.Date.String())
+		}
+		return apperr.M("supplier.reason.suspended", r.Note)
+	case ReasonCertificateExpired:
+		return apperr.M("supplier.reason.certificate_expired", apperr.K("certificate."+r.Certificate), r.Date.String())
+	}
+	return apperr.M("supplier.reason.certificate_missing", apperr.K("certificate."+r.Certificate))
+}
+
 // Eligibility answers whether supplier id may receive an order on day on:
-// it returns the reasons it may not (none when it may). The supplier must
-// be registered, not suspended on that day, and hold each mandatory
-// certificate valid on that day.
-func Eligibility(ctx context.Context, q sqlx.QueryerContext, supplierID int64, on calendar.Date) ([]string, error) {
+// the reasons it may not, none when it may.
+func Eligibility(ctx context.Context, q sqlx.QueryerContext, supplierID int64, on calendar.Date) ([]Reason, error) {
 	sp, err := Get(ctx, q, supplierID)
 	if err != nil {
 		return nil, err
 	}
-	reasons := []string{}
+	reasons := []Reason{}
 	if sp.SuspendedOn(on) {
-		r := "the supplier is suspended: " + sp.SuspendedReason
+		r := Reason{Code: ReasonSuspended, Note: sp.SuspendedReason}
 		if !sp.SuspendedUntil.IsZero() {
-			r += " (until " + sp.SuspendedUntil.String() + ")"
+			until := sp.SuspendedUntil
+			r.Date = &until
 		}
 		reasons = append(reasons, r)
 	}
@@ -201,16 +231,10 @@ func Eligibility(ctx context.Context, q sqlx.QueryerContext, supplierID int64, o
 		until, ok := valid[kind]
 		switch {
 		case !ok:
-			reasons = append(reasons, fmt.Sprintf("no %s certificate on file", certificateName[kind]))
+			reasons = append(reasons, Reason{Code: ReasonCertificateMissing, Certificate: kind})
 		case until.Before(on):
-			reasons = append(reasons, fmt.Sprintf("the %s certificate expired on %s", certificateName[kind], until))
+			reasons = append(reasons, Reason{Code: ReasonCertificateExpired, Certificate: kind, Date: &until})
 		}
 	}
 	return reasons, nil
-}
-
-var certificateName = map[string]string{
-	CertBooks:          "books (ניהול ספרים)",
-	CertWithholdingTax: "withholding tax (ניכוי מס במקור)",
-	CertInsurance:      "insurance (ביטוח)",
 }

@@ -12,6 +12,7 @@ import (
 	"madaf/internal/apperr"
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
+	"madaf/internal/paging"
 	"madaf/internal/web"
 )
 
@@ -106,7 +107,7 @@ func (h *Handlers) performance(c *gin.Context) (int, any, error) {
 		return 0, nil, err
 	}
 	items, err := h.Store.Performance(c.Request.Context(), auth.Caller(c), f, calendar.DateOf(h.now()))
-	return http.StatusOK, web.List[Performance]{Items: items}, err
+	return http.StatusOK, paging.List[Performance]{Items: items}, err
 }
 
 func (h *Handlers) alerts(c *gin.Context) (int, any, error) {

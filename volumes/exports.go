@@ -35,7 +35,7 @@ func newTableWriter(format string, w io.Writer) (tableWriter, error) {
 	case FormatXLSX:
 		return newXLSXWriter(w)
 	}
-	return nil, apperr.NotFound("export format")
+	return nil, apperr.NotFound("not_found.export_format")
 }
 
 // StatusLabels are the order statuses as exports show them.

@@ -116,13 +116,13 @@ func scope(p *auth.Principal, f Filter) (Filter, error) {
 		return f, nil
 	case auth.OrgAuthority:
 		if f.AuthorityID != 0 && f.AuthorityID != p.AuthorityID {
-			return f, apperr.NotFound("authority")
+			return f, apperr.NotFound("not_found.authority")
 		}
 		f.AuthorityID = p.AuthorityID
 		return f, nil
 	case auth.OrgSupplier:
 		if f.SupplierID != 0 && f.SupplierID != p.SupplierID {
-			return f, apperr.NotFound("supplier")
+			return f, apperr.NotFound("not_found.supplier")
 		}
 		f.SupplierID, f.sentOnly = p.SupplierID, true
 		return f, nil

@@ -10,6 +10,7 @@ import (
 
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
+	"madaf/internal/i18n"
 	"madaf/internal/money"
 	"madaf/internal/page"
 )
@@ -122,7 +123,7 @@ func (p *pages) charts(c *gin.Context, reports ...*Report) []page.Chart {
 			}
 			pts = append(pts, page.BarPoint{Label: label, Value: it.Total.Decimal})
 		}
-		out = append(out, page.BarChart(cat.T("volumes.chart_by_"+r.Group), page.Dir(lang), pts, page.Money))
+		out = append(out, page.BarChart(cat.T("volumes.chart_by_"+r.Group), i18n.Dir(lang), pts, page.Money))
 	}
 	return out
 }

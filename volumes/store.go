@@ -541,7 +541,7 @@ type StatementLine struct {
 // the orders that were sent to it.
 func (s *Store) FeeStatement(ctx context.Context, p *auth.Principal, supplierID int64, month calendar.Date) (*Statement, error) {
 	if p.OrgKind != auth.OrgCluster && !(p.OrgKind == auth.OrgSupplier && p.SupplierID == supplierID) {
-		return nil, apperr.NotFound("supplier")
+		return nil, apperr.NotFound("not_found.supplier")
 	}
 	st := &Statement{SupplierID: supplierID, Month: month.Time().Format("2006-01"), Lines: []StatementLine{}}
 	const qs = `SELECT legal_name, company_number FROM suppliers WHERE id = $1`

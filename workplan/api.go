@@ -13,6 +13,7 @@ import (
 
 	"madaf/internal/apperr"
 	"madaf/internal/auth"
+	"madaf/internal/paging"
 	"madaf/internal/web"
 )
 
@@ -23,7 +24,7 @@ type handlers struct{ s *Store }
 func clusterOnly() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if p := auth.Caller(c); p == nil || !p.IsCluster() {
-			web.Error(c, apperr.NotFound("resource"))
+			web.Error(c, apperr.NotFound("not_found.resource"))
 			return
 		}
 		c.Next()
@@ -91,7 +92,7 @@ func statusList() string {
 
 func (h *handlers) plans(c *gin.Context) (int, any, error) {
 	plans, err := h.s.Plans(c.Request.Context())
-	return http.StatusOK, web.List[Plan]{Items: plans}, err
+	return http.StatusOK, paging.List[Plan]{Items: plans}, err
 }
 
 // planResponse is a plan with its domains, goals and tasks.
@@ -169,7 +170,7 @@ func (h *handlers) history(c *gin.Context) (int, any, error) {
 		return 0, nil, err
 	}
 	events, err := h.s.Events(c.Request.Context(), id)
-	return http.StatusOK, web.List[Event]{Items: events}, err
+	return http.StatusOK, paging.List[Event]{Items: events}, err
 }
 
 func (h *handlers) setStatus(c *gin.Context) (int, any, error) {
@@ -273,7 +274,7 @@ func readUpload(c *gin.Context) ([]byte, string, error) {
 		fh, err := c.FormFile("file")
 		if err != nil {
 			if web.IsTooLarge(err) {
-				return nil, "", &apperr.Error{Kind: apperr.KindTooLarge, Message: "the file is larger than 1 MiB"}
+				return nil, "", &apperr.Error{Kind: apperr.KindTooLarge, Msg: apperr.M("the file is larger than 1 MiB")}
 			}
 			return nil, "", apperr.Invalid("no file was uploaded", apperr.Field("file", "is required"))
 		}
@@ -288,7 +289,7 @@ func readUpload(c *gin.Context) ([]byte, string, error) {
 	data, err := io.ReadAll(c.Request.Body)
 	if err != nil {
 		if web.IsTooLarge(err) {
-			return nil, "", &apperr.Error{Kind: apperr.KindTooLarge, Message: "the file is larger than 1 MiB"}
+			return nil, "", &apperr.Error{Kind: apperr.KindTooLarge, Msg: apperr.M("the file is larger than 1 MiB")}
 		}
 		return nil, "", apperr.Malformed("the file could not be read")
 	}
@@ -326,11 +327,11 @@ func (h *handlers) carryOver(c *gin.Context) (int, any, error) {
 
 func (h *handlers) engines(c *gin.Context) (int, any, error) {
 	engines, err := h.s.Engines(c.Request.Context())
-	return http.StatusOK, web.List[*Engine]{Items: engines}, err
+	return http.StatusOK, paging.List[*Engine]{Items: engines}, err
 }
 
 func (h *handlers) engine(c *gin.Context) (int, any, error) {
-	id, err := web.ParamID(c, "id", "engine")
+	id, err := web.ParamID(c, "id", "not_found.engine")
 	if err != nil {
 		return 0, nil, err
 	}

@@ -160,7 +160,7 @@ func (p *problems) err() error {
 	}
 	sort.SliceStable(p.fields, func(i, j int) bool { return lineOf(p.fields[i].Field) < lineOf(p.fields[j].Field) })
 	msg := fmt.Sprintf("the file has %d problem(s); nothing was imported", len(p.fields))
-	return &apperr.Error{Kind: apperr.KindInvalid, Message: msg, Fields: p.fields}
+	return &apperr.Error{Kind: apperr.KindInvalid, Msg: apperr.M(msg), Fields: p.fields}
 }
 
 func lineOf(field string) int {

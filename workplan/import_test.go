@@ -269,7 +269,7 @@ func TestParseTextUnknownPhrase(t *testing.T) {
 		t.Fatalf("err = %v, want invalid", err)
 	}
 	want := []apperr.FieldError{
-		{Field: "line 27", Message: `unknown status phrase "כמעט בוצע"`},
+		{Field: "line 27", Msg: apperr.M(`unknown status phrase "כמעט בוצע"`)},
 		{Field: "line 244", Message: `unknown status phrase "בערך"`},
 	}
 	if diff := cmp.Diff(want, err.(*apperr.Error).Fields); diff != "" {
@@ -282,13 +282,13 @@ func TestParseTextFaults(t *testing.T) {
 		name, text string
 		want       []apperr.FieldError
 	}{
-		{"ErrNoDomain", "1. מבוא\nטקסט\n", []apperr.FieldError{{Field: "line 1", Message: `no domain chapter found (a numbered heading such as "3. תחום התיירות")`}}},
+		{"ErrNoDomain", "1. מבוא\nטקסט\n", []apperr.FieldError{{Field: "line 1", Msg: apperr.M(`no domain chapter found (a numbered heading such as "3. תחום התיירות")`)}}},
 		{"ErrShortRow", "1. תחום התיירות\n1.1 מטרה 1 – מיתוג\n\tמשימה\n\tסטטוס סוף שנה\n\tפערים / הערות\n\n\tמשימה א\n\tבוצע\n\n",
-			[]apperr.FieldError{{Field: "line 7", Message: "a task row needs 3 cells, one per line, but has 2"}}},
+			[]apperr.FieldError{{Field: "line 7", Msg: apperr.M("a task row needs 3 cells, one per line, but has 2")}}},
 		{"ErrTableWithoutGoal", "1. תחום התיירות\n\tמשימה\n\tסטטוס\n\n\tא\n\tבוצע\n\n",
-			[]apperr.FieldError{{Field: "line 2", Message: `a task table must follow a goal heading (such as "3.1 מטרה 1 – …")`}}},
+			[]apperr.FieldError{{Field: "line 2", Msg: apperr.M(`a task table must follow a goal heading (such as "3.1 מטרה 1 – …")`)}}},
 		{"ErrNoStatus", "1. תחום התיירות\n1.1 מיתוג\n\tמשימה\n\tסטטוס\n\n\tא\n\t\n\n",
-			[]apperr.FieldError{{Field: "line 7", Message: `the task "א" has no status`}}},
+			[]apperr.FieldError{{Field: "line 7", Msg: apperr.M(`the task "א" has no status`)}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -389,7 +389,7 @@ func TestParseXLSXFaults(t *testing.T) {
 		t.Fatalf("err = %v, want invalid", err)
 	}
 	want := []apperr.FieldError{
-		{Field: "row 3", Message: `unknown status phrase "כמעט"`},
+		{Field: "row 3", Msg: apperr.M(`unknown status phrase "כמעט"`)},
 		{Field: "row 4", Message: "the task has no title"},
 		{Field: "row 5", Message: `the task "ד" has no status`},
 	}
@@ -441,7 +441,7 @@ func describe(err error) string {
 	if !ok {
 		return err.Error()
 	}
-	s := ae.Message
+	s := ae.Msg
 	for _, f := range ae.Fields {
 		s += "\n  " + f.Field + ": " + f.Message
 	}
@@ -500,7 +500,7 @@ func TestParseXLSXLimits(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := workplan.Parse(buf.Bytes())
-		if ae, ok := err.(*apperr.Error); !ok || !strings.Contains(ae.Message, "first sheet") {
+		if ae, ok := err.(*apperr.Error); !ok || !strings.Contains(ae.Msg, "first sheet") {
 			t.Errorf("err = %v, want the first sheet refused", err)
 		}
 	})

@@ -57,7 +57,7 @@ func MountPages(r gin.IRouter, eng *page.Engine, db *sqlx.DB) {
 // clusterOnly answers the 404 page to users outside the cluster.
 func (p *pages) clusterOnly(c *gin.Context) {
 	if u := auth.Caller(c); u == nil || !u.IsCluster() {
-		p.eng.Fail(c, apperr.NotFound("page"))
+		p.eng.Fail(c, apperr.NotFound("not_found.page"))
 		c.Abort()
 		return
 	}
@@ -99,13 +99,13 @@ func defaultYear(plans []Plan) int {
 func (p *pages) importPlan(c *gin.Context) error {
 	f := page.NewForm(url.Values{"year": {c.PostForm("year")}})
 	year := int(f.Int64("year", page.Required))
-	if f.Error("year") == "" && (year < 2000 || year > 2100) {
+	if f.Error("year").IsZero() && (year < 2000 || year > 2100) {
 		f.Fail("year", "workplan.bad_year")
 	}
 	fh, err := c.FormFile("file")
 	if err != nil {
 		if web.IsTooLarge(err) {
-			return &apperr.Error{Kind: apperr.KindTooLarge, Message: "the file is larger than 1 MiB"}
+			return &apperr.Error{Kind: apperr.KindTooLarge, Msg: apperr.M("the file is larger than 1 MiB")}
 		}
 		f.Fail("file", "msg.required")
 	}
@@ -129,9 +129,9 @@ func (p *pages) importPlan(c *gin.Context) error {
 	if err != nil {
 		var ae *apperr.Error
 		if errors.As(err, &ae) && (ae.Kind == apperr.KindInvalid || ae.Kind == apperr.KindConflict) {
-			f.Message = ae.Message
+			f.Message = ae.Msg
 			if len(ae.Fields) > 0 {
-				f.Message = "workplan.import_refused"
+				f.Refuse("workplan.import_refused")
 			}
 			return p.renderPlans(c, http.StatusUnprocessableEntity, f, p.localize(c, ae.Fields))
 		}
@@ -309,7 +309,7 @@ func (p *pages) localize(c *gin.Context, fields []apperr.FieldError) []apperr.Fi
 		if unit, n, ok := strings.Cut(f.Field, " "); ok && (unit == "line" || unit == "row") {
 			where = p.eng.T(c, "workplan."+unit, n)
 		}
-		msg := f.Message
+		msg := f.Msg.Key
 		for _, pat := range problemPatterns {
 			if m := pat.re.FindStringSubmatch(msg); m != nil {
 				args := make([]any, 0, len(m)-1)
@@ -320,7 +320,7 @@ func (p *pages) localize(c *gin.Context, fields []apperr.FieldError) []apperr.Fi
 				break
 			}
 		}
-		out = append(out, apperr.FieldError{Field: where, Message: msg})
+		out = append(out, apperr.FieldError{Field: where, Msg: apperr.M(msg)})
 	}
 	return out
 }

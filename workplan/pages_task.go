@@ -111,7 +111,7 @@ func (p *pages) setStatus(c *gin.Context) error {
 		}
 	}
 	if apperr.Is(err, apperr.KindConflict) {
-		f.Message = "workplan.same_status"
+		f.Refuse("workplan.same_status")
 	} else if !f.Absorb(withKeys(err), nil) {
 		return err
 	}
@@ -191,10 +191,10 @@ func withKeys(err error) error {
 	out := *ae
 	out.Fields = make([]apperr.FieldError, len(ae.Fields))
 	for i, f := range ae.Fields {
-		if key, ok := fieldKeys[f.Message]; ok {
-			f.Message = key
-		} else if strings.HasPrefix(f.Message, "means ") {
-			f.Message = "workplan.phrase_disagrees"
+		if key, ok := fieldKeys[f.Key]; ok {
+			f.Key = key
+		} else if strings.HasPrefix(f.Key, "means ") {
+			f.Msg = apperr.M("workplan.phrase_disagrees")
 		}
 		out.Fields[i] = f
 	}

@@ -349,9 +349,9 @@ func describe(err error) error {
 	if !ok || len(ae.Fields) == 0 {
 		return err
 	}
-	msg := ae.Message
+	msg := ae.Msg.String()
 	for _, f := range ae.Fields {
-		msg += "\n  " + f.Field + ": " + f.Message
+		msg += "\n  " + f.Field + ": " + f.Msg.String()
 	}
 	return fmt.Errorf("%s", msg)
 }

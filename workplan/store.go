@@ -21,7 +21,7 @@ type Store struct {
 func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
 
 // ErrPlanNotFound is returned when a year has no plan.
-var ErrPlanNotFound = apperr.NotFound("work plan")
+var ErrPlanNotFound = apperr.NotFound("not_found.work_plan")
 
 // Plans lists every plan, newest year first, with its number of tasks.
 func (s *Store) Plans(ctx context.Context) ([]Plan, error) {
@@ -223,7 +223,7 @@ func taskOf(ctx context.Context, q sqlx.QueryerContext, year int, id int64, lock
 	var r taskRow
 	if err := sqlx.GetContext(ctx, q, &r, sql, id, year); err != nil {
 		if err = database.MapError(err); apperr.Is(err, apperr.KindNotFound) {
-			return nil, apperr.NotFound("task")
+			return nil, apperr.NotFound("not_found.task")
 		}
 		return nil, err
 	}
@@ -394,7 +394,7 @@ func (s *Store) SetGoalEngine(ctx context.Context, year int, goalID int64, engin
 	if err := sqlx.GetContext(ctx, s.db, &g, q, goalID, year, engineID); err != nil {
 		err = database.MapError(err)
 		if apperr.Is(err, apperr.KindNotFound) {
-			return nil, apperr.NotFound("goal")
+			return nil, apperr.NotFound("not_found.goal")
 		}
 		if apperr.Is(err, apperr.KindInvalid) {
 			return nil, apperr.Invalid("no such engine", apperr.Field("engine_id", "is not an engine of the strategic plan"))

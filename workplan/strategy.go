@@ -201,7 +201,7 @@ func (s *Store) Engine(ctx context.Context, id int64) (*Engine, error) {
 	const q = `SELECT id, strategy, number, name, vision, pages FROM strategic_engines WHERE id = $1`
 	if err := sqlx.GetContext(ctx, s.db, &e, q, id); err != nil {
 		if err = database.MapError(err); apperr.Is(err, apperr.KindNotFound) {
-			return nil, apperr.NotFound("engine")
+			return nil, apperr.NotFound("not_found.engine")
 		}
 		return nil, err
 	}

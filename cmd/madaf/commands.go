@@ -15,6 +15,7 @@ import (
 	"madaf/internal/apperr"
 	"madaf/internal/auth"
 	"madaf/internal/database"
+	"madaf/internal/i18n"
 	"madaf/migrations"
 	"madaf/volumes"
 	"madaf/workplan"
@@ -94,14 +95,18 @@ func userCommand(ctx context.Context, db *sqlx.DB, args []string, stdin io.Reade
 	return nil
 }
 
-// describe spells out an application error's field errors for the terminal.
+// describe spells out an application error and its field errors in
+// English for the terminal.
 func describe(err error) error {
+	var ae *apperr.Error
+	if !errors.As(err, &ae) {
+		return err
+	}
+	en := i18n.For("en")
 	var b strings.Builder
-	b.WriteString(err.Error())
-	if fields := fieldErrors(err); len(fields) > 0 {
-		for _, f := range fields {
-			fmt.Fprintf(&b, "\n  %s: %s", f.Field, f.Message)
-		}
+	b.WriteString(en.Msg(ae.Msg))
+	for _, f := range ae.Fields {
+		fmt.Fprintf(&b, "\n  %s: %s", f.Field, en.Msg(f.Msg))
 	}
 	return errors.New(b.String())
 }
@@ -141,12 +146,4 @@ func workplanCommand(ctx context.Context, db *sqlx.DB, args []string) error {
 		return errors.New("usage: madaf workplan import --year YEAR FILE")
 	}
 	return workplan.ImportFile(ctx, db, *year, fs.Arg(0), os.Stdout)
-}
-
-func fieldErrors(err error) []apperr.FieldError {
-	var ae *apperr.Error
-	if errors.As(err, &ae) {
-		return ae.Fields
-	}
-	return nil
 }

@@ -140,7 +140,7 @@ func (h *Handlers) listTokens(c *gin.Context) (int, any, error) {
 func (h *Handlers) revokeToken(c *gin.Context) (int, any, error) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil {
-		return 0, nil, apperr.NotFound("token")
+		return 0, nil, apperr.NotFound("not_found.token")
 	}
 	return http.StatusNoContent, nil, h.Store.RevokeToken(c.Request.Context(), Caller(c).UserID, id)
 }

@@ -13,7 +13,7 @@ import (
 
 	"madaf/internal/apperr"
 	"madaf/internal/database"
-	"madaf/internal/web"
+	"madaf/internal/paging"
 )
 
 // Session and throttling settings.
@@ -112,7 +112,7 @@ func (s *Store) User(ctx context.Context, id int64) (*User, error) {
 
 // Users lists a page of the users in id order: all of them, or those of
 // one organisation when authorityID or supplierID is non-zero.
-func (s *Store) Users(ctx context.Context, authorityID, supplierID int64, pg web.Page) ([]*User, error) {
+func (s *Store) Users(ctx context.Context, authorityID, supplierID int64, pg paging.Page) ([]*User, error) {
 	const q = `SELECT ` + userColumns + ` FROM users u
 		WHERE ($1 = 0 OR u.authority_id = $1) AND ($2 = 0 OR u.supplier_id = $2) AND u.id > $3
 		ORDER BY u.id LIMIT $4`
@@ -180,7 +180,7 @@ func (s *Store) Authenticate(ctx context.Context, email, password, address strin
 			return err
 		}
 		if wait > 0 {
-			outcome = &apperr.Error{Kind: apperr.KindTooManyRequests, Message: "too many failed logins; try again later", RetryAfter: wait}
+			outcome = &apperr.Error{Kind: apperr.KindTooManyRequests, Msg: apperr.M("too many failed logins; try again later"), RetryAfter: wait}
 			return nil
 		}
 		var r userRow
@@ -304,7 +304,7 @@ func (s *Store) RevokeToken(ctx context.Context, userID, tokenID int64) error {
 		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return apperr.NotFound("token")
+		return apperr.NotFound("not_found.token")
 	}
 	return nil
 }
@@ -329,7 +329,7 @@ func (s *Store) SetActive(ctx context.Context, userID int64, active bool) error 
 		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return apperr.NotFound("user")
+		return apperr.NotFound("not_found.user")
 	}
 	if !active {
 		_, err = s.db.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID)

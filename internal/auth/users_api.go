@@ -5,6 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"madaf/internal/paging"
 	"madaf/internal/web"
 )
 
@@ -23,7 +24,7 @@ func (h *Handlers) listUsers(c *gin.Context) (int, any, error) {
 		return 0, nil, err
 	}
 	us, err := h.Store.Users(c.Request.Context(), 0, 0, pg)
-	return http.StatusOK, web.ListPage(pg, us, func(u *User) int64 { return u.ID }), err
+	return http.StatusOK, paging.Of(pg, us, func(u *User) int64 { return u.ID }), err
 }
 
 type createUserRequest struct {
@@ -49,7 +50,7 @@ func (h *Handlers) createUser(c *gin.Context) (int, any, error) {
 
 func (h *Handlers) setActive(active bool) func(c *gin.Context) (int, any, error) {
 	return func(c *gin.Context) (int, any, error) {
-		id, err := web.ParamID(c, "id", "user")
+		id, err := web.ParamID(c, "id", "not_found.user")
 		if err != nil {
 			return 0, nil, err
 		}

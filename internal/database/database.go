@@ -7,12 +7,15 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+	"github.com/shopspring/decimal"
 
 	"madaf/internal/apperr"
+	"madaf/internal/money"
 )
 
 // Open connects to url and checks the connection.
@@ -31,6 +34,28 @@ func Open(ctx context.Context, url string) (*sqlx.DB, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+// Handle is what a store runs its statements on: the pool or a
+// transaction (*sqlx.DB and *sqlx.Tx both are), so that one store method
+// serves a caller with or without a transaction.
+type Handle interface {
+	sqlx.ExtContext
+	GetContext(ctx context.Context, dest any, query string, args ...any) error
+	SelectContext(ctx context.Context, dest any, query string, args ...any) error
+}
+
+// Transact runs fn in a transaction on h: in h itself when h is already a
+// transaction (fn joins the caller's, which commits or rolls back), else in
+// a new one as WithTx runs it.
+func Transact(ctx context.Context, h Handle, fn func(tx *sqlx.Tx) error) error {
+	switch x := h.(type) {
+	case *sqlx.Tx:
+		return MapError(fn(x))
+	case *sqlx.DB:
+		return WithTx(ctx, x, fn)
+	}
+	return fmt.Errorf("database: cannot begin a transaction on %T", h)
 }
 
 // WithTx runs fn in a transaction: it commits when fn returns nil, rolls back
@@ -64,7 +89,7 @@ func runTx(ctx context.Context, db *sqlx.DB, fn func(tx *sqlx.Tx) error) (err er
 		}
 	}()
 	if err = fn(tx); err != nil {
-		return err
+		return MapError(err)
 	}
 	// Deferred constraints report at commit; their errors are the
 	// caller's, like any other constraint's.
@@ -95,14 +120,17 @@ func MapError(err error) error {
 		return err
 	}
 	switch pqErr.Code {
-	case "MDR01": // a capacity guard: the message is written for the caller
-		return apperr.Conflict("%s", pqErr.Message)
+	case "MDR01": // a guard: the message is a catalog key, the detail its argument
+		if amount, err := decimal.NewFromString(pqErr.Detail); err == nil && strings.Contains(pqErr.Detail, ".") {
+			return apperr.Conflict(pqErr.Message, money.Format(amount))
+		}
+		return apperr.Conflict(pqErr.Message, pqErr.Detail)
 	case "23505":
-		return apperr.Conflict("a record with the same %s already exists", constraintSubject(pqErr))
+		return apperr.Conflict("error.duplicate", constraintSubject(pqErr))
 	case "23503":
-		return apperr.Invalid("a referenced record does not exist", apperr.Field(constraintSubject(pqErr), "refers to a record that does not exist"))
+		return apperr.Invalid("error.bad_reference", apperr.Field(constraintSubject(pqErr), "msg.bad_reference"))
 	case "23514", "23502", "22P02", "22003", "22007", "22008":
-		return apperr.Invalid(fmt.Sprintf("a value is out of range (%s)", constraintSubject(pqErr)))
+		return apperr.Invalid("error.out_of_range", apperr.Field(constraintSubject(pqErr), "msg.out_of_range"))
 	}
 	return err
 }

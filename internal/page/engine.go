@@ -17,22 +17,9 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"madaf/internal/auth"
+	"madaf/internal/i18n"
 	"madaf/internal/web"
 )
-
-// Langs are the languages pages speak; the first is the default.
-var Langs = []string{"he", "ar", "en"}
-
-// DefaultLang is the language of anonymous visitors without a choice.
-const DefaultLang = "he"
-
-// Dir is the writing direction of lang: "rtl" for Hebrew and Arabic.
-func Dir(lang string) string {
-	if lang == "en" {
-		return "ltr"
-	}
-	return "rtl"
-}
 
 // Engine holds every page's parsed templates (one set per page and
 // language) and the message catalogs. It is built once at start and is
@@ -41,7 +28,7 @@ type Engine struct {
 	db       *sqlx.DB
 	auth     *auth.Store
 	fsys     fs.FS
-	catalogs map[string]Catalog
+	catalogs map[string]i18n.Catalog
 	// sets[name][lang] is the page's template set with lang's functions.
 	sets map[string]map[string]*template.Template
 
@@ -74,7 +61,7 @@ type NavItem struct {
 func New(fsys fs.FS, db *sqlx.DB, store *auth.Store) (*Engine, error) {
 	e := &Engine{db: db, auth: store, fsys: fsys, sets: map[string]map[string]*template.Template{}}
 	var err error
-	if e.catalogs, err = LoadCatalogs(fsys); err != nil {
+	if e.catalogs, err = i18n.Load(fsys); err != nil {
 		return nil, err
 	}
 	shared, err := fs.Glob(fsys, "layouts/*.html")
@@ -95,7 +82,7 @@ func New(fsys fs.FS, db *sqlx.DB, store *auth.Store) (*Engine, error) {
 	}
 	for _, file := range pages {
 		name := strings.TrimSuffix(path.Base(file), ".html")
-		base, err := template.New(name).Funcs(funcs(e.catalogs[DefaultLang], DefaultLang)).ParseFS(fsys, append(slices.Clone(shared), file)...)
+		base, err := template.New(name).Funcs(funcs(e.catalogs[i18n.DefaultLang], i18n.DefaultLang)).ParseFS(fsys, append(slices.Clone(shared), file)...)
 		if err != nil {
 			return nil, fmt.Errorf("page %s: %w", name, err)
 		}
@@ -105,7 +92,7 @@ func New(fsys fs.FS, db *sqlx.DB, store *auth.Store) (*Engine, error) {
 			}
 		}
 		e.sets[name] = map[string]*template.Template{}
-		for _, lang := range Langs {
+		for _, lang := range i18n.Langs {
 			t, err := base.Clone()
 			if err != nil {
 				return nil, fmt.Errorf("page %s: %w", name, err)
@@ -189,7 +176,7 @@ type View struct {
 	// Flash is a translated one-time message from the previous redirect.
 	Flash string
 	// Form is the submitted form with its errors (never nil).
-	Form *Form
+	Form *FormView
 	// Data is what the handler passed.
 	Data any
 	// Status is the HTTP status of the answer.
@@ -226,7 +213,7 @@ func (e *Engine) view(c *gin.Context, lang string, status int, data any, form *F
 	}
 	p := auth.Caller(c)
 	v := &View{
-		Lang: lang, Dir: Dir(lang), User: p, Path: c.Request.URL.RequestURI(), Nav: e.navFor(p),
+		Lang: lang, Dir: i18n.Dir(lang), User: p, Path: c.Request.URL.RequestURI(), Nav: e.navFor(p),
 		Form: form.translated(e.catalogs[lang]), Data: data, Status: status,
 	}
 	for _, n := range v.Nav {
@@ -264,7 +251,7 @@ func (e *Engine) T(c *gin.Context, key string, args ...any) string {
 }
 
 // Catalog returns the message catalog of lang.
-func (e *Engine) Catalog(lang string) Catalog { return e.catalogs[lang] }
+func (e *Engine) Catalog(lang string) i18n.Catalog { return e.catalogs[lang] }
 
 // LangOf is the request's language: the signed-in user's choice, else the
 // language cookie of an anonymous visitor, else Hebrew.
@@ -275,7 +262,7 @@ func LangOf(c *gin.Context) string {
 	if l, err := c.Cookie(langCookie); err == nil && validLang(l) {
 		return l
 	}
-	return DefaultLang
+	return i18n.DefaultLang
 }
 
-func validLang(l string) bool { return slices.Contains(Langs, l) }
+func validLang(l string) bool { return i18n.Supported(l) }

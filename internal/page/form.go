@@ -11,19 +11,20 @@ import (
 
 	"madaf/internal/apperr"
 	"madaf/internal/calendar"
+	"madaf/internal/i18n"
 )
 
 // Required marks a form value that must not be empty.
 const Required = true
 
 // Form is a submitted form: its values, to draw them again, and the
-// errors beside its fields. Errors hold message keys or English messages;
-// they are translated when the page is drawn.
+// errors beside its fields. Errors are message keys with their arguments,
+// translated when the page is drawn.
 type Form struct {
 	Values url.Values
-	Errors map[string]string
+	Errors map[string]apperr.Msg
 	// Message is an error about the form as a whole.
-	Message string
+	Message apperr.Msg
 }
 
 // NewForm returns a form holding values (nil for an empty form).
@@ -31,7 +32,7 @@ func NewForm(values url.Values) *Form {
 	if values == nil {
 		values = url.Values{}
 	}
-	return &Form{Values: values, Errors: map[string]string{}}
+	return &Form{Values: values, Errors: map[string]apperr.Msg{}}
 }
 
 // ReadForm parses the posted form (body and query) of the request. A body
@@ -39,7 +40,7 @@ func NewForm(values url.Values) *Form {
 func ReadForm(c *gin.Context) *Form {
 	if err := c.Request.ParseForm(); err != nil {
 		f := NewForm(nil)
-		f.Message = "form.unreadable"
+		f.Message = apperr.M("form.unreadable")
 		return f
 	}
 	return NewForm(c.Request.PostForm)
@@ -58,22 +59,28 @@ func (f *Form) Checked(name, value string) bool {
 	return false
 }
 
-// Error is the error message beside field name ("" when none).
-func (f *Form) Error(name string) string { return f.Errors[name] }
+// Error is the error beside field name (zero when none).
+func (f *Form) Error(name string) apperr.Msg { return f.Errors[name] }
 
 // HasErrors reports whether any field or the form has an error.
-func (f *Form) HasErrors() bool { return len(f.Errors) > 0 || f.Message != "" }
+func (f *Form) HasErrors() bool { return len(f.Errors) > 0 || !f.Message.IsZero() }
 
 // Valid reports whether no error has been recorded.
 func (f *Form) Valid() bool { return !f.HasErrors() }
 
-// Fail records msg (a message key or message) beside field name; the
+// Fail records the message key with its arguments beside field name; the
 // first error of a field wins.
-func (f *Form) Fail(name, msg string) {
+func (f *Form) Fail(name, key string, args ...any) { f.FailMsg(name, apperr.M(key, args...)) }
+
+// FailMsg records m beside field name; the first error of a field wins.
+func (f *Form) FailMsg(name string, m apperr.Msg) {
 	if _, ok := f.Errors[name]; !ok {
-		f.Errors[name] = msg
+		f.Errors[name] = m
 	}
 }
+
+// Refuse records the message key with its arguments as the form's message.
+func (f *Form) Refuse(key string, args ...any) { f.Message = apperr.M(key, args...) }
 
 // Text returns the trimmed value of name; a required empty value records
 // an error.
@@ -144,9 +151,13 @@ func (f *Form) Err() error {
 	}
 	fields := make([]apperr.FieldError, 0, len(f.Errors))
 	for k, v := range f.Errors {
-		fields = append(fields, apperr.FieldError{Field: k, Message: v})
+		fields = append(fields, apperr.FieldError{Field: k, Msg: v})
 	}
-	return apperr.Invalid("the form has invalid fields", fields...)
+	e := apperr.Invalid("error.invalid_fields", fields...)
+	if !f.Message.IsZero() {
+		e.Msg = f.Message
+	}
+	return e
 }
 
 // Absorb puts the field errors of err (an apperr invalid error from a store
@@ -161,7 +172,7 @@ func (f *Form) Absorb(err error, rename map[string]string) bool {
 		return false
 	}
 	if len(ae.Fields) == 0 {
-		f.Message = ae.Message
+		f.Message = ae.Msg
 		return true
 	}
 	for _, fe := range ae.Fields {
@@ -170,12 +181,12 @@ func (f *Form) Absorb(err error, rename map[string]string) bool {
 			name = r
 		}
 		if name == "" {
-			if f.Message == "" {
-				f.Message = fe.Message
+			if f.Message.IsZero() {
+				f.Message = fe.Msg
 			}
 			continue
 		}
-		f.Fail(name, fe.Message)
+		f.FailMsg(name, fe.Msg)
 	}
 	return true
 }
@@ -187,18 +198,39 @@ func (f *Form) AbsorbConflict(err error) bool {
 	if !errors.As(err, &ae) || ae.Kind != apperr.KindConflict {
 		return false
 	}
-	f.Message = ae.Message
+	f.Message = ae.Msg
 	return true
 }
 
-// translated returns a copy whose messages are in cat's language.
-func (f *Form) translated(cat Catalog) *Form {
-	out := &Form{Values: f.Values, Errors: make(map[string]string, len(f.Errors))}
-	for k, v := range f.Errors {
-		out.Errors[k] = cat.Message(v)
+// FormView is a form as a page draws it: its values and its messages in
+// the page's language.
+type FormView struct {
+	Values  url.Values
+	Errors  map[string]string
+	Message string
+}
+
+// Value is the submitted value of name, trimmed.
+func (v *FormView) Value(name string) string { return strings.TrimSpace(v.Values.Get(name)) }
+
+// Checked reports whether the checkbox name was submitted with value.
+func (v *FormView) Checked(name, value string) bool {
+	for _, x := range v.Values[name] {
+		if x == value {
+			return true
+		}
 	}
-	if f.Message != "" {
-		out.Message = cat.Message(f.Message)
+	return false
+}
+
+// Error is the translated error beside field name ("" when none).
+func (v *FormView) Error(name string) string { return v.Errors[name] }
+
+// translated is f with its messages in cat's language.
+func (f *Form) translated(cat i18n.Catalog) *FormView {
+	out := &FormView{Values: f.Values, Errors: make(map[string]string, len(f.Errors)), Message: cat.Msg(f.Message)}
+	for k, v := range f.Errors {
+		out.Errors[k] = cat.Msg(v)
 	}
 	return out
 }

@@ -5,22 +5,22 @@ import (
 	"html/template"
 	"reflect"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
 
+	"madaf/internal/apperr"
 	"madaf/internal/calendar"
+	"madaf/internal/i18n"
+	"madaf/internal/money"
 )
 
 // funcs are the template functions bound to one language's catalog.
-func funcs(cat Catalog, lang string) template.FuncMap {
+func funcs(cat i18n.Catalog, lang string) template.FuncMap {
 	return template.FuncMap{
-		"t": func(key string, args ...any) string { return cat.T(key, args...) },
-		"enum": func(prefix string, value any) string {
-			return cat.T(prefix + "." + fmt.Sprint(value))
-		},
-		"msg":      cat.Message,
+		"t":        func(key string, args ...any) string { return cat.T(key, args...) },
+		"enum":     cat.Enum,
+		"msg":      func(v any) string { return message(cat, v) },
 		"money":    Money,
 		"amount":   Amount,
 		"num":      Number,
@@ -47,14 +47,11 @@ func funcs(cat Catalog, lang string) template.FuncMap {
 // It takes decimal.Decimal, *decimal.Decimal, a decimal string or an
 // integer; nil is "—".
 func Money(v any) string {
-	s := Amount(v)
-	if s == "—" {
-		return s
+	d, ok := toDecimal(v)
+	if !ok {
+		return "—"
 	}
-	if strings.HasPrefix(s, "-") {
-		return "-₪ " + s[1:]
-	}
-	return "₪ " + s
+	return money.Format(d)
 }
 
 // Amount formats an amount without the currency sign: "1,250.50".
@@ -63,7 +60,7 @@ func Amount(v any) string {
 	if !ok {
 		return "—"
 	}
-	return group(d.Round(2).StringFixed(2))
+	return money.FormatAmount(d)
 }
 
 // Number formats a number with thousands separators, keeping its
@@ -73,7 +70,7 @@ func Number(v any) string {
 	if !ok {
 		return "—"
 	}
-	return group(d.String())
+	return money.Group(d.String())
 }
 
 // Percent formats a percentage: 17 → "17%", 1.5 → "1.5%".
@@ -129,27 +126,6 @@ func toDecimal(v any) (decimal.Decimal, bool) {
 		return d.Add(decimal.Zero), true
 	}
 	return decimal.Zero, false
-}
-
-// group puts thousands separators into a plain decimal string.
-func group(s string) string {
-	sign := ""
-	if strings.HasPrefix(s, "-") {
-		sign, s = "-", s[1:]
-	}
-	intPart, frac, hasFrac := strings.Cut(s, ".")
-	var b strings.Builder
-	for i, r := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if hasFrac {
-		b.WriteByte('.')
-		b.WriteString(frac)
-	}
-	return sign + b.String()
 }
 
 // FormatDate writes dd/mm/yyyy; it takes calendar.Date, time.Time (read in
@@ -240,3 +216,22 @@ func dict(kv ...any) (map[string]any, error) {
 
 // Itoa is strconv.Itoa for int64, for building paths in handlers.
 func Itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// message translates what a template shows as a message: an apperr.Msg, or
+// a message key.
+func message(cat i18n.Catalog, v any) string {
+	switch m := v.(type) {
+	case apperr.Msg:
+		return cat.Msg(m)
+	case *apperr.Msg:
+		if m == nil {
+			return ""
+		}
+		return cat.Msg(*m)
+	case string:
+		return cat.T(m)
+	case interface{ Msg() apperr.Msg }:
+		return cat.Msg(m.Msg())
+	}
+	return fmt.Sprint(v)
+}

@@ -39,7 +39,7 @@ func (e *Engine) Fail(c *gin.Context, err error) {
 	d := errorData{Status: status, RequestID: web.RequestID(c)}
 	var ae *apperr.Error
 	if errors.As(err, &ae) && kind != apperr.KindInternal {
-		d.Message = e.catalogs[LangOf(c)].Message(ae.Message)
+		d.Message = e.catalogs[LangOf(c)].Msg(ae.Msg)
 		if ae.RetryAfter > 0 {
 			c.Header("Retry-After", strconv.Itoa(ae.RetryAfter))
 		}

@@ -9,6 +9,7 @@ import (
 
 	"madaf/internal/apperr"
 	"madaf/internal/auth"
+	"madaf/internal/i18n"
 	"madaf/internal/web"
 )
 
@@ -33,7 +34,7 @@ func (e *Engine) Mount(r *gin.Engine) {
 	r.POST("/lang", e.setLang)
 	r.NoRoute(func(c *gin.Context) {
 		if strings.HasPrefix(c.Request.URL.Path, "/api/") || c.Request.Method != http.MethodGet {
-			web.Error(c, apperr.NotFound("resource"))
+			web.Error(c, apperr.NotFound("not_found.resource"))
 			return
 		}
 		e.Fail(c, apperr.NotFound("error.page_not_found"))
@@ -80,11 +81,11 @@ func (e *Engine) login(c *gin.Context) {
 	u, err := e.auth.Authenticate(c.Request.Context(), email, password, c.ClientIP())
 	switch {
 	case apperr.Is(err, apperr.KindUnauthorized):
-		f.Message = "login.wrong"
+		f.Refuse("login.wrong")
 		e.render(c, http.StatusUnauthorized, "login", loginData{Next: next}, f)
 		return
 	case apperr.Is(err, apperr.KindTooManyRequests):
-		f.Message = "login.throttled"
+		f.Refuse("login.throttled")
 		e.render(c, http.StatusTooManyRequests, "login", loginData{Next: next}, f)
 		return
 	case err != nil:
@@ -97,7 +98,7 @@ func (e *Engine) login(c *gin.Context) {
 	}
 	// The anonymous language choice becomes the user's when they had none
 	// other than the default.
-	if l, err := c.Cookie(langCookie); err == nil && validLang(l) && l != u.Lang && u.Lang == DefaultLang {
+	if l, err := c.Cookie(langCookie); err == nil && validLang(l) && l != u.Lang && u.Lang == i18n.DefaultLang {
 		e.auth.SetLang(c.Request.Context(), u.ID, l)
 	}
 	c.Redirect(http.StatusSeeOther, next)

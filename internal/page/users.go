@@ -11,6 +11,8 @@ import (
 
 	"madaf/internal/apperr"
 	"madaf/internal/auth"
+	"madaf/internal/i18n"
+	"madaf/internal/paging"
 	"madaf/internal/web"
 )
 
@@ -42,7 +44,7 @@ func (e *Engine) MountUsers(r gin.IRouter) {
 }
 
 func (e *Engine) renderUsers(c *gin.Context, p *Page, status int, f *Form) {
-	us, err := e.auth.Users(c, 0, 0, web.Page{Limit: 10000})
+	us, err := e.auth.Users(c, 0, 0, paging.Page{Limit: 10000})
 	if err != nil {
 		e.Fail(c, err)
 		return
@@ -70,7 +72,7 @@ func (e *Engine) renderUsers(c *gin.Context, p *Page, status int, f *Form) {
 	if f == nil {
 		f = NewForm(nil)
 		f.Values.Set("org", auth.OrgCluster)
-		f.Values.Set("lang", DefaultLang)
+		f.Values.Set("lang", i18n.DefaultLang)
 	}
 	e.Render(c, status, p, d, f)
 }
@@ -116,7 +118,7 @@ func (e *Engine) createUser(c *gin.Context, p *Page) {
 }
 
 func (e *Engine) setUserActive(c *gin.Context) {
-	id, err := web.ParamID(c, "id", "user")
+	id, err := web.ParamID(c, "id", "not_found.user")
 	if err != nil {
 		e.Fail(c, err)
 		return

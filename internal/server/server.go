@@ -66,7 +66,7 @@ func New(db *sqlx.DB, logger *slog.Logger) *Base {
 	authHandlers.Mount(api)
 	authHandlers.MountUsers(api)
 
-	e.NoRoute(func(c *gin.Context) { web.Error(c, apperr.NotFound("resource")) })
+	e.NoRoute(func(c *gin.Context) { web.Error(c, apperr.NotFound("not_found.resource")) })
 	e.NoMethod(func(c *gin.Context) {
 		c.Header("Content-Type", "application/problem+json")
 		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, web.Problem{Type: "urn:madaf:problem:method-not-allowed",

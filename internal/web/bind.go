@@ -3,41 +3,18 @@ package web
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
-	"reflect"
 	"strings"
 
 	"github.com/gin-gonic/gin"
-	"github.com/go-playground/validator/v10"
 
 	"madaf/internal/apperr"
+	"madaf/internal/validate"
 )
 
 // MaxBody is the largest request body accepted (1 MiB).
 const MaxBody = 1 << 20
-
-// Validate is the shared validator; it names fields by their JSON (or form)
-// names.
-var Validate = newValidator()
-
-func newValidator() *validator.Validate {
-	v := validator.New(validator.WithRequiredStructEnabled())
-	v.RegisterTagNameFunc(func(f reflect.StructField) string {
-		for _, tag := range []string{"json", "form"} {
-			name := strings.SplitN(f.Tag.Get(tag), ",", 2)[0]
-			if name == "-" {
-				return ""
-			}
-			if name != "" {
-				return name
-			}
-		}
-		return f.Name
-	})
-	return v
-}
 
 // BindJSON decodes the request body into dst strictly (unknown fields and
 // trailing data are refused) and validates it. Every failure is an
@@ -52,73 +29,11 @@ func BindJSON(c *gin.Context, dst any) error {
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		if IsTooLarge(err) {
-			return tooLarge()
+			return tooLarge(MaxBody)
 		}
-		return apperr.Malformed("the body must hold a single JSON value")
+		return apperr.Malformed("error.json_single_value")
 	}
-	return ValidateStruct(dst)
-}
-
-// ValidateStruct runs the validator tags of v and reports every failing
-// field at once.
-func ValidateStruct(v any) error {
-	err := Validate.Struct(v)
-	if err == nil {
-		return nil
-	}
-	var verrs validator.ValidationErrors
-	if !errors.As(err, &verrs) {
-		return err
-	}
-	fields := make([]apperr.FieldError, 0, len(verrs))
-	for _, fe := range verrs {
-		fields = append(fields, apperr.FieldError{Field: fieldPath(fe), Message: fieldMessage(fe)})
-	}
-	return apperr.Invalid("the request has invalid fields", fields...)
-}
-
-// fieldPath drops the top-level struct name: "Req.lines[0].quantity" →
-// "lines[0].quantity".
-func fieldPath(fe validator.FieldError) string {
-	ns := fe.Namespace()
-	if i := strings.IndexByte(ns, '.'); i >= 0 {
-		return ns[i+1:]
-	}
-	return fe.Field()
-}
-
-func fieldMessage(fe validator.FieldError) string {
-	switch fe.Tag() {
-	case "required", "required_if", "required_with", "required_without":
-		return "is required"
-	case "email":
-		return "must be an e-mail address"
-	case "min", "gte":
-		if fe.Kind() == reflect.String || fe.Kind() == reflect.Slice {
-			return fmt.Sprintf("must have at least %s items or characters", fe.Param())
-		}
-		return "must be at least " + fe.Param()
-	case "max", "lte":
-		if fe.Kind() == reflect.String || fe.Kind() == reflect.Slice {
-			return fmt.Sprintf("must have at most %s items or characters", fe.Param())
-		}
-		return "must be at most " + fe.Param()
-	case "gt":
-		return "must be greater than " + fe.Param()
-	case "lt":
-		return "must be less than " + fe.Param()
-	case "oneof":
-		return "must be one of: " + fe.Param()
-	case "len":
-		return "must have length " + fe.Param()
-	case "numeric", "number":
-		return "must be a number"
-	case "datetime":
-		return "must be a date in the form " + fe.Param()
-	case "company_number":
-		return "must be a valid Israeli company number (9 digits with a check digit)"
-	}
-	return "is invalid (" + fe.Tag() + ")"
+	return validate.Struct(dst)
 }
 
 func decodeError(err error) error {
@@ -126,30 +41,47 @@ func decodeError(err error) error {
 	var typ *json.UnmarshalTypeError
 	switch {
 	case IsTooLarge(err):
-		return tooLarge()
+		return tooLarge(MaxBody)
 	case errors.Is(err, io.EOF):
-		return apperr.Malformed("the request body is empty")
+		return apperr.Malformed("error.body_empty")
 	case errors.As(err, &syntax):
-		return apperr.Malformed("malformed JSON at byte %d", syntax.Offset)
+		return apperr.Malformed("error.json_syntax", syntax.Offset)
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return apperr.Malformed("malformed JSON: the body ends too early")
+		return apperr.Malformed("error.json_truncated")
 	case errors.As(err, &typ):
 		field := typ.Field
 		if field == "" {
-			return apperr.Malformed("the body must be a JSON object")
+			return apperr.Malformed("error.json_not_object")
 		}
-		return apperr.Invalid("the request has invalid fields", apperr.Field(field, "must be a %s", typ.Type.String()))
+		return apperr.Invalid("error.invalid_fields", apperr.Field(field, jsonTypeKey(typ.Type.String())))
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return &apperr.Error{Kind: apperr.KindMalformed, Message: "unknown field " + name,
-			Fields: []apperr.FieldError{{Field: name, Message: "is not a field of this request"}}}
+		return &apperr.Error{Kind: apperr.KindMalformed, Msg: apperr.M("error.unknown_field", name),
+			Fields: []apperr.FieldError{apperr.Field(name, "msg.unknown_field")}}
 	}
 	// Errors from custom UnmarshalJSON methods (dates, decimals) end here.
-	return apperr.Malformed("malformed JSON: %s", strings.TrimPrefix(err.Error(), "json: "))
+	return apperr.Malformed("error.json_value")
 }
 
-func tooLarge() error {
-	return &apperr.Error{Kind: apperr.KindTooLarge, Message: fmt.Sprintf("the request body is larger than %d bytes", MaxBody)}
+// jsonTypeKey names, for a person, the kind of JSON value a field takes.
+func jsonTypeKey(goType string) string {
+	switch {
+	case strings.HasPrefix(goType, "[]"):
+		return "msg.json_list"
+	case strings.HasPrefix(goType, "int"), strings.HasPrefix(goType, "uint"):
+		return "msg.whole_number"
+	case strings.HasPrefix(goType, "float"):
+		return "msg.number"
+	case goType == "string":
+		return "msg.json_text"
+	case goType == "bool":
+		return "msg.json_bool"
+	}
+	return "msg.json_object"
+}
+
+func tooLarge(limit int64) error {
+	return apperr.New(apperr.KindTooLarge, "error.body_too_large", limit)
 }
 
 // IsTooLarge reports whether err comes from reading past a body limit.

@@ -81,7 +81,7 @@ func Recover() gin.HandlerFunc {
 func LimitBody(limit int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if c.Request.ContentLength > limit {
-			Error(c, &apperr.Error{Kind: apperr.KindTooLarge, Message: fmt.Sprintf("the request body is larger than %d bytes", limit)})
+			Error(c, tooLarge(limit))
 			return
 		}
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)

@@ -24,7 +24,7 @@ func TestServe(t *testing.T) {
 	}{
 		{"JSON", http.StatusCreated, map[string]int{"id": 7}, nil, http.StatusCreated, "application/json; charset=utf-8", `{"id":7}`},
 		{"StatusOnly", http.StatusNoContent, nil, nil, http.StatusNoContent, "", ""},
-		{"Error", http.StatusOK, map[string]int{"id": 7}, apperr.NotFound("tender"), http.StatusNotFound, "application/problem+json", `"detail":"tender not found"`},
+		{"Error", http.StatusOK, map[string]int{"id": 7}, apperr.NotFound("not_found.tender"), http.StatusNotFound, "application/problem+json", `"detail":"tender not found"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := gin.New()
@@ -44,19 +44,5 @@ func TestServe(t *testing.T) {
 				t.Errorf("body %s lacks %s", w.Body.String(), tc.wantBodyHas)
 			}
 		})
-	}
-}
-
-func TestListPage(t *testing.T) {
-	id := func(n int64) int64 { return n }
-	p := Page{Limit: 2}
-	if l := ListPage(p, []int64{4, 9}, id); l.NextCursor != p.Cursor(2, 9) || l.NextCursor == "" {
-		t.Errorf("full page: cursor %q, want %q", l.NextCursor, p.Cursor(2, 9))
-	}
-	if l := ListPage(p, []int64{4}, id); l.NextCursor != "" {
-		t.Errorf("short page: cursor %q, want none", l.NextCursor)
-	}
-	if l := ListPage(p, nil, id); l.NextCursor != "" || l.Items != nil {
-		t.Errorf("empty page: %+v", l)
 	}
 }
