@@ -1,4 +1,4 @@
-package i18n
+package conventions
 
 import (
 	"go/ast"
@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"madaf/internal/i18n"
 )
 
 // keyArgs names, for each function that takes a message key, which
@@ -29,7 +31,7 @@ var keyShape = regexp.MustCompile(`^[a-z0-9_]+(\.[a-z0-9_]+)+$`)
 // of all three catalogs: a literal key exactly, a key built as "prefix." +
 // value by some key of that prefix. A sentence where a key belongs fails.
 func TestEveryKeyInCatalogs(t *testing.T) {
-	cats, err := Catalogs()
+	cats, err := i18n.Catalogs()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +69,7 @@ func TestEveryKeyInCatalogs(t *testing.T) {
 			checked++
 			switch {
 			case prefix != "":
-				for _, lang := range Langs {
+				for _, lang := range i18n.Langs {
 					if !hasPrefix(cats[lang], prefix) {
 						t.Errorf("%s: no %s key starts with %q", at, lang, prefix)
 					}
@@ -77,7 +79,7 @@ func TestEveryKeyInCatalogs(t *testing.T) {
 			case !keyShape.MatchString(key):
 				t.Errorf("%s: %q is not a message key", at, key)
 			default:
-				for _, lang := range Langs {
+				for _, lang := range i18n.Langs {
 					if !cats[lang].Has(key) {
 						t.Errorf("%s: %s lacks %q", at, lang, key)
 					}
@@ -132,7 +134,7 @@ func keyOf(e ast.Expr) (key, prefix string, literal bool) {
 	return "", "", false
 }
 
-func hasPrefix(c Catalog, prefix string) bool {
+func hasPrefix(c i18n.Catalog, prefix string) bool {
 	for k := range c {
 		if strings.HasPrefix(k, prefix) {
 			return true
