@@ -13,8 +13,6 @@ import (
 	"madaf/internal/page/pagetest"
 )
 
-var orderPath = regexp.MustCompile(`^/orders/(\d+)`)
-
 // TestOrderPagesFlow walks one order through every page without a
 // browser: cart, order form, signatures, supplier confirmation and
 // delivery, closing, and the lead's dashboard.
