@@ -13,6 +13,7 @@ import (
 
 	"madaf/internal/apperr"
 	"madaf/internal/auth"
+	"madaf/internal/page"
 	"madaf/internal/paging"
 	"madaf/internal/web"
 )
@@ -55,7 +56,7 @@ func parseFilter(c *gin.Context) (Filter, error) {
 				continue
 			}
 			if !Status(s).Valid() {
-				bad = append(bad, apperr.Field("status", "must be one of: %s", statusList()))
+				bad = append(bad, apperr.Field("status", "msg.oneof", statusList()))
 				continue
 			}
 			f.Statuses = append(f.Statuses, Status(s))
@@ -64,7 +65,7 @@ func parseFilter(c *gin.Context) (Filter, error) {
 	if v := c.Query("domain"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id <= 0 {
-			bad = append(bad, apperr.Field("domain", "must be a domain id"))
+			bad = append(bad, apperr.Field("domain", "workplan.bad_domain_id"))
 		}
 		f.DomainID = id
 	}
@@ -72,19 +73,29 @@ func parseFilter(c *gin.Context) (Filter, error) {
 	if v := c.Query("owner_user_id"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id <= 0 {
-			bad = append(bad, apperr.Field("owner_user_id", "must be a user id"))
+			bad = append(bad, apperr.Field("owner_user_id", "workplan.bad_user_id"))
 		}
 		f.OwnerUserID = id
 	}
 	if len(bad) > 0 {
-		return f, apperr.Invalid("bad filter", bad...)
+		return f, apperr.Invalid("workplan.bad_filter", bad...)
 	}
 	return f, nil
 }
 
+// statusList is the canonical statuses, for a refusal that lists them.
 func statusList() string {
 	s := make([]string, len(Statuses))
 	for i, v := range Statuses {
+		s[i] = string(v)
+	}
+	return strings.Join(s, " ")
+}
+
+// figureList is the figures, for a refusal that lists them.
+func figureList() string {
+	s := make([]string, len(Figures))
+	for i, v := range Figures {
 		s[i] = string(v)
 	}
 	return strings.Join(s, " ")
@@ -132,20 +143,21 @@ type taskDomain struct {
 	Name string `json:"name"`
 }
 
-func detail(tc *TaskContext) taskDetail {
+// detail is tc as the API answers it, the goal's heading in lang.
+func detail(tc *TaskContext, lang string) taskDetail {
 	return taskDetail{Task: tc.Task,
-		Goal:   taskGoal{ID: tc.Goal.ID, Number: tc.Goal.Number, Heading: tc.Goal.Heading()},
+		Goal:   taskGoal{ID: tc.Goal.ID, Number: tc.Goal.Number, Heading: tc.Goal.Heading(lang)},
 		Domain: taskDomain{ID: tc.Domain.ID, Name: tc.Domain.Name}}
 }
 
-// yearAndID reads the plan's :year and the :id of what (a task, a goal)
-// in it.
+// yearAndID reads the plan's :year and the :id of what ("task", "goal")
+// in it; an id that is not one is not found.
 func yearAndID(c *gin.Context, what string) (int, int64, error) {
 	year, err := paramYear(c)
 	if err != nil {
 		return 0, 0, err
 	}
-	id, err := web.ParamID(c, "id", what)
+	id, err := web.ParamID(c, "id", "not_found."+what)
 	return year, id, err
 }
 
@@ -158,7 +170,7 @@ func (h *handlers) task(c *gin.Context) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, detail(tc), nil
+	return http.StatusOK, detail(tc, page.LangOf(c)), nil
 }
 
 func (h *handlers) history(c *gin.Context) (int, any, error) {
@@ -252,20 +264,28 @@ func (h *handlers) summaryXLSX(c *gin.Context) {
 	h.xlsx(c, "summary", h.s.WriteSummaryXLSX)
 }
 
-func (h *handlers) xlsx(c *gin.Context, name string, write func(ctx context.Context, year int, w io.Writer) error) {
+// xlsx answers the workbook write draws, in the caller's language (Hebrew
+// by default).
+func (h *handlers) xlsx(c *gin.Context, name string, write func(ctx context.Context, year int, lang string, w io.Writer) error) {
 	year, err := paramYear(c)
 	if err != nil {
 		web.Error(c, err)
 		return
 	}
 	var buf bytes.Buffer
-	if err := write(c.Request.Context(), year, &buf); err != nil {
+	if err := write(c.Request.Context(), year, page.LangOf(c), &buf); err != nil {
 		web.Error(c, err)
 		return
 	}
 	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="workplan-%d-%s.xlsx"`, year, name))
 	c.Data(http.StatusOK, xlsxType, buf.Bytes())
 }
+
+// errFileTooLarge refuses an upload above the body limit (1 MiB).
+var errFileTooLarge = apperr.New(apperr.KindTooLarge, "workplan.file_too_large")
+
+// errNoFile refuses an import without a file.
+var errNoFile = apperr.Invalid("workplan.no_file", apperr.Field("file", "msg.required"))
 
 // readUpload returns the uploaded file: the multipart field "file", or the
 // whole body otherwise, with its name.
@@ -274,9 +294,9 @@ func readUpload(c *gin.Context) ([]byte, string, error) {
 		fh, err := c.FormFile("file")
 		if err != nil {
 			if web.IsTooLarge(err) {
-				return nil, "", &apperr.Error{Kind: apperr.KindTooLarge, Msg: apperr.M("the file is larger than 1 MiB")}
+				return nil, "", errFileTooLarge
 			}
-			return nil, "", apperr.Invalid("no file was uploaded", apperr.Field("file", "is required"))
+			return nil, "", errNoFile
 		}
 		f, err := fh.Open()
 		if err != nil {
@@ -289,12 +309,12 @@ func readUpload(c *gin.Context) ([]byte, string, error) {
 	data, err := io.ReadAll(c.Request.Body)
 	if err != nil {
 		if web.IsTooLarge(err) {
-			return nil, "", &apperr.Error{Kind: apperr.KindTooLarge, Msg: apperr.M("the file is larger than 1 MiB")}
+			return nil, "", errFileTooLarge
 		}
-		return nil, "", apperr.Malformed("the file could not be read")
+		return nil, "", apperr.Malformed("workplan.file_unreadable")
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, "", apperr.Invalid("no file was uploaded", apperr.Field("file", "is required"))
+		return nil, "", errNoFile
 	}
 	return data, c.Query("filename"), nil
 }
@@ -342,7 +362,7 @@ func (h *handlers) engine(c *gin.Context) (int, any, error) {
 func (h *handlers) importEngines(c *gin.Context) (int, any, error) {
 	strategy := strings.TrimSpace(c.Query("strategy"))
 	if strategy == "" {
-		return 0, nil, apperr.Invalid("the strategic plan needs a name", apperr.Field("strategy", "is required"))
+		return 0, nil, apperr.Invalid("workplan.strategy_required", apperr.Field("strategy", "msg.required"))
 	}
 	data, _, err := readUpload(c)
 	if err != nil {

@@ -25,23 +25,28 @@ func (r StatusRequest) Change(by int64) (StatusChange, error) {
 	st := Status(strings.TrimSpace(r.Status))
 	switch {
 	case st == "" && ch.Phrase == "":
-		return ch, apperr.Invalid("the request has invalid fields", apperr.Field("status", "is required"))
+		return ch, apperr.Invalid("error.invalid_fields", apperr.Field("status", "msg.required"))
 	case st != "" && !st.Valid():
-		return ch, apperr.Invalid("the request has invalid fields", apperr.Field("status", "must be one of: %s", statusList()))
+		return ch, apperr.Invalid("error.invalid_fields", apperr.Field("status", "msg.oneof", statusList()))
 	}
 	if ch.Phrase != "" {
 		ps, _, ok := ParseStatus(ch.Phrase)
 		if !ok {
-			return ch, apperr.Invalid("the request has invalid fields", apperr.Field("phrase", "maps to no status"))
+			return ch, apperr.Invalid("error.invalid_fields", apperr.Field("phrase", "workplan.phrase_unknown"))
 		}
 		if st != "" && ps != st {
-			return ch, apperr.Invalid("the request has invalid fields", apperr.Field("phrase", "means %s, not %s", ps, st))
+			return ch, apperr.Invalid("error.invalid_fields", apperr.Field("phrase", "workplan.phrase_disagrees",
+				apperr.K("workplan.status."+string(ps)), apperr.K("workplan.status."+string(st))))
 		}
 		st = ps
 	}
 	ch.Status = st
 	return ch, nil
 }
+
+// errStatusForbidden refuses a status change to a caller who is neither an
+// editor nor the task's owner.
+var errStatusForbidden = apperr.Forbidden("workplan.status_forbidden")
 
 // mayUpdateStatus lets the economic lead, the cluster admin and the task's
 // owner change a task's status.
@@ -50,7 +55,7 @@ func mayUpdateStatus(p *auth.Principal) func(*Task) error {
 		if p.HasAny(editors...) || (t.OwnerUserID != nil && *t.OwnerUserID == p.UserID) {
 			return nil
 		}
-		return apperr.Forbidden("only the economic lead, the cluster admin or the task's owner may change its status")
+		return errStatusForbidden
 	}
 }
 
@@ -81,7 +86,7 @@ func trimmed(o optional[string], field string, max int, bad *[]apperr.FieldError
 		v = strings.TrimSpace(*o.Value)
 	}
 	if len([]rune(v)) > max {
-		*bad = append(*bad, apperr.Field(field, "must have at most %d characters", max))
+		*bad = append(*bad, apperr.Field(field, "msg.max_len", max))
 	}
 	return &v
 }
@@ -108,7 +113,7 @@ func (p TaskPatch) Change() (TaskChange, error) {
 	}
 	if p.DueQuarter.Set {
 		if v := p.DueQuarter.Value; v != nil && (*v < 1 || *v > 4) {
-			bad = append(bad, apperr.Field("due_quarter", "must be from 1 to 4"))
+			bad = append(bad, apperr.Field("due_quarter", "workplan.bad_quarter"))
 		}
 		ch.DueQuarter = &p.DueQuarter.Value
 	}
@@ -120,7 +125,7 @@ func (p TaskPatch) Change() (TaskChange, error) {
 		if v := p.Figure.Value; v != nil && *v != "" {
 			fv := Figure(*v)
 			if !fv.Valid() {
-				bad = append(bad, apperr.Field("figure", "must be one of: active_tenders orders_placed committed_volume authorities_ordering"))
+				bad = append(bad, apperr.Field("figure", "msg.oneof", figureList()))
 			}
 			f = &fv
 		}
@@ -128,12 +133,12 @@ func (p TaskPatch) Change() (TaskChange, error) {
 	}
 	if p.FigureTarget.Set {
 		if v := p.FigureTarget.Value; v != nil && v.IsNegative() {
-			bad = append(bad, apperr.Field("figure_target", "must not be negative"))
+			bad = append(bad, apperr.Field("figure_target", "msg.not_negative"))
 		}
 		ch.FigureTarget = &p.FigureTarget.Value
 	}
 	if len(bad) > 0 {
-		return ch, apperr.Invalid("the request has invalid fields", bad...)
+		return ch, apperr.Invalid("error.invalid_fields", bad...)
 	}
 	return ch, nil
 }

@@ -7,12 +7,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/xuri/excelize/v2"
 
+	"madaf/accounts"
 	"madaf/internal/auth"
 	"madaf/internal/dbtest"
 	"madaf/internal/server"
@@ -34,13 +36,13 @@ func newFixture(t *testing.T) *env {
 	db := dbtest.New(t)
 	base := webtest.NewBase(t, db)
 	workplan.Mount(base.API, workplan.NewStore(db))
-	lead := webtest.MustUser(t, db, auth.NewUser{Email: "lead@x.example", OrgKind: auth.OrgCluster, Roles: []string{auth.RoleEconomicLead}})
-	admin := webtest.MustUser(t, db, auth.NewUser{Email: "admin@x.example", OrgKind: auth.OrgCluster, Roles: []string{auth.RoleClusterAdmin}})
+	lead := webtest.MustUser(t, db, accounts.NewUser{Email: "lead@x.example", OrgKind: auth.OrgCluster, Roles: []string{auth.RoleEconomicLead}})
+	admin := webtest.MustUser(t, db, accounts.NewUser{Email: "admin@x.example", OrgKind: auth.OrgCluster, Roles: []string{auth.RoleClusterAdmin}})
 	var authority int64
 	if err := db.Get(&authority, `INSERT INTO authorities (code, name_he, kind, signature_threshold) VALUES ('9300', 'זכרון יעקב', 'local_council', 100000) RETURNING id`); err != nil {
 		t.Fatal(err)
 	}
-	officer := webtest.MustUser(t, db, auth.NewUser{Email: "o@x.example", OrgKind: auth.OrgAuthority, AuthorityID: authority, Roles: []string{auth.RoleOfficer}})
+	officer := webtest.MustUser(t, db, accounts.NewUser{Email: "o@x.example", OrgKind: auth.OrgAuthority, AuthorityID: authority, Roles: []string{auth.RoleOfficer}})
 	return &env{db: db, base: base, leadID: lead.ID,
 		lead: webtest.MustToken(t, db, lead.ID), admin: webtest.MustToken(t, db, admin.ID), other: webtest.MustToken(t, db, officer.ID)}
 }
@@ -176,8 +178,11 @@ func TestAPIImportUnknownPhrase(t *testing.T) {
 	}
 	m := r.Map(t)
 	errs, _ := m["errors"].([]any)
-	if len(errs) != 1 || fmt.Sprint(errs[0]) != `map[field:line 27 message:unknown status phrase "כמעט בוצע"]` {
+	if len(errs) != 1 || fmt.Sprint(errs[0]) != `map[code:workplan.problem_unknown_phrase field:line 27 message:unknown status phrase "כמעט בוצע"]` {
 		t.Errorf("errors = %v", m["errors"])
+	}
+	if m["code"] != "workplan.file_refused" || m["detail"] != "the file has 1 problem(s); nothing was imported" {
+		t.Errorf("code %v, detail %v", m["code"], m["detail"])
 	}
 	if n := count(t, f.db, `SELECT count(*) FROM workplan_tasks`); n != 0 {
 		t.Errorf("%d tasks stored", n)
@@ -379,5 +384,82 @@ func TestAPICarryOverAndEngines(t *testing.T) {
 	r = f.do("GET", fmt.Sprintf("/api/v1/workplan/engines/%d", engines.Items[2].ID), f.lead, nil)
 	if r.Code != http.StatusOK || !strings.Contains(r.Body.String(), `"number":"4.4"`) {
 		t.Errorf("engine: %d %s", r.Code, r.Body)
+	}
+}
+
+// sheetRows reads the rows of a workbook's first sheet and its name.
+func sheetRows(t *testing.T, data []byte) (string, [][]string) {
+	t.Helper()
+	x, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	name := x.GetSheetList()[0]
+	rows, err := x.GetRows(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return name, rows
+}
+
+func TestAPIExportInCallersLanguage(t *testing.T) {
+	f := newFixture(t)
+	mustImportSeed(t, f.db)
+	en := webtest.MustUser(t, f.db, accounts.NewUser{Email: "en@x.example", OrgKind: auth.OrgCluster,
+		Roles: []string{auth.RoleEconomicLead}, Lang: "en"})
+	tests := []struct {
+		lang, token   string
+		planSheet     string
+		planHeader    []string
+		firstRow      []string // domain, part, goal, task, status, notes, owner, canonical status
+		summarySheet  string
+		summaryHeader []string
+	}{
+		{"he", f.lead, "תוכנית",
+			[]string{"תחום", "חלק", "מטרה", "משימה", "סטטוס", "פערים / הערות", "אחראי", "סטטוס קנוני", "פירוט", "רבעון יעד", "הועברה משנת", "נתון חי", "יעד"},
+			[]string{"תיירות", "", "3.1 מטרה 1 – יצירת סיפור אזורי למיתוג נכסי האזור ומיתוג האשכול", "ביצוע שיחה עם 3 חברות פוטנציאליות לחממת תיירות", "בוצע", "", "", "בוצע"},
+			"תמונת מצב",
+			[]string{"תחום", "בוצע במלואו", "בביצוע / חלקי", "לא בוצע / נדחה", "בוצע", "בוצע חלקית", "בתהליך", "טרם בוצע", "לא בוצע", "נדחה", "ירד מהתוכנית", "לא רלוונטי", `סה"כ`}},
+		{"en", webtest.MustToken(t, f.db, en.ID), "plan",
+			[]string{"Domain", "Part", "Goal", "Task", "Status", "Gaps / notes", "Owner", "Canonical status", "Qualifier", "Due quarter", "Carried from year", "Live figure", "Target"},
+			[]string{"תיירות", "", "3.1 Goal 1 – יצירת סיפור אזורי למיתוג נכסי האזור ומיתוג האשכול", "ביצוע שיחה עם 3 חברות פוטנציאליות לחממת תיירות", "בוצע", "", "", "Done"},
+			"summary",
+			[]string{"Domain", "Done fully", "In progress / partial", "Not done / postponed", "Done", "Partial", "In progress", "Not started", "Not done", "Postponed", "Dropped", "Not relevant", "Total"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.lang, func(t *testing.T) {
+			r := f.do("GET", "/api/v1/workplan/2024/plan.xlsx", tt.token, nil)
+			if r.Code != http.StatusOK {
+				t.Fatalf("plan.xlsx: %d %s", r.Code, r.Body)
+			}
+			data := r.Body.Bytes()
+			sheet, rows := sheetRows(t, data)
+			if sheet != tt.planSheet || !slices.Equal(rows[0], tt.planHeader) {
+				t.Errorf("plan sheet %q, header %q; want %q, %q", sheet, rows[0], tt.planSheet, tt.planHeader)
+			}
+			if !slices.Equal(rows[1][:len(tt.firstRow)], tt.firstRow) {
+				t.Errorf("first task %q, want %q", rows[1], tt.firstRow)
+			}
+			// The export imports back as no change, whatever its language.
+			r = f.upload(t, "/api/v1/workplan/2024/import", tt.token, "plan.xlsx", data)
+			var res workplan.ImportResult
+			r.JSON(t, &res)
+			if r.Code != http.StatusOK || res.Changed() || res.Unchanged != seedTasks {
+				t.Errorf("re-import: %d %+v", r.Code, res)
+			}
+
+			r = f.do("GET", "/api/v1/workplan/2024/summary.xlsx", tt.token, nil)
+			if r.Code != http.StatusOK {
+				t.Fatalf("summary.xlsx: %d %s", r.Code, r.Body)
+			}
+			sheet, rows = sheetRows(t, r.Body.Bytes())
+			if sheet != tt.summarySheet || !slices.Equal(rows[0], tt.summaryHeader) {
+				t.Errorf("summary sheet %q, header %q; want %q, %q", sheet, rows[0], tt.summarySheet, tt.summaryHeader)
+			}
+			if last := rows[len(rows)-1]; last[0] != tt.summaryHeader[len(tt.summaryHeader)-1] {
+				t.Errorf("total row starts %q", last[0])
+			}
+		})
 	}
 }

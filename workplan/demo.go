@@ -33,10 +33,10 @@ func SeedDemo(ctx context.Context, db *sqlx.DB) error {
 	s := NewStore(db)
 	doc, err := ParseText(Report2024)
 	if err != nil {
-		return fmt.Errorf("work plan report: %w", describe(err))
+		return fmt.Errorf("work plan report: %w", inEnglish(err))
 	}
 	if _, err := s.Import(ctx, 2024, doc, "report-2024.txt", 0); err != nil {
-		return fmt.Errorf("work plan import: %w", describe(err))
+		return fmt.Errorf("work plan import: %w", inEnglish(err))
 	}
 	engines, err := ParseStrategy(StrategyText)
 	if err != nil {
@@ -46,12 +46,9 @@ func SeedDemo(ctx context.Context, db *sqlx.DB) error {
 		return err
 	}
 
-	var taskID int64
-	const qt = `
-		SELECT t.id FROM workplan_tasks t JOIN workplan_plans p ON p.id = t.plan_id
-		WHERE p.year = 2024 AND t.title LIKE 'פרסום מכרזי מדף לרשויות%'`
-	if err := db.GetContext(ctx, &taskID, qt); err != nil {
-		return fmt.Errorf("shelf tender task: %w", err)
+	taskID, err := s.taskIDByTitle(ctx, 2024, "פרסום מכרזי מדף לרשויות")
+	if err != nil {
+		return err
 	}
 	fig := FigureActiveTenders
 	pf := &fig
@@ -60,16 +57,13 @@ func SeedDemo(ctx context.Context, db *sqlx.DB) error {
 	if _, err := s.UpdateTask(ctx, 2024, taskID, TaskChange{Figure: &pf, FigureTarget: &pt}); err != nil {
 		return err
 	}
-
-	var goalID, engineID int64
-	if err := db.GetContext(ctx, &goalID, `
-		SELECT g.id FROM workplan_goals g JOIN workplan_plans p ON p.id = g.plan_id
-		WHERE p.year = 2024 AND g.number = '3.4'`); err != nil {
-		return fmt.Errorf("tourism goal: %w", err)
+	goalID, err := s.goalIDByNumber(ctx, 2024, "3.4")
+	if err != nil {
+		return err
 	}
-	if err := db.GetContext(ctx, &engineID, `
-		SELECT id FROM strategic_engines WHERE strategy = $1 AND name = 'תיירות'`, StrategyName); err != nil {
-		return fmt.Errorf("tourism engine: %w", err)
+	engineID, err := s.engineIDByName(ctx, StrategyName, "תיירות")
+	if err != nil {
+		return err
 	}
 	_, err = s.SetGoalEngine(ctx, 2024, goalID, &engineID)
 	return err

@@ -2,13 +2,14 @@ package workplan
 
 import (
 	"bytes"
-	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
 	"madaf/internal/apperr"
+	"madaf/internal/i18n"
 )
 
 // Document is a work plan as read from a file, before it is stored.
@@ -113,11 +114,28 @@ func withoutArticles(s string) string {
 }
 
 var (
-	ordinalPrefix = regexp.MustCompile(`^מטרה\s+(\d+)\s*[-–—]\s*(\S.*)$`)
-	ordinalSuffix = regexp.MustCompile(`^(.*\S)\s*\(\s*מטרה\s+(\d+)\s*\)$`)
+	ordinalPrefix = regexp.MustCompile(`^(?i:` + goalWords() + `)\s+(\d+)\s*[-–—]\s*(\S.*)$`)
+	ordinalSuffix = regexp.MustCompile(`^(.*\S)\s*\(\s*(?i:` + goalWords() + `)\s+(\d+)\s*\)$`)
 	partPrefix    = regexp.MustCompile(`^(\S+)\s+[-–—]\s+(\S.*)$`)
 	numberPrefix  = regexp.MustCompile(`^(\d+(?:\.\d+)+)\.?\s+(\S.*)$`)
 )
+
+// goalWords are, as a regular expression, the words a goal heading may
+// number its goal with: the report's מטרה, and the word of every catalog
+// language (workplan.goal_n), as Goal.Heading writes it in exports.
+func goalWords() string {
+	words := []string{"מטרה"}
+	for _, lang := range i18n.Langs {
+		w, _, ok := strings.Cut(i18n.For(lang).T("workplan.goal_n"), "%d")
+		if w = strings.TrimSpace(w); ok && w != "" && !slices.Contains(words, w) {
+			words = append(words, w)
+		}
+	}
+	for i, w := range words {
+		words[i] = regexp.QuoteMeta(w)
+	}
+	return strings.Join(words, "|")
+}
 
 // parseGoalHeading splits a goal heading (without its section number) into
 // its ordinal ("מטרה 1 – …" or "… (מטרה 1)"), its part ("תחבורה – …" when
@@ -143,30 +161,60 @@ func parseGoalHeading(s, domain string) (ordinal *int, part, title string) {
 	return nil, part, s
 }
 
+// Where a fault of a file is: a line of a text file, a row of a sheet.
+const (
+	UnitLine = "line"
+	UnitRow  = "row"
+)
+
+// Fault is one fault of an imported file: where it is (Unit and N: line 27,
+// row 3) and what is wrong there.
+type Fault struct {
+	Unit string
+	N    int
+	apperr.Msg
+}
+
+// Where is the fault's place as a message ("line 27").
+func (f Fault) Where() apperr.Msg { return apperr.M("workplan."+f.Unit, f.N) }
+
+// Refusal is the error of a file with faults, of which nothing was
+// imported. It unwraps to an invalid *apperr.Error (workplan.file_refused)
+// with one field per fault, named by its place in English ("line 27"), so
+// that the API lists them; pages and the command line read the faults.
+type Refusal struct {
+	Faults []Fault
+}
+
+// Error is the refusal as the application error prints it, for logs.
+func (r *Refusal) Error() string { return r.Unwrap().Error() }
+
+// Unwrap is the refusal as an application error.
+func (r *Refusal) Unwrap() error {
+	fields := make([]apperr.FieldError, len(r.Faults))
+	for i, f := range r.Faults {
+		fields[i] = apperr.FieldError{Field: f.Unit + " " + strconv.Itoa(f.N), Msg: f.Msg}
+	}
+	return &apperr.Error{Kind: apperr.KindInvalid, Msg: apperr.M("workplan.file_refused", len(r.Faults)), Fields: fields}
+}
+
 // problems collects the faults of a file so that all of them are reported
 // at once.
 type problems struct {
-	unit   string // "line" or "row"
-	fields []apperr.FieldError
+	unit   string // UnitLine or UnitRow
+	faults []Fault
 }
 
-func (p *problems) add(n int, format string, args ...any) {
-	p.fields = append(p.fields, apperr.Field(fmt.Sprintf("%s %d", p.unit, n), format, args...))
+func (p *problems) add(n int, key string, args ...any) {
+	p.faults = append(p.faults, Fault{Unit: p.unit, N: n, Msg: apperr.M(key, args...)})
 }
 
 func (p *problems) err() error {
-	if len(p.fields) == 0 {
+	if len(p.faults) == 0 {
 		return nil
 	}
-	sort.SliceStable(p.fields, func(i, j int) bool { return lineOf(p.fields[i].Field) < lineOf(p.fields[j].Field) })
-	msg := fmt.Sprintf("the file has %d problem(s); nothing was imported", len(p.fields))
-	return &apperr.Error{Kind: apperr.KindInvalid, Msg: apperr.M(msg), Fields: p.fields}
-}
-
-func lineOf(field string) int {
-	_, n, _ := strings.Cut(field, " ")
-	v, _ := strconv.Atoi(n)
-	return v
+	sort.SliceStable(p.faults, func(i, j int) bool { return p.faults[i].N < p.faults[j].N })
+	return &Refusal{Faults: p.faults}
 }
 
 // taskColumn is what a column of a task table holds.
@@ -219,7 +267,7 @@ func ParseText(data []byte) (*Document, error) {
 	lines := strings.Split(text, "\n")
 
 	doc := &Document{}
-	probs := &problems{unit: "line"}
+	probs := &problems{unit: UnitLine}
 	var (
 		chapter, section int
 		domain           *DocDomain // nil outside a domain chapter
@@ -261,12 +309,12 @@ func ParseText(data []byte) (*Document, error) {
 				has[cols[i]] = true
 			}
 			if !has[colTask] || !has[colStatus] {
-				probs.add(at[0], "a table in a domain must start with the header משימה / סטטוס סוף שנה / פערים / הערות")
+				probs.add(at[0], "workplan.problem_table_header")
 				columns, tableGoal = []taskColumn{}, goal
 				return
 			}
 			if goal == nil {
-				probs.add(at[0], "a task table must follow a goal heading (such as \"3.1 מטרה 1 – …\")")
+				probs.add(at[0], "workplan.problem_table_without_goal")
 			}
 			doc.HasNotes = doc.HasNotes || has[colNotes]
 			doc.HasOwner = doc.HasOwner || has[colOwner]
@@ -277,7 +325,7 @@ func ParseText(data []byte) (*Document, error) {
 			return // the table's header was refused already
 		}
 		if len(cells) != len(columns) {
-			probs.add(at[0], "a task row needs %d cells, one per line, but has %d", len(columns), len(cells))
+			probs.add(at[0], "workplan.problem_cells", len(columns), len(cells))
 			return
 		}
 		t := &DocTask{Line: at[0]}
@@ -337,7 +385,7 @@ func ParseText(data []byte) (*Document, error) {
 				number := m[1] + "." + m[2]
 				ord, part, title := parseGoalHeading(m[3], domain.Name)
 				if prev, dup := seenGoal[number]; dup {
-					probs.add(n, "goal %s appears twice (also on line %d)", number, prev)
+					probs.add(n, "workplan.problem_goal_twice", number, prev)
 				}
 				seenGoal[number] = n
 				goal = &DocGoal{Number: number, Ordinal: ord, Part: part, Title: title, Line: n}
@@ -354,7 +402,7 @@ func ParseText(data []byte) (*Document, error) {
 				if domainHead.MatchString(m[2]) {
 					name := DomainName(m[2])
 					if prev, dup := seenDomain[name]; dup {
-						probs.add(n, "domain %s appears twice (also on line %d)", name, prev)
+						probs.add(n, "workplan.problem_domain_twice", name, prev)
 					}
 					seenDomain[name] = n
 					domain = &DocDomain{Name: name, Number: m[1], Line: n}
@@ -369,7 +417,7 @@ func ParseText(data []byte) (*Document, error) {
 	flushIntro()
 
 	if len(doc.Domains) == 0 {
-		probs.add(1, "no domain chapter found (a numbered heading such as \"3. תחום התיירות\")")
+		probs.add(1, "workplan.problem_no_domain")
 	}
 	if err := probs.err(); err != nil {
 		return nil, err
@@ -382,16 +430,16 @@ func ParseText(data []byte) (*Document, error) {
 func fillTask(t *DocTask, line int, probs *problems) bool {
 	ok := true
 	if t.Title == "" {
-		probs.add(t.Line, "the task has no title")
+		probs.add(t.Line, "workplan.problem_no_title")
 		ok = false
 	}
 	if t.Phrase == "" {
-		probs.add(line, "the task %q has no status", t.Title)
+		probs.add(line, "workplan.problem_no_status", t.Title)
 		return false
 	}
 	st, q, found := ParseStatus(t.Phrase)
 	if !found {
-		probs.add(line, "unknown status phrase %q", t.Phrase)
+		probs.add(line, "workplan.problem_unknown_phrase", t.Phrase)
 		return false
 	}
 	t.Status, t.Qualifier = st, q

@@ -2,6 +2,7 @@ package workplan_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -13,6 +14,7 @@ import (
 
 	"madaf/internal/apperr"
 	"madaf/internal/fixture"
+	"madaf/internal/i18n"
 	"madaf/internal/webtest"
 	"madaf/workplan"
 )
@@ -268,11 +270,11 @@ func TestParseTextUnknownPhrase(t *testing.T) {
 	if !apperr.Is(err, apperr.KindInvalid) {
 		t.Fatalf("err = %v, want invalid", err)
 	}
-	want := []apperr.FieldError{
-		{Field: "line 27", Msg: apperr.M(`unknown status phrase "כמעט בוצע"`)},
-		{Field: "line 244", Message: `unknown status phrase "בערך"`},
+	want := []workplan.Fault{
+		{Unit: workplan.UnitLine, N: 27, Msg: apperr.M("workplan.problem_unknown_phrase", "כמעט בוצע")},
+		{Unit: workplan.UnitLine, N: 244, Msg: apperr.M("workplan.problem_unknown_phrase", "בערך")},
 	}
-	if diff := cmp.Diff(want, err.(*apperr.Error).Fields); diff != "" {
+	if diff := cmp.Diff(want, faultsOf(t, err)); diff != "" {
 		t.Errorf("faults (-want +got):\n%s", diff)
 	}
 }
@@ -280,26 +282,22 @@ func TestParseTextUnknownPhrase(t *testing.T) {
 func TestParseTextFaults(t *testing.T) {
 	tests := []struct {
 		name, text string
-		want       []apperr.FieldError
+		want       []workplan.Fault
 	}{
-		{"ErrNoDomain", "1. מבוא\nטקסט\n", []apperr.FieldError{{Field: "line 1", Msg: apperr.M(`no domain chapter found (a numbered heading such as "3. תחום התיירות")`)}}},
+		{"ErrNoDomain", "1. מבוא\nטקסט\n", []workplan.Fault{{Unit: "line", N: 1, Msg: apperr.M("workplan.problem_no_domain")}}},
 		{"ErrShortRow", "1. תחום התיירות\n1.1 מטרה 1 – מיתוג\n\tמשימה\n\tסטטוס סוף שנה\n\tפערים / הערות\n\n\tמשימה א\n\tבוצע\n\n",
-			[]apperr.FieldError{{Field: "line 7", Msg: apperr.M("a task row needs 3 cells, one per line, but has 2")}}},
+			[]workplan.Fault{{Unit: "line", N: 7, Msg: apperr.M("workplan.problem_cells", 3, 2)}}},
 		{"ErrTableWithoutGoal", "1. תחום התיירות\n\tמשימה\n\tסטטוס\n\n\tא\n\tבוצע\n\n",
-			[]apperr.FieldError{{Field: "line 2", Msg: apperr.M(`a task table must follow a goal heading (such as "3.1 מטרה 1 – …")`)}}},
+			[]workplan.Fault{{Unit: "line", N: 2, Msg: apperr.M("workplan.problem_table_without_goal")}}},
 		{"ErrNoStatus", "1. תחום התיירות\n1.1 מיתוג\n\tמשימה\n\tסטטוס\n\n\tא\n\t\n\n",
-			[]apperr.FieldError{{Field: "line 7", Msg: apperr.M(`the task "א" has no status`)}}},
+			[]workplan.Fault{{Unit: "line", N: 7, Msg: apperr.M("workplan.problem_no_status", "א")}}},
+		{"ErrDomainTwice", "1. תחום התיירות\n2. תחום התיירות\n",
+			[]workplan.Fault{{Unit: "line", N: 2, Msg: apperr.M("workplan.problem_domain_twice", "תיירות", 1)}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := workplan.ParseText([]byte(tt.text))
-			var ae *apperr.Error
-			if e, ok := err.(*apperr.Error); ok {
-				ae = e
-			} else {
-				t.Fatalf("err = %v, want invalid", err)
-			}
-			if diff := cmp.Diff(tt.want, ae.Fields); diff != "" {
+			if diff := cmp.Diff(tt.want, faultsOf(t, err)); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
@@ -384,16 +382,12 @@ func TestParseXLSXFaults(t *testing.T) {
 		{"תיירות", "מיתוג", "ד", ""},
 	})
 	_, err := workplan.Parse(data)
-	ae, ok := err.(*apperr.Error)
-	if !ok {
-		t.Fatalf("err = %v, want invalid", err)
+	want := []workplan.Fault{
+		{Unit: workplan.UnitRow, N: 3, Msg: apperr.M("workplan.problem_unknown_phrase", "כמעט")},
+		{Unit: workplan.UnitRow, N: 4, Msg: apperr.M("workplan.problem_no_title")},
+		{Unit: workplan.UnitRow, N: 5, Msg: apperr.M("workplan.problem_no_status", "ד")},
 	}
-	want := []apperr.FieldError{
-		{Field: "row 3", Msg: apperr.M(`unknown status phrase "כמעט"`)},
-		{Field: "row 4", Message: "the task has no title"},
-		{Field: "row 5", Message: `the task "ד" has no status`},
-	}
-	if diff := cmp.Diff(want, ae.Fields); diff != "" {
+	if diff := cmp.Diff(want, faultsOf(t, err)); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 
@@ -436,16 +430,38 @@ func TestParseStrategy(t *testing.T) {
 	}
 }
 
+// describe spells err out in English, each fault of a refused file on a
+// line of its own, for test failures.
 func describe(err error) string {
-	ae, ok := err.(*apperr.Error)
-	if !ok {
+	en := i18n.For("en")
+	var refusal *workplan.Refusal
+	if errors.As(err, &refusal) {
+		s := ""
+		for _, f := range refusal.Faults {
+			s += "\n  " + en.Msg(f.Where()) + ": " + en.Msg(f.Msg)
+		}
+		return s
+	}
+	var ae *apperr.Error
+	if !errors.As(err, &ae) {
 		return err.Error()
 	}
-	s := ae.Msg
+	s := en.Msg(ae.Msg)
 	for _, f := range ae.Fields {
-		s += "\n  " + f.Field + ": " + f.Message
+		s += "\n  " + f.Field + ": " + en.Msg(f.Msg)
 	}
 	return s
+}
+
+// faultsOf returns the faults of the refused file err reports, failing the
+// test when err is no refusal.
+func faultsOf(t *testing.T, err error) []workplan.Fault {
+	t.Helper()
+	var refusal *workplan.Refusal
+	if !errors.As(err, &refusal) {
+		t.Fatalf("err = %v, want a refused file", err)
+	}
+	return refusal.Faults
 }
 
 func deref(p *int) any {
@@ -484,8 +500,7 @@ func TestParseXLSXLimits(t *testing.T) {
 			return ""
 		})
 		_, err := workplan.Parse(data)
-		ae, ok := err.(*apperr.Error)
-		if !ok || len(ae.Fields) != 1 || ae.Fields[0].Field != "row 9" {
+		if f := faultsOf(t, err); len(f) != 1 || f[0].Unit != workplan.UnitRow || f[0].N != 9 {
 			t.Errorf("err = %v, want the fault on row 9", describe(err))
 		}
 	})
@@ -500,7 +515,7 @@ func TestParseXLSXLimits(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := workplan.Parse(buf.Bytes())
-		if ae, ok := err.(*apperr.Error); !ok || !strings.Contains(ae.Msg, "first sheet") {
+		if ae, ok := err.(*apperr.Error); !ok || ae.Key != "workplan.xlsx_no_header" {
 			t.Errorf("err = %v, want the first sheet refused", err)
 		}
 	})

@@ -2,26 +2,41 @@ package workplan
 
 import (
 	"bytes"
-	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
 
 	"madaf/internal/apperr"
+	"madaf/internal/i18n"
 )
 
-// xlsxColumns are the names a sheet's header may give each column, in
-// English or Hebrew.
-var xlsxColumns = map[string]string{
-	"domain": "domain", "תחום": "domain",
-	"part": "part", "חלק": "part", "אגף": "part",
-	"goal": "goal", "מטרה": "goal",
-	"task": "task", "משימה": "task",
-	"status": "status", "סטטוס": "status", "סטטוס סוף שנה": "status",
-	"notes": "notes", "הערות": "notes", "פערים / הערות": "notes", "פערים": "notes",
-	"owner": "owner", "אחראי": "owner",
-}
+// importColumns are the columns a work-plan sheet may have, by the names
+// the importer knows them by.
+var importColumns = []string{"domain", "part", "goal", "task", "status", "notes", "owner"}
+
+// xlsxColumns are the headers a sheet may give each column, normalised by
+// headerKey: the column's own name, its header in every catalog language
+// (workplan.column.<name>, as the export writes it), and the Hebrew
+// variants of the report's tables.
+var xlsxColumns = func() map[string]string {
+	m := map[string]string{
+		"תחום": "domain", "חלק": "part", "אגף": "part", "מטרה": "goal", "משימה": "task",
+		"סטטוס": "status", "סטטוס סוף שנה": "status",
+		"הערות": "notes", "פערים / הערות": "notes", "פערים": "notes", "אחראי": "owner",
+	}
+	for _, col := range importColumns {
+		m[col] = col
+		for _, lang := range i18n.Langs {
+			m[headerKey(i18n.For(lang).T("workplan.column."+col))] = col
+		}
+	}
+	return m
+}()
+
+// headerKey is a header cell as xlsxColumns holds it: in lower case, its
+// white space collapsed.
+func headerKey(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
 
 // Limits of a work-plan workbook: the rows its sheet may hold, the columns
 // read (those beyond are ignored), the cells the reader may materialise in
@@ -37,7 +52,8 @@ const (
 
 // ParseXLSX reads a workbook whose first sheet has a header row naming the
 // columns domain, goal, task and status (notes, owner and part are optional;
-// Hebrew names are accepted too) and lists one task per row below it. A
+// the headers of the report and of the export in every language are
+// accepted too) and lists one task per row below it. A
 // blank domain or goal cell repeats the one above (as merged cells read).
 // The goal cell may carry its section number and ordinal ("3.1 מטרה 1 – …");
 // a domain cell that names a part (תחבורה) means its domain and that part.
@@ -51,15 +67,15 @@ func ParseXLSX(data []byte) (*Document, error) {
 	}
 	hdr, cols := findHeader(rows)
 	if hdr < 0 {
-		return nil, apperr.Invalid("the first sheet has no header row with the columns domain, goal, task and status")
+		return nil, apperr.Invalid("workplan.xlsx_no_header")
 	}
-	probs := &problems{unit: "row"}
+	probs := &problems{unit: UnitRow}
 	doc := parseRows(rows, hdr, cols, probs)
 	if err := probs.err(); err != nil {
 		return nil, err
 	}
 	if len(doc.Domains) == 0 {
-		return nil, apperr.Invalid("the first sheet has no task rows")
+		return nil, apperr.Invalid("workplan.xlsx_no_rows")
 	}
 	return doc, nil
 }
@@ -76,14 +92,14 @@ type sheetRow struct {
 func readFirstSheet(data []byte) ([]sheetRow, error) {
 	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: maxUnzippedPlan, UnzipXMLSizeLimit: maxUnzippedPlan})
 	if err != nil {
-		return nil, apperr.Invalid("the file is not a readable XLSX workbook, or it unpacks to more than 16 MiB")
+		return nil, apperr.Invalid("workplan.xlsx_unreadable")
 	}
 	defer f.Close()
 	sheets := f.GetSheetList()
 	if len(sheets) == 0 {
-		return nil, apperr.Invalid("the workbook has no sheet")
+		return nil, apperr.Invalid("workplan.xlsx_no_sheet")
 	}
-	unreadable := apperr.Invalid("the workbook's first sheet cannot be read")
+	unreadable := apperr.Invalid("workplan.xlsx_sheet_unreadable")
 	it, err := f.Rows(sheets[0])
 	if err != nil {
 		return nil, unreadable
@@ -99,13 +115,13 @@ func readFirstSheet(data []byte) ([]sheetRow, error) {
 		}
 		if cells += len(row); cells > maxPlanCells {
 			col, _ := excelize.ColumnNumberToName(len(row))
-			return nil, apperr.Invalid(fmt.Sprintf("the sheet is too wide to read: row %d reaches column %s; a work plan uses columns A to Z", line, col))
+			return nil, apperr.New(apperr.KindInvalid, "workplan.xlsx_too_wide", line, col)
 		}
 		if len(row) == 0 {
 			continue
 		}
 		if len(rows) == maxPlanRows {
-			return nil, apperr.Invalid(fmt.Sprintf("the sheet has more than %d rows; a work plan has at most %d", maxPlanRows, maxPlanRows))
+			return nil, apperr.New(apperr.KindInvalid, "workplan.xlsx_too_many_rows", maxPlanRows)
 		}
 		if len(row) > maxPlanCols {
 			row = slices.Clone(row[:maxPlanCols]) // and let the wide row go
@@ -123,8 +139,7 @@ func findHeader(rows []sheetRow) (int, map[string]int) {
 		row := r.cells
 		cols := map[string]int{}
 		for j, c := range row {
-			key := strings.ToLower(strings.Join(strings.Fields(c), " "))
-			if name, ok := xlsxColumns[key]; ok {
+			if name, ok := xlsxColumns[headerKey(c)]; ok {
 				if _, taken := cols[name]; !taken {
 					cols[name] = j
 				}
@@ -179,7 +194,7 @@ func parseRows(rows []sheetRow, hdr int, cols map[string]int, probs *problems) *
 			}
 		}
 		if dom == "" || goalCell == "" {
-			probs.add(n, "the row names no domain or no goal")
+			probs.add(n, "workplan.problem_no_domain_or_goal")
 			continue
 		}
 		lastDomain, lastGoal, lastPart = dom, goalCell, part
@@ -215,7 +230,7 @@ func parseRows(rows []sheetRow, hdr int, cols map[string]int, probs *problems) *
 			goals[key] = g
 			d.Goals = append(d.Goals, g)
 		} else if g.Title != gtitle {
-			probs.add(n, "goal %s is titled %q here but %q on row %d", number, gtitle, g.Title, g.Line)
+			probs.add(n, "workplan.problem_goal_title", number, gtitle, g.Title, g.Line)
 			continue
 		}
 		if title == "" && phrase == "" {

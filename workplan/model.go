@@ -8,11 +8,13 @@ package workplan
 
 import (
 	"encoding/json"
-	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"madaf/internal/i18n"
 )
 
 // Status is a task's canonical status (DESIGN.md "Work plan").
@@ -56,19 +58,14 @@ func (s Status) Open() bool {
 	return false
 }
 
-// Label is the status in the report's words, used where a task has no
-// phrase of its own (e.g. after an update without one) and in exports.
-func (s Status) Label() string { return labels[s] }
-
-var labels = map[Status]string{
-	StatusDone:        "בוצע",
-	StatusPartial:     "בוצע חלקית",
-	StatusInProgress:  "בתהליך",
-	StatusNotStarted:  "טרם בוצע",
-	StatusNotDone:     "לא בוצע",
-	StatusPostponed:   "נדחה",
-	StatusDropped:     "ירד מהתוכנית",
-	StatusNotRelevant: "לא רלוונטי",
+// Carried is the status a task open in status s starts the next year's
+// plan with: work under way stays in progress, everything else is still to
+// start.
+func (s Status) Carried() Status {
+	if s == StatusInProgress || s == StatusPartial {
+		return StatusInProgress
+	}
+	return StatusNotStarted
 }
 
 // Badge is the page badge class that colours status s.
@@ -180,8 +177,9 @@ var phrases = map[string]phraseStatus{
 
 // ParseStatus maps a status phrase to its canonical status and qualifier.
 // It accepts the phrases listed above, "phrase - qualifier" for any of them,
-// and the canonical names themselves ("in_progress"). ok is false when the
-// phrase maps to nothing.
+// the canonical names themselves ("in_progress") and the statuses' labels
+// in every catalog language ("Done", "منجز"), as the exports write them. ok
+// is false when the phrase maps to nothing.
 func ParseStatus(phrase string) (s Status, qualifier string, ok bool) {
 	p := normalizePhrase(phrase)
 	if p == "" {
@@ -193,6 +191,9 @@ func ParseStatus(phrase string) (s Status, qualifier string, ok bool) {
 	if ps, found := phrases[p]; found {
 		return ps.status, ps.qualifier, true
 	}
+	if st, found := statusLabels()[strings.ToLower(p)]; found {
+		return st, "", true
+	}
 	if base, rest, cut := strings.Cut(p, " - "); cut {
 		if ps, found := phrases[base]; found && rest != "" {
 			q := rest
@@ -203,6 +204,27 @@ func ParseStatus(phrase string) (s Status, qualifier string, ok bool) {
 		}
 	}
 	return "", "", false
+}
+
+// statusLabels maps the label of every status in every catalog language,
+// in lower case, to the status.
+var statusLabels = sync.OnceValue(func() map[string]Status {
+	m := map[string]Status{}
+	for _, lang := range i18n.Langs {
+		cat := i18n.For(lang)
+		for _, s := range Statuses {
+			m[strings.ToLower(normalizePhrase(cat.Enum("workplan.status", s)))] = s
+		}
+	}
+	return m
+})
+
+// isLabel reports whether phrase is the label of status s in one of the
+// catalog languages: the wording an export gives a task without one of its
+// own.
+func isLabel(phrase string, s Status) bool {
+	st, ok := statusLabels()[strings.ToLower(normalizePhrase(phrase))]
+	return ok && st == s
 }
 
 // normalizePhrase trims, collapses white space, writes every dash between
@@ -223,7 +245,7 @@ const (
 	// expired today.
 	FigureActiveTenders Figure = "active_tenders"
 	// FigureOrdersPlaced counts orders submitted in the plan's year
-	// (everything past draft, cancelled ones included).
+	// (everything past draft but the cancelled ones).
 	FigureOrdersPlaced Figure = "orders_placed"
 	// FigureCommittedVolume sums, without VAT, the orders committed in the
 	// plan's year (pending approval onwards, neither rejected nor cancelled).
@@ -285,8 +307,11 @@ type Goal struct {
 	Tasks        []*Task `db:"-" json:"tasks"`
 }
 
-// Heading is the goal's heading as the report writes it.
-func (g *Goal) Heading() string {
+// Heading is the goal's heading as the report writes it ("3.1 Goal 1 –
+// title", "6.1 part – title (Goal 1)"), with the word for a goal in lang.
+// The importer reads it back in every language.
+func (g *Goal) Heading(lang string) string {
+	cat := i18n.For(lang)
 	var b strings.Builder
 	if g.Number != "" {
 		b.WriteString(g.Number + " ")
@@ -295,11 +320,11 @@ func (g *Goal) Heading() string {
 		b.WriteString(g.Part + " – ")
 	}
 	if g.Ordinal != nil && g.Part == "" {
-		b.WriteString("מטרה " + strconv.Itoa(*g.Ordinal) + " – ")
+		b.WriteString(cat.T("workplan.goal_n", *g.Ordinal) + " – ")
 	}
 	b.WriteString(g.Title)
 	if g.Ordinal != nil && g.Part != "" {
-		b.WriteString(" (מטרה " + strconv.Itoa(*g.Ordinal) + ")")
+		b.WriteString(" (" + cat.T("workplan.goal_n", *g.Ordinal) + ")")
 	}
 	return b.String()
 }
@@ -336,15 +361,6 @@ type Task struct {
 type Origin struct {
 	TaskID int64 `json:"task_id"`
 	Year   int   `json:"year"`
-}
-
-// PhraseOrLabel is the task's own status phrase, or the status's label when
-// it has none.
-func (t *Task) PhraseOrLabel() string {
-	if t.StatusPhrase != "" {
-		return t.StatusPhrase
-	}
-	return t.Status.Label()
 }
 
 // LiveFigure is a task's marketplace figure: the actual value now against
@@ -394,6 +410,15 @@ type Event struct {
 	FromPhrase string    `db:"from_phrase" json:"from_phrase"`
 	ToPhrase   string    `db:"to_phrase" json:"to_phrase"`
 	Note       string    `db:"note" json:"note"`
+}
+
+// PreviousStatus is the status the task had before the change; "" for the
+// first entry of its history.
+func (e Event) PreviousStatus() Status {
+	if e.FromStatus == nil {
+		return ""
+	}
+	return *e.FromStatus
 }
 
 // Event sources.

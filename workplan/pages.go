@@ -6,9 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strconv"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 	"github.com/jmoiron/sqlx"
@@ -66,16 +64,17 @@ func (p *pages) clusterOnly(c *gin.Context) {
 
 // plansData is the list of plans with the upload form.
 type plansData struct {
-	Plans    []Plan
-	CanEdit  bool
-	Problems []apperr.FieldError
+	Plans   []Plan
+	CanEdit bool
+	// Problems are the faults of a refused file.
+	Problems []Fault
 }
 
 func (p *pages) showPlans(c *gin.Context) error {
 	return p.renderPlans(c, http.StatusOK, nil, nil)
 }
 
-func (p *pages) renderPlans(c *gin.Context, status int, f *page.Form, problems []apperr.FieldError) error {
+func (p *pages) renderPlans(c *gin.Context, status int, f *page.Form, problems []Fault) error {
 	plans, err := p.store.Plans(c)
 	if err != nil {
 		return err
@@ -105,7 +104,7 @@ func (p *pages) importPlan(c *gin.Context) error {
 	fh, err := c.FormFile("file")
 	if err != nil {
 		if web.IsTooLarge(err) {
-			return &apperr.Error{Kind: apperr.KindTooLarge, Msg: apperr.M("the file is larger than 1 MiB")}
+			return errFileTooLarge
 		}
 		f.Fail("file", "msg.required")
 	}
@@ -127,13 +126,13 @@ func (p *pages) importPlan(c *gin.Context) error {
 		res, err = p.store.Import(c, year, doc, fh.Filename, auth.Caller(c).UserID)
 	}
 	if err != nil {
-		var ae *apperr.Error
-		if errors.As(err, &ae) && (ae.Kind == apperr.KindInvalid || ae.Kind == apperr.KindConflict) {
-			f.Message = ae.Msg
-			if len(ae.Fields) > 0 {
-				f.Refuse("workplan.import_refused")
-			}
-			return p.renderPlans(c, http.StatusUnprocessableEntity, f, p.localize(c, ae.Fields))
+		var refusal *Refusal
+		if errors.As(err, &refusal) {
+			f.Refuse("workplan.import_refused")
+			return p.renderPlans(c, http.StatusUnprocessableEntity, f, refusal.Faults)
+		}
+		if f.Absorb(err, nil) || f.AbsorbConflict(err) {
+			return p.renderPlans(c, http.StatusUnprocessableEntity, f, nil)
 		}
 		return err
 	}
@@ -286,41 +285,4 @@ func (p *pages) showEngines(c *gin.Context) error {
 	}
 	p.eng.Render(c, http.StatusOK, p.engines, enginesData{Engines: list}, nil)
 	return nil
-}
-
-// problemPatterns turn the import's faults into catalog keys with their
-// arguments.
-var problemPatterns = []struct {
-	re  *regexp.Regexp
-	key string
-}{
-	{regexp.MustCompile(`^unknown status phrase "(.*)"$`), "workplan.problem_unknown_phrase"},
-	{regexp.MustCompile(`^the task "(.*)" has no status$`), "workplan.problem_no_status"},
-	{regexp.MustCompile(`^the task has no title$`), "workplan.problem_no_title"},
-	{regexp.MustCompile(`^a task row needs (\d+) cells, one per line, but has (\d+)$`), "workplan.problem_cells"},
-}
-
-// localize writes the faults of an import in the request's language:
-// "line 27" as the catalog says it, and the known messages translated.
-func (p *pages) localize(c *gin.Context, fields []apperr.FieldError) []apperr.FieldError {
-	out := make([]apperr.FieldError, 0, len(fields))
-	for _, f := range fields {
-		where := f.Field
-		if unit, n, ok := strings.Cut(f.Field, " "); ok && (unit == "line" || unit == "row") {
-			where = p.eng.T(c, "workplan."+unit, n)
-		}
-		msg := f.Msg.Key
-		for _, pat := range problemPatterns {
-			if m := pat.re.FindStringSubmatch(msg); m != nil {
-				args := make([]any, 0, len(m)-1)
-				for _, a := range m[1:] {
-					args = append(args, a)
-				}
-				msg = p.eng.T(c, pat.key, args...)
-				break
-			}
-		}
-		out = append(out, apperr.FieldError{Field: where, Msg: apperr.M(msg)})
-	}
-	return out
 }

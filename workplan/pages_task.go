@@ -1,17 +1,14 @@
 package workplan
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 	"github.com/shopspring/decimal"
 
-	"madaf/internal/apperr"
 	"madaf/internal/auth"
 	"madaf/internal/page"
 )
@@ -39,9 +36,6 @@ func (p *pages) loadTask(c *gin.Context) (*taskData, error) {
 	}
 	tc, err := p.store.TaskWithContext(c, year, id)
 	if err != nil {
-		return nil, err
-	}
-	if err := attachFigures(c, p.store.db, year, []*Task{tc.Task}); err != nil {
 		return nil, err
 	}
 	d := &taskData{Year: year, Task: tc.Task, Goal: tc.Goal, Domain: tc.Domain, Statuses: Statuses, Figures: Figures}
@@ -92,7 +86,7 @@ func (p *pages) setStatus(c *gin.Context) error {
 		return err
 	}
 	if !d.CanStatus {
-		return apperr.Forbidden("only the economic lead, the cluster admin or the task's owner may change its status")
+		return errStatusForbidden
 	}
 	f := page.ReadForm(c)
 	notes, phrase, status := f.Value("notes"), f.Value("phrase"), f.Value("status")
@@ -110,9 +104,7 @@ func (p *pages) setStatus(c *gin.Context) error {
 			return nil
 		}
 	}
-	if apperr.Is(err, apperr.KindConflict) {
-		f.Refuse("workplan.same_status")
-	} else if !f.Absorb(withKeys(err), nil) {
+	if !f.AbsorbConflict(err) && !f.Absorb(err, nil) {
 		return err
 	}
 	d.FormOf = "status"
@@ -165,38 +157,11 @@ func (p *pages) updateTask(c *gin.Context) error {
 			p.eng.Redirect(c, fmt.Sprintf("/workplan/%d/tasks/%d", d.Year, d.Task.ID), "workplan.task_saved")
 			return nil
 		}
-		if !f.Absorb(withKeys(err), nil) {
+		if !f.Absorb(err, nil) {
 			return err
 		}
 	}
 	d.FormOf = "plan"
 	p.eng.Render(c, http.StatusUnprocessableEntity, p.task, d, f)
 	return nil
-}
-
-// fieldKeys name the catalog keys of the work plan's own field messages.
-var fieldKeys = map[string]string{
-	"maps to no status":                    "workplan.phrase_unknown",
-	"is not an active user of the cluster": "workplan.owner_not_cluster",
-	"needs a figure to be set":             "workplan.target_needs_figure",
-}
-
-// withKeys returns err with the work plan's field messages replaced by
-// their catalog keys, so that the form shows them in the user's language.
-func withKeys(err error) error {
-	var ae *apperr.Error
-	if !errors.As(err, &ae) || ae.Kind != apperr.KindInvalid {
-		return err
-	}
-	out := *ae
-	out.Fields = make([]apperr.FieldError, len(ae.Fields))
-	for i, f := range ae.Fields {
-		if key, ok := fieldKeys[f.Key]; ok {
-			f.Key = key
-		} else if strings.HasPrefix(f.Key, "means ") {
-			f.Msg = apperr.M("workplan.phrase_disagrees")
-		}
-		out.Fields[i] = f
-	}
-	return &out
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"madaf/accounts"
+	"madaf/internal/auth"
 	"madaf/internal/page"
 	"madaf/internal/page/pagetest"
 	"madaf/internal/webtest"
@@ -23,8 +25,9 @@ import (
 func pagesFixture(t *testing.T) (http.Handler, *env) {
 	t.Helper()
 	f := newFixture(t)
-	eng := page.MustNew(templates.FS, f.db, f.base.Auth)
+	eng := page.MustNew(templates.FS)
 	eng.Mount(f.base.Engine)
+	accounts.MountPages(f.base.Engine, eng, accounts.NewStore(f.db), f.base.Auth)
 	workplan.MountPages(f.base.Engine, eng, f.db)
 	return f.base.Engine, f
 }
@@ -102,7 +105,7 @@ func TestPagesTaskStatusAndPlanning(t *testing.T) {
 	pagetest.Expect(t, lead.Get(path), http.StatusOK, "יצירת מצגת שיווק לפרויקט", "היסטוריית סטטוס", "קובץ: report-2024.txt", `id="status-form"`, `id="plan-form"`)
 
 	pagetest.Expect(t, lead.Post(path+"/status", url.Values{"phrase": {"כמעט"}}), http.StatusUnprocessableEntity, "ניסוח סטטוס לא מוכר")
-	pagetest.Expect(t, lead.Post(path+"/status", url.Values{"status": {"in_progress"}, "phrase": {"בתהליך"}}), http.StatusUnprocessableEntity, "למשימה כבר יש סטטוס זה")
+	pagetest.Expect(t, lead.Post(path+"/status", url.Values{"status": {"in_progress"}, "phrase": {"בתהליך"}}), http.StatusUnprocessableEntity, "למשימה כבר יש הסטטוס בתהליך")
 	r := lead.Post(path+"/status", url.Values{"status": {"done"}, "phrase": {"בוצע - סטודיו"}, "notes": {"הוצגה בפורום"}, "note": {"אושרה"}})
 	pagetest.Expect(t, r, http.StatusSeeOther)
 	pagetest.Expect(t, lead.Follow(r), http.StatusOK, "הסטטוס עודכן", "בוצע - סטודיו", "הוצגה בפורום", "אושרה", "lead@x.example")
@@ -152,4 +155,85 @@ func TestPagesScope(t *testing.T) {
 	admin.Login("admin@x.example", webtest.Password)
 	admin.Post("/lang", url.Values{"lang": {"en"}, "next": {"/"}})
 	pagetest.Expect(t, admin.Get("/workplan/2024/summary"), http.StatusOK, "Summary by domain 2024", "Done fully", "Not relevant")
+}
+
+// langClient signs in a new economic lead who reads the pages in lang.
+func langClient(t *testing.T, h http.Handler, f *env, lang string) *pagetest.Client {
+	t.Helper()
+	email := "lead-" + lang + "@x.example"
+	webtest.MustUser(t, f.db, accounts.NewUser{Email: email, OrgKind: auth.OrgCluster, Roles: []string{auth.RoleEconomicLead}, Lang: lang})
+	c := pagetest.New(t, h)
+	c.Login(email, webtest.Password)
+	return c
+}
+
+func TestPagesImportRefusalInLanguage(t *testing.T) {
+	h, f := pagesFixture(t)
+	text := withPhrase(t, 26, "כמעט בוצע")
+	sheet := xlsxOf(t, [][]any{
+		{"תחום", "מטרה", "משימה", "סטטוס"},
+		{"תיירות", "מיתוג", "א", "בוצע"},
+		{"תיירות", "מיתוג", "ב", "בערך"},
+	})
+	tests := []struct {
+		lang       string
+		text, xlsx []string
+	}{
+		{"he",
+			[]string{`<html lang="he"`, "הקובץ לא יובא", "שורה 27: ניסוח סטטוס לא מוכר: &#34;כמעט בוצע&#34;"},
+			[]string{"שורה 3 בגיליון: ניסוח סטטוס לא מוכר: &#34;בערך&#34;"}},
+		{"ar",
+			[]string{`<html lang="ar"`, "لم يُستورد الملف", "السطر 27: صياغة حالة غير معروفة: &#34;כמעט בוצע&#34;"},
+			[]string{"الصف 3 في الورقة: صياغة حالة غير معروفة: &#34;בערך&#34;"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.lang, func(t *testing.T) {
+			c := langClient(t, h, f, tt.lang)
+			r := uploadForm(c, "/workplan/import", map[string]string{"year": "2024"}, "report.txt", text)
+			pagetest.Expect(t, r, http.StatusUnprocessableEntity, tt.text...)
+			r2 := uploadForm(c, "/workplan/import", map[string]string{"year": "2024"}, "plan.xlsx", sheet)
+			pagetest.Expect(t, r2, http.StatusUnprocessableEntity, tt.xlsx...)
+			for _, english := range []string{"unknown status", "line 27", "row 3", "workplan."} {
+				if r.Contains(english) || r2.Contains(english) {
+					t.Errorf("the %s page says %q", tt.lang, english)
+				}
+			}
+		})
+	}
+	if n := count(t, f.db, `SELECT count(*) FROM workplan_tasks`); n != 0 {
+		t.Fatalf("%d tasks stored", n)
+	}
+}
+
+func TestPagesHistoryShowsStatusLabels(t *testing.T) {
+	h, f := pagesFixture(t)
+	mustImportSeed(t, f.db)
+	var id int64
+	if err := f.db.Get(&id, `SELECT id FROM workplan_tasks WHERE title = 'יצירת מצגת שיווק לפרויקט'`); err != nil {
+		t.Fatal(err)
+	}
+	path := fmt.Sprintf("/workplan/2024/tasks/%d", id)
+	he := langClient(t, h, f, "he")
+	r := he.Post(path+"/status", url.Values{"status": {"done"}})
+	pagetest.Expect(t, r, http.StatusSeeOther)
+	tests := []struct {
+		lang   string
+		client *pagetest.Client
+		change string
+	}{
+		{"he", he, "בתהליך → <strong>בוצע</strong>"},
+		{"ar", langClient(t, h, f, "ar"), "قيد التنفيذ → <strong>منجز</strong>"},
+		{"en", langClient(t, h, f, "en"), "In progress → <strong>Done</strong>"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.lang, func(t *testing.T) {
+			page := tt.client.Get(path)
+			pagetest.Expect(t, page, http.StatusOK, tt.change)
+			for _, raw := range []string{"workplan.status", "workplan_status", "0x"} {
+				if page.Contains(raw) {
+					t.Errorf("the history shows %q", raw)
+				}
+			}
+		})
+	}
 }

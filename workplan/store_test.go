@@ -13,6 +13,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/shopspring/decimal"
 
+	"madaf/accounts"
 	"madaf/internal/apperr"
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
@@ -313,7 +314,7 @@ func TestSummaryAgreesWithTasks(t *testing.T) {
 	if got := tour.Buckets[workplan.BucketDone].Tasks; got != 16 {
 		t.Errorf("tourism done = %d, want 16", got)
 	}
-	if got := tour.Buckets[workplan.BucketNotDone].CellText(); got != "מטרה 2 (4); מטרה 3 (3); מטרה 4 (3)" {
+	if got := tour.Buckets[workplan.BucketNotDone].CellText("he"); got != "מטרה 2 (4); מטרה 3 (3); מטרה 4 (3)" {
 		t.Errorf("tourism not done = %q", got)
 	}
 }
@@ -322,7 +323,7 @@ func TestCarryOverCopiesExactlyTheOpenTasks(t *testing.T) {
 	db := dbtest.New(t)
 	s := workplan.NewStore(db)
 	mustImportSeed(t, db)
-	lead := webtest.MustUser(t, db, auth.NewUser{Email: "lead@x.example", OrgKind: auth.OrgCluster, Roles: []string{auth.RoleEconomicLead}})
+	lead := webtest.MustUser(t, db, accounts.NewUser{Email: "lead@x.example", OrgKind: auth.OrgCluster, Roles: []string{auth.RoleEconomicLead}})
 
 	res, err := s.CarryOver(ctx, 2024, lead.ID)
 	if err != nil {
@@ -401,7 +402,7 @@ func TestSetStatusRecordsHistory(t *testing.T) {
 	db := dbtest.New(t)
 	s := workplan.NewStore(db)
 	mustImportSeed(t, db)
-	lead := webtest.MustUser(t, db, auth.NewUser{Email: "lead@x.example", OrgKind: auth.OrgCluster, Roles: []string{auth.RoleEconomicLead}})
+	lead := webtest.MustUser(t, db, accounts.NewUser{Email: "lead@x.example", OrgKind: auth.OrgCluster, Roles: []string{auth.RoleEconomicLead}})
 	var id int64
 	if err := db.Get(&id, `SELECT id FROM workplan_tasks WHERE title = 'יצירת מצגת שיווק לפרויקט'`); err != nil {
 		t.Fatal(err)
@@ -515,7 +516,7 @@ func TestOrderFigures(t *testing.T) {
 		INSERT INTO tenders (number, title, category, valid_from, valid_until, status, fee_percent, award_rule, confirmation_days)
 		VALUES ('07/2024', 'ציוד רפואי', 'ציוד', '2024-01-01', '2026-12-31', 'active', 1, 'single', 5) RETURNING id`)
 	mustGet(&supplier, `INSERT INTO suppliers (company_number, legal_name, email) VALUES ('510000011', 'ספק', 's@x.example') RETURNING id`)
-	u := webtest.MustUser(t, db, auth.NewUser{Email: "o@x.example", OrgKind: auth.OrgAuthority, AuthorityID: a1, Roles: []string{auth.RoleOfficer}})
+	u := webtest.MustUser(t, db, accounts.NewUser{Email: "o@x.example", OrgKind: auth.OrgAuthority, AuthorityID: a1, Roles: []string{auth.RoleOfficer}})
 	seq := 0
 	order := func(auth, bl int64, status string, submitted string, subtotal string) {
 		t.Helper()
@@ -541,7 +542,7 @@ func TestOrderFigures(t *testing.T) {
 	order(a2, bl2, "cancelled", "2024-06-02", "7000.00")
 	order(a1, bl1, "confirmed", "2023-12-31", "9999.00")
 
-	v, err := workplan.FigureValues(ctx, db, 2024, calendar.MustParse("2025-01-15"))
+	v, err := workplan.NewStore(db).FigureValues(ctx, 2024, calendar.MustParse("2025-01-15"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -567,29 +568,35 @@ func TestExportImportsBackUnchanged(t *testing.T) {
 	if _, err := s.CarryOver(ctx, 2024, 0); err != nil {
 		t.Fatal(err)
 	}
-	for _, year := range []int{2024, 2025} {
-		var buf bytes.Buffer
-		if err := s.WritePlanXLSX(ctx, year, &buf); err != nil {
-			t.Fatal(err)
-		}
-		doc, err := workplan.Parse(buf.Bytes())
-		if err != nil {
-			t.Fatal(describe(err))
-		}
-		before := snapshot(t, db)
-		res, err := s.Import(ctx, year, doc, "export.xlsx", 0)
-		if err != nil {
-			t.Fatal(describe(err))
-		}
-		if res.Changed() {
-			t.Errorf("%d: re-importing the export changed %+v / %+v", year, res.Created, res.Updated)
-		}
-		if snapshot(t, db) != before {
-			t.Errorf("%d: re-importing the export changed the database", year)
+	// The export in every language (headers, labels, goal headings) reads
+	// back as the same plan.
+	for _, lang := range []string{"he", "ar", "en"} {
+		for _, year := range []int{2024, 2025} {
+			t.Run(fmt.Sprint(lang, year), func(t *testing.T) {
+				var buf bytes.Buffer
+				if err := s.WritePlanXLSX(ctx, year, lang, &buf); err != nil {
+					t.Fatal(err)
+				}
+				doc, err := workplan.Parse(buf.Bytes())
+				if err != nil {
+					t.Fatal(describe(err))
+				}
+				before := snapshot(t, db)
+				res, err := s.Import(ctx, year, doc, "export.xlsx", 0)
+				if err != nil {
+					t.Fatal(describe(err))
+				}
+				if res.Changed() {
+					t.Errorf("re-importing the export changed %+v / %+v", res.Created, res.Updated)
+				}
+				if snapshot(t, db) != before {
+					t.Error("re-importing the export changed the database")
+				}
+			})
 		}
 	}
 	var buf bytes.Buffer
-	if err := s.WriteSummaryXLSX(ctx, 2024, &buf); err != nil || buf.Len() == 0 {
+	if err := s.WriteSummaryXLSX(ctx, 2024, "he", &buf); err != nil || buf.Len() == 0 {
 		t.Fatalf("summary export: %v", err)
 	}
 }

@@ -3,28 +3,31 @@ package workplan
 import (
 	"context"
 
-	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 	"github.com/shopspring/decimal"
 
+	"madaf/internal/apperr"
 	"madaf/internal/calendar"
+	"madaf/internal/orderstatus"
 )
 
-// committedStatuses are the order states that count as committed: from
-// submission until the order is rejected or cancelled (as volumes count
-// them).
-const committedStatuses = `('pending_approval', 'sent', 'confirmed', 'partially_delivered', 'delivered', 'closed')`
+// notPlaced are the order states that the orders-placed figure leaves out:
+// drafts, never submitted, and cancelled orders.
+var notPlaced = pq.StringArray{orderstatus.Draft, orderstatus.Cancelled}
 
 // FigureValues computes every marketplace figure for the plan of year on
-// day today: the shelf tenders active now, and the orders of the plan's
-// year (by submission date).
-func FigureValues(ctx context.Context, q sqlx.QueryerContext, year int, today calendar.Date) (map[Figure]decimal.Decimal, error) {
-	const sql = `
+// day today: the shelf tenders taking orders today, and the orders of the
+// plan's year (by submission date), counted as committed when volumes count
+// them.
+func (s *Store) FigureValues(ctx context.Context, year int, today calendar.Date) (_ map[Figure]decimal.Decimal, err error) {
+	defer apperr.Wrap(&err, "workplan.Store.FigureValues(%d, %s)", year, today)
+	const q = `
 		SELECT
 		  (SELECT count(*) FROM tenders
-		    WHERE status = 'active' AND valid_from <= $1 AND coalesce(extended_until, valid_until) >= $1) AS active_tenders,
-		  count(*) FILTER (WHERE status NOT IN ('draft', 'cancelled')) AS orders_placed,
-		  coalesce(sum(subtotal) FILTER (WHERE status IN ` + committedStatuses + `), 0) AS committed_volume,
-		  count(DISTINCT authority_id) FILTER (WHERE status IN ` + committedStatuses + `) AS authorities_ordering
+		    WHERE tender_takes_orders(status, valid_from, valid_until, extended_until, $1)) AS active_tenders,
+		  count(*) FILTER (WHERE NOT status = ANY($3)) AS orders_placed,
+		  coalesce(sum(subtotal) FILTER (WHERE order_status_committed(status)), 0) AS committed_volume,
+		  count(DISTINCT authority_id) FILTER (WHERE order_status_committed(status)) AS authorities_ordering
 		FROM orders
 		WHERE submitted_on >= make_date($2, 1, 1) AND submitted_on < make_date($2 + 1, 1, 1)`
 	var row struct {
@@ -33,7 +36,7 @@ func FigureValues(ctx context.Context, q sqlx.QueryerContext, year int, today ca
 		CommittedVolume     decimal.Decimal `db:"committed_volume"`
 		AuthoritiesOrdering int64           `db:"authorities_ordering"`
 	}
-	if err := sqlx.GetContext(ctx, q, &row, sql, today, year); err != nil {
+	if err := s.db.GetContext(ctx, &row, q, today, year, notPlaced); err != nil {
 		return nil, err
 	}
 	return map[Figure]decimal.Decimal{
@@ -46,14 +49,14 @@ func FigureValues(ctx context.Context, q sqlx.QueryerContext, year int, today ca
 
 // attachFigures sets the live figure of every task bound to one, computing
 // the figures once.
-func attachFigures(ctx context.Context, q sqlx.QueryerContext, year int, tasks []*Task) error {
+func (s *Store) attachFigures(ctx context.Context, year int, tasks []*Task) error {
 	var values map[Figure]decimal.Decimal
 	for _, t := range tasks {
 		if t.Figure == nil {
 			continue
 		}
 		if values == nil {
-			v, err := FigureValues(ctx, q, year, calendar.Today())
+			v, err := s.FigureValues(ctx, year, calendar.Today())
 			if err != nil {
 				return err
 			}
