@@ -130,10 +130,11 @@ var updateOpenAPI = flag.Bool("update-openapi", false, "rewrite the problem code
 // guardMessage finds the message key a database guard raises.
 var guardMessage = regexp.MustCompile(`MESSAGE\s*=\s*'([a-z0-9_.]+)'`)
 
-// TestOpenAPIListsCodes checks that the OpenAPI document lists exactly the
-// codes a problem and a field error can carry: the keys the code gives the
-// error constructors and the database guards raise. Run with
-// -update-openapi to rewrite the lists.
+// TestOpenAPIListsCodes checks that the OpenAPI document lists every code
+// a problem and a field error can carry — the keys the code gives the error
+// constructors and the database guards raise — and nothing that is not a
+// message key (a key an error gets otherwise, e.g. a stored refusal's, may
+// be listed by hand). Run with -update-openapi to add the missing ones.
 func TestOpenAPIListsCodes(t *testing.T) {
 	cats, err := i18n.Catalogs()
 	if err != nil {
@@ -184,6 +185,12 @@ func TestOpenAPIListsCodes(t *testing.T) {
 			t.Fatal(err)
 		}
 		if *updateOpenAPI {
+			for _, k := range got {
+				if cats["en"].Has(k) && !c.want[k] {
+					want = append(want, k)
+				}
+			}
+			slices.Sort(want)
 			list, _ := json.MarshalIndent(want, "        ", "  ")
 			raw = append(raw[:start:start], append(list, raw[end:]...)...)
 			continue
@@ -194,8 +201,8 @@ func TestOpenAPIListsCodes(t *testing.T) {
 			}
 		}
 		for _, k := range got {
-			if !c.want[k] {
-				t.Errorf("%s lists %q, which no code gives", c.schema, k)
+			if !cats["en"].Has(k) {
+				t.Errorf("%s lists %q, which is not a message key", c.schema, k)
 			}
 		}
 	}

@@ -114,7 +114,7 @@ func CrossOrigin() gin.HandlerFunc {
 			return
 		}
 		if err := cop.Check(c.Request); err != nil {
-			Error(c, apperr.Forbidden("cross-origin request refused"))
+			Error(c, apperr.Forbidden("error.cross_origin"))
 			return
 		}
 		c.Next()
