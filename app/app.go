@@ -9,6 +9,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"madaf/accounts"
 	"madaf/authorities"
 	"madaf/catalog"
 	"madaf/internal/page"
@@ -52,6 +53,7 @@ func New(db *sqlx.DB, cfg Config) *server.Base {
 
 // mount adds each feature's routes; one line per feature.
 func mount(base *server.Base, db *sqlx.DB, cfg Config) {
+	accounts.Mount(base.API, accounts.NewStore(db), base.Auth)
 	authorities.Mount(base.API, authorities.NewStore(db))
 	suppliers.Mount(base.API, suppliers.NewStore(db))
 	catalog.Mount(base.API, db)
@@ -61,14 +63,14 @@ func mount(base *server.Base, db *sqlx.DB, cfg Config) {
 	mountOpenAPI(base.Engine)
 
 	// Web pages: the engine first, then each feature's pages on it.
-	pages := page.MustNew(templates.FS, db, base.Auth)
+	pages := page.MustNew(templates.FS)
 	pages.Mount(base.Engine)
+	accounts.MountPages(base.Engine, pages, accounts.NewStore(db), base.Auth)
 	catalog.MountPages(base.Engine, pages, db)
 	orders.MountPages(base.Engine, pages, orders.NewService(db, orders.Options{BaseURL: cfg.BaseURL}))
 	volumes.MountPages(base.Engine, pages, db)
 	authorities.MountPages(base.Engine, pages, authorities.NewStore(db))
 	suppliers.MountPages(base.Engine, pages, suppliers.NewStore(db))
-	pages.MountUsers(base.Engine)
 	workplan.MountPages(base.Engine, pages, db)
 }
 

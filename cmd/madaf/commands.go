@@ -12,8 +12,8 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"madaf/accounts"
 	"madaf/internal/apperr"
-	"madaf/internal/auth"
 	"madaf/internal/database"
 	"madaf/internal/i18n"
 	"madaf/migrations"
@@ -76,17 +76,17 @@ func userCommand(ctx context.Context, db *sqlx.DB, args []string, stdin io.Reade
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	store := auth.NewStore(db)
+	store := accounts.NewStore(db)
 	kind, authorityID, supplierID, err := store.ResolveOrg(ctx, *org)
 	if err != nil {
-		return err
+		return describe(err)
 	}
 	password, err := bufio.NewReader(stdin).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
 		return err
 	}
 	password = strings.TrimRight(password, "\r\n")
-	u, err := store.CreateUser(ctx, auth.NewUser{Email: *email, Name: *name, Password: password, OrgKind: kind,
+	u, err := store.CreateUser(ctx, accounts.NewUser{Email: *email, Name: *name, Password: password, OrgKind: kind,
 		AuthorityID: authorityID, SupplierID: supplierID, Roles: roles, Lang: *lang})
 	if err != nil {
 		return describe(err)

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"madaf/internal/auth"
+	"madaf/accounts"
 	"madaf/internal/dbtest"
 )
 
@@ -45,7 +45,7 @@ func TestUserAdd(t *testing.T) {
 			}
 		})
 	}
-	u, err := auth.NewStore(db).Authenticate(ctx, "t@zichron.example", "a long password", "127.0.0.1")
+	u, err := accounts.NewStore(db).Authenticate(ctx, "t@zichron.example", "a long password", "127.0.0.1")
 	if err != nil {
 		t.Fatalf("the new user cannot log in: %v", err)
 	}

@@ -9,9 +9,6 @@ import (
 	"madaf/internal/web"
 )
 
-// CookieName is the session cookie.
-const CookieName = "madaf_session"
-
 const principalKey = "madaf.principal"
 
 // Identify puts the caller on the request when it carries a valid bearer
@@ -22,23 +19,22 @@ func Identify(s *Store) gin.HandlerFunc {
 		if h := c.GetHeader("Authorization"); h != "" {
 			secret, ok := strings.CutPrefix(h, "Bearer ")
 			if !ok {
-				web.Error(c, apperr.Unauthorized("the Authorization header must be \"Bearer <token>\""))
+				web.Error(c, apperr.Unauthorized("auth.bearer_format"))
 				return
 			}
-			u, err := s.TokenUser(c.Request.Context(), strings.TrimSpace(secret))
+			p, err := s.TokenPrincipal(c.Request.Context(), strings.TrimSpace(secret))
 			if err != nil {
 				if apperr.Is(err, apperr.KindNotFound) {
-					err = apperr.Unauthorized("the API token is not valid or was revoked")
+					err = apperr.Unauthorized("auth.token_invalid")
 				}
 				web.Error(c, err)
 				return
 			}
-			p := u.Principal()
 			p.ViaToken = true
 			c.Set(principalKey, p)
 		} else if secret, err := c.Cookie(CookieName); err == nil && secret != "" {
-			if u, err := s.SessionUser(c.Request.Context(), secret); err == nil {
-				c.Set(principalKey, u.Principal())
+			if p, err := s.SessionPrincipal(c.Request.Context(), secret); err == nil {
+				c.Set(principalKey, p)
 			}
 		}
 		c.Next()
@@ -53,14 +49,11 @@ func Caller(c *gin.Context) *Principal {
 	return nil
 }
 
-// SetCaller puts p on the request (for tests and sub-routers).
-func SetCaller(c *gin.Context, p *Principal) { c.Set(principalKey, p) }
-
 // Required refuses requests without a caller (401).
 func Required() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if Caller(c) == nil {
-			web.Error(c, apperr.Unauthorized("log in or send an API token"))
+			web.Error(c, apperr.Unauthorized("auth.required"))
 			return
 		}
 		c.Next()
@@ -73,11 +66,11 @@ func RequireRole(roles ...string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		p := Caller(c)
 		if p == nil {
-			web.Error(c, apperr.Unauthorized("log in or send an API token"))
+			web.Error(c, apperr.Unauthorized("auth.required"))
 			return
 		}
 		if !p.HasAny(roles...) {
-			web.Error(c, apperr.Forbidden("this needs one of the roles: %s", strings.Join(roles, ", ")))
+			web.Error(c, apperr.Forbidden("auth.role_required", strings.Join(roles, ", ")))
 			return
 		}
 		c.Next()

@@ -1,12 +1,11 @@
-// Package auth holds users, their organisations and roles, password and
-// session handling, personal API tokens, and the middleware that puts the
-// caller (a Principal) on every request.
+// Package auth is the authentication mechanism: the principal a request
+// runs as, sessions and their cookie, personal API tokens, password
+// hashing, and the middleware that puts the caller on every request.
+// Users themselves (who they are, signing in, their administration) are
+// the accounts feature's.
 package auth
 
-import (
-	"slices"
-	"time"
-)
+import "slices"
 
 // Roles, as DESIGN.md "Who uses it".
 const (
@@ -25,13 +24,6 @@ const (
 	OrgSupplier  = "supplier"
 )
 
-// rolesOf lists the roles each organisation kind may hold.
-var rolesOf = map[string][]string{
-	OrgCluster:   {RoleClusterAdmin, RoleEconomicLead},
-	OrgAuthority: {RoleOfficer, RoleTreasurer, RoleHead},
-	OrgSupplier:  {RoleSupplier},
-}
-
 // Principal is the authenticated caller of a request. Scoping reads it:
 // AuthorityID is set for authority users, SupplierID for supplier users.
 type Principal struct {
@@ -43,6 +35,10 @@ type Principal struct {
 	SupplierID  int64
 	Roles       []string
 	Lang        string
+	// OrgNameHe, OrgNameAr and OrgNameEn name the caller's authority in
+	// each language (Hebrew where a translation is missing) or its
+	// supplier's legal name; all are "" for the cluster.
+	OrgNameHe, OrgNameAr, OrgNameEn string
 	// ViaToken is true when the request carried a personal API token.
 	ViaToken bool
 }
@@ -64,42 +60,14 @@ func (p *Principal) HasAny(roles ...string) bool {
 // every authority and supplier).
 func (p *Principal) IsCluster() bool { return p.OrgKind == OrgCluster }
 
-// User is a stored user, without its password hash.
-type User struct {
-	ID          int64     `db:"id" json:"id"`
-	Email       string    `db:"email" json:"email"`
-	Name        string    `db:"name" json:"name"`
-	OrgKind     string    `db:"org_kind" json:"org_kind"`
-	AuthorityID *int64    `db:"authority_id" json:"authority_id,omitempty"`
-	SupplierID  *int64    `db:"supplier_id" json:"supplier_id,omitempty"`
-	Roles       []string  `db:"-" json:"roles"`
-	Lang        string    `db:"lang" json:"lang"`
-	Active      bool      `db:"active" json:"active"`
-	CreatedAt   time.Time `db:"created_at" json:"created_at"`
-}
-
-// Principal builds the request principal of u.
-func (u *User) Principal() *Principal {
-	p := &Principal{UserID: u.ID, Email: u.Email, Name: u.Name, OrgKind: u.OrgKind, Roles: u.Roles, Lang: u.Lang}
-	if u.AuthorityID != nil {
-		p.AuthorityID = *u.AuthorityID
+// OrgName is the caller's organisation in lang: the Hebrew name for an
+// unknown language, "" for the cluster.
+func (p *Principal) OrgName(lang string) string {
+	switch lang {
+	case "ar":
+		return p.OrgNameAr
+	case "en":
+		return p.OrgNameEn
 	}
-	if u.SupplierID != nil {
-		p.SupplierID = *u.SupplierID
-	}
-	return p
-}
-
-// NewUser is what creating a user needs. Exactly one of AuthorityID and
-// SupplierID is set for authority and supplier users; neither for the
-// cluster.
-type NewUser struct {
-	Email       string
-	Name        string
-	Password    string
-	OrgKind     string
-	AuthorityID int64
-	SupplierID  int64
-	Roles       []string
-	Lang        string
+	return p.OrgNameHe
 }

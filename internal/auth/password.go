@@ -33,7 +33,18 @@ func HashPassword(password string) (string, error) {
 }
 
 // CheckPassword reports whether password matches hash, in constant time.
+// An empty hash (no such user) never matches but takes as long as a real
+// one, so that a login for a missing user cannot be told from one for an
+// existing user by its duration.
 func CheckPassword(hash, password string) bool {
+	if hash == "" {
+		checkPassword(dummyHash, password)
+		return false
+	}
+	return checkPassword(hash, password)
+}
+
+func checkPassword(hash, password string) bool {
 	parts := strings.Split(hash, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" {
 		return false
@@ -53,8 +64,7 @@ func CheckPassword(hash, password string) bool {
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
 
-// dummyHash is checked against when the e-mail is unknown, so that a login
-// for a missing user takes as long as one for an existing user.
+// dummyHash is what CheckPassword checks against when there is no hash.
 var dummyHash, _ = HashPassword("madaf-no-such-user")
 
 // newSecret returns a random URL-safe secret with prefix and its SHA-256,

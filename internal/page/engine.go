@@ -2,7 +2,6 @@ package page
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -14,7 +13,6 @@ import (
 	"sync"
 
 	"github.com/gin-gonic/gin"
-	"github.com/jmoiron/sqlx"
 
 	"madaf/internal/auth"
 	"madaf/internal/i18n"
@@ -25,8 +23,6 @@ import (
 // language) and the message catalogs. It is built once at start and is
 // safe for concurrent use.
 type Engine struct {
-	db       *sqlx.DB
-	auth     *auth.Store
 	fsys     fs.FS
 	catalogs map[string]i18n.Catalog
 	// sets[name][lang] is the page's template set with lang's functions.
@@ -38,9 +34,6 @@ type Engine struct {
 
 // Page is a page looked up at mount time; handlers render it.
 type Page struct{ name string }
-
-// Name is the page's file name without .html.
-func (p *Page) Name() string { return p.name }
 
 // NavItem is an entry of the header navigation, shown to users holding
 // one of Roles (to every signed-in user when Roles is empty).
@@ -58,8 +51,8 @@ type NavItem struct {
 // a set of layouts/*.html, partials/*.html and that page, cloned once per
 // language with that language's functions. It fails when a template does
 // not parse or a catalog cannot be read.
-func New(fsys fs.FS, db *sqlx.DB, store *auth.Store) (*Engine, error) {
-	e := &Engine{db: db, auth: store, fsys: fsys, sets: map[string]map[string]*template.Template{}}
+func New(fsys fs.FS) (*Engine, error) {
+	e := &Engine{fsys: fsys, sets: map[string]map[string]*template.Template{}}
 	var err error
 	if e.catalogs, err = i18n.Load(fsys); err != nil {
 		return nil, err
@@ -110,8 +103,8 @@ func New(fsys fs.FS, db *sqlx.DB, store *auth.Store) (*Engine, error) {
 
 // MustNew is New that panics: for app start, where a broken template must
 // stop the service.
-func MustNew(fsys fs.FS, db *sqlx.DB, store *auth.Store) *Engine {
-	e, err := New(fsys, db, store)
+func MustNew(fsys fs.FS) *Engine {
+	e, err := New(fsys)
 	if err != nil {
 		panic(err)
 	}
@@ -225,23 +218,9 @@ func (e *Engine) view(c *gin.Context, lang string, status int, data any, form *F
 		v.Flash = e.catalogs[lang].T(key)
 	}
 	if p != nil {
-		v.OrgName = e.orgName(c.Request.Context(), p, lang)
+		v.OrgName = p.OrgName(lang)
 	}
 	return v
-}
-
-// orgName is the caller's authority or supplier name; "" when unknown.
-func (e *Engine) orgName(ctx context.Context, p *auth.Principal, lang string) string {
-	var name string
-	switch {
-	case p.AuthorityID != 0:
-		const q = `SELECT CASE $2 WHEN 'ar' THEN coalesce(nullif(name_ar, ''), name_he)
-			WHEN 'en' THEN coalesce(nullif(name_en, ''), name_he) ELSE name_he END FROM authorities WHERE id = $1`
-		e.db.GetContext(ctx, &name, q, p.AuthorityID, lang)
-	case p.SupplierID != 0:
-		e.db.GetContext(ctx, &name, `SELECT legal_name FROM suppliers WHERE id = $1`, p.SupplierID)
-	}
-	return name
 }
 
 // T translates key into the request's language, for handlers that build
@@ -259,7 +238,7 @@ func LangOf(c *gin.Context) string {
 	if p := auth.Caller(c); p != nil && validLang(p.Lang) {
 		return p.Lang
 	}
-	if l, err := c.Cookie(langCookie); err == nil && validLang(l) {
+	if l := CookieLang(c); l != "" {
 		return l
 	}
 	return i18n.DefaultLang

@@ -37,9 +37,8 @@ func funcs(cat i18n.Catalog, lang string) template.FuncMap {
 			}
 			return s
 		},
-		"add":   func(a, b int) int { return a + b },
-		"lang":  func() string { return lang },
-		"orgof": orgOf,
+		"add":  func(a, b int) int { return a + b },
+		"lang": func() string { return lang },
 	}
 }
 

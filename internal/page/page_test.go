@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/shopspring/decimal"
 
+	"madaf/accounts"
 	"madaf/internal/apperr"
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
@@ -27,8 +28,6 @@ import (
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
-
-var scriptTag = regexp.MustCompile(`<script[^>]*>`)
 
 // TestCatalogsComplete checks that he, ar and en hold the same keys and
 // that every literal key a template translates exists.
@@ -153,17 +152,18 @@ func newApp(t *testing.T) (*gin.Engine, *page.Engine) {
 	t.Helper()
 	db := dbtest.New(t)
 	base := webtest.NewBase(t, db)
-	eng, err := page.New(templates.FS, db, base.Auth)
+	eng, err := page.New(templates.FS)
 	if err != nil {
 		t.Fatal(err)
 	}
 	eng.Mount(base.Engine)
+	accounts.MountPages(base.Engine, eng, accounts.NewStore(db), base.Auth)
 	home := eng.MustPage("home")
 	eng.AddNav(page.NavItem{Key: "common.search", Path: "/probe", Roles: []string{auth.RoleOfficer}})
 	base.Engine.GET("/probe", eng.Required(), func(c *gin.Context) { eng.Render(c, http.StatusOK, home, nil, nil) })
 	base.Engine.GET("/cluster-only", eng.RequireRole(auth.RoleEconomicLead), func(c *gin.Context) {})
 	base.Engine.GET("/boom", eng.Serve(func(c *gin.Context) error { return errors.New("secret internals") }))
-	webtest.MustUser(t, db, auth.NewUser{Email: "officer@example.org", Name: "דנה כהן", OrgKind: auth.OrgCluster, Roles: []string{auth.RoleClusterAdmin}})
+	webtest.MustUser(t, db, accounts.NewUser{Email: "officer@example.org", Name: "דנה כהן", OrgKind: auth.OrgCluster, Roles: []string{auth.RoleClusterAdmin}})
 	return base.Engine, eng
 }
 
@@ -171,83 +171,13 @@ func TestPages(t *testing.T) {
 	h, _ := newApp(t)
 	c := pagetest.New(t, h)
 
-	t.Run("login page is Hebrew right to left", func(t *testing.T) {
-		r := c.Get("/login")
-		if r.Code != 200 || !r.Contains(`<html lang="he" dir="rtl">`) || !r.Contains("אשכול רשויות מישור החוף") {
-			t.Fatalf("status %d\n%s", r.Code, r.Body)
-		}
-		if csp := r.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") {
-			t.Errorf("CSP = %q", csp)
-		}
-		if strings.Contains(r.Body, "style=") {
-			t.Error("page has a style attribute")
-		}
-		for _, tag := range scriptTag.FindAllString(r.Body, -1) {
-			if !strings.Contains(tag, " src=") {
-				t.Errorf("inline script %s", tag)
-			}
-		}
-	})
-	t.Run("anonymous language choice is a cookie", func(t *testing.T) {
-		r := c.Post("/lang", url.Values{"lang": {"en"}, "next": {"/login"}})
-		if r.Code != http.StatusSeeOther || r.Location != "/login" {
-			t.Fatalf("status %d location %q", r.Code, r.Location)
-		}
-		if r := c.Get("/login"); !r.Contains(`<html lang="en" dir="ltr">`) {
-			t.Fatalf("not English:\n%s", r.Body)
-		}
-		c.Post("/lang", url.Values{"lang": {"ar"}, "next": {"https://evil.example/"}})
-		if r := c.Get("/login"); !r.Contains(`<html lang="ar" dir="rtl">`) {
-			t.Fatalf("not Arabic:\n%s", r.Body)
-		}
-		c.Post("/lang", url.Values{"lang": {"he"}})
-	})
-	t.Run("open redirects are refused", func(t *testing.T) {
-		r := c.Post("/lang", url.Values{"lang": {"he"}, "next": {"//evil.example/x"}})
-		if r.Location != "/" {
-			t.Errorf("location %q", r.Location)
-		}
-	})
 	t.Run("anonymous visitor goes to login and back", func(t *testing.T) {
 		r := c.Get("/probe?x=1")
 		if r.Code != http.StatusSeeOther || r.Location != "/login?next=%2Fprobe%3Fx%3D1" {
 			t.Fatalf("status %d location %q", r.Code, r.Location)
 		}
 	})
-	t.Run("wrong password shows the message", func(t *testing.T) {
-		r := c.Post("/login", url.Values{"email": {"officer@example.org"}, "password": {"nope"}})
-		if r.Code != http.StatusUnauthorized || !r.Contains("הדואר האלקטרוני או הסיסמה שגויים") || !r.Contains(`value="officer@example.org"`) {
-			t.Fatalf("status %d\n%s", r.Code, r.Body)
-		}
-	})
-	t.Run("missing fields show beside the field", func(t *testing.T) {
-		r := c.Post("/login", url.Values{"email": {""}, "password": {""}})
-		if r.Code != http.StatusUnprocessableEntity || strings.Count(r.Body, `class="field-error"`) != 2 || !r.Contains("שדה חובה") {
-			t.Fatalf("status %d\n%s", r.Code, r.Body)
-		}
-	})
-	t.Run("cross-site login is refused", func(t *testing.T) {
-		req := httptest.NewRequest(http.MethodPost, "/login", strings.NewReader("email=officer%40example.org&password=correct+horse+battery"))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Sec-Fetch-Site", "cross-site")
-		if r := c.Do(req); r.Code != http.StatusForbidden {
-			t.Fatalf("status %d", r.Code)
-		}
-	})
-	t.Run("login goes to next", func(t *testing.T) {
-		r := c.Post("/login", url.Values{"email": {"officer@example.org"}, "password": {webtest.Password}, "next": {"/probe"}})
-		if r.Code != http.StatusSeeOther || r.Location != "/probe" {
-			t.Fatalf("status %d location %q\n%s", r.Code, r.Location, r.Body)
-		}
-	})
-	t.Run("user language is kept on the user", func(t *testing.T) {
-		c.Post("/lang", url.Values{"lang": {"ar"}, "next": {"/probe"}})
-		r := c.Get("/probe")
-		if !r.Contains(`dir="rtl"`) || !r.Contains(`lang="ar"`) || !r.Contains("دنة") && !r.Contains("דנה כהן") {
-			t.Fatalf("%s", r.Body)
-		}
-		c.Post("/lang", url.Values{"lang": {"he"}})
-	})
+	c.Login("officer@example.org", webtest.Password)
 	t.Run("wrong role gets 403 page", func(t *testing.T) {
 		r := c.Get("/cluster-only")
 		if r.Code != http.StatusForbidden || !r.Contains("אין הרשאה") {
@@ -275,15 +205,6 @@ func TestPages(t *testing.T) {
 			t.Fatalf("status %d type %s", r.Code, r.Header.Get("Content-Type"))
 		}
 	})
-	t.Run("logout", func(t *testing.T) {
-		r := c.Post("/logout", nil)
-		if r.Code != http.StatusSeeOther {
-			t.Fatalf("status %d", r.Code)
-		}
-		if r := c.Get("/probe"); r.Code != http.StatusSeeOther {
-			t.Fatalf("still signed in: %d", r.Code)
-		}
-	})
 }
 
 func TestBrokenTemplate(t *testing.T) {
@@ -298,7 +219,7 @@ func TestBrokenTemplate(t *testing.T) {
 		"static/madaf.css":   {Data: []byte(``)},
 		"partials/none.html": {Data: []byte(``)},
 	}
-	eng, err := page.New(base, nil, nil)
+	eng, err := page.New(base)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -314,11 +235,11 @@ func TestBrokenTemplate(t *testing.T) {
 	}
 
 	delete(base, "pages/login.html")
-	if _, err := page.New(base, nil, nil); err == nil {
+	if _, err := page.New(base); err == nil {
 		t.Error("an engine without a login page started")
 	}
 	base["pages/login.html"] = &fstest.MapFile{Data: []byte(`{{define "title"}}{{end}}{{define "content"}}{{.Broken}`)}
-	if _, err := page.New(base, nil, nil); err == nil {
+	if _, err := page.New(base); err == nil {
 		t.Error("an engine with a broken page started")
 	}
 }

@@ -82,6 +82,22 @@ func (e *Engine) Redirect(c *gin.Context, path, flashKey string) {
 	c.Abort()
 }
 
+// KeepLang remembers lang, the language an anonymous visitor chose, in a
+// cookie for a year.
+func KeepLang(c *gin.Context, lang string) {
+	http.SetCookie(c.Writer, &http.Cookie{Name: langCookie, Value: lang, Path: "/", MaxAge: 365 * 24 * 3600,
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: auth.IsTLS(c.Request)})
+}
+
+// CookieLang is the language KeepLang remembered for this visitor, or ""
+// when there is none the service speaks.
+func CookieLang(c *gin.Context) string {
+	if l, err := c.Cookie(langCookie); err == nil && validLang(l) {
+		return l
+	}
+	return ""
+}
+
 // takeFlash reads and clears the flash message key.
 func takeFlash(c *gin.Context) string {
 	v, err := c.Cookie(flashCookie)

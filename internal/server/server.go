@@ -62,9 +62,6 @@ func New(db *sqlx.DB, logger *slog.Logger) *Base {
 	store := auth.NewStore(db)
 	e.Use(auth.Identify(store))
 	api := e.Group("/api/v1")
-	authHandlers := &auth.Handlers{Store: store}
-	authHandlers.Mount(api)
-	authHandlers.MountUsers(api)
 
 	e.NoRoute(func(c *gin.Context) { web.Error(c, apperr.NotFound("not_found.resource")) })
 	e.NoMethod(func(c *gin.Context) {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"madaf/accounts"
 	"madaf/internal/auth"
 	"madaf/internal/server"
 )
@@ -27,7 +28,7 @@ func NewBase(t testing.TB, db *sqlx.DB) *server.Base {
 }
 
 // MustUser creates a user with the password "correct horse battery".
-func MustUser(t testing.TB, db *sqlx.DB, nu auth.NewUser) *auth.User {
+func MustUser(t testing.TB, db *sqlx.DB, nu accounts.NewUser) *accounts.User {
 	t.Helper()
 	if nu.Password == "" {
 		nu.Password = Password
@@ -35,7 +36,7 @@ func MustUser(t testing.TB, db *sqlx.DB, nu auth.NewUser) *auth.User {
 	if nu.Name == "" {
 		nu.Name = nu.Email
 	}
-	u, err := auth.NewStore(db).CreateUser(context.Background(), nu)
+	u, err := accounts.NewStore(db).CreateUser(context.Background(), nu)
 	if err != nil {
 		t.Fatalf("create user %s: %v", nu.Email, err)
 	}

@@ -1,0 +1,294 @@
+package accounts
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"madaf/internal/apperr"
+	"madaf/internal/auth"
+	"madaf/internal/database"
+	"madaf/internal/i18n"
+	"madaf/internal/paging"
+)
+
+// Login throttling: more failures than these within throttleWindow make
+// every further attempt wait, whatever the password.
+const (
+	throttleWindow     = 15 * time.Minute
+	maxFailsPerEmail   = 5
+	maxFailsPerAddress = 20
+)
+
+// Store keeps users and their failed logins.
+type Store struct {
+	db database.Handle
+}
+
+// NewStore returns a Store over the pool db.
+func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
+
+// InTx returns the Store running its statements in tx.
+func (s *Store) InTx(tx *sqlx.Tx) *Store { return &Store{db: tx} }
+
+type userRow struct {
+	User
+	PasswordHash string         `db:"password_hash"`
+	RoleList     pq.StringArray `db:"roles"`
+}
+
+func (r *userRow) user() *User {
+	u := r.User
+	u.Roles = []string(r.RoleList)
+	return &u
+}
+
+const userColumns = `u.id, u.email, u.name, u.password_hash, u.org_kind, u.authority_id, u.supplier_id, u.roles, u.lang, u.active, u.created_at`
+
+// CreateUser validates nu, hashes its password and stores it. An invalid
+// nu is apperr invalid with every field at fault; a duplicate e-mail is a
+// conflict (user.email_taken).
+func (s *Store) CreateUser(ctx context.Context, nu NewUser) (_ *User, err error) {
+	defer apperr.Wrap(&err, "accounts.Store.CreateUser(%q)", nu.Email)
+	if err := nu.Validate(); err != nil {
+		return nil, err
+	}
+	nu.Email = strings.TrimSpace(nu.Email)
+	if nu.Lang == "" {
+		nu.Lang = i18n.DefaultLang
+	}
+	hash, err := auth.HashPassword(nu.Password)
+	if err != nil {
+		return nil, err
+	}
+	const q = `
+		INSERT INTO users (email, name, password_hash, org_kind, authority_id, supplier_id, roles, lang)
+		VALUES ($1, $2, $3, $4, NULLIF($5, 0), NULLIF($6, 0), $7, $8)
+		RETURNING id`
+	var id int64
+	err = s.db.GetContext(ctx, &id, q, nu.Email, nu.Name, hash, nu.OrgKind, nu.AuthorityID, nu.SupplierID, pq.StringArray(nu.Roles), nu.Lang)
+	if database.IsUniqueViolation(err) {
+		return nil, apperr.Conflict("user.email_taken", nu.Email)
+	}
+	if err != nil {
+		if apperr.Is(database.MapError(err), apperr.KindInvalid) {
+			return nil, apperr.Invalid("user.invalid", apperr.Field("org", "user.org_unknown"))
+		}
+		return nil, err
+	}
+	return s.User(ctx, id)
+}
+
+// User returns the user with id, or apperr.ErrNotFound.
+func (s *Store) User(ctx context.Context, id int64) (_ *User, err error) {
+	defer apperr.Wrap(&err, "accounts.Store.User(%d)", id)
+	const q = `SELECT ` + userColumns + ` FROM users u WHERE u.id = $1`
+	var r userRow
+	if err := s.db.GetContext(ctx, &r, q, id); err != nil {
+		return nil, database.MapError(err)
+	}
+	return r.user(), nil
+}
+
+// Users lists a page of the users in id order: all of them, or those of
+// one organisation when authorityID or supplierID is non-zero.
+func (s *Store) Users(ctx context.Context, authorityID, supplierID int64, pg paging.Page) (_ []*User, err error) {
+	defer apperr.Wrap(&err, "accounts.Store.Users(%d, %d)", authorityID, supplierID)
+	const q = `SELECT ` + userColumns + ` FROM users u
+		WHERE ($1 = 0 OR u.authority_id = $1) AND ($2 = 0 OR u.supplier_id = $2) AND u.id > $3
+		ORDER BY u.id LIMIT $4`
+	var rows []userRow
+	if err := s.db.SelectContext(ctx, &rows, q, authorityID, supplierID, pg.After, pg.Limit); err != nil {
+		return nil, err
+	}
+	out := make([]*User, len(rows))
+	for i := range rows {
+		out[i] = rows[i].user()
+	}
+	return out, nil
+}
+
+// SetLang stores the user's language (he, ar or en); another is invalid
+// (msg.lang).
+func (s *Store) SetLang(ctx context.Context, userID int64, lang string) (err error) {
+	defer apperr.Wrap(&err, "accounts.Store.SetLang(%d, %q)", userID, lang)
+	if !i18n.Supported(lang) {
+		return apperr.Invalid("msg.lang", apperr.Field("lang", "msg.oneof", strings.Join(i18n.Langs, " ")))
+	}
+	const q = `UPDATE users SET lang = $2 WHERE id = $1`
+	_, err = s.db.ExecContext(ctx, q, userID, lang)
+	return err
+}
+
+// SetActive activates or deactivates a user; a deactivated user's sessions
+// end at once and its tokens stop working. An unknown user is
+// not_found.user.
+func (s *Store) SetActive(ctx context.Context, userID int64, active bool) (err error) {
+	defer apperr.Wrap(&err, "accounts.Store.SetActive(%d, %t)", userID, active)
+	return database.Transact(ctx, s.db, func(tx *sqlx.Tx) error {
+		const q = `UPDATE users SET active = $2 WHERE id = $1`
+		res, err := tx.ExecContext(ctx, q, userID, active)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return apperr.NotFound("not_found.user")
+		}
+		if active {
+			return nil
+		}
+		const end = `DELETE FROM sessions WHERE user_id = $1`
+		_, err = tx.ExecContext(ctx, end, userID)
+		return err
+	})
+}
+
+// ResolveOrg reads an organisation spec of the command line: "cluster",
+// "authority:<id or CBS code>" or "supplier:<company number>". A spec of
+// another form is invalid (user.org_spec); an organisation that does not
+// exist is not_found.authority or not_found.supplier.
+func (s *Store) ResolveOrg(ctx context.Context, spec string) (kind string, authorityID, supplierID int64, err error) {
+	defer apperr.Wrap(&err, "accounts.Store.ResolveOrg(%q)", spec)
+	kind, ref, _ := strings.Cut(spec, ":")
+	switch kind {
+	case auth.OrgCluster:
+		return kind, 0, 0, nil
+	case auth.OrgAuthority:
+		const q = `SELECT id FROM authorities WHERE code = $1 OR id::text = $1 ORDER BY (code = $1) DESC LIMIT 1`
+		err = s.db.GetContext(ctx, &authorityID, q, ref)
+		if apperr.Is(database.MapError(err), apperr.KindNotFound) {
+			err = apperr.NotFound("not_found.authority")
+		}
+	case auth.OrgSupplier:
+		const q = `SELECT id FROM suppliers WHERE company_number = $1`
+		err = s.db.GetContext(ctx, &supplierID, q, ref)
+		if apperr.Is(database.MapError(err), apperr.KindNotFound) {
+			err = apperr.NotFound("not_found.supplier")
+		}
+	default:
+		return "", 0, 0, apperr.Invalid("user.invalid", apperr.Field("org", "user.org_spec", spec))
+	}
+	if err != nil {
+		return "", 0, 0, err
+	}
+	return kind, authorityID, supplierID, nil
+}
+
+// OrgOption is an organisation a user may belong to, as the users page
+// offers it: Value is "cluster", "authority:<id>" or "supplier:<id>".
+type OrgOption struct {
+	Value string `db:"value"`
+	Name  string `db:"name"`
+}
+
+// Orgs lists the authorities (named in lang, by their Hebrew names) and
+// then the suppliers (by legal name), the cluster aside.
+func (s *Store) Orgs(ctx context.Context, lang string) (_ []OrgOption, err error) {
+	defer apperr.Wrap(&err, "accounts.Store.Orgs(%q)", lang)
+	const q = `
+		(SELECT 'authority:' || id AS value, name_in($1, name_he, name_ar, name_en) AS name FROM authorities ORDER BY name_he)
+		UNION ALL
+		(SELECT 'supplier:' || id, legal_name FROM suppliers ORDER BY legal_name)`
+	var orgs []OrgOption
+	if err := s.db.SelectContext(ctx, &orgs, q, lang); err != nil {
+		return nil, err
+	}
+	return orgs, nil
+}
+
+// Authenticate checks an e-mail and password and returns the active user
+// they belong to. A wrong pair, an unknown e-mail and a deactivated
+// account all answer unauthorized (login.wrong), and the failure is
+// recorded; once an account or an address has too many recent failures,
+// it answers too-many-requests (login.throttled) with the seconds to wait,
+// whatever the password.
+//
+// Attempts for one account (and for one address) are serialised by
+// transaction-scoped advisory locks taken in a fixed order (account, then
+// address), so that concurrent guesses cannot all pass the check before
+// any failure is recorded.
+func (s *Store) Authenticate(ctx context.Context, email, password, address string) (_ *User, err error) {
+	defer apperr.Wrap(&err, "accounts.Store.Authenticate(%q, %s)", email, address)
+	var (
+		user    *User
+		outcome error
+	)
+	err = database.Transact(ctx, s.db, func(tx *sqlx.Tx) error {
+		user, outcome = nil, nil
+		const lock = `SELECT pg_advisory_xact_lock(1, hashtext(lower($1))), pg_advisory_xact_lock(2, hashtext($2))`
+		if _, err := tx.ExecContext(ctx, lock, email, address); err != nil {
+			return err
+		}
+		wait, err := throttled(ctx, tx, email, address)
+		if err != nil {
+			return err
+		}
+		if wait > 0 {
+			refusal := apperr.New(apperr.KindTooManyRequests, "login.throttled")
+			refusal.RetryAfter = wait
+			outcome = refusal
+			return nil
+		}
+		const q = `SELECT ` + userColumns + ` FROM users u WHERE lower(u.email) = lower($1)`
+		var r userRow
+		err = tx.GetContext(ctx, &r, q, email)
+		if err != nil && !apperr.Is(database.MapError(err), apperr.KindNotFound) {
+			return err
+		}
+		// The hash is checked first, so that an unknown or deactivated
+		// account answers as slowly as an active one.
+		if auth.CheckPassword(r.PasswordHash, password) && err == nil && r.Active {
+			user = r.user()
+			const forget = `DELETE FROM login_failures WHERE lower(email) = lower($1)`
+			_, err := tx.ExecContext(ctx, forget, email)
+			return err
+		}
+		outcome = apperr.Unauthorized("login.wrong")
+		const record = `INSERT INTO login_failures (email, address) VALUES ($1, $2)`
+		_, err = tx.ExecContext(ctx, record, email, address)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return user, outcome
+}
+
+// throttled returns how many seconds the caller must wait, or 0.
+func throttled(ctx context.Context, q sqlx.QueryerContext, email, address string) (int, error) {
+	const query = `
+		SELECT count(*) FILTER (WHERE lower(email) = lower($1)) AS by_email,
+		       min(at) FILTER (WHERE lower(email) = lower($1)) AS email_oldest,
+		       count(*) FILTER (WHERE address = $2) AS by_address,
+		       min(at) FILTER (WHERE address = $2) AS address_oldest
+		FROM login_failures
+		WHERE at > now() - $3::interval AND (lower(email) = lower($1) OR address = $2)`
+	var r struct {
+		ByEmail       int        `db:"by_email"`
+		EmailOldest   *time.Time `db:"email_oldest"`
+		ByAddress     int        `db:"by_address"`
+		AddressOldest *time.Time `db:"address_oldest"`
+	}
+	if err := sqlx.GetContext(ctx, q, &r, query, email, address, strconv.Itoa(int(throttleWindow.Seconds()))+" seconds"); err != nil {
+		return 0, err
+	}
+	wait := func(oldest *time.Time) int {
+		if oldest == nil {
+			return 1
+		}
+		return max(1, int(time.Until(oldest.Add(throttleWindow)).Seconds())+1)
+	}
+	switch {
+	case r.ByEmail >= maxFailsPerEmail:
+		return wait(r.EmailOldest), nil
+	case r.ByAddress >= maxFailsPerAddress:
+		return wait(r.AddressOldest), nil
+	}
+	return 0, nil
+}
