@@ -128,9 +128,9 @@ func (h *handlers) eligibility(c *gin.Context) (int, any, error) {
 	on := calendar.Today()
 	if s := c.Query("date"); s != "" {
 		if on, err = calendar.Parse(s); err != nil {
-			return 0, nil, web.FieldInvalid("date", err.Error())
+			return 0, nil, web.FieldInvalid("date", "msg.date")
 		}
 	}
-	reasons, err := Eligibility(c.Request.Context(), h.s.db, sp.ID, on)
+	reasons, err := h.s.Eligibility(c.Request.Context(), sp.ID, on)
 	return http.StatusOK, gin.H{"supplier_id": sp.ID, "date": on, "eligible": len(reasons) == 0, "reasons": reasons}, err
 }

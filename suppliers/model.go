@@ -6,8 +6,18 @@ package suppliers
 import (
 	"time"
 
+	"github.com/go-playground/validator/v10"
+
+	"madaf/internal/apperr"
 	"madaf/internal/calendar"
+	"madaf/internal/validate"
 )
+
+func init() {
+	validate.Validator.RegisterValidation("company_number", func(fl validator.FieldLevel) bool {
+		return ValidCompanyNumber(fl.Field().String())
+	})
+}
 
 // Supplier statuses.
 const (
@@ -95,4 +105,46 @@ func ValidCompanyNumber(s string) bool {
 		sum += d/10 + d%10
 	}
 	return sum%10 == 0
+}
+
+// Reason is why a supplier may not receive an order on a day: it is
+// suspended (with the suspension's note and, when it has one, its last
+// day), or a mandatory certificate is missing or expired (with the day it
+// expired).
+type Reason struct {
+	Code        string         `json:"code"`
+	Certificate string         `json:"certificate,omitempty"`
+	Date        *calendar.Date `json:"date,omitempty"`
+	Note        string         `json:"note,omitempty"`
+}
+
+// Reasons of ineligibility.
+const (
+	ReasonSuspended          = "suspended"
+	ReasonCertificateMissing = "certificate_missing"
+	ReasonCertificateExpired = "certificate_expired"
+)
+
+// Msg is the reason for a person: a "supplier.reason." key with the
+// suspension's note and last day, or the certificate's kind (translated)
+// and the day it expired.
+func (r Reason) Msg() apperr.Msg {
+	switch r.Code {
+	case ReasonSuspended:
+		if r.Date != nil {
+			return apperr.M("supplier.reason.suspended_until", r.Note, r.day())
+		}
+		return apperr.M("supplier.reason.suspended", r.Note)
+	case ReasonCertificateExpired:
+		return apperr.M("supplier.reason.certificate_expired", apperr.K("certificate."+r.Certificate), r.day())
+	}
+	return apperr.M("supplier.reason.certificate_missing", apperr.K("certificate."+r.Certificate))
+}
+
+// day is the reason's date as the messages show it, empty without one.
+func (r Reason) day() string {
+	if r.Date == nil {
+		return ""
+	}
+	return r.Date.String()
 }

@@ -63,7 +63,7 @@ func (p *pages) renderList(c *gin.Context, status int, f *page.Form) error {
 	d := listData{CanEdit: caller.Has(auth.RoleClusterAdmin)}
 	today := calendar.Today()
 	for _, s := range ss {
-		reasons, err := Eligibility(c, p.store.db, s.ID, today)
+		reasons, err := p.store.Eligibility(c, s.ID, today)
 		if err != nil {
 			return err
 		}
@@ -123,7 +123,7 @@ func (p *pages) renderShow(c *gin.Context, status int, f *page.Form) error {
 	if d.Certificates, err = p.store.Certificates(c, caller, id); err != nil {
 		return err
 	}
-	if d.Reasons, err = Eligibility(c, p.store.db, id, d.Today); err != nil {
+	if d.Reasons, err = p.store.Eligibility(c, id, d.Today); err != nil {
 		return err
 	}
 	// The edit form shows the stored values unless they were just posted.

@@ -3,7 +3,6 @@ package suppliers
 import (
 	"context"
 
-	"github.com/go-playground/validator/v10"
 	"github.com/jmoiron/sqlx"
 
 	"madaf/internal/apperr"
@@ -11,22 +10,19 @@ import (
 	"madaf/internal/calendar"
 	"madaf/internal/database"
 	"madaf/internal/paging"
-	"madaf/internal/validate"
 )
 
-func init() {
-	validate.Validator.RegisterValidation("company_number", func(fl validator.FieldLevel) bool {
-		return ValidCompanyNumber(fl.Field().String())
-	})
-}
-
-// Store reads and writes suppliers and their certificates.
+// Store reads and writes suppliers and their certificates, on the pool or
+// inside a caller's transaction.
 type Store struct {
-	db *sqlx.DB
+	db database.Handle
 }
 
-// NewStore returns a Store over db.
+// NewStore returns a Store over the pool db.
 func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
+
+// InTx returns a Store that runs its statements in tx.
+func (s *Store) InTx(tx *sqlx.Tx) *Store { return &Store{db: tx} }
 
 // scope: the cluster and authority users see the whole registry (officers
 // order from it); a supplier user sees only itself.
@@ -40,173 +36,163 @@ func scope(p *auth.Principal) (onlyID int64) {
 const supplierColumns = `id, company_number, legal_name, email, phone, address, status, suspended_reason, suspended_until, created_at, updated_at`
 
 // List returns a page of the suppliers p may see, in id order.
-func (s *Store) List(ctx context.Context, p *auth.Principal, pg paging.Page) ([]Supplier, error) {
-	out := []Supplier{}
-	err := s.db.SelectContext(ctx, &out, `SELECT `+supplierColumns+` FROM suppliers
-		WHERE ($1 = 0 OR id = $1) AND id > $2 ORDER BY id LIMIT $3`, scope(p), pg.After, pg.Limit)
+func (s *Store) List(ctx context.Context, p *auth.Principal, pg paging.Page) (out []Supplier, err error) {
+	defer apperr.Wrap(&err, "suppliers.Store.List(%d)", pg.After)
+	const q = `SELECT ` + supplierColumns + ` FROM suppliers
+		WHERE ($1 = 0 OR id = $1) AND id > $2 ORDER BY id LIMIT $3`
+	out = []Supplier{}
+	err = s.db.SelectContext(ctx, &out, q, scope(p), pg.After, pg.Limit)
 	return out, err
 }
 
-// Get returns supplier id if p may see it, else apperr not-found.
-func (s *Store) Get(ctx context.Context, p *auth.Principal, id int64) (*Supplier, error) {
+// Get returns supplier id if p may see it; out of p's scope or missing, it
+// is apperr not-found ("not_found.supplier").
+func (s *Store) Get(ctx context.Context, p *auth.Principal, id int64) (sp *Supplier, err error) {
+	defer apperr.Wrap(&err, "suppliers.Store.Get(%d)", id)
 	if only := scope(p); only != 0 && only != id {
 		return nil, apperr.NotFound("not_found.supplier")
 	}
-	return Get(ctx, s.db, id)
+	return s.supplier(ctx, id)
 }
 
-// Get returns supplier id without scoping.
-func Get(ctx context.Context, q sqlx.QueryerContext, id int64) (*Supplier, error) {
+// supplier reads supplier id whoever asks; Get scopes it for a caller.
+func (s *Store) supplier(ctx context.Context, id int64) (*Supplier, error) {
+	const q = `SELECT ` + supplierColumns + ` FROM suppliers WHERE id = $1`
 	var sp Supplier
-	if err := sqlx.GetContext(ctx, q, &sp, `SELECT `+supplierColumns+` FROM suppliers WHERE id = $1`, id); err != nil {
-		return nil, notFound(err, "supplier")
+	if err := s.db.GetContext(ctx, &sp, q, id); err != nil {
+		return nil, notFound(err, "not_found.supplier")
 	}
 	return &sp, nil
 }
 
-func notFound(err error, what string) error {
+// notFound maps a missing row to apperr not-found with the message key.
+func notFound(err error, key string) error {
 	if err = database.MapError(err); apperr.Is(err, apperr.KindNotFound) {
-		return apperr.NotFound(what)
+		return apperr.NotFound(key)
 	}
 	return err
 }
 
+// duplicateNumber maps a unique violation to an invalid company_number.
 func duplicateNumber(err error, number string) error {
 	if database.IsUniqueViolation(err) {
-		return apperr.Invalid("the supplier is invalid", apperr.Field("company_number", "supplier %s is already registered", number))
+		return apperr.Invalid("supplier.invalid", apperr.Field("company_number", "supplier.number_taken", number))
 	}
 	return database.MapError(err)
 }
 
 // Create registers a supplier. A company number already registered is an
 // invalid company_number.
-func (s *Store) Create(ctx context.Context, in SupplierInput) (*Supplier, error) {
+func (s *Store) Create(ctx context.Context, in SupplierInput) (sp *Supplier, err error) {
+	defer apperr.Wrap(&err, "suppliers.Store.Create(%q)", in.CompanyNumber)
 	const q = `INSERT INTO suppliers (company_number, legal_name, email, phone, address)
 		VALUES ($1, $2, $3, $4, $5) RETURNING ` + supplierColumns
-	var sp Supplier
-	if err := s.db.GetContext(ctx, &sp, q, in.CompanyNumber, in.LegalName, in.Email, in.Phone, in.Address); err != nil {
+	sp = &Supplier{}
+	if err := s.db.GetContext(ctx, sp, q, in.CompanyNumber, in.LegalName, in.Email, in.Phone, in.Address); err != nil {
 		return nil, duplicateNumber(err, in.CompanyNumber)
 	}
-	return &sp, nil
+	return sp, nil
 }
 
-// Update replaces the writable fields of supplier id.
-func (s *Store) Update(ctx context.Context, id int64, in SupplierInput) (*Supplier, error) {
+// Update replaces the writable fields of supplier id. A missing supplier is
+// not found; a company number another supplier has is an invalid
+// company_number.
+func (s *Store) Update(ctx context.Context, id int64, in SupplierInput) (sp *Supplier, err error) {
+	defer apperr.Wrap(&err, "suppliers.Store.Update(%d)", id)
 	const q = `UPDATE suppliers SET company_number = $2, legal_name = $3, email = $4, phone = $5, address = $6, updated_at = now()
 		WHERE id = $1 RETURNING ` + supplierColumns
-	var sp Supplier
-	if err := s.db.GetContext(ctx, &sp, q, id, in.CompanyNumber, in.LegalName, in.Email, in.Phone, in.Address); err != nil {
+	sp = &Supplier{}
+	if err := s.db.GetContext(ctx, sp, q, id, in.CompanyNumber, in.LegalName, in.Email, in.Phone, in.Address); err != nil {
 		if database.IsUniqueViolation(err) {
 			return nil, duplicateNumber(err, in.CompanyNumber)
 		}
-		return nil, notFound(err, "supplier")
+		return nil, notFound(err, "not_found.supplier")
 	}
-	return &sp, nil
+	return sp, nil
 }
 
 // Suspend suspends supplier id with a reason, until the given day
 // (inclusive) or until resumed. An until-date in the past is invalid.
-func (s *Store) Suspend(ctx context.Context, id int64, in SuspendInput) (*Supplier, error) {
+func (s *Store) Suspend(ctx context.Context, id int64, in SuspendInput) (sp *Supplier, err error) {
+	defer apperr.Wrap(&err, "suppliers.Store.Suspend(%d)", id)
 	if !in.Until.IsZero() && in.Until.Before(calendar.Today()) {
-		return nil, apperr.Invalid("the suspension is invalid", apperr.Field("until", "must not be in the past"))
+		return nil, apperr.Invalid("supplier.suspension_invalid", apperr.Field("until", "supplier.msg.not_past"))
 	}
 	const q = `UPDATE suppliers SET status = 'suspended', suspended_reason = $2, suspended_until = $3, updated_at = now()
 		WHERE id = $1 RETURNING ` + supplierColumns
-	var sp Supplier
-	if err := s.db.GetContext(ctx, &sp, q, id, in.Reason, in.Until); err != nil {
-		return nil, notFound(err, "supplier")
+	sp = &Supplier{}
+	if err := s.db.GetContext(ctx, sp, q, id, in.Reason, in.Until); err != nil {
+		return nil, notFound(err, "not_found.supplier")
 	}
-	return &sp, nil
+	return sp, nil
 }
 
 // Resume ends supplier id's suspension. Resuming an active supplier is a
-// conflict.
-func (s *Store) Resume(ctx context.Context, id int64) (*Supplier, error) {
+// conflict ("supplier.not_suspended").
+func (s *Store) Resume(ctx context.Context, id int64) (sp *Supplier, err error) {
+	defer apperr.Wrap(&err, "suppliers.Store.Resume(%d)", id)
 	const q = `UPDATE suppliers SET status = 'active', suspended_reason = '', suspended_until = NULL, updated_at = now()
 		WHERE id = $1 AND status = 'suspended' RETURNING ` + supplierColumns
-	var sp Supplier
-	if err := s.db.GetContext(ctx, &sp, q, id); err != nil {
-		if apperr.Is(database.MapError(err), apperr.KindNotFound) {
-			if _, gerr := Get(ctx, s.db, id); gerr != nil {
-				return nil, gerr
-			}
-			return nil, apperr.Conflict("the supplier is not suspended")
+	sp = &Supplier{}
+	if err := s.db.GetContext(ctx, sp, q, id); err != nil {
+		if !apperr.Is(database.MapError(err), apperr.KindNotFound) {
+			return nil, err
 		}
-		return nil, err
+		if _, err := s.supplier(ctx, id); err != nil {
+			return nil, err
+		}
+		return nil, apperr.Conflict("supplier.not_suspended")
 	}
-	return &sp, nil
+	return sp, nil
 }
 
 const certificateColumns = `id, supplier_id, kind, number, valid_until, created_at`
 
-// Certificates lists supplier id's certificates, newest expiry first, if p
-// may see the supplier.
-func (s *Store) Certificates(ctx context.Context, p *auth.Principal, supplierID int64) ([]Certificate, error) {
+// Certificates lists supplier id's certificates by kind, latest expiry
+// first, if p may see the supplier.
+func (s *Store) Certificates(ctx context.Context, p *auth.Principal, supplierID int64) (out []Certificate, err error) {
+	defer apperr.Wrap(&err, "suppliers.Store.Certificates(%d)", supplierID)
 	if _, err := s.Get(ctx, p, supplierID); err != nil {
 		return nil, err
 	}
-	out := []Certificate{}
-	err := s.db.SelectContext(ctx, &out, `SELECT `+certificateColumns+` FROM supplier_certificates
-		WHERE supplier_id = $1 ORDER BY kind, valid_until DESC`, supplierID)
+	const q = `SELECT ` + certificateColumns + ` FROM supplier_certificates
+		WHERE supplier_id = $1 ORDER BY kind, valid_until DESC`
+	out = []Certificate{}
+	err = s.db.SelectContext(ctx, &out, q, supplierID)
 	return out, err
 }
 
-// AddCertificate records a certificate of supplier id.
-func (s *Store) AddCertificate(ctx context.Context, supplierID int64, in CertificateInput) (*Certificate, error) {
+// AddCertificate records a certificate of supplier id. A certificate
+// without an expiry is invalid; a missing supplier is not found.
+func (s *Store) AddCertificate(ctx context.Context, supplierID int64, in CertificateInput) (c *Certificate, err error) {
+	defer apperr.Wrap(&err, "suppliers.Store.AddCertificate(%d)", supplierID)
 	if in.ValidUntil.IsZero() {
-		return nil, apperr.Invalid("the certificate is invalid", apperr.Field("valid_until", "is required"))
+		return nil, apperr.Invalid("supplier.certificate_invalid", apperr.Field("valid_until", "msg.required"))
 	}
 	const q = `INSERT INTO supplier_certificates (supplier_id, kind, number, valid_until)
 		VALUES ($1, $2, $3, $4) RETURNING ` + certificateColumns
-	var c Certificate
-	if err := s.db.GetContext(ctx, &c, q, supplierID, in.Kind, in.Number, in.ValidUntil); err != nil {
+	c = &Certificate{}
+	if err := s.db.GetContext(ctx, c, q, supplierID, in.Kind, in.Number, in.ValidUntil); err != nil {
 		if apperr.Is(database.MapError(err), apperr.KindInvalid) {
 			return nil, apperr.NotFound("not_found.supplier")
 		}
 		return nil, err
 	}
-	return &c, nil
-}
-
-// Reason is why a supplier may not receive an order on a day: it is
-// suspended (with the suspension's note and end), or a mandatory
-// certificate is missing or expired (with the day it expired).
-type Reason struct {
-	Code        string         `json:"code"`
-	Certificate string         `json:"certificate,omitempty"`
-	Date        *calendar.Date `json:"date,omitempty"`
-	Note        string         `json:"note,omitempty"`
-}
-
-// Reasons of ineligibility.
-const (
-	ReasonSuspended          = "suspended"
-	ReasonCertificateMissing = "certificate_missing"
-	ReasonCertificateExpired = "certificate_expired"
-)
-
-// Msg is the reason for a person.
-func (r Reason) Msg() apperr.Msg {
-	switch r.Code {
-	case ReasonSuspended:
-		if r.Date != nil {
-			return apperr.M("supplier.reason.suspended_until", r.Note, r.Date.String())
-		}
-		return apperr.M("supplier.reason.suspended", r.Note)
-	case ReasonCertificateExpired:
-		return apperr.M("supplier.reason.certificate_expired", apperr.K("certificate."+r.Certificate), r.Date.String())
-	}
-	return apperr.M("supplier.reason.certificate_missing", apperr.K("certificate."+r.Certificate))
+	return c, nil
 }
 
 // Eligibility answers whether supplier id may receive an order on day on:
-// the reasons it may not, none when it may.
-func Eligibility(ctx context.Context, q sqlx.QueryerContext, supplierID int64, on calendar.Date) ([]Reason, error) {
-	sp, err := Get(ctx, q, supplierID)
+// the reasons it may not (a suspension first, then each mandatory
+// certificate missing or expired, in MandatoryCertificates order), none
+// when it may. It does not scope: callers check that the caller may see
+// the supplier. A missing supplier is not found.
+func (s *Store) Eligibility(ctx context.Context, supplierID int64, on calendar.Date) (reasons []Reason, err error) {
+	defer apperr.Wrap(&err, "suppliers.Store.Eligibility(%d, %s)", supplierID, on)
+	sp, err := s.supplier(ctx, supplierID)
 	if err != nil {
 		return nil, err
 	}
-	reasons := []Reason{}
+	reasons = []Reason{}
 	if sp.SuspendedOn(on) {
 		r := Reason{Code: ReasonSuspended, Note: sp.SuspendedReason}
 		if !sp.SuspendedUntil.IsZero() {
@@ -219,8 +205,8 @@ func Eligibility(ctx context.Context, q sqlx.QueryerContext, supplierID int64, o
 		Kind       string        `db:"kind"`
 		ValidUntil calendar.Date `db:"valid_until"`
 	}
-	const cq = `SELECT kind, max(valid_until) AS valid_until FROM supplier_certificates WHERE supplier_id = $1 GROUP BY kind`
-	if err := sqlx.SelectContext(ctx, q, &latest, cq, supplierID); err != nil {
+	const q = `SELECT kind, max(valid_until) AS valid_until FROM supplier_certificates WHERE supplier_id = $1 GROUP BY kind`
+	if err := s.db.SelectContext(ctx, &latest, q, supplierID); err != nil {
 		return nil, err
 	}
 	valid := map[string]calendar.Date{}

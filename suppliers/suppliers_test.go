@@ -3,10 +3,12 @@ package suppliers_test
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
+	"madaf/accounts"
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
 	"madaf/internal/dbtest"
@@ -40,7 +42,7 @@ func TestSuppliersAPI(t *testing.T) {
 	db := dbtest.New(t)
 	base := webtest.NewBase(t, db)
 	suppliers.Mount(base.API, suppliers.NewStore(db))
-	admin := webtest.MustToken(t, db, webtest.MustUser(t, db, auth.NewUser{Email: "admin@example.com", OrgKind: auth.OrgCluster, Roles: []string{auth.RoleClusterAdmin}}).ID)
+	admin := webtest.MustToken(t, db, webtest.MustUser(t, db, accounts.NewUser{Email: "admin@example.com", OrgKind: auth.OrgCluster, Roles: []string{auth.RoleClusterAdmin}}).ID)
 	do := func(method, path, token string, body any) webtest.Response {
 		return webtest.Do(base.Engine, method, path, token, body)
 	}
@@ -67,14 +69,17 @@ func TestSuppliersAPI(t *testing.T) {
 
 	t.Run("DuplicateCompanyNumber", func(t *testing.T) {
 		r := do("POST", "/api/v1/suppliers", admin, map[string]any{"company_number": "510000011", "legal_name": "כפול", "email": "d@example.com"})
-		if r.Code != http.StatusUnprocessableEntity {
+		if r.Code != http.StatusUnprocessableEntity || r.Map(t)["code"] != "supplier.invalid" || fieldCode(t, r, "company_number") != "supplier.number_taken" {
 			t.Fatalf("status %d: %s", r.Code, r.Body)
+		}
+		if !strings.Contains(r.Body.String(), `"message":"supplier 510000011 is already registered"`) {
+			t.Fatalf("no English detail naming the number: %s", r.Body)
 		}
 	})
 
-	other := webtest.MustToken(t, db, webtest.MustUser(t, db, auth.NewUser{Email: "s2@example.com", OrgKind: auth.OrgSupplier,
+	other := webtest.MustToken(t, db, webtest.MustUser(t, db, accounts.NewUser{Email: "s2@example.com", OrgKind: auth.OrgSupplier,
 		SupplierID: mustSupplier(t, db, "510000029"), Roles: []string{auth.RoleSupplier}}).ID)
-	self := webtest.MustToken(t, db, webtest.MustUser(t, db, auth.NewUser{Email: "s1@example.com", OrgKind: auth.OrgSupplier,
+	self := webtest.MustToken(t, db, webtest.MustUser(t, db, accounts.NewUser{Email: "s1@example.com", OrgKind: auth.OrgSupplier,
 		SupplierID: sp.ID, Roles: []string{auth.RoleSupplier}}).ID)
 	t.Run("SupplierSeesOnlyItself", func(t *testing.T) {
 		if r := do("GET", path, other, nil); r.Code != http.StatusNotFound {
@@ -89,17 +94,22 @@ func TestSuppliersAPI(t *testing.T) {
 	})
 
 	today := calendar.Today()
+	store := suppliers.NewStore(db)
 	eligible := func(on calendar.Date) []string {
 		t.Helper()
-		reasons, err := suppliers.Eligibility(context.Background(), db, sp.ID, on)
+		reasons, err := store.Eligibility(context.Background(), sp.ID, on)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return reasons
+		codes := make([]string, len(reasons))
+		for i, r := range reasons {
+			codes[i] = r.Code + ":" + r.Certificate
+		}
+		return codes
 	}
 	t.Run("Eligibility", func(t *testing.T) {
-		if got := eligible(today); len(got) != 3 {
-			t.Fatalf("without certificates: %v, want three reasons", got)
+		if got, want := eligible(today), []string{"certificate_missing:books", "certificate_missing:withholding_tax", "certificate_missing:insurance"}; !slices.Equal(got, want) {
+			t.Fatalf("without certificates: %v, want %v", got, want)
 		}
 		for _, kind := range []string{"books", "withholding_tax", "insurance"} {
 			r := do("POST", path+"/certificates", admin, map[string]any{"kind": kind, "number": "C-1", "valid_until": today.AddDays(30).String()})
@@ -110,15 +120,18 @@ func TestSuppliersAPI(t *testing.T) {
 		if got := eligible(today); len(got) != 0 {
 			t.Fatalf("with certificates: %v", got)
 		}
-		if got := eligible(today.AddDays(31)); len(got) != 3 || !strings.Contains(got[0], "expired") {
-			t.Fatalf("after expiry: %v", got)
+		if got := eligible(today.AddDays(30)); len(got) != 0 {
+			t.Fatalf("on the last day of the certificates: %v", got)
+		}
+		if got, want := eligible(today.AddDays(31)), []string{"certificate_expired:books", "certificate_expired:withholding_tax", "certificate_expired:insurance"}; !slices.Equal(got, want) {
+			t.Fatalf("after expiry: %v, want %v", got, want)
 		}
 		r := do("POST", path+"/suspend", admin, map[string]any{"reason": "חריגה מתנאי המכרז", "until": today.AddDays(10).String()})
 		if r.Code != http.StatusOK {
 			t.Fatalf("suspend: %d %s", r.Code, r.Body)
 		}
-		if got := eligible(today.AddDays(10)); len(got) != 1 || !strings.Contains(got[0], "suspended") {
-			t.Fatalf("suspended: %v", got)
+		if got, want := eligible(today.AddDays(10)), []string{"suspended:"}; !slices.Equal(got, want) {
+			t.Fatalf("suspended: %v, want %v", got, want)
 		}
 		if got := eligible(today.AddDays(11)); len(got) != 0 {
 			t.Fatalf("after the suspension ends: %v", got)
@@ -126,7 +139,8 @@ func TestSuppliersAPI(t *testing.T) {
 		if r := do("POST", path+"/resume", admin, nil); r.Code != http.StatusOK {
 			t.Fatalf("resume: %d %s", r.Code, r.Body)
 		}
-		if r := do("POST", path+"/resume", admin, nil); r.Code != http.StatusConflict {
+		r = do("POST", path+"/resume", admin, nil)
+		if r.Code != http.StatusConflict || r.Map(t)["code"] != "supplier.not_suspended" || r.Map(t)["detail"] != "the supplier is not suspended" {
 			t.Fatalf("resume twice: %d %s", r.Code, r.Body)
 		}
 		if got := eligible(today); len(got) != 0 {
@@ -136,13 +150,36 @@ func TestSuppliersAPI(t *testing.T) {
 		if r.Code != http.StatusOK || r.Map(t)["eligible"] != false {
 			t.Fatalf("eligibility endpoint: %d %s", r.Code, r.Body)
 		}
+		r = do("GET", path+"/eligibility?date=tomorrow", self, nil)
+		if r.Code != http.StatusUnprocessableEntity || fieldCode(t, r, "date") != "msg.date" {
+			t.Fatalf("eligibility on a bad date: %d %s", r.Code, r.Body)
+		}
 	})
 	t.Run("SuspendInThePastIsInvalid", func(t *testing.T) {
 		r := do("POST", path+"/suspend", admin, map[string]any{"reason": "x", "until": today.AddDays(-1).String()})
-		if r.Code != http.StatusUnprocessableEntity || !strings.Contains(r.Body.String(), `"field":"until"`) {
+		if r.Code != http.StatusUnprocessableEntity || r.Map(t)["code"] != "supplier.suspension_invalid" || fieldCode(t, r, "until") != "supplier.msg.not_past" {
 			t.Fatalf("%d %s", r.Code, r.Body)
 		}
 	})
+	t.Run("CertificateOfMissingSupplierIs404", func(t *testing.T) {
+		r := do("POST", "/api/v1/suppliers/999999/certificates", admin, map[string]any{"kind": "books", "number": "C-1", "valid_until": today.String()})
+		if r.Code != http.StatusNotFound || r.Map(t)["code"] != "not_found.supplier" {
+			t.Fatalf("%d %s", r.Code, r.Body)
+		}
+	})
+}
+
+// fieldCode returns the message key of the problem's error on field, "" if
+// there is none.
+func fieldCode(t *testing.T, r webtest.Response, field string) string {
+	t.Helper()
+	errs, _ := r.Map(t)["errors"].([]any)
+	for _, e := range errs {
+		if m := e.(map[string]any); m["field"] == field {
+			return m["code"].(string)
+		}
+	}
+	return ""
 }
 
 func mustSupplier(t *testing.T, db interface {
@@ -160,7 +197,7 @@ func TestListPages(t *testing.T) {
 	db := dbtest.New(t)
 	base := webtest.NewBase(t, db)
 	suppliers.Mount(base.API, suppliers.NewStore(db))
-	admin := webtest.MustToken(t, db, webtest.MustUser(t, db, auth.NewUser{Email: "admin@example.com", OrgKind: auth.OrgCluster, Roles: []string{auth.RoleClusterAdmin}}).ID)
+	admin := webtest.MustToken(t, db, webtest.MustUser(t, db, accounts.NewUser{Email: "admin@example.com", OrgKind: auth.OrgCluster, Roles: []string{auth.RoleClusterAdmin}}).ID)
 	for _, n := range []string{"510000011", "510000029", "510000037"} {
 		mustSupplier(t, db, n)
 	}
