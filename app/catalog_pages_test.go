@@ -69,16 +69,16 @@ func TestTenderPages(t *testing.T) {
 	}
 	bad := "sku,price,valid_from\nCH-1,850,\nXX-9,abc," + today.String() + "\n"
 	r = upload(bad)
-	expect(t, r, http.StatusUnprocessableEntity, "המחירון לא נקלט", "no item of this tender has the SKU XX-9", "&#34;abc&#34; is not an amount")
-	if !regexp.MustCompile(`<td class="num">2</td><td>valid_from</td>`).MatchString(r.Body) ||
-		!regexp.MustCompile(`<td class="num">3</td><td>sku</td>`).MatchString(r.Body) {
+	expect(t, r, http.StatusUnprocessableEntity, "המחירון לא נקלט", "אין במכרז פריט שהמק&#34;ט שלו XX-9", "&#34;abc&#34; אינו סכום")
+	if !regexp.MustCompile(`<td class="num">2</td><td>בתוקף מתאריך</td>`).MatchString(r.Body) ||
+		!regexp.MustCompile(`<td class="num">3</td><td>מק&#34;ט</td>`).MatchString(r.Body) {
 		t.Fatalf("the bad rows are not listed by number\n%s", r.Body)
 	}
 	expect(t, upload("sku,price,valid_from\nCH-1,850,"+today.String()+"\n"), http.StatusSeeOther)
 	r = lead.Post(tenderPath+"/status/publish", nil)
 	expect(t, r, http.StatusSeeOther)
 	expect(t, lead.Follow(r), 200, "המכרז פורסם", "₪ 850.00")
-	expect(t, lead.Post(tenderPath+"/status/publish", nil), http.StatusConflict, "draft")
+	expect(t, lead.Post(tenderPath+"/status/publish", nil), http.StatusConflict, "אפשר לפרסם מכרז רק כשהוא בטיוטה")
 
 	officer := demoLogin(t, h, "officer@zichron.example")
 	expect(t, officer.Get("/catalog?q="+url.QueryEscape("כיסא")), 200, "כיסא משרדי ארגונומי", "₪ 850.00")

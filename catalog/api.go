@@ -34,7 +34,7 @@ func (h *Handlers) listTenders(c *gin.Context) (int, any, error) {
 	}
 	f := TenderFilter{Status: c.Query("status"), Category: c.Query("category"), Page: page}
 	if f.Status != "" && !slices.Contains([]string{StatusDraft, StatusActive, StatusSuspended, StatusClosed}, f.Status) {
-		return 0, nil, apperr.Invalid("bad filter", apperr.Field("status", "must be one of: draft, active, suspended, closed"))
+		return 0, nil, apperr.Invalid("tender.bad_filter", apperr.Field("status", "msg.oneof", "draft, active, suspended, closed"))
 	}
 	ts, err := h.Store.Tenders(c.Request.Context(), auth.Caller(c), f)
 	return http.StatusOK, paging.Of(page, ts, func(t *Tender) int64 { return t.ID }), err
@@ -70,7 +70,7 @@ func (h *Handlers) writable(c *gin.Context) (*Tender, error) {
 		return nil, err
 	}
 	if !auth.Caller(c).HasAny(writers...) {
-		return nil, apperr.Forbidden("this needs one of the roles: %s", strings.Join(writers, ", "))
+		return nil, apperr.Forbidden("error.forbidden_role")
 	}
 	return t, nil
 }
@@ -134,13 +134,13 @@ func (h *Handlers) addItems(c *gin.Context) (int, any, error) {
 	raw, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, web.MaxBody))
 	if err != nil {
 		if web.IsTooLarge(err) {
-			err = &apperr.Error{Kind: apperr.KindTooLarge, Msg: apperr.M("the request body is larger than 1 MiB")}
+			err = apperr.New(apperr.KindTooLarge, "error.body_too_large", web.MaxBody)
 		}
 		return 0, nil, err
 	}
 	raw = bytes.TrimSpace(raw)
 	if !json.Valid(raw) {
-		return 0, nil, apperr.Malformed("the body is not valid JSON")
+		return 0, nil, apperr.Malformed("tender.items_not_json")
 	}
 	var ins []ItemInput
 	many := len(raw) > 0 && raw[0] == '['
@@ -170,16 +170,20 @@ func decodeStrict(raw []byte, many bool, dst *[]ItemInput) error {
 		err = dec.Decode(&one)
 		*dst = []ItemInput{one}
 	default:
-		return apperr.Malformed("the body must be an item or an array of items")
+		return apperr.Malformed("tender.items_shape")
 	}
 	var typ *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &typ) && typ.Field != "":
-		return apperr.Invalid("the request has invalid fields", apperr.Field(typ.Field, "must be a %s", typ.Type.String()))
+		return apperr.Invalid("error.invalid_fields", apperr.Field(typ.Field, jsonTypeKey(typ.Type.String())))
+	case err != nil && strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return &apperr.Error{Kind: apperr.KindMalformed, Msg: apperr.M("error.unknown_field", name),
+			Fields: []apperr.FieldError{apperr.Field(name, "msg.unknown_field")}}
 	case err != nil:
-		return apperr.Malformed("malformed item: %s", strings.TrimPrefix(err.Error(), "json: "))
+		return apperr.Malformed("error.json_value")
 	case len(*dst) == 0:
-		return apperr.Invalid("there are no items to add", apperr.Field("items", "is empty"))
+		return apperr.Invalid("tender.no_items_to_add", apperr.Field("items", "tender.msg.empty"))
 	}
 	return nil
 }
@@ -259,7 +263,7 @@ func (h *Handlers) priceHistory(c *gin.Context) (int, any, error) {
 	var itemID int64
 	if s := c.Query("item_id"); s != "" {
 		if itemID, err = strconv.ParseInt(s, 10, 64); err != nil || itemID <= 0 {
-			return 0, nil, apperr.Invalid("bad filter", apperr.Field("item_id", "must be an item id"))
+			return 0, nil, apperr.Invalid("tender.bad_filter", apperr.Field("item_id", "tender.msg.item_id"))
 		}
 	}
 	prices, err := h.Store.PriceHistory(c.Request.Context(), a.ID, itemID, page)
@@ -300,9 +304,9 @@ func (h *Handlers) importPriceList(c *gin.Context) (int, any, error) {
 	fh, err := c.FormFile("file")
 	if err != nil {
 		if web.IsTooLarge(err) {
-			return 0, nil, &apperr.Error{Kind: apperr.KindTooLarge, Msg: apperr.M("the file is larger than 1 MiB")}
+			return 0, nil, apperr.New(apperr.KindTooLarge, "tender.import.too_large")
 		}
-		return 0, nil, apperr.Invalid("no price list", apperr.Field("file", "is required (a CSV or XLSX file in the form field \"file\")"))
+		return 0, nil, apperr.Invalid("tender.import.missing", apperr.Field("file", "tender.msg.file_required"))
 	}
 	f, err := fh.Open()
 	if err != nil {
@@ -327,13 +331,31 @@ func (h *Handlers) search(c *gin.Context) (int, any, error) {
 	}
 	q := SearchQuery{Q: strings.TrimSpace(c.Query("q")), Category: c.Query("category"), Page: page}
 	if len([]rune(q.Q)) > 100 {
-		return 0, nil, apperr.Invalid("bad search", apperr.Field("q", "must have at most 100 characters"))
+		return 0, nil, apperr.Invalid("catalog.bad_search", apperr.Field("q", "msg.max_len", 100))
 	}
 	if s := c.Query("tender"); s != "" {
 		if q.TenderID, err = strconv.ParseInt(s, 10, 64); err != nil || q.TenderID <= 0 {
-			return 0, nil, apperr.Invalid("bad search", apperr.Field("tender", "must be a tender id"))
+			return 0, nil, apperr.Invalid("catalog.bad_search", apperr.Field("tender", "catalog.msg.tender_id"))
 		}
 	}
 	hits, err := h.Store.Search(c.Request.Context(), auth.Caller(c), q, calendar.Today())
 	return http.StatusOK, paging.Of(page, hits, func(h Hit) int64 { return h.ID }), err
+}
+
+// jsonTypeKey names, for a person, the kind of JSON value a field of Go
+// type goType takes.
+func jsonTypeKey(goType string) string {
+	switch {
+	case strings.HasPrefix(goType, "[]"):
+		return "msg.json_list"
+	case strings.HasPrefix(goType, "int"), strings.HasPrefix(goType, "uint"):
+		return "msg.whole_number"
+	case strings.HasPrefix(goType, "float"):
+		return "msg.number"
+	case goType == "string":
+		return "msg.json_text"
+	case goType == "bool":
+		return "msg.json_bool"
+	}
+	return "msg.json_object"
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"madaf/accounts"
 	"madaf/catalog"
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
@@ -29,14 +30,14 @@ func newAPIWorld(t *testing.T) *apiWorld {
 	w := newWorld(t)
 	base := webtest.NewBase(t, w.db)
 	catalog.Mount(base.API, w.db)
-	tok := func(nu auth.NewUser) string {
+	tok := func(nu accounts.NewUser) string {
 		return webtest.MustToken(t, w.db, webtest.MustUser(t, w.db, nu).ID)
 	}
 	return &apiWorld{world: w, h: base.Engine,
-		tLead:     tok(auth.NewUser{Email: "lead@x.example", OrgKind: auth.OrgCluster, Roles: []string{auth.RoleEconomicLead}}),
-		tOfficer:  tok(auth.NewUser{Email: "officer@member.example", OrgKind: auth.OrgAuthority, AuthorityID: w.member, Roles: []string{auth.RoleOfficer}}),
-		tOutsider: tok(auth.NewUser{Email: "officer@outsider.example", OrgKind: auth.OrgAuthority, AuthorityID: w.outsider, Roles: []string{auth.RoleOfficer}}),
-		tSupplier: tok(auth.NewUser{Email: "sales@alpha.example", OrgKind: auth.OrgSupplier, SupplierID: w.supplierA, Roles: []string{auth.RoleSupplier}}),
+		tLead:     tok(accounts.NewUser{Email: "lead@x.example", OrgKind: auth.OrgCluster, Roles: []string{auth.RoleEconomicLead}}),
+		tOfficer:  tok(accounts.NewUser{Email: "officer@member.example", OrgKind: auth.OrgAuthority, AuthorityID: w.member, Roles: []string{auth.RoleOfficer}}),
+		tOutsider: tok(accounts.NewUser{Email: "officer@outsider.example", OrgKind: auth.OrgAuthority, AuthorityID: w.outsider, Roles: []string{auth.RoleOfficer}}),
+		tSupplier: tok(accounts.NewUser{Email: "sales@alpha.example", OrgKind: auth.OrgSupplier, SupplierID: w.supplierA, Roles: []string{auth.RoleSupplier}}),
 	}
 }
 
@@ -160,7 +161,7 @@ func TestAPITenders(t *testing.T) {
 	})
 	t.Run("Lifecycle", func(t *testing.T) {
 		m := wantProblem(t, a.do("POST", a.tenderPath("/resume"), a.tLead, nil), http.StatusConflict, "status")
-		if m["tender_status"] != "active" {
+		if m["tender_status"] != "active" || m["code"] != "tender.wrong_state.resume" {
 			t.Fatalf("the conflict does not name the state: %v", m)
 		}
 		for _, step := range []struct{ action, want string }{{"suspend", "suspended"}, {"resume", "active"}, {"close", "closed"}} {
@@ -265,8 +266,13 @@ func TestAPIPriceList(t *testing.T) {
 	t.Run("ErrBadFileImportsNothing", func(t *testing.T) {
 		csv := "MED-001,300," + from + "\nMED-404,20," + from + "\nMED-002,0," + from + "\n"
 		m := wantProblem(t, a.upload(path, a.tLead, "prices.csv", []byte(csv)), http.StatusUnprocessableEntity, "rows[2].sku", "rows[3].price")
-		if m["detail"] != "2 of 3 rows are wrong; nothing was imported" || len(m["bad_rows"].([]any)) != 2 {
+		if m["code"] != "tender.rows_wrong" || m["detail"] != "2 of 3 rows are wrong; nothing was imported" || len(m["bad_rows"].([]any)) != 2 {
 			t.Fatalf("problem %v", m)
+		}
+		first := m["bad_rows"].([]any)[0].(map[string]any)
+		if first["row"] != float64(2) || first["column"] != "sku" || first["code"] != "tender.msg.unknown_sku" ||
+			first["message"] != "no item of this tender has the SKU MED-404" {
+			t.Errorf("first bad row %v", first)
 		}
 		if n := countPrices(t, a.world, award.ID); n != 0 {
 			t.Fatalf("%d prices imported", n)
@@ -346,7 +352,7 @@ func TestAPISearch(t *testing.T) {
 	t.Run("SupplierSeesOnlyItsOwnPrices", func(t *testing.T) {
 		// Supplier A and supplier B both won the tender; each sees only its
 		// own price, the officer (above) and the lead see both.
-		tB := webtest.MustToken(t, a.db, webtest.MustUser(t, a.db, auth.NewUser{Email: "sales@beta.example",
+		tB := webtest.MustToken(t, a.db, webtest.MustUser(t, a.db, accounts.NewUser{Email: "sales@beta.example",
 			OrgKind: auth.OrgSupplier, SupplierID: a.supplierB, Roles: []string{auth.RoleSupplier}}).ID)
 		for _, c := range []struct {
 			name, token, price string

@@ -2,14 +2,12 @@ package catalog
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
-	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/shopspring/decimal"
 
+	"madaf/internal/apperr"
 	"madaf/internal/calendar"
 	"madaf/internal/database"
 	"madaf/internal/money"
@@ -205,23 +203,21 @@ var supplierFactors = []string{"1.00", "0.95", "1.04"}
 // winning suppliers (adding those that are missing, with valid
 // certificates) and prices, all published. It does nothing when the
 // database already holds tenders.
-func SeedDemo(ctx context.Context, db *sqlx.DB) error {
-	var n int
-	if err := db.GetContext(ctx, &n, `SELECT count(*) FROM tenders`); err != nil {
+func SeedDemo(ctx context.Context, db *sqlx.DB) (err error) {
+	defer apperr.Wrap(&err, "catalog.SeedDemo")
+	s := NewStore(db)
+	n, err := s.tenderCount(ctx)
+	if err != nil || n > 0 {
 		return err
 	}
-	if n > 0 {
-		return nil
-	}
-	var authorityIDs []int64
-	if err := db.SelectContext(ctx, &authorityIDs, `SELECT id FROM authorities ORDER BY id`); err != nil {
-		return err
-	}
-	supplierIDs, err := ensureDemoSuppliers(ctx, db)
+	authorityIDs, err := s.authorityIDs(ctx)
 	if err != nil {
 		return err
 	}
-	s := NewStore(db)
+	supplierIDs, err := s.ensureDemoSuppliers(ctx)
+	if err != nil {
+		return err
+	}
 	today := calendar.Today()
 	for _, dt := range demoTenders {
 		if err := seedTender(ctx, s, dt, authorityIDs, supplierIDs, today); err != nil {
@@ -284,7 +280,8 @@ func seedTender(ctx context.Context, s *Store, dt demoTender, authorityIDs []int
 
 	// The price history: initial prices from the start of validity, an
 	// index linkage where the tender had one, and one announced reduction.
-	err = database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+	err = database.Transact(ctx, s.db, func(tx *sqlx.Tx) error {
+		ts := s.InTx(tx)
 		for si, number := range dt.suppliers {
 			var rows []*priceRow
 			for ii, it := range dt.items {
@@ -304,7 +301,7 @@ func seedTender(ctx context.Context, s *Store, dt demoTender, authorityIDs []int
 						Reason: ReasonPriceUpdate}})
 				}
 			}
-			if _, err := insertPrices(ctx, tx, awardOf[number], rows); err != nil {
+			if _, err := ts.insertPrices(ctx, awardOf[number], rows); err != nil {
 				return err
 			}
 		}
@@ -336,37 +333,4 @@ func demoValidity(dt demoTender, today calendar.Date) (until, extended calendar.
 		return today.AddDays(365), calendar.Date{}
 	}
 	return until, extended
-}
-
-// ensureDemoSuppliers returns the ids of the demo suppliers by company
-// number, adding the missing ones with certificates valid for 400 days.
-func ensureDemoSuppliers(ctx context.Context, db *sqlx.DB) (map[string]int64, error) {
-	ids := map[string]int64{}
-	validUntil := calendar.Today().AddDays(400)
-	err := database.WithTx(ctx, db, func(tx *sqlx.Tx) error {
-		for _, d := range demoSuppliers {
-			var id int64
-			err := tx.GetContext(ctx, &id, `SELECT id FROM suppliers WHERE company_number = $1`, d.number)
-			if err != nil && !errors.Is(err, sql.ErrNoRows) {
-				return err
-			}
-			if err != nil {
-				const q = `INSERT INTO suppliers (company_number, legal_name, email, phone, address)
-					VALUES ($1, $2, $3, $4, $5) RETURNING id`
-				if err := tx.GetContext(ctx, &id, q, d.number, d.name, d.email, d.phone, d.address); err != nil {
-					return err
-				}
-				for _, kind := range []string{"books", "withholding_tax", "insurance"} {
-					const qc = `INSERT INTO supplier_certificates (supplier_id, kind, number, valid_until) VALUES ($1, $2, $3, $4)`
-					number := fmt.Sprintf("%s-%s-%d", kind[:3], d.number[5:], time.Now().Year())
-					if _, err := tx.ExecContext(ctx, qc, id, kind, number, validUntil); err != nil {
-						return err
-					}
-				}
-			}
-			ids[d.number] = id
-		}
-		return nil
-	})
-	return ids, err
 }

@@ -48,7 +48,7 @@ func TestSeedDemo(t *testing.T) {
 		for i, it := range items {
 			ids[i] = it.ID
 		}
-		offers, err := catalog.OffersInForce(ctx, db, ids, today)
+		offers, err := s.OffersInForce(ctx, ids, today)
 		if err != nil {
 			t.Fatal(err)
 		}

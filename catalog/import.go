@@ -32,7 +32,8 @@ import (
 // spreadsheet shows them) and why. A file holds at most 20,000 rows; of a
 // workbook only the first sheet's columns A to Z are read, and a workbook
 // that unpacks to more than 16 MiB is refused.
-func (s *Store) ImportPriceList(ctx context.Context, tenderID, awardID int64, filename string, data []byte) ([]Price, error) {
+func (s *Store) ImportPriceList(ctx context.Context, tenderID, awardID int64, filename string, data []byte) (_ []Price, err error) {
+	defer apperr.Wrap(&err, "catalog.Store.ImportPriceList(%d, %d, %q)", tenderID, awardID, filename)
 	table, xlsx, err := readTable(filename, data)
 	if err != nil {
 		return nil, err
@@ -83,8 +84,8 @@ const (
 
 // tooManyRows is the error for a price list over maxPriceListRows rows.
 func tooManyRows() error {
-	return apperr.Invalid(fmt.Sprintf("the price list has more than %d rows; split it into several files", maxPriceListRows),
-		apperr.Field("file", "has more than %d rows", maxPriceListRows))
+	return &apperr.Error{Kind: apperr.KindInvalid, Msg: apperr.M("tender.import.too_many_rows", maxPriceListRows),
+		Fields: []apperr.FieldError{apperr.Field("file", "tender.msg.file_too_many_rows", maxPriceListRows)}}
 }
 
 // readXLSX reads the first sheet of a workbook, row by row, within the
@@ -92,15 +93,14 @@ func tooManyRows() error {
 func readXLSX(data []byte) ([]tableRow, error) {
 	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: maxUnzippedXLSX, UnzipXMLSizeLimit: maxUnzippedXLSX})
 	if err != nil {
-		return nil, apperr.Invalid("the file is not a readable XLSX workbook, or it unpacks to more than 16 MiB",
-			apperr.Field("file", "is not a readable XLSX workbook of at most 16 MiB unpacked"))
+		return nil, apperr.Invalid("tender.import.bad_xlsx", apperr.Field("file", "tender.msg.file_bad_xlsx"))
 	}
 	defer f.Close()
 	sheets := f.GetSheetList()
 	if len(sheets) == 0 {
-		return nil, apperr.Invalid("the workbook has no sheet", apperr.Field("file", "has no sheet"))
+		return nil, apperr.Invalid("tender.import.no_sheet", apperr.Field("file", "tender.msg.file_no_sheet"))
 	}
-	unreadable := apperr.Invalid("the workbook cannot be read", apperr.Field("file", "cannot be read"))
+	unreadable := apperr.Invalid("tender.import.unreadable", apperr.Field("file", "tender.msg.file_unreadable"))
 	rows, err := f.Rows(sheets[0])
 	if err != nil {
 		return nil, unreadable
@@ -116,8 +116,8 @@ func readXLSX(data []byte) ([]tableRow, error) {
 		}
 		if cells += len(row); cells > maxPriceListCells {
 			col, _ := excelize.ColumnNumberToName(len(row))
-			return nil, apperr.Invalid(fmt.Sprintf("the sheet is too wide to read: row %d reaches column %s; a price list uses columns A to Z", line, col),
-				apperr.Field("file", "has cells far beyond column Z"))
+			return nil, &apperr.Error{Kind: apperr.KindInvalid, Msg: apperr.M("tender.import.too_wide", line, col),
+				Fields: []apperr.FieldError{apperr.Field("file", "tender.msg.file_too_wide")}}
 		}
 		if blank(row) {
 			continue
@@ -141,7 +141,7 @@ func readCSV(data []byte) ([]tableRow, error) {
 	if !utf8.Valid(data) {
 		decoded, err := charmap.Windows1255.NewDecoder().Bytes(data)
 		if err != nil {
-			return nil, apperr.Invalid("the file is neither UTF-8 nor Windows-1255 text", apperr.Field("file", "is not a CSV text file"))
+			return nil, apperr.Invalid("tender.import.bad_encoding", apperr.Field("file", "tender.msg.file_not_text"))
 		}
 		data = decoded
 	}
@@ -168,7 +168,7 @@ func readCSV(data []byte) ([]tableRow, error) {
 			if errors.As(err, &pe) {
 				line = pe.StartLine
 			}
-			return nil, apperr.Invalid("the CSV file cannot be read", apperr.Field(fmt.Sprintf("rows[%d]", line), "is not valid CSV"))
+			return nil, apperr.Invalid("tender.import.bad_csv", apperr.Field(fmt.Sprintf("rows[%d]", line), "tender.msg.row_bad_csv"))
 		}
 		if blank(cells) {
 			continue
@@ -219,30 +219,30 @@ func priceRows(table []tableRow, xlsx bool, bySKU map[string]int64) ([]*priceRow
 		r.Reason = cell("reason")
 		switch id, ok := bySKU[strings.ToUpper(r.sku)]; {
 		case r.sku == "":
-			r.fail("sku", "is empty")
+			r.Fail("sku", "tender.msg.empty")
 		case !ok:
-			r.fail("sku", "no item of this tender has the SKU %s", r.sku)
+			r.Fail("sku", "tender.msg.unknown_sku", r.sku)
 		default:
 			r.ItemID = id
 		}
 		if raw := cell("price"); raw == "" {
-			r.fail("price", "is empty")
+			r.Fail("price", "tender.msg.empty")
 		} else if p, err := parsePrice(raw, xlsx); err != nil {
-			r.fail("price", "%q is not an amount", raw)
+			r.Fail("price", "tender.msg.not_an_amount", raw)
 		} else {
 			r.Price = Money{Decimal: p}
 		}
 		if raw := cell("valid_from"); raw == "" {
-			r.fail("valid_from", "is empty")
+			r.Fail("valid_from", "tender.msg.empty")
 		} else if d, err := parseDay(raw, xlsx); err != nil {
-			r.fail("valid_from", "%q is not a date (YYYY-MM-DD or DD/MM/YYYY)", raw)
+			r.Fail("valid_from", "tender.msg.not_a_date", raw)
 		} else {
 			r.ValidFrom = d
 		}
 		rows = append(rows, r)
 	}
 	if len(rows) == 0 {
-		return nil, apperr.Invalid("the file has no price rows", apperr.Field("file", "has no price rows"))
+		return nil, apperr.Invalid("tender.import.no_rows", apperr.Field("file", "tender.msg.no_rows"))
 	}
 	return rows, nil
 }

@@ -79,11 +79,11 @@ func TestImportPriceListBadRows(t *testing.T) {
 			}
 		}
 	}
-	if ae.Msg != "6 of 9 rows are wrong; nothing was imported" {
-		t.Errorf("message = %q", ae.Msg)
+	if ae.Msg.String() != "tender.rows_wrong(6, 9)" {
+		t.Errorf("message = %s", ae.Msg)
 	}
-	bad, _ := ae.Extra["bad_rows"].([]map[string]any)
-	if len(bad) != len(ae.Fields) || bad[0]["row"] != 3 || bad[0]["column"] != "sku" {
+	bad, _ := ae.Extra["bad_rows"].([]catalog.BadRow)
+	if len(bad) != len(ae.Fields) || bad[0].Row != 3 || bad[0].Column != "sku" || bad[0].Msg.Key != "tender.msg.unknown_sku" {
 		t.Errorf("bad_rows = %v", ae.Extra["bad_rows"])
 	}
 	if n := countPrices(t, w, award.ID); n != 0 {
@@ -168,8 +168,8 @@ func TestImportPriceListLimits(t *testing.T) {
 			fmt.Fprintf(&b, "MED-001,300,%s\n", from)
 		}
 		_, err := w.s.ImportPriceList(ctx, w.tender.ID, award.ID, "prices.csv", []byte(b.String()))
-		if e := wantErr(t, err, apperr.KindInvalid, "file"); !strings.Contains(e.Message, "more than 20000 rows") {
-			t.Errorf("message %q", e.Message)
+		if e := wantErr(t, err, apperr.KindInvalid, "file"); e.Msg.String() != "tender.import.too_many_rows(20000)" {
+			t.Errorf("message %s", e.Msg)
 		}
 	})
 }

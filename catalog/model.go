@@ -4,8 +4,8 @@
 package catalog
 
 import (
+	"encoding/json"
 	"fmt"
-	"madaf/internal/money"
 	"slices"
 	"strings"
 	"time"
@@ -14,6 +14,8 @@ import (
 
 	"madaf/internal/apperr"
 	"madaf/internal/calendar"
+	"madaf/internal/i18n"
+	"madaf/internal/money"
 )
 
 // Tender statuses. Expired is not a status: it is derived from the dates.
@@ -184,7 +186,6 @@ type AuthorityInput struct {
 // Validate reports every rule in breaks, per field, at once.
 func (in *TenderInput) Validate() error {
 	var fs []apperr.FieldError
-	add := func(field, format string, args ...any) { fs = append(fs, apperr.Field(field, format, args...)) }
 	in.Number = strings.TrimSpace(in.Number)
 	in.Title = strings.TrimSpace(in.Title)
 	in.Category = strings.TrimSpace(in.Category)
@@ -192,37 +193,37 @@ func (in *TenderInput) Validate() error {
 	required(&fs, "title", in.Title, 300)
 	required(&fs, "category", in.Category, 100)
 	if len([]rune(in.Description)) > 10000 {
-		add("description", "must have at most 10000 characters")
+		fs = append(fs, apperr.Field("description", "msg.max_len", 10000))
 	}
 	switch {
 	case in.ValidFrom.IsZero():
-		add("valid_from", "is required")
+		fs = append(fs, apperr.Field("valid_from", "msg.required"))
 	case in.ValidUntil.IsZero():
 	case in.ValidUntil.Before(in.ValidFrom):
-		add("valid_until", "must not be before valid_from")
+		fs = append(fs, apperr.Field("valid_until", "tender.msg.until_before_from"))
 	}
 	if in.ValidUntil.IsZero() {
-		add("valid_until", "is required")
+		fs = append(fs, apperr.Field("valid_until", "msg.required"))
 	}
 	if !in.ExtendedUntil.IsZero() && !in.ValidUntil.IsZero() && !in.ExtendedUntil.After(in.ValidUntil) {
-		add("extended_until", "must be after valid_until")
+		fs = append(fs, apperr.Field("extended_until", "tender.msg.extension_not_after"))
 	}
 	if in.Ceiling != nil && (!in.Ceiling.IsPositive() || !in.Ceiling.HasAgorot()) {
-		add("ceiling", "must be a positive amount with at most two decimals")
+		fs = append(fs, apperr.Field("ceiling", "tender.msg.positive_amount"))
 	}
 	switch {
 	case in.FeePercent == nil:
-		add("fee_percent", "is required")
+		fs = append(fs, apperr.Field("fee_percent", "msg.required"))
 	case in.FeePercent.IsNegative() || in.FeePercent.GreaterThan(decimal.NewFromInt(100)):
-		add("fee_percent", "must be from 0 to 100")
+		fs = append(fs, apperr.Field("fee_percent", "tender.msg.fee_range"))
 	case !in.FeePercent.Equal(in.FeePercent.Round(2)):
-		add("fee_percent", "must have at most two decimals")
+		fs = append(fs, apperr.Field("fee_percent", "tender.msg.two_decimals"))
 	}
 	if !slices.Contains(AwardRules, in.AwardRule) {
-		add("award_rule", "must be one of: %s", strings.Join(AwardRules, ", "))
+		fs = append(fs, apperr.Field("award_rule", "tender.msg.award_rule"))
 	}
 	if in.ConfirmationDays < 1 || in.ConfirmationDays > 60 {
-		add("confirmation_days", "must be a number of business days from 1 to 60")
+		fs = append(fs, apperr.Field("confirmation_days", "tender.msg.confirmation_days"))
 	}
 	seen := map[int64]bool{}
 	total := decimal.Zero
@@ -230,23 +231,23 @@ func (in *TenderInput) Validate() error {
 		f := fmt.Sprintf("authorities[%d]", i)
 		switch {
 		case a.AuthorityID <= 0:
-			add(f+".authority_id", "is required")
+			fs = append(fs, apperr.Field(f+".authority_id", "msg.required"))
 		case seen[a.AuthorityID]:
-			add(f+".authority_id", "is listed twice")
+			fs = append(fs, apperr.Field(f+".authority_id", "tender.msg.listed_twice"))
 		}
 		seen[a.AuthorityID] = true
 		if a.Allocation != nil {
 			if !a.Allocation.IsPositive() || !a.Allocation.HasAgorot() {
-				add(f+".allocation", "must be a positive amount with at most two decimals")
+				fs = append(fs, apperr.Field(f+".allocation", "tender.msg.positive_amount"))
 			}
 			total = total.Add(a.Allocation.Decimal)
 		}
 	}
 	if in.Ceiling != nil && total.GreaterThan(in.Ceiling.Decimal) {
-		add("authorities", "the allocations add up to %s, more than the ceiling %s", total.StringFixed(2), in.Ceiling.String())
+		fs = append(fs, apperr.Field("authorities", "tender.msg.allocations_above_ceiling", money.Format(total), money.Format(in.Ceiling.Decimal)))
 	}
 	if len(fs) > 0 {
-		return apperr.Invalid("the tender has invalid fields", fs...)
+		return apperr.Invalid("tender.invalid", fs...)
 	}
 	return nil
 }
@@ -269,10 +270,10 @@ func (in *ItemInput) Validate() error {
 	required(&fs, "name", in.Name, 500)
 	required(&fs, "unit", in.Unit, 32)
 	if in.MaxPrice != nil && (!in.MaxPrice.IsPositive() || !in.MaxPrice.HasAgorot()) {
-		fs = append(fs, apperr.Field("max_price", "must be a positive amount with at most two decimals"))
+		fs = append(fs, apperr.Field("max_price", "tender.msg.positive_amount"))
 	}
 	if len(fs) > 0 {
-		return apperr.Invalid("the item has invalid fields", fs...)
+		return apperr.Invalid("tender.item_invalid", fs...)
 	}
 	return nil
 }
@@ -290,7 +291,7 @@ type PriceInput struct {
 func (in *PriceInput) Validate() error {
 	fs := in.fieldErrors()
 	if len(fs) > 0 {
-		return apperr.Invalid("the price has invalid fields", fs...)
+		return apperr.Invalid("tender.price_invalid", fs...)
 	}
 	return nil
 }
@@ -298,18 +299,18 @@ func (in *PriceInput) Validate() error {
 func (in *PriceInput) fieldErrors() []apperr.FieldError {
 	var fs []apperr.FieldError
 	if in.ItemID <= 0 {
-		fs = append(fs, apperr.Field("item_id", "is required"))
+		fs = append(fs, apperr.Field("item_id", "msg.required"))
 	}
 	if !in.Price.IsPositive() {
-		fs = append(fs, apperr.Field("price", "must be greater than zero"))
+		fs = append(fs, apperr.Field("price", "msg.gt", 0))
 	} else if !in.Price.HasAgorot() {
-		fs = append(fs, apperr.Field("price", "must have at most two decimals"))
+		fs = append(fs, apperr.Field("price", "msg.agorot"))
 	}
 	if in.ValidFrom.IsZero() {
-		fs = append(fs, apperr.Field("valid_from", "is required"))
+		fs = append(fs, apperr.Field("valid_from", "msg.required"))
 	}
 	if in.Reason != "" && !slices.Contains(Reasons, in.Reason) {
-		fs = append(fs, apperr.Field("reason", "must be one of: %s", strings.Join(Reasons, ", ")))
+		fs = append(fs, apperr.Field("reason", "tender.msg.reason"))
 	}
 	return fs
 }
@@ -319,8 +320,28 @@ func (in *PriceInput) fieldErrors() []apperr.FieldError {
 func required(fs *[]apperr.FieldError, field, v string, max int) {
 	switch {
 	case v == "":
-		*fs = append(*fs, apperr.Field(field, "is required"))
+		*fs = append(*fs, apperr.Field(field, "msg.required"))
 	case len([]rune(v)) > max:
-		*fs = append(*fs, apperr.Field(field, "must have at most %d characters", max))
+		*fs = append(*fs, apperr.Field(field, "msg.max_len", max))
 	}
+}
+
+// BadRow is one refused cell of a list of prices: its row (as the
+// spreadsheet numbers it, or the position in the list), its column and
+// what is wrong with it. Pages translate Msg; the JSON carries its key as
+// "code" and its English text as "message".
+type BadRow struct {
+	Row    int
+	Column string
+	Msg    apperr.Msg
+}
+
+// MarshalJSON writes the row as {"row", "column", "code", "message"}.
+func (b BadRow) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Row     int    `json:"row"`
+		Column  string `json:"column"`
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	}{b.Row, b.Column, b.Msg.Key, i18n.For("en").Msg(b.Msg)})
 }

@@ -1,13 +1,11 @@
 package catalog
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -27,7 +25,6 @@ import (
 // pages serves the catalog and tender pages.
 type pages struct {
 	eng    *page.Engine
-	db     *sqlx.DB
 	store  *Store
 	search *page.Page
 	list   *page.Page
@@ -38,7 +35,7 @@ type pages struct {
 // MountPages adds the catalog search (/catalog) and the tender pages
 // (/tenders...) to r.
 func MountPages(r gin.IRouter, eng *page.Engine, db *sqlx.DB) {
-	p := &pages{eng: eng, db: db, store: NewStore(db),
+	p := &pages{eng: eng, store: NewStore(db),
 		search: eng.MustPage("catalog_search"), list: eng.MustPage("catalog_tenders"),
 		form: eng.MustPage("catalog_tender_new"), show: eng.MustPage("catalog_tender")}
 	eng.AddNav(
@@ -150,22 +147,6 @@ func nextURL(c *gin.Context, path, cursor string) string {
 	return path + "?" + q.Encode()
 }
 
-// authorityOption is a member authority offered in a form.
-type authorityOption struct {
-	ID   int64  `db:"id"`
-	Name string `db:"name"`
-}
-
-// authorityOptions lists the active authorities, named in lang.
-func authorityOptions(ctx context.Context, db sqlx.QueryerContext, lang string) ([]authorityOption, error) {
-	const q = `SELECT id, CASE $1 WHEN 'ar' THEN coalesce(nullif(name_ar, ''), name_he)
-			WHEN 'en' THEN coalesce(nullif(name_en, ''), name_he) ELSE name_he END AS name
-		FROM authorities WHERE active ORDER BY name_he, id`
-	var out []authorityOption
-	err := sqlx.SelectContext(ctx, db, &out, q, lang)
-	return out, err
-}
-
 // tenderFormData is the new-tender form.
 type tenderFormData struct {
 	Authorities []authorityOption
@@ -177,7 +158,7 @@ func (p *pages) newTender(c *gin.Context) error {
 }
 
 func (p *pages) renderTenderForm(c *gin.Context, status int, f *page.Form) error {
-	as, err := authorityOptions(c, p.db, page.LangOf(c))
+	as, err := p.store.authorityOptions(c, page.LangOf(c))
 	if err != nil {
 		return err
 	}
@@ -261,28 +242,15 @@ type tenderData struct {
 	Suppliers    []supplierOption
 	CanEdit      bool
 	UploadAward  int64
-	UploadErrors []rowError
+	UploadErrors []BadRow
 	Reasons      []string
-}
-
-// supplierOption is a supplier that can be awarded.
-type supplierOption struct {
-	ID   int64  `db:"id"`
-	Name string `db:"legal_name"`
-}
-
-// rowError is one bad row of an uploaded price list.
-type rowError struct {
-	Row     int
-	Column  string
-	Message string
 }
 
 func (p *pages) tender(c *gin.Context) error {
 	return p.renderTender(c, http.StatusOK, nil, 0, nil)
 }
 
-func (p *pages) renderTender(c *gin.Context, status int, f *page.Form, uploadAward int64, rows []rowError) error {
+func (p *pages) renderTender(c *gin.Context, status int, f *page.Form, uploadAward int64, rows []BadRow) error {
 	caller := auth.Caller(c)
 	id, err := web.ParamID(c, "id", "not_found.tender")
 	if err != nil {
@@ -294,7 +262,7 @@ func (p *pages) renderTender(c *gin.Context, status int, f *page.Form, uploadAwa
 	}
 	d := tenderData{Tender: t, CanEdit: caller.HasAny(writers...), UploadAward: uploadAward,
 		UploadErrors: rows, Reasons: Reasons, Authorities: map[int64]string{}}
-	as, err := authorityOptions(c, p.db, page.LangOf(c))
+	as, err := p.store.authorityOptions(c, page.LangOf(c))
 	if err != nil {
 		return err
 	}
@@ -314,7 +282,7 @@ func (p *pages) renderTender(c *gin.Context, status int, f *page.Form, uploadAwa
 	for i, it := range d.Items {
 		ids[i] = it.ID
 	}
-	offers, err := OffersInForceFor(c, p.db, caller, ids, calendar.Today())
+	offers, err := p.store.OffersInForceFor(c, caller, ids, calendar.Today())
 	if err != nil {
 		return err
 	}
@@ -326,9 +294,7 @@ func (p *pages) renderTender(c *gin.Context, status int, f *page.Form, uploadAwa
 		}
 	}
 	if d.CanEdit {
-		const q = `SELECT id, legal_name FROM suppliers WHERE status = 'active'
-			AND id NOT IN (SELECT supplier_id FROM awards WHERE tender_id = $1) ORDER BY legal_name`
-		if err := p.db.SelectContext(c, &d.Suppliers, q, id); err != nil {
+		if d.Suppliers, err = p.store.awardableSuppliers(c, id); err != nil {
 			return err
 		}
 	}
@@ -381,8 +347,6 @@ func (p *pages) addAward(c *gin.Context) error {
 	return p.renderTender(c, http.StatusUnprocessableEntity, f, 0, nil)
 }
 
-var rowField = regexp.MustCompile(`^rows\[(\d+)\]\.(\w+)$`)
-
 // uploadPrices imports a price-list file for one award; a file with bad
 // rows adds nothing and the page lists every bad row.
 func (p *pages) uploadPrices(c *gin.Context) error {
@@ -398,7 +362,7 @@ func (p *pages) uploadPrices(c *gin.Context) error {
 	fh, err := c.FormFile("file")
 	if err != nil {
 		if web.IsTooLarge(err) {
-			return &apperr.Error{Kind: apperr.KindTooLarge, Msg: apperr.M("the file is too large")}
+			return apperr.New(apperr.KindTooLarge, "tender.import.too_large")
 		}
 		f.Fail(fmt.Sprintf("file_%d", awardID), "msg.required")
 		return p.renderTender(c, http.StatusUnprocessableEntity, f, awardID, nil)
@@ -421,18 +385,13 @@ func (p *pages) uploadPrices(c *gin.Context) error {
 	if !errors.As(err, &ae) || ae.Kind != apperr.KindInvalid {
 		return err
 	}
-	var rows []rowError
-	for _, fe := range ae.Fields {
-		if m := rowField.FindStringSubmatch(fe.Field); m != nil {
-			n, _ := strconv.Atoi(m[1])
-			rows = append(rows, rowError{Row: n, Column: m[2], Message: p.eng.Catalog(page.LangOf(c)).Msg(fe.Msg)})
-		} else {
-			f.FailMsg(fmt.Sprintf("file_%d", awardID), fe.Msg)
+	rows, _ := ae.Extra["bad_rows"].([]BadRow)
+	if len(rows) == 0 {
+		field := fmt.Sprintf("file_%d", awardID)
+		for _, fe := range ae.Fields {
+			f.FailMsg(field, fe.Msg)
 		}
-	}
-	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Row < rows[j].Row })
-	if len(rows) == 0 && len(f.Errors) == 0 {
-		f.FailMsg(fmt.Sprintf("file_%d", awardID), ae.Msg)
+		f.FailMsg(field, ae.Msg) // when no field names the problem
 	}
 	return p.renderTender(c, http.StatusUnprocessableEntity, f, awardID, rows)
 }

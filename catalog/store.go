@@ -16,31 +16,32 @@ import (
 	"madaf/internal/validate"
 )
 
-// Store reads and writes tenders, items, awards and prices.
+// Store reads and writes tenders, items, awards and prices, on the pool or
+// inside a caller's transaction (InTx).
 type Store struct {
-	db *sqlx.DB
+	db database.Handle
 }
 
-// NewStore returns a Store over db.
+// NewStore returns a Store over the pool db.
 func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
+
+// InTx returns the store running on tx: its reads see tx's writes and its
+// writes join tx, which the caller commits or rolls back.
+func (s *Store) InTx(tx *sqlx.Tx) *Store { return &Store{db: tx} }
 
 const tenderColumns = `t.id, t.number, t.title, t.category, t.description, t.valid_from, t.valid_until,
 	t.extended_until, t.status, t.ceiling, t.fee_percent, t.award_rule, t.confirmation_days, t.created_at, t.updated_at`
 
 // Tender returns tender id with its authorities, whatever its status, or
 // apperr not-found. It is not scoped: handlers use VisibleTender.
-func (s *Store) Tender(ctx context.Context, id int64) (*Tender, error) {
-	return LoadTender(ctx, s.db, id)
-}
-
-// LoadTender is Store.Tender on q, for callers inside a transaction.
-func LoadTender(ctx context.Context, q sqlx.QueryerContext, id int64) (*Tender, error) {
+func (s *Store) Tender(ctx context.Context, id int64) (_ *Tender, err error) {
+	defer apperr.Wrap(&err, "catalog.Store.Tender(%d)", id)
 	var t Tender
-	if err := sqlx.GetContext(ctx, q, &t, `SELECT `+tenderColumns+` FROM tenders t WHERE t.id = $1`, id); err != nil {
-		return nil, notFound(err, "tender")
+	const q = `SELECT ` + tenderColumns + ` FROM tenders t WHERE t.id = $1`
+	if err := s.db.GetContext(ctx, &t, q, id); err != nil {
+		return nil, notFound(err, "not_found.tender")
 	}
-	ts := []*Tender{&t}
-	if err := loadAuthorities(ctx, q, ts); err != nil {
+	if err := s.loadAuthorities(ctx, []*Tender{&t}); err != nil {
 		return nil, err
 	}
 	return &t, nil
@@ -50,20 +51,15 @@ func LoadTender(ctx context.Context, q sqlx.QueryerContext, id int64) (*Tender, 
 // the cluster sees every tender; an authority's users see the active
 // tenders open to their authority; a supplier sees the published tenders it
 // is awarded.
-func (s *Store) VisibleTender(ctx context.Context, p *auth.Principal, id int64) (*Tender, error) {
-	return LoadVisibleTender(ctx, s.db, p, id)
-}
-
-// LoadVisibleTender is Store.VisibleTender on q, for callers inside a
-// transaction.
-func LoadVisibleTender(ctx context.Context, q sqlx.QueryerContext, p *auth.Principal, id int64) (*Tender, error) {
+func (s *Store) VisibleTender(ctx context.Context, p *auth.Principal, id int64) (_ *Tender, err error) {
+	defer apperr.Wrap(&err, "catalog.Store.VisibleTender(%d)", id)
 	where, args := scope(p, []string{"t.id = $1"}, []any{id})
 	var t Tender
 	query := `SELECT ` + tenderColumns + ` FROM tenders t WHERE ` + strings.Join(where, " AND ")
-	if err := sqlx.GetContext(ctx, q, &t, query, args...); err != nil {
-		return nil, notFound(err, "tender")
+	if err := s.db.GetContext(ctx, &t, query, args...); err != nil {
+		return nil, notFound(err, "not_found.tender")
 	}
-	if err := loadAuthorities(ctx, q, []*Tender{&t}); err != nil {
+	if err := s.loadAuthorities(ctx, []*Tender{&t}); err != nil {
 		return nil, err
 	}
 	return &t, nil
@@ -98,7 +94,8 @@ type TenderFilter struct {
 }
 
 // Tenders lists the tenders p may see, by id, one keyset page at a time.
-func (s *Store) Tenders(ctx context.Context, p *auth.Principal, f TenderFilter) ([]*Tender, error) {
+func (s *Store) Tenders(ctx context.Context, p *auth.Principal, f TenderFilter) (_ []*Tender, err error) {
+	defer apperr.Wrap(&err, "catalog.Store.Tenders(%+v)", f)
 	where, args := scope(p, nil, nil)
 	if f.Status != "" {
 		args = append(args, f.Status)
@@ -118,10 +115,10 @@ func (s *Store) Tenders(ctx context.Context, p *auth.Principal, f TenderFilter) 
 	query := `SELECT ` + tenderColumns + ` FROM tenders t WHERE ` + strings.Join(where, " AND ") +
 		fmt.Sprintf(` ORDER BY t.id LIMIT $%d`, len(args))
 	ts := []*Tender{}
-	if err := sqlx.SelectContext(ctx, s.db, &ts, query, args...); err != nil {
+	if err := s.db.SelectContext(ctx, &ts, query, args...); err != nil {
 		return nil, err
 	}
-	if err := loadAuthorities(ctx, s.db, ts); err != nil {
+	if err := s.loadAuthorities(ctx, ts); err != nil {
 		return nil, err
 	}
 	return ts, nil
@@ -129,7 +126,7 @@ func (s *Store) Tenders(ctx context.Context, p *auth.Principal, f TenderFilter) 
 
 // loadAuthorities fills the participating authorities of ts and their
 // derived expiry.
-func loadAuthorities(ctx context.Context, q sqlx.QueryerContext, ts []*Tender) error {
+func (s *Store) loadAuthorities(ctx context.Context, ts []*Tender) error {
 	if len(ts) == 0 {
 		return nil
 	}
@@ -142,7 +139,7 @@ func loadAuthorities(ctx context.Context, q sqlx.QueryerContext, ts []*Tender) e
 		t.Authorities = []TenderAuthority{}
 		t.Expired = t.ExpiredOn(today)
 	}
-	const query = `
+	const q = `
 		SELECT ta.tender_id, ta.authority_id, a.name_he, ta.allocation
 		FROM tender_authorities ta JOIN authorities a ON a.id = ta.authority_id
 		WHERE ta.tender_id = ANY($1)
@@ -151,7 +148,7 @@ func loadAuthorities(ctx context.Context, q sqlx.QueryerContext, ts []*Tender) e
 		TenderID int64 `db:"tender_id"`
 		TenderAuthority
 	}
-	if err := sqlx.SelectContext(ctx, q, &rows, query, pq.Array(ids)); err != nil {
+	if err := s.db.SelectContext(ctx, &rows, q, pq.Array(ids)); err != nil {
 		return err
 	}
 	for _, r := range rows {
@@ -163,13 +160,15 @@ func loadAuthorities(ctx context.Context, q sqlx.QueryerContext, ts []*Tender) e
 
 // CreateTender adds a draft tender. A number already in use is a conflict
 // on "number"; an unknown authority is invalid.
-func (s *Store) CreateTender(ctx context.Context, in TenderInput) (*Tender, error) {
+func (s *Store) CreateTender(ctx context.Context, in TenderInput) (_ *Tender, err error) {
+	defer apperr.Wrap(&err, "catalog.Store.CreateTender(%q)", in.Number)
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
 	var id int64
-	err := database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		if err := checkAuthorities(ctx, tx, in.Authorities); err != nil {
+	err = database.Transact(ctx, s.db, func(tx *sqlx.Tx) error {
+		ts := s.InTx(tx)
+		if err := ts.checkAuthorities(ctx, in.Authorities); err != nil {
 			return err
 		}
 		const q = `
@@ -185,7 +184,7 @@ func (s *Store) CreateTender(ctx context.Context, in TenderInput) (*Tender, erro
 		if err != nil {
 			return database.MapError(err)
 		}
-		return replaceAuthorities(ctx, tx, id, in.Authorities)
+		return ts.insertAuthorities(ctx, id, in.Authorities)
 	})
 	if err != nil {
 		return nil, err
@@ -194,14 +193,17 @@ func (s *Store) CreateTender(ctx context.Context, in TenderInput) (*Tender, erro
 }
 
 // UpdateTender replaces the fields and participating authorities of tender
-// id. A closed tender cannot change (conflict); nor can a tender become
-// "single" while it has several active awards.
-func (s *Store) UpdateTender(ctx context.Context, id int64, in TenderInput, ifMatch string) (*Tender, error) {
+// id when ifMatch is its current ETag (or empty). A closed tender cannot
+// change (conflict); nor can a tender become "single" while it has several
+// active awards.
+func (s *Store) UpdateTender(ctx context.Context, id int64, in TenderInput, ifMatch string) (_ *Tender, err error) {
+	defer apperr.Wrap(&err, "catalog.Store.UpdateTender(%d)", id)
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	err := database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		status, err := lockTender(ctx, tx, id)
+	err = database.Transact(ctx, s.db, func(tx *sqlx.Tx) error {
+		ts := s.InTx(tx)
+		status, err := ts.lockTender(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -210,23 +212,23 @@ func (s *Store) UpdateTender(ctx context.Context, id int64, in TenderInput, ifMa
 			return err
 		}
 		if !validate.IfMatch(ifMatch, current.ETag()) {
-			return &apperr.Error{Kind: apperr.KindPrecondition,
-				Msg: apperr.M("the tender changed since you read it; reload it"), Extra: map[string]any{"etag": current.ETag()}}
+			return &apperr.Error{Kind: apperr.KindPrecondition, Msg: apperr.M("tender.stale"),
+				Extra: map[string]any{"etag": current.ETag()}}
 		}
 		if status == StatusClosed {
-			return stateConflict(status, "update", StatusDraft, StatusActive, StatusSuspended)
+			return stateConflict(status, "update")
 		}
 		if in.AwardRule == RuleSingle {
-			var active int
-			if err := tx.GetContext(ctx, &active, `SELECT count(*) FROM awards WHERE tender_id = $1 AND status = 'active'`, id); err != nil {
+			_, active, err := ts.ruleAndActiveAwards(ctx, id)
+			if err != nil {
 				return err
 			}
 			if active > 1 {
-				return &apperr.Error{Kind: apperr.KindConflict, Msg: apperr.M("the tender has %d active awards; a single-award tender has one", active),
-					Fields: []apperr.FieldError{apperr.Field("award_rule", "cannot be single while %d awards are active", active)}}
+				return &apperr.Error{Kind: apperr.KindConflict, Msg: apperr.M("tender.single_has_awards", active),
+					Fields: []apperr.FieldError{apperr.Field("award_rule", "tender.msg.single_has_awards", active)}}
 			}
 		}
-		if err := checkAuthorities(ctx, tx, in.Authorities); err != nil {
+		if err := ts.checkAuthorities(ctx, in.Authorities); err != nil {
 			return err
 		}
 		const q = `
@@ -244,7 +246,7 @@ func (s *Store) UpdateTender(ctx context.Context, id int64, in TenderInput, ifMa
 		if _, err := tx.ExecContext(ctx, `DELETE FROM tender_authorities WHERE tender_id = $1`, id); err != nil {
 			return err
 		}
-		return replaceAuthorities(ctx, tx, id, in.Authorities)
+		return ts.insertAuthorities(ctx, id, in.Authorities)
 	})
 	if err != nil {
 		return nil, err
@@ -252,13 +254,14 @@ func (s *Store) UpdateTender(ctx context.Context, id int64, in TenderInput, ifMa
 	return s.Tender(ctx, id)
 }
 
+// numberTaken is the conflict of a tender number another tender has.
 func numberTaken(number string) error {
-	return &apperr.Error{Kind: apperr.KindConflict, Msg: apperr.M("another tender has the number " + number),
-		Fields: []apperr.FieldError{apperr.Field("number", "is already used by another tender")}}
+	return &apperr.Error{Kind: apperr.KindConflict, Msg: apperr.M("tender.number_taken", number),
+		Fields: []apperr.FieldError{apperr.Field("number", "tender.msg.number_taken")}}
 }
 
 // checkAuthorities reports each listed authority that does not exist.
-func checkAuthorities(ctx context.Context, q sqlx.QueryerContext, as []AuthorityInput) error {
+func (s *Store) checkAuthorities(ctx context.Context, as []AuthorityInput) error {
 	if len(as) == 0 {
 		return nil
 	}
@@ -267,7 +270,7 @@ func checkAuthorities(ctx context.Context, q sqlx.QueryerContext, as []Authority
 		ids[i] = a.AuthorityID
 	}
 	var known []int64
-	if err := sqlx.SelectContext(ctx, q, &known, `SELECT id FROM authorities WHERE id = ANY($1)`, pq.Array(ids)); err != nil {
+	if err := s.db.SelectContext(ctx, &known, `SELECT id FROM authorities WHERE id = ANY($1)`, pq.Array(ids)); err != nil {
 		return err
 	}
 	found := make(map[int64]bool, len(known))
@@ -277,144 +280,62 @@ func checkAuthorities(ctx context.Context, q sqlx.QueryerContext, as []Authority
 	var fs []apperr.FieldError
 	for i, a := range as {
 		if !found[a.AuthorityID] {
-			fs = append(fs, apperr.Field(fmt.Sprintf("authorities[%d].authority_id", i), "no authority has the id %d", a.AuthorityID))
+			fs = append(fs, apperr.Field(fmt.Sprintf("authorities[%d].authority_id", i), "tender.msg.unknown_authority", a.AuthorityID))
 		}
 	}
 	if len(fs) > 0 {
-		return apperr.Invalid("the tender names unknown authorities", fs...)
+		return apperr.Invalid("tender.unknown_authorities", fs...)
 	}
 	return nil
 }
 
-func replaceAuthorities(ctx context.Context, tx *sqlx.Tx, tenderID int64, as []AuthorityInput) error {
+// insertAuthorities makes as the participating authorities of tenderID.
+func (s *Store) insertAuthorities(ctx context.Context, tenderID int64, as []AuthorityInput) error {
 	for _, a := range as {
 		const q = `INSERT INTO tender_authorities (tender_id, authority_id, allocation) VALUES ($1, $2, $3)`
-		if _, err := tx.ExecContext(ctx, q, tenderID, a.AuthorityID, a.Allocation); err != nil {
+		if _, err := s.db.ExecContext(ctx, q, tenderID, a.AuthorityID, a.Allocation); err != nil {
 			return database.MapError(err)
 		}
 	}
 	return nil
 }
 
-// lockTender locks tender id for the rest of tx and returns its status.
-func lockTender(ctx context.Context, tx *sqlx.Tx, id int64) (string, error) {
+// lockTender locks tender id until the end of the store's transaction and
+// returns its status.
+func (s *Store) lockTender(ctx context.Context, id int64) (string, error) {
 	var status string
-	if err := tx.GetContext(ctx, &status, `SELECT status FROM tenders WHERE id = $1 FOR UPDATE`, id); err != nil {
-		return "", notFound(err, "tender")
+	if err := s.db.GetContext(ctx, &status, `SELECT status FROM tenders WHERE id = $1 FOR UPDATE`, id); err != nil {
+		return "", notFound(err, "not_found.tender")
 	}
 	return status, nil
 }
 
-// stateConflict is the 409 for an action the current status does not allow.
-func stateConflict(status, action string, allowed ...string) error {
-	return &apperr.Error{
-		Kind:   apperr.KindConflict,
-		Msg:    apperr.M("the tender is %s; %s needs it to be %s", status, action, strings.Join(allowed, " or ")),
-		Fields: []apperr.FieldError{apperr.Field("status", "is %s", status)},
-		Extra:  map[string]any{"tender_status": status},
-	}
-}
-
-// notFound maps a missing row to apperr not-found naming what.
-func notFound(err error, what string) error {
-	if err = database.MapError(err); apperr.Is(err, apperr.KindNotFound) {
-		return apperr.NotFound(what)
-	}
+// touchTender marks tender id as changed, for its ETag.
+func (s *Store) touchTender(ctx context.Context, id int64) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE tenders SET updated_at = now() WHERE id = $1`, id)
 	return err
 }
 
-// Items returns every item of tender tenderID, by id.
-func (s *Store) Items(ctx context.Context, tenderID int64) ([]Item, error) {
-	return s.ItemsPage(ctx, tenderID, paging.Page{Limit: 0})
+// authorityOption is a member authority offered in a form.
+type authorityOption struct {
+	ID   int64  `db:"id"`
+	Name string `db:"name"`
 }
 
-// ItemsPage returns one keyset page of the items of tenderID, by id; a
-// page without a limit returns every item after page.After.
-func (s *Store) ItemsPage(ctx context.Context, tenderID int64, page paging.Page) ([]Item, error) {
-	const q = `
-		SELECT id, tender_id, sku, name, unit, max_price FROM tender_items
-		WHERE tender_id = $1 AND id > $2 ORDER BY id LIMIT $3`
-	var limit any
-	if page.Limit > 0 {
-		limit = page.Limit
-	}
-	items := []Item{}
-	if err := s.db.SelectContext(ctx, &items, q, tenderID, page.After, limit); err != nil {
-		return nil, err
-	}
-	return items, nil
+// authorityOptions lists the active authorities, named in lang.
+func (s *Store) authorityOptions(ctx context.Context, lang string) ([]authorityOption, error) {
+	const q = `SELECT id, name_in($1, name_he, name_ar, name_en) AS name
+		FROM authorities WHERE active ORDER BY name_he, id`
+	var out []authorityOption
+	err := s.db.SelectContext(ctx, &out, q, lang)
+	return out, err
 }
 
-// Item returns item id, or apperr not-found.
-func (s *Store) Item(ctx context.Context, id int64) (*Item, error) {
-	var it Item
-	const q = `SELECT id, tender_id, sku, name, unit, max_price FROM tender_items WHERE id = $1`
-	if err := s.db.GetContext(ctx, &it, q, id); err != nil {
-		return nil, notFound(err, "item")
+// notFound maps a missing row to apperr not-found with key (e.g.
+// "not_found.tender").
+func notFound(err error, key string) error {
+	if err = database.MapError(err); apperr.Is(err, apperr.KindNotFound) {
+		return apperr.NotFound(key)
 	}
-	return &it, nil
-}
-
-// AddItems adds items to tender tenderID, all or none. A closed tender
-// takes no items; a SKU already in the tender (or twice in items) is a
-// conflict on "sku".
-func (s *Store) AddItems(ctx context.Context, tenderID int64, items []ItemInput) ([]Item, error) {
-	for i := range items {
-		if err := items[i].Validate(); err != nil {
-			if len(items) == 1 {
-				return nil, err
-			}
-			return nil, prefixFields(err, fmt.Sprintf("items[%d].", i))
-		}
-	}
-	out := make([]Item, 0, len(items))
-	err := database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		out = out[:0]
-		status, err := lockTender(ctx, tx, tenderID)
-		if err != nil {
-			return err
-		}
-		if status == StatusClosed {
-			return stateConflict(status, "adding items", StatusDraft, StatusActive, StatusSuspended)
-		}
-		for i, in := range items {
-			const q = `
-				INSERT INTO tender_items (tender_id, sku, name, unit, max_price) VALUES ($1, $2, $3, $4, $5)
-				RETURNING id, tender_id, sku, name, unit, max_price`
-			var it Item
-			err := tx.GetContext(ctx, &it, q, tenderID, in.SKU, in.Name, in.Unit, in.MaxPrice)
-			if database.IsUniqueViolation(err) {
-				field := "sku"
-				if len(items) > 1 {
-					field = fmt.Sprintf("items[%d].sku", i)
-				}
-				return &apperr.Error{Kind: apperr.KindConflict, Msg: apperr.M("the tender already has an item with the SKU " + in.SKU),
-					Fields: []apperr.FieldError{apperr.Field(field, "is already used by another item of this tender")}}
-			}
-			if err != nil {
-				return database.MapError(err)
-			}
-			out = append(out, it)
-		}
-		_, err = tx.ExecContext(ctx, `UPDATE tenders SET updated_at = now() WHERE id = $1`, tenderID)
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-// prefixFields returns err with every field name prefixed.
-func prefixFields(err error, prefix string) error {
-	ae, ok := err.(*apperr.Error)
-	if !ok {
-		return err
-	}
-	c := *ae
-	c.Fields = make([]apperr.FieldError, len(ae.Fields))
-	for i, f := range ae.Fields {
-		c.Fields[i] = apperr.FieldError{Field: prefix + f.Field, Msg: f.Msg}
-	}
-	return &c
+	return err
 }

@@ -2,7 +2,6 @@ package catalog_test
 
 import (
 	"errors"
-	"madaf/internal/money"
 	"slices"
 	"testing"
 
@@ -11,6 +10,8 @@ import (
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
 	"madaf/internal/dbtest"
+	"madaf/internal/i18n"
+	"madaf/internal/money"
 )
 
 // wantErr fails unless err is an *apperr.Error of kind naming every field.
@@ -18,10 +19,10 @@ func wantErr(t *testing.T, err error, kind apperr.Kind, fields ...string) *apper
 	t.Helper()
 	var ae *apperr.Error
 	if !errors.As(err, &ae) {
-		t.Fatalf("err = %v, want an apperr of kind %d", err, kind)
+		t.Fatalf("err = %v, want an apperr of kind %s", err, kind)
 	}
 	if ae.Kind != kind {
-		t.Fatalf("kind = %d (%s), want %d", ae.Kind, ae.Msg, kind)
+		t.Fatalf("kind = %s (%s), want %s", ae.Kind, ae.Msg, kind)
 	}
 	for _, f := range fields {
 		if !slices.ContainsFunc(ae.Fields, func(fe apperr.FieldError) bool { return fe.Field == f }) {
@@ -29,6 +30,25 @@ func wantErr(t *testing.T, err error, kind apperr.Kind, fields ...string) *apper
 		}
 	}
 	return ae
+}
+
+// wantTranslated fails unless every catalog has m's key and the keys of
+// its arguments.
+func wantTranslated(t *testing.T, m apperr.Msg) {
+	t.Helper()
+	keys := []string{m.Key}
+	for _, a := range m.Args {
+		if a.Key != "" {
+			keys = append(keys, a.Key)
+		}
+	}
+	for _, lang := range i18n.Langs {
+		for _, k := range keys {
+			if !i18n.For(lang).Has(k) {
+				t.Errorf("the %s catalog lacks %q (of %s)", lang, k, m)
+			}
+		}
+	}
 }
 
 func TestTenderInputValidate(t *testing.T) {
@@ -155,8 +175,8 @@ func TestTransitions(t *testing.T) {
 	})
 
 	tn := mustTender(t, s, tenderInput(a))
-	mustItems(t, s, tn.ID, catalog.ItemInput{SKU: "A", Name: "פריט", Unit: "יחידה"})
-	mustAward(t, s, tn.ID, sup)
+	item := mustItems(t, s, tn.ID, catalog.ItemInput{SKU: "A", Name: "פריט", Unit: "יחידה"})[0]
+	aw := mustAward(t, s, tn.ID, sup)
 	steps := []struct {
 		action string
 		want   string // the status after, or "" for a refusal naming from
@@ -191,6 +211,7 @@ func TestTransitions(t *testing.T) {
 				return
 			}
 			ae := wantErr(t, err, apperr.KindConflict, "status")
+			wantTranslated(t, ae.Msg)
 			if ae.Extra["tender_status"] != st.from {
 				t.Fatalf("conflict names %v, want %s", ae.Extra["tender_status"], st.from)
 			}
@@ -202,11 +223,15 @@ func TestTransitions(t *testing.T) {
 	}
 	t.Run("ErrClosedTakesNothing", func(t *testing.T) {
 		_, err := s.AddItems(ctx, tn.ID, []catalog.ItemInput{{SKU: "B", Name: "עוד", Unit: "יחידה"}})
-		wantErr(t, err, apperr.KindConflict, "status")
+		wantTranslated(t, wantErr(t, err, apperr.KindConflict, "status").Msg)
 		_, err = s.UpdateTender(ctx, tn.ID, tenderInput(a), "")
-		wantErr(t, err, apperr.KindConflict, "status")
+		wantTranslated(t, wantErr(t, err, apperr.KindConflict, "status").Msg)
 		_, err = s.AwardSupplier(ctx, tn.ID, mustSupplier(t, db, "מאוחר"))
-		wantErr(t, err, apperr.KindConflict, "status")
+		wantTranslated(t, wantErr(t, err, apperr.KindConflict, "status").Msg)
+		_, err = s.AddPrice(ctx, tn.ID, aw.ID, catalog.PriceInput{ItemID: item.ID, Price: money.MustParse("1"), ValidFrom: calendar.Today()})
+		if ae := wantErr(t, err, apperr.KindConflict, "status"); ae.Key != "tender.wrong_state.change_prices" {
+			t.Errorf("a price for a closed tender: %s", ae.Msg)
+		}
 	})
 	t.Run("ErrUnknownTender", func(t *testing.T) {
 		_, err := s.Transition(ctx, 987654, catalog.ActionPublish)
@@ -287,7 +312,7 @@ func TestAwardSupplier(t *testing.T) {
 		}
 		mustAward(t, s, single.ID, lapsed)
 		_, err = s.TransitionAward(ctx, single.ID, first.ID, catalog.AwardActionResume)
-		wantErr(t, err, apperr.KindConflict, "status")
+		wantTranslated(t, wantErr(t, err, apperr.KindConflict, "status").Msg)
 	})
 	t.Run("ErrBecomeSingleWithTwoActive", func(t *testing.T) {
 		in := tenderInput(a)
@@ -398,7 +423,7 @@ func TestPrices(t *testing.T) {
 func TestOffersInForce(t *testing.T) {
 	w := newWorld(t)
 	today := calendar.Today()
-	offers, err := catalog.OffersInForce(ctx, w.db, []int64{w.items[0].ID, w.items[1].ID}, today)
+	offers, err := w.s.OffersInForce(ctx, []int64{w.items[0].ID, w.items[1].ID}, today)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -412,7 +437,7 @@ func TestOffersInForce(t *testing.T) {
 	if _, err := w.s.TransitionAward(ctx, w.tender.ID, w.awards[1].ID, catalog.AwardActionSuspend); err != nil {
 		t.Fatal(err)
 	}
-	offers, _ = catalog.OffersInForce(ctx, w.db, []int64{w.items[0].ID}, today)
+	offers, _ = w.s.OffersInForce(ctx, []int64{w.items[0].ID}, today)
 	if got := offers[w.items[0].ID]; len(got) != 1 || got[0].SupplierID != w.supplierA {
 		t.Fatalf("offers with a suspended award = %+v", got)
 	}
@@ -423,7 +448,7 @@ func TestOffersInForceFor(t *testing.T) {
 	today := calendar.Today()
 	ids := []int64{w.items[0].ID, w.items[1].ID}
 	t.Run("SupplierSeesOnlyItsOwn", func(t *testing.T) {
-		offers, err := catalog.OffersInForceFor(ctx, w.db, supplierUser(w.supplierB), ids, today)
+		offers, err := w.s.OffersInForceFor(ctx, supplierUser(w.supplierB), ids, today)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -436,7 +461,7 @@ func TestOffersInForceFor(t *testing.T) {
 	})
 	t.Run("OfficerAndLeadSeeAll", func(t *testing.T) {
 		for _, p := range []*auth.Principal{officerOf(w.member), lead} {
-			offers, err := catalog.OffersInForceFor(ctx, w.db, p, ids, today)
+			offers, err := w.s.OffersInForceFor(ctx, p, ids, today)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -446,7 +471,7 @@ func TestOffersInForceFor(t *testing.T) {
 		}
 	})
 	t.Run("NobodySeesNothing", func(t *testing.T) {
-		if offers, err := catalog.OffersInForceFor(ctx, w.db, nil, ids, today); err != nil || len(offers) != 0 {
+		if offers, err := w.s.OffersInForceFor(ctx, nil, ids, today); err != nil || len(offers) != 0 {
 			t.Errorf("nil caller: %+v %v", offers, err)
 		}
 	})
