@@ -49,7 +49,7 @@ func (h *Handlers) headline(c *gin.Context) (int, any, error) {
 	if s := c.Query("year"); s != "" {
 		y, err := strconv.Atoi(s)
 		if err != nil || y < 2000 || y > 2100 {
-			return 0, nil, apperr.Invalid("bad year", apperr.Field("year", "must be a year from 2000 to 2100"))
+			return 0, nil, apperr.Invalid("volumes.bad_year", apperr.Field("year", "volumes.year_range", 2000, 2100))
 		}
 		year = y
 	}
@@ -74,20 +74,22 @@ func statementParams(c *gin.Context) (int64, calendar.Date, error) {
 	if s := c.Query("supplier"); s != "" {
 		id, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || id <= 0 {
-			fields = append(fields, apperr.Field("supplier", "must be an id"))
+			fields = append(fields, apperr.Field("supplier", "volumes.must_be_id"))
 		}
 		supplierID = id
 	} else if supplierID == 0 {
-		fields = append(fields, apperr.Field("supplier", "is required"))
+		fields = append(fields, apperr.Field("supplier", "msg.required"))
 	}
-	month, err := ParseMonth(c.Query("month"))
-	if c.Query("month") == "" {
-		fields = append(fields, apperr.Field("month", "is required"))
-	} else if err != nil {
-		fields = append(fields, apperr.Field("month", "%s", err.Error()))
+	var month calendar.Date
+	if s := c.Query("month"); s == "" {
+		fields = append(fields, apperr.Field("month", "msg.required"))
+	} else if m, fe := parseMonth("month", s, false); fe != nil {
+		fields = append(fields, *fe)
+	} else {
+		month = m
 	}
 	if len(fields) > 0 {
-		return 0, month, apperr.Invalid("the statement needs a supplier and a month", fields...)
+		return 0, month, apperr.Invalid("volumes.statement_params", fields...)
 	}
 	return supplierID, month, nil
 }

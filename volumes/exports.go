@@ -2,16 +2,15 @@ package volumes
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"strings"
-
-	"github.com/lib/pq"
 
 	"madaf/internal/apperr"
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
+	"madaf/internal/i18n"
 	"madaf/internal/money"
+	"madaf/internal/orderstatus"
 )
 
 // Export formats.
@@ -28,21 +27,21 @@ func ContentType(format string) string {
 	return "text/csv; charset=utf-8"
 }
 
-func newTableWriter(format string, w io.Writer) (tableWriter, error) {
+// newTableWriter writes tables in format to w, their headers and labels in
+// lang (Hebrew when lang is not one of the service's languages).
+func newTableWriter(format string, w io.Writer, lang string) (tableWriter, error) {
+	cat := i18n.For(lang)
 	switch format {
 	case FormatCSV:
-		return newCSVWriter(w)
+		return newCSVWriter(w, cat)
 	case FormatXLSX:
-		return newXLSXWriter(w)
+		return newXLSXWriter(w, cat, i18n.Dir(lang) == "rtl")
 	}
 	return nil, apperr.NotFound("not_found.export_format")
 }
 
-// StatusLabels are the order statuses as exports show them.
-var StatusLabels = map[string]string{
-	"draft": "טיוטה", "pending_approval": "ממתינה לאישור", "sent": "נשלחה לספק", "confirmed": "אושרה על ידי הספק",
-	"partially_delivered": "סופקה חלקית", "delivered": "סופקה", "closed": "סגורה", "rejected": "נדחתה", "cancelled": "בוטלה",
-}
+// statusLabel is an order status as the pages name it, in cat's language.
+func statusLabel(cat i18n.Catalog, status string) string { return cat.Enum("order_status", status) }
 
 // OrderStatuses reads the status parameter of the orders export: empty
 // (every status), "committed", or a comma-separated list of statuses.
@@ -51,82 +50,52 @@ func OrderStatuses(s string) ([]string, error) {
 	case "":
 		return nil, nil
 	case "committed":
-		return committedList(), nil
+		return orderstatus.CommittedList(), nil
 	}
 	var out []string
 	for _, st := range strings.Split(s, ",") {
 		st = strings.TrimSpace(st)
-		if !statuses[st] {
-			return nil, apperr.Invalid("unknown status", apperr.Field("status", "%q is not an order status", st))
+		if !orderstatus.Valid(st) {
+			return nil, apperr.Invalid("volumes.unknown_status", apperr.Field("status", "volumes.not_order_status", st))
 		}
 		out = append(out, st)
 	}
 	return out, nil
 }
 
+// ordersTable is the orders export's table.
+var ordersTable = tableSpec{sheet: "volumes.sheet.orders", cols: []column{
+	{key: "volumes.column.order_number"}, {key: "volumes.column.status"},
+	{key: "volumes.column.submitted_on", kind: colDate}, {key: "volumes.column.authority"},
+	{key: "volumes.column.tender"}, {key: "volumes.column.tender_title"}, {key: "volumes.column.category"},
+	{key: "volumes.column.supplier"},
+	{key: "volumes.column.subtotal", kind: colMoney, sum: true}, {key: "volumes.column.vat", kind: colMoney, sum: true},
+	{key: "volumes.column.total", kind: colMoney, sum: true}, {key: "volumes.column.fee", kind: colMoney, sum: true},
+}}
+
 // ExportOrders writes, in format, the orders p may see with the given
 // statuses (all when none), narrowed by f (months by submission date), in
-// order of submission. It checks the scope before writing anything.
-func (s *Store) ExportOrders(ctx context.Context, p *auth.Principal, f Filter, statuses []string, format string, w io.Writer) error {
-	f, err := scope(p, f)
+// order of submission, in p's language. It checks the scope before writing
+// anything.
+func (s *Store) ExportOrders(ctx context.Context, p *auth.Principal, f Filter, statuses []string, format string, w io.Writer) (err error) {
+	defer apperr.Wrap(&err, "volumes.Store.ExportOrders(%v, %v, %s)", f, statuses, format)
+	f, err = scope(p, f)
 	if err != nil {
 		return err
 	}
-	tw, err := newTableWriter(format, w)
+	tw, err := newTableWriter(format, w, p.Lang)
 	if err != nil {
 		return err
 	}
-	var args []any
-	where := f.whereSubmitted(&args)
-	if len(statuses) > 0 {
-		args = append(args, pq.Array(statuses))
-		where += fmt.Sprintf(" AND o.status = ANY($%d)", len(args))
+	if err := tw.begin(ordersTable); err != nil {
+		return err
 	}
-	q := `SELECT o.number, o.status, o.submitted_on, a.name_he AS authority, t.number AS tender_number,
-			t.title AS tender_title, t.category, s.legal_name AS supplier, o.subtotal, o.vat, o.total, o.fee
-		FROM orders o
-		JOIN authorities a ON a.id = o.authority_id
-		JOIN tenders t ON t.id = o.tender_id
-		JOIN suppliers s ON s.id = o.supplier_id
-		WHERE ` + where + ` ORDER BY o.submitted_on NULLS LAST, o.id`
-	rows, err := s.db.QueryxContext(ctx, q, args...)
+	cat := i18n.For(p.Lang)
+	err = s.eachExportedOrder(ctx, f, statuses, p.Lang, func(o *exportedOrder) error {
+		return tw.row(o.Number, statusLabel(cat, o.Status), o.SubmittedOn, o.Authority, o.TenderNumber, o.TenderTitle,
+			o.Category, o.Supplier, o.Subtotal, o.VAT, o.Total, o.Fee)
+	})
 	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	spec := tableSpec{sheet: "הזמנות", cols: []column{
-		{header: "מספר הזמנה"}, {header: "סטטוס"}, {header: "תאריך הגשה", kind: colDate}, {header: "רשות"},
-		{header: "מכרז"}, {header: "שם המכרז"}, {header: "קטגוריה"}, {header: "ספק"},
-		{header: `סכום לפני מע"מ`, kind: colMoney, sum: true}, {header: `מע"מ`, kind: colMoney, sum: true},
-		{header: `סה"כ כולל מע"מ`, kind: colMoney, sum: true}, {header: "עמלה", kind: colMoney, sum: true},
-	}}
-	if err := tw.begin(spec); err != nil {
-		return err
-	}
-	for rows.Next() {
-		var o struct {
-			Number       string        `db:"number"`
-			Status       string        `db:"status"`
-			SubmittedOn  calendar.Date `db:"submitted_on"`
-			Authority    string        `db:"authority"`
-			TenderNumber string        `db:"tender_number"`
-			TenderTitle  string        `db:"tender_title"`
-			Category     string        `db:"category"`
-			Supplier     string        `db:"supplier"`
-			Subtotal     money.Amount  `db:"subtotal"`
-			VAT          money.Amount  `db:"vat"`
-			Total        money.Amount  `db:"total"`
-			Fee          money.Amount  `db:"fee"`
-		}
-		if err := rows.StructScan(&o); err != nil {
-			return err
-		}
-		if err := tw.row(o.Number, StatusLabels[o.Status], o.SubmittedOn, o.Authority, o.TenderNumber, o.TenderTitle,
-			o.Category, o.Supplier, o.Subtotal, o.VAT, o.Total, o.Fee); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	if err := tw.end(); err != nil {
@@ -135,19 +104,11 @@ func (s *Store) ExportOrders(ctx context.Context, p *auth.Principal, f Filter, s
 	return tw.finish()
 }
 
-// groupSheets names the sheet and the first column of each grouping.
-var groupSheets = map[string][2]string{
-	GroupTender:    {"לפי מכרז", "מכרז"},
-	GroupAuthority: {"לפי רשות", "רשות"},
-	GroupSupplier:  {"לפי ספק", "ספק"},
-	GroupCategory:  {"לפי קטגוריה", "קטגוריה"},
-	GroupMonth:     {"לפי חודש", "חודש"},
-}
-
-// ExportVolumes writes the volume figures p may see, narrowed by f: as CSV
-// the one grouping group; as XLSX every grouping, one sheet each. Ceiling
-// and allocation columns are the cluster's only.
-func (s *Store) ExportVolumes(ctx context.Context, p *auth.Principal, group string, f Filter, format string, w io.Writer) error {
+// ExportVolumes writes the volume figures p may see, narrowed by f, in p's
+// language: as CSV the one grouping group; as XLSX every grouping, one
+// sheet each. Ceiling and allocation columns are the cluster's only.
+func (s *Store) ExportVolumes(ctx context.Context, p *auth.Principal, group string, f Filter, format string, w io.Writer) (err error) {
+	defer apperr.Wrap(&err, "volumes.Store.ExportVolumes(%s, %v, %s)", group, f, format)
 	groups := []string{group}
 	if format == FormatXLSX {
 		groups = Groups
@@ -160,15 +121,14 @@ func (s *Store) ExportVolumes(ctx context.Context, p *auth.Principal, group stri
 		}
 		reports = append(reports, rep)
 	}
-	tw, err := newTableWriter(format, w)
+	tw, err := newTableWriter(format, w, p.Lang)
 	if err != nil {
 		return err
 	}
 	for _, rep := range reports {
-		names := groupSheets[rep.Group]
-		cols := []column{{header: names[1]}, {header: "מס' הזמנות", kind: colCount, sum: true},
-			{header: `סכום לפני מע"מ`, kind: colMoney, sum: true}, {header: `מע"מ`, kind: colMoney, sum: true},
-			{header: `סה"כ כולל מע"מ`, kind: colMoney, sum: true}, {header: "עמלה", kind: colMoney, sum: true}}
+		cols := []column{{key: "volumes.column." + rep.Group}, {key: "volumes.column.order_count", kind: colCount, sum: true},
+			{key: "volumes.column.subtotal", kind: colMoney, sum: true}, {key: "volumes.column.vat", kind: colMoney, sum: true},
+			{key: "volumes.column.total", kind: colMoney, sum: true}, {key: "volumes.column.fee", kind: colMoney, sum: true}}
 		// Allocations belong to one tender and one authority: a tender's
 		// row for an authority, an authority's row for a tender. Only the
 		// cluster sees how much of a ceiling is used; an authority also
@@ -177,12 +137,14 @@ func (s *Store) ExportVolumes(ctx context.Context, p *auth.Principal, group stri
 		withAllocation := p.OrgKind != auth.OrgSupplier &&
 			(rep.Group == GroupTender && rep.Filter.AuthorityID != 0 || rep.Group == GroupAuthority && rep.Filter.TenderID != 0)
 		if withCeiling {
-			cols = append(cols, column{header: "תקרה", kind: colMoney}, column{header: "ניצול התקרה (%)", kind: colPercent})
+			cols = append(cols, column{key: "volumes.column.ceiling", kind: colMoney},
+				column{key: "volumes.column.ceiling_percent", kind: colPercent})
 		}
 		if withAllocation {
-			cols = append(cols, column{header: "הקצאה", kind: colMoney}, column{header: "ניצול ההקצאה (%)", kind: colPercent})
+			cols = append(cols, column{key: "volumes.column.allocation", kind: colMoney},
+				column{key: "volumes.column.allocation_percent", kind: colPercent})
 		}
-		if err := tw.begin(tableSpec{sheet: names[0], cols: cols}); err != nil {
+		if err := tw.begin(tableSpec{sheet: "volumes.sheet.by_" + rep.Group, cols: cols}); err != nil {
 			return err
 		}
 		for _, it := range rep.Items {
@@ -218,23 +180,27 @@ func percentOf(u *Utilisation) *string {
 	return &u.Percent
 }
 
+// feesTable is the fee accrual export's table.
+var feesTable = tableSpec{sheet: "volumes.sheet.fees", cols: []column{
+	{key: "volumes.column.month"}, {key: "volumes.column.supplier"}, {key: "volumes.column.tender"},
+	{key: "volumes.column.tender_title"},
+	{key: "volumes.column.order_count", kind: colCount, sum: true}, {key: "volumes.column.subtotal", kind: colMoney, sum: true},
+	{key: "volumes.column.fee", kind: colMoney, sum: true},
+}}
+
 // ExportFees writes the fee accrual p may see, narrowed by f, by month,
-// supplier and tender.
-func (s *Store) ExportFees(ctx context.Context, p *auth.Principal, f Filter, format string, w io.Writer) error {
+// supplier and tender, in p's language.
+func (s *Store) ExportFees(ctx context.Context, p *auth.Principal, f Filter, format string, w io.Writer) (err error) {
+	defer apperr.Wrap(&err, "volumes.Store.ExportFees(%v, %s)", f, format)
 	fees, err := s.Fees(ctx, p, f)
 	if err != nil {
 		return err
 	}
-	tw, err := newTableWriter(format, w)
+	tw, err := newTableWriter(format, w, p.Lang)
 	if err != nil {
 		return err
 	}
-	spec := tableSpec{sheet: "עמלות", cols: []column{
-		{header: "חודש"}, {header: "ספק"}, {header: "מכרז"}, {header: "שם המכרז"},
-		{header: "מס' הזמנות", kind: colCount, sum: true}, {header: `סכום לפני מע"מ`, kind: colMoney, sum: true},
-		{header: "עמלה", kind: colMoney, sum: true},
-	}}
-	if err := tw.begin(spec); err != nil {
+	if err := tw.begin(feesTable); err != nil {
 		return err
 	}
 	for _, r := range fees.Items {
@@ -248,26 +214,35 @@ func (s *Store) ExportFees(ctx context.Context, p *auth.Principal, f Filter, for
 	return tw.finish()
 }
 
-// ExportStatement writes supplierID's fee statement for month.
-func (s *Store) ExportStatement(ctx context.Context, p *auth.Principal, supplierID int64, month calendar.Date, format string, w io.Writer) error {
+// statementTable is a fee statement's table; its sheet is named with the
+// month.
+var statementTable = tableSpec{sheet: "volumes.sheet.statement", cols: []column{
+	{key: "volumes.column.order_number"}, {key: "volumes.column.submitted_on", kind: colDate},
+	{key: "volumes.column.authority"}, {key: "volumes.column.tender"}, {key: "volumes.column.status"},
+	{key: "volumes.column.subtotal", kind: colMoney, sum: true}, {key: "volumes.column.fee_percent", kind: colPercent},
+	{key: "volumes.column.fee", kind: colMoney, sum: true},
+}}
+
+// ExportStatement writes supplierID's fee statement for month, in p's
+// language.
+func (s *Store) ExportStatement(ctx context.Context, p *auth.Principal, supplierID int64, month calendar.Date, format string, w io.Writer) (err error) {
+	defer apperr.Wrap(&err, "volumes.Store.ExportStatement(%d, %s, %s)", supplierID, month, format)
 	st, err := s.FeeStatement(ctx, p, supplierID, month)
 	if err != nil {
 		return err
 	}
-	tw, err := newTableWriter(format, w)
+	tw, err := newTableWriter(format, w, p.Lang)
 	if err != nil {
 		return err
 	}
-	spec := tableSpec{sheet: "דף עמלות " + st.Month, cols: []column{
-		{header: "מספר הזמנה"}, {header: "תאריך הגשה", kind: colDate}, {header: "רשות"}, {header: "מכרז"},
-		{header: "סטטוס"}, {header: `סכום לפני מע"מ`, kind: colMoney, sum: true}, {header: "אחוז עמלה", kind: colPercent},
-		{header: "עמלה", kind: colMoney, sum: true},
-	}}
+	spec := statementTable
+	spec.sheetArgs = []any{st.Month}
 	if err := tw.begin(spec); err != nil {
 		return err
 	}
+	cat := i18n.For(p.Lang)
 	for _, l := range st.Lines {
-		if err := tw.row(l.OrderNumber, l.SubmittedOn, l.AuthorityName, l.TenderNumber, StatusLabels[l.Status],
+		if err := tw.row(l.OrderNumber, l.SubmittedOn, l.AuthorityName, l.TenderNumber, statusLabel(cat, l.Status),
 			l.Subtotal, l.FeePercent.StringFixed(2), l.Fee); err != nil {
 			return err
 		}

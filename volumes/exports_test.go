@@ -62,9 +62,9 @@ func testExportsCSV(t *testing.T, w *world) {
 			t.Fatalf("headers %v", recs[0])
 		}
 		var n int
-		w.db.Get(&n, `SELECT count(*) FROM orders WHERE status IN `+committedSQL)
+		w.db.Get(&n, `SELECT count(*) FROM orders WHERE order_status_committed(status)`)
 		last := recs[len(recs)-1]
-		if len(recs) != n+2 || last[0] != `סה"כ` || last[10] != sumOrders(t, w, "total", "status IN "+committedSQL) {
+		if len(recs) != n+2 || last[0] != `סה"כ` || last[10] != sumOrders(t, w, "total", "order_status_committed(status)") {
 			t.Fatalf("%d rows, totals %v; want %d orders", len(recs)-2, last, n)
 		}
 	})
@@ -81,7 +81,7 @@ func testExportsCSV(t *testing.T, w *world) {
 		if recs[0][0] != "ספק" || len(recs[0]) != 6 || len(recs) != 3+2 {
 			t.Fatalf("volumes by supplier: %v", recs)
 		}
-		if last := recs[len(recs)-1]; last[5] != sumOrders(t, w, "fee", "status IN "+committedSQL) {
+		if last := recs[len(recs)-1]; last[5] != sumOrders(t, w, "fee", "order_status_committed(status)") {
 			t.Fatalf("fee total %v", last)
 		}
 	})
@@ -101,7 +101,7 @@ func testExportsCSV(t *testing.T, w *world) {
 	t.Run("FeeStatement", func(t *testing.T) {
 		path := fmt.Sprintf("/api/v1/exports/fees.csv?supplier=%d&month=2026-02", w.s1)
 		recs := readCSV(t, w.download(t, w.supplier1, path, "text/csv"))
-		want := sumOrders(t, w, "fee", "supplier_id = $1 AND status IN "+committedSQL+" AND submitted_on BETWEEN '2026-02-01' AND '2026-02-28'", w.s1)
+		want := sumOrders(t, w, "fee", "supplier_id = $1 AND order_status_committed(status) AND submitted_on BETWEEN '2026-02-01' AND '2026-02-28'", w.s1)
 		if last := recs[len(recs)-1]; last[7] != want {
 			t.Fatalf("statement %v, fee %s", recs, want)
 		}
@@ -126,7 +126,7 @@ func testExportsXLSX(t *testing.T, w *world) {
 		if got := f.GetSheetList(); !slices.Equal(got, want) {
 			t.Fatalf("sheets %v, want %v", got, want)
 		}
-		total := sumOrders(t, w, "total", "status IN "+committedSQL+" AND extract(year FROM submitted_on) = 2026")
+		total := sumOrders(t, w, "total", "order_status_committed(status) AND extract(year FROM submitted_on) = 2026")
 		for _, sheet := range want {
 			rows, err := f.GetRows(sheet)
 			if err != nil {
@@ -170,7 +170,7 @@ func testExportsXLSX(t *testing.T, w *world) {
 		}
 		rows, _ := f.GetRows("עמלות")
 		fee, _ := decimal.NewFromString(strings.ReplaceAll(rows[len(rows)-1][6], ",", ""))
-		if fee.StringFixed(2) != sumOrders(t, w, "fee", "status IN "+committedSQL) {
+		if fee.StringFixed(2) != sumOrders(t, w, "fee", "order_status_committed(status)") {
 			t.Fatalf("fee total %v", rows[len(rows)-1])
 		}
 	})

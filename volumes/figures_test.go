@@ -18,8 +18,6 @@ import (
 	"madaf/volumes"
 )
 
-const committedSQL = `('pending_approval','sent','confirmed','partially_delivered','delivered','closed')`
-
 // sums is a group of figures as text, for comparison.
 type sums struct {
 	Orders                    int
@@ -52,7 +50,7 @@ func recompute(t *testing.T, w *world, group, where string, args ...any) map[str
 	q := `SELECT ` + recomputeKeys[group] + ` AS key, count(*) AS orders, sum(o.subtotal) AS subtotal, sum(o.vat) AS vat,
 			sum(o.total) AS total, sum(o.fee) AS fee
 		FROM orders o JOIN tenders t ON t.id = o.tender_id
-		WHERE o.status IN ` + committedSQL + ` AND ` + where + ` GROUP BY 1`
+		WHERE order_status_committed(o.status) AND ` + where + ` GROUP BY 1`
 	if err := w.db.Select(&rows, q, args...); err != nil {
 		t.Fatal(err)
 	}
@@ -123,10 +121,10 @@ func checkVolumes(t *testing.T, w *world) {
 func checkUtilisation(t *testing.T, w *world) {
 	t.Helper()
 	var used, usedA decimal.Decimal
-	if err := w.db.Get(&used, `SELECT coalesce(sum(subtotal), 0) FROM orders WHERE tender_id = $1 AND status IN `+committedSQL, w.medical.ID); err != nil {
+	if err := w.db.Get(&used, `SELECT coalesce(sum(subtotal), 0) FROM orders WHERE tender_id = $1 AND order_status_committed(status)`, w.medical.ID); err != nil {
 		t.Fatal(err)
 	}
-	if err := w.db.Get(&usedA, `SELECT coalesce(sum(subtotal), 0) FROM orders WHERE tender_id = $1 AND authority_id = $2 AND status IN `+committedSQL, w.medical.ID, w.a); err != nil {
+	if err := w.db.Get(&usedA, `SELECT coalesce(sum(subtotal), 0) FROM orders WHERE tender_id = $1 AND authority_id = $2 AND order_status_committed(status)`, w.medical.ID, w.a); err != nil {
 		t.Fatal(err)
 	}
 	var rep volumes.Report
@@ -182,11 +180,11 @@ func checkHeadline(t *testing.T, w *world) {
 				Fee         decimal.Decimal `db:"fee"`
 				Authorities int             `db:"authorities"`
 			}
-			q := `SELECT count(*) FILTER (WHERE status IN ('pending_approval','sent','confirmed','partially_delivered')) AS in_handling,
-					count(*) FILTER (WHERE status IN ` + committedSQL + ` AND extract(year FROM submitted_on) = 2026) AS orders,
-					coalesce(sum(total) FILTER (WHERE status IN ` + committedSQL + ` AND extract(year FROM submitted_on) = 2026), 0) AS total,
-					coalesce(sum(fee) FILTER (WHERE status IN ` + committedSQL + ` AND extract(year FROM submitted_on) = 2026), 0) AS fee,
-					count(DISTINCT authority_id) FILTER (WHERE status IN ` + committedSQL + ` AND extract(year FROM submitted_on) = 2026) AS authorities
+			q := `SELECT count(*) FILTER (WHERE order_status_in_handling(status)) AS in_handling,
+					count(*) FILTER (WHERE order_status_committed(status) AND extract(year FROM submitted_on) = 2026) AS orders,
+					coalesce(sum(total) FILTER (WHERE order_status_committed(status) AND extract(year FROM submitted_on) = 2026), 0) AS total,
+					coalesce(sum(fee) FILTER (WHERE order_status_committed(status) AND extract(year FROM submitted_on) = 2026), 0) AS fee,
+					count(DISTINCT authority_id) FILTER (WHERE order_status_committed(status) AND extract(year FROM submitted_on) = 2026) AS authorities
 				FROM orders o WHERE ` + v.where
 			if err := w.db.Get(&want, q, v.arg); err != nil {
 				t.Fatal(err)
@@ -219,7 +217,7 @@ func checkFees(t *testing.T, w *world) {
 	}
 	q := `SELECT to_char(submitted_on, 'YYYY-MM') || '/' || supplier_id || '/' || tender_id AS key,
 			count(*) || ' ' || to_char(sum(subtotal), 'FM9999999990.00') || ' ' || to_char(sum(fee), 'FM9999999990.00') AS val
-		FROM orders WHERE status IN ` + committedSQL + `
+		FROM orders WHERE order_status_committed(status)
 		GROUP BY to_char(submitted_on, 'YYYY-MM'), supplier_id, tender_id`
 	if err := w.db.Select(&rows, q); err != nil {
 		t.Fatal(err)
@@ -243,11 +241,11 @@ func checkFees(t *testing.T, w *world) {
 		w.getJSON(t, u, fmt.Sprintf("/api/v1/volumes/fees/statement?supplier=%d&month=2026-03", w.s1), &st)
 		var wantNumbers []string
 		var wantFee decimal.Decimal
-		if err := w.db.Select(&wantNumbers, `SELECT number FROM orders WHERE supplier_id = $1 AND status IN `+committedSQL+`
+		if err := w.db.Select(&wantNumbers, `SELECT number FROM orders WHERE supplier_id = $1 AND order_status_committed(status)
 			AND submitted_on >= '2026-03-01' AND submitted_on < '2026-04-01' AND `+v.sent+` ORDER BY submitted_on, number`, w.s1); err != nil {
 			t.Fatal(err)
 		}
-		if err := w.db.Get(&wantFee, `SELECT coalesce(sum(fee), 0) FROM orders WHERE supplier_id = $1 AND status IN `+committedSQL+`
+		if err := w.db.Get(&wantFee, `SELECT coalesce(sum(fee), 0) FROM orders WHERE supplier_id = $1 AND order_status_committed(status)
 			AND submitted_on >= '2026-03-01' AND submitted_on < '2026-04-01' AND `+v.sent, w.s1); err != nil {
 			t.Fatal(err)
 		}

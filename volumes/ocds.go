@@ -6,18 +6,26 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/lib/pq"
 	"github.com/shopspring/decimal"
 
+	"madaf/internal/apperr"
 	"madaf/internal/auth"
-	"madaf/internal/calendar"
+	"madaf/internal/i18n"
+	"madaf/internal/orderstatus"
 )
+
+// OCDSLanguage is the language of the releases: the language tenders,
+// items and suppliers are registered in. The labels the service adds (the
+// procurement method details, an order's title) are its catalog's in this
+// language, and authorities are named in it.
+const OCDSLanguage = "he"
 
 // OCDS is what a release package needs besides the data.
 type OCDS struct {
 	// Prefix is the registered ocid prefix ("ocds-madaf01").
 	Prefix string
-	// Publisher is the publishing organisation's name (the cluster).
+	// Publisher is the publishing organisation's name; the cluster's name
+	// in OCDSLanguage when empty.
 	Publisher string
 	// URI identifies the package (the address it is served from).
 	URI string
@@ -174,12 +182,14 @@ const clusterPartyID = "cluster"
 // and contract's.
 var (
 	awardStatuses = map[string]string{
-		"sent": "pending", "confirmed": "active", "partially_delivered": "active", "delivered": "active",
-		"closed": "active", "rejected": "unsuccessful", "cancelled": "cancelled",
+		orderstatus.Sent: "pending", orderstatus.Confirmed: "active", orderstatus.PartiallyDelivered: "active",
+		orderstatus.Delivered: "active", orderstatus.Closed: "active", orderstatus.Rejected: "unsuccessful",
+		orderstatus.Cancelled: "cancelled",
 	}
 	contractStatuses = map[string]string{
-		"sent": "pending", "confirmed": "active", "partially_delivered": "active", "delivered": "active",
-		"closed": "terminated", "rejected": "cancelled", "cancelled": "cancelled",
+		orderstatus.Sent: "pending", orderstatus.Confirmed: "active", orderstatus.PartiallyDelivered: "active",
+		orderstatus.Delivered: "active", orderstatus.Closed: "terminated", orderstatus.Rejected: "cancelled",
+		orderstatus.Cancelled: "cancelled",
 	}
 )
 
@@ -189,10 +199,15 @@ var (
 // f, months by submission) as a call-off of its own, related to its
 // tender's process, with the authority as buyer and an award and contract
 // for the supplier.
-func (s *Store) ReleasePackage(ctx context.Context, p *auth.Principal, f Filter, o OCDS, now time.Time) (*ReleasePackage, error) {
-	f, err := scope(p, f)
+func (s *Store) ReleasePackage(ctx context.Context, p *auth.Principal, f Filter, o OCDS, now time.Time) (_ *ReleasePackage, err error) {
+	defer apperr.Wrap(&err, "volumes.Store.ReleasePackage(%v)", f)
+	f, err = scope(p, f)
 	if err != nil {
 		return nil, err
+	}
+	cat := i18n.For(OCDSLanguage)
+	if o.Publisher == "" {
+		o.Publisher = cat.T("cluster.name")
 	}
 	pkg := &ReleasePackage{URI: o.URI, Version: "1.1", Extensions: []string{TechniquesExtension},
 		PublishedDate: stamp(now), Publisher: Publisher{Name: o.Publisher}, Releases: []Release{}}
@@ -203,112 +218,29 @@ func (s *Store) ReleasePackage(ctx context.Context, p *auth.Principal, f Filter,
 		return nil, err
 	}
 	for _, t := range tenders {
-		pkg.Releases = append(pkg.Releases, tenderRelease(o.Prefix, cluster, t))
+		pkg.Releases = append(pkg.Releases, tenderRelease(cat, o.Prefix, cluster, t))
 	}
 	orders, err := s.ocdsOrders(ctx, f)
 	if err != nil {
 		return nil, err
 	}
 	for _, or := range orders {
-		pkg.Releases = append(pkg.Releases, orderRelease(o.Prefix, cluster, or))
+		pkg.Releases = append(pkg.Releases, orderRelease(cat, o.Prefix, cluster, or))
 	}
 	return pkg, nil
 }
 
-type ocdsTender struct {
-	ID          int64               `db:"id"`
-	Number      string              `db:"number"`
-	Title       string              `db:"title"`
-	Description string              `db:"description"`
-	Status      string              `db:"status"`
-	ValidFrom   calendar.Date       `db:"valid_from"`
-	EndsOn      calendar.Date       `db:"ends_on"`
-	Ceiling     decimal.NullDecimal `db:"ceiling"`
-	UpdatedAt   time.Time           `db:"updated_at"`
-	Items       []ocdsTenderItem
-	Awards      []ocdsTenderAward
-}
-
-type ocdsTenderItem struct {
-	TenderID int64  `db:"tender_id"`
-	ID       int64  `db:"id"`
-	SKU      string `db:"sku"`
-	Name     string `db:"name"`
-	Unit     string `db:"unit"`
-}
-
-type ocdsTenderAward struct {
-	TenderID      int64     `db:"tender_id"`
-	ID            int64     `db:"id"`
-	Status        string    `db:"status"`
-	CreatedAt     time.Time `db:"created_at"`
-	CompanyNumber string    `db:"company_number"`
-	LegalName     string    `db:"legal_name"`
-}
-
-// ocdsTenders loads the published tenders f's scope may see: all for the
-// cluster, those an authority takes part in, those a supplier won.
-func (s *Store) ocdsTenders(ctx context.Context, f Filter) ([]*ocdsTender, error) {
-	args := []any{}
-	q := `SELECT id, number, title, description, status, valid_from, coalesce(extended_until, valid_until) AS ends_on,
-			ceiling, updated_at
-		FROM tenders t WHERE status <> 'draft'`
-	if f.TenderID != 0 {
-		args = append(args, f.TenderID)
-		q += fmt.Sprintf(" AND t.id = $%d", len(args))
-	}
-	if f.AuthorityID != 0 {
-		args = append(args, f.AuthorityID)
-		q += fmt.Sprintf(" AND EXISTS (SELECT 1 FROM tender_authorities ta WHERE ta.tender_id = t.id AND ta.authority_id = $%d)", len(args))
-	}
-	if f.SupplierID != 0 {
-		args = append(args, f.SupplierID)
-		q += fmt.Sprintf(" AND EXISTS (SELECT 1 FROM awards a WHERE a.tender_id = t.id AND a.supplier_id = $%d)", len(args))
-	}
-	q += " ORDER BY id"
-	var tenders []*ocdsTender
-	if err := s.db.SelectContext(ctx, &tenders, q, args...); err != nil {
-		return nil, err
-	}
-	if len(tenders) == 0 {
-		return tenders, nil
-	}
-	byID := map[int64]*ocdsTender{}
-	ids := make([]int64, len(tenders))
-	for i, t := range tenders {
-		byID[t.ID], ids[i] = t, t.ID
-	}
-	var items []ocdsTenderItem
-	const qi = `SELECT tender_id, id, sku, name, unit FROM tender_items WHERE tender_id = ANY($1) ORDER BY tender_id, id`
-	if err := s.db.SelectContext(ctx, &items, qi, pq.Array(ids)); err != nil {
-		return nil, err
-	}
-	for _, it := range items {
-		byID[it.TenderID].Items = append(byID[it.TenderID].Items, it)
-	}
-	var awards []ocdsTenderAward
-	const qa = `SELECT a.tender_id, a.id, a.status, a.created_at, s.company_number, s.legal_name
-		FROM awards a JOIN suppliers s ON s.id = a.supplier_id WHERE a.tender_id = ANY($1) ORDER BY a.tender_id, a.id`
-	if err := s.db.SelectContext(ctx, &awards, qa, pq.Array(ids)); err != nil {
-		return nil, err
-	}
-	for _, a := range awards {
-		byID[a.TenderID].Awards = append(byID[a.TenderID].Awards, a)
-	}
-	return tenders, nil
-}
-
-func tenderRelease(prefix string, cluster Party, t *ocdsTender) Release {
+func tenderRelease(cat i18n.Catalog, prefix string, cluster Party, t *ocdsTender) Release {
 	ocid := TenderOCID(prefix, t.ID)
 	clusterRef := &OrgRef{ID: cluster.ID, Name: cluster.Name}
 	cl := cluster
 	cl.Roles = []string{"buyer", "procuringEntity"}
 	r := Release{
 		OCID: ocid, ID: ocid + "-" + t.UpdatedAt.UTC().Format("20060102T150405Z"), Date: stamp(t.UpdatedAt),
-		Tag: []string{"tender"}, InitiationType: "tender", Language: "he", Parties: []Party{cl}, Buyer: clusterRef,
+		Tag: []string{"tender"}, InitiationType: "tender", Language: OCDSLanguage, Parties: []Party{cl}, Buyer: clusterRef,
 		Tender: &OCDSTender{
 			ID: t.Number, Title: t.Title, Description: t.Description, Status: "active", ProcuringEntity: clusterRef,
-			ProcurementMethod: "open", ProcurementMethodDetails: "מכרז מדף (הסכם מסגרת)",
+			ProcurementMethod: "open", ProcurementMethodDetails: cat.T("volumes.ocds.framework_method"),
 			ContractPeriod: &Period{StartDate: stamp(t.ValidFrom.Time()), EndDate: stamp(t.EndsOn.Time())},
 			Techniques:     &Techniques{HasFrameworkAgreement: true},
 		},
@@ -339,73 +271,7 @@ func tenderRelease(prefix string, cluster Party, t *ocdsTender) Release {
 	return r
 }
 
-type ocdsOrder struct {
-	ID            int64           `db:"id"`
-	Number        string          `db:"number"`
-	Status        string          `db:"status"`
-	Version       int             `db:"version"`
-	TenderID      int64           `db:"tender_id"`
-	TenderTitle   string          `db:"tender_title"`
-	AuthorityCode string          `db:"authority_code"`
-	AuthorityName string          `db:"authority_name"`
-	CompanyNumber string          `db:"company_number"`
-	SupplierName  string          `db:"supplier_name"`
-	Subtotal      decimal.Decimal `db:"subtotal"`
-	Total         decimal.Decimal `db:"total"`
-	SubmittedAt   *time.Time      `db:"submitted_at"`
-	SentAt        time.Time       `db:"sent_at"`
-	PromisedOn    calendar.Date   `db:"promised_on"`
-	UpdatedAt     time.Time       `db:"updated_at"`
-	Lines         []ocdsLine
-}
-
-type ocdsLine struct {
-	OrderID   int64           `db:"order_id"`
-	LineNo    int             `db:"line_no"`
-	SKU       string          `db:"sku"`
-	Name      string          `db:"name"`
-	Unit      string          `db:"unit"`
-	Quantity  decimal.Decimal `db:"quantity"`
-	UnitPrice decimal.Decimal `db:"unit_price"`
-}
-
-// ocdsOrders loads the orders sent to their suppliers that f selects.
-func (s *Store) ocdsOrders(ctx context.Context, f Filter) ([]*ocdsOrder, error) {
-	var args []any
-	where := f.whereSubmitted(&args)
-	q := `SELECT o.id, o.number, o.status, o.version, o.tender_id, t.title AS tender_title,
-			a.code AS authority_code, a.name_he AS authority_name, s.company_number, s.legal_name AS supplier_name,
-			o.subtotal, o.total, o.submitted_at, o.sent_at, o.promised_on, o.updated_at
-		FROM orders o
-		JOIN tenders t ON t.id = o.tender_id
-		JOIN authorities a ON a.id = o.authority_id
-		JOIN suppliers s ON s.id = o.supplier_id
-		WHERE o.sent_at IS NOT NULL AND ` + where + ` ORDER BY o.id`
-	var orders []*ocdsOrder
-	if err := s.db.SelectContext(ctx, &orders, q, args...); err != nil {
-		return nil, err
-	}
-	if len(orders) == 0 {
-		return orders, nil
-	}
-	byID := map[int64]*ocdsOrder{}
-	ids := make([]int64, len(orders))
-	for i, o := range orders {
-		byID[o.ID], ids[i] = o, o.ID
-	}
-	var lines []ocdsLine
-	const ql = `SELECT order_id, line_no, sku, name, unit, quantity, unit_price FROM order_lines
-		WHERE order_id = ANY($1) ORDER BY order_id, line_no`
-	if err := s.db.SelectContext(ctx, &lines, ql, pq.Array(ids)); err != nil {
-		return nil, err
-	}
-	for _, l := range lines {
-		byID[l.OrderID].Lines = append(byID[l.OrderID].Lines, l)
-	}
-	return orders, nil
-}
-
-func orderRelease(prefix string, cluster Party, o *ocdsOrder) Release {
+func orderRelease(cat i18n.Catalog, prefix string, cluster Party, o *ocdsOrder) Release {
 	ocid := OrderOCID(prefix, o.ID)
 	buyer := Party{ID: authorityPartyID(o.AuthorityCode), Name: o.AuthorityName, Roles: []string{"buyer"}}
 	supplier := supplierParty(o.CompanyNumber, o.SupplierName, "supplier")
@@ -414,12 +280,12 @@ func orderRelease(prefix string, cluster Party, o *ocdsOrder) Release {
 	competitive := false
 	r := Release{
 		OCID: ocid, ID: fmt.Sprintf("%s-v%d", ocid, o.Version), Date: stamp(o.UpdatedAt),
-		Tag: []string{"award", "contract"}, InitiationType: "tender", Language: "he",
+		Tag: []string{"award", "contract"}, InitiationType: "tender", Language: OCDSLanguage,
 		Parties: []Party{buyer, supplier, cl}, Buyer: &OrgRef{ID: buyer.ID, Name: buyer.Name},
 		Tender: &OCDSTender{
-			ID: o.Number, Title: "הזמנה " + o.Number + " — " + o.TenderTitle, Status: "complete",
+			ID: o.Number, Title: cat.T("volumes.ocds.order_title", o.Number, o.TenderTitle), Status: "complete",
 			ProcuringEntity:   &OrgRef{ID: cl.ID, Name: cl.Name},
-			ProcurementMethod: "limited", ProcurementMethodDetails: "הזמנה ממכרז מדף (הזמנת משנה בהסכם מסגרת)",
+			ProcurementMethod: "limited", ProcurementMethodDetails: cat.T("volumes.ocds.call_off_method"),
 			Value: ils(o.Subtotal), Competitive: &competitive,
 		},
 		RelatedProcesses: []RelatedProcess{{ID: "1", Relationship: []string{"framework"}, Title: o.TenderTitle,

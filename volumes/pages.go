@@ -3,7 +3,6 @@ package volumes
 import (
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/jmoiron/sqlx"
@@ -11,14 +10,12 @@ import (
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
 	"madaf/internal/i18n"
-	"madaf/internal/money"
 	"madaf/internal/page"
 )
 
 // pages serves the economic lead's dashboard and a supplier's own volumes.
 type pages struct {
 	eng       *page.Engine
-	db        *sqlx.DB
 	store     *Store
 	dashboard *page.Page
 	supplier  *page.Page
@@ -27,7 +24,7 @@ type pages struct {
 // MountPages adds /dashboard (the cluster) and /supplier/volumes (a
 // supplier) to r.
 func MountPages(r gin.IRouter, eng *page.Engine, db *sqlx.DB) {
-	p := &pages{eng: eng, db: db, store: NewStore(db),
+	p := &pages{eng: eng, store: NewStore(db),
 		dashboard: eng.MustPage("volumes_dashboard"), supplier: eng.MustPage("volumes_supplier")}
 	eng.AddNav(
 		page.NavItem{Key: "nav.dashboard", Path: "/dashboard", Roles: []string{auth.RoleEconomicLead, auth.RoleClusterAdmin}, Order: 1},
@@ -35,18 +32,6 @@ func MountPages(r gin.IRouter, eng *page.Engine, db *sqlx.DB) {
 	)
 	r.GET("/dashboard", eng.RequireRole(auth.RoleEconomicLead, auth.RoleClusterAdmin), eng.Serve(p.dashboardPage))
 	r.GET("/supplier/volumes", eng.RequireRole(auth.RoleSupplier), eng.Serve(p.supplierPage))
-}
-
-// recentOrder is an order as the dashboard lists it.
-type recentOrder struct {
-	ID            int64        `db:"id"`
-	Number        string       `db:"number"`
-	Status        string       `db:"status"`
-	AuthorityName string       `db:"authority_name"`
-	SupplierName  string       `db:"supplier_name"`
-	TenderNumber  string       `db:"tender_number"`
-	Total         money.Amount `db:"total"`
-	UpdatedAt     time.Time    `db:"updated_at"`
 }
 
 // dashboardData is the economic lead's dashboard.
@@ -60,7 +45,7 @@ type dashboardData struct {
 	ByMonth     *Report
 	Performance []Performance
 	Charts      []page.Chart
-	Recent      []recentOrder
+	Recent      []RecentOrder
 	ExportQuery string
 }
 
@@ -92,14 +77,7 @@ func (p *pages) dashboardPage(c *gin.Context) error {
 		return err
 	}
 	d.Charts = p.charts(c, d.ByTender, d.ByAuthority, d.ByMonth)
-	const q = `SELECT o.id, o.number, o.status, CASE WHEN $1 = 'ar' AND a.name_ar <> '' THEN a.name_ar
-				WHEN $1 = 'en' AND a.name_en <> '' THEN a.name_en ELSE a.name_he END AS authority_name,
-			s.legal_name AS supplier_name,
-			t.number AS tender_number, o.total, o.updated_at
-		FROM orders o JOIN authorities a ON a.id = o.authority_id JOIN suppliers s ON s.id = o.supplier_id
-		JOIN tenders t ON t.id = o.tender_id
-		WHERE o.status <> 'draft' ORDER BY o.updated_at DESC, o.id DESC LIMIT 10`
-	if err := p.db.SelectContext(c, &d.Recent, q, page.LangOf(c)); err != nil {
+	if d.Recent, err = p.store.RecentOrders(c, caller, 10); err != nil {
 		return err
 	}
 	p.eng.Render(c, http.StatusOK, p.dashboard, d, nil)

@@ -8,13 +8,10 @@ import (
 	"madaf/internal/web"
 )
 
-// ClusterName is the cluster, publisher of the OCDS packages.
-const ClusterName = "אשכול רשויות מישור החוף"
-
 // Mount adds the volume figures and exports under api (/api/v1); OCDS
-// ocids start with ocidPrefix.
+// ocids start with ocidPrefix, and the cluster publishes the packages.
 func Mount(api *gin.RouterGroup, db *sqlx.DB, ocidPrefix string) {
-	(&Handlers{Store: NewStore(db), OCDS: OCDS{Prefix: ocidPrefix, Publisher: ClusterName}}).Mount(api)
+	(&Handlers{Store: NewStore(db), OCDS: OCDS{Prefix: ocidPrefix}}).Mount(api)
 }
 
 // Mount adds every route. Each answer is scoped to the caller: the cluster

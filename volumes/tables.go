@@ -11,6 +11,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"madaf/internal/calendar"
+	"madaf/internal/i18n"
 	"madaf/internal/money"
 )
 
@@ -23,26 +24,28 @@ const (
 	colPercent
 )
 
-// column is one column of an exported table; sum columns are added up in
-// the totals row.
+// column is one column of an exported table: the catalog key of its
+// header; sum columns are added up in the totals row.
 type column struct {
-	header string
-	kind   int
-	sum    bool
+	key  string
+	kind int
+	sum  bool
 }
 
 // tableSpec is an exported table: a sheet of an XLSX workbook or a CSV
-// file.
+// file. sheet is the catalog key of the sheet's name, with sheetArgs.
 type tableSpec struct {
-	sheet string
-	cols  []column
+	sheet     string
+	sheetArgs []any
+	cols      []column
 }
 
 // tableWriter writes tables row by row, so that a large export streams,
-// and ends each table with a totals row ("סה"כ" and the sum of each sum
-// column). CSV files are UTF-8 with a byte-order mark (so that Excel shows
-// Hebrew) and hold one table; workbooks hold one right-to-left sheet per
-// table.
+// and ends each table with a totals row (common.total and the sum of each
+// sum column). Headers, sheet names and the totals label are in the
+// writer's language. CSV files are UTF-8 with a byte-order mark (so that
+// Excel shows Hebrew and Arabic) and hold one table; workbooks hold one
+// sheet per table, right to left for Hebrew and Arabic.
 type tableWriter interface {
 	begin(t tableSpec) error
 	row(cells ...any) error
@@ -78,28 +81,32 @@ func (t *totals) add(cells []any) {
 	}
 }
 
-const totalLabel = `סה"כ`
+// headers are t's column headers in cat's language.
+func headers(cat i18n.Catalog, t tableSpec) []string {
+	out := make([]string, len(t.cols))
+	for i, col := range t.cols {
+		out[i] = cat.T(col.key)
+	}
+	return out
+}
 
 // csvWriter writes one table as CSV.
 type csvWriter struct {
-	w *csv.Writer
+	w   *csv.Writer
+	cat i18n.Catalog
 	totals
 }
 
-func newCSVWriter(w io.Writer) (*csvWriter, error) {
+func newCSVWriter(w io.Writer, cat i18n.Catalog) (*csvWriter, error) {
 	if _, err := io.WriteString(w, "\ufeff"); err != nil {
 		return nil, err
 	}
-	return &csvWriter{w: csv.NewWriter(w)}, nil
+	return &csvWriter{w: csv.NewWriter(w), cat: cat}, nil
 }
 
 func (c *csvWriter) begin(t tableSpec) error {
 	c.reset(t)
-	headers := make([]string, len(t.cols))
-	for i, col := range t.cols {
-		headers[i] = col.header
-	}
-	return c.w.Write(headers)
+	return c.w.Write(headers(c.cat, t))
 }
 
 func (c *csvWriter) row(cells ...any) error {
@@ -128,7 +135,7 @@ func inertText(s string) string {
 
 func (c *csvWriter) end() error {
 	rec := make([]string, len(c.spec.cols))
-	rec[0] = totalLabel
+	rec[0] = c.cat.T("common.total")
 	for i, col := range c.spec.cols {
 		if col.sum {
 			rec[i] = sumText(col, c.sums[i])
@@ -187,6 +194,8 @@ func textOf(v any) string {
 // xlsxWriter writes tables as sheets of one workbook.
 type xlsxWriter struct {
 	out    io.Writer
+	cat    i18n.Catalog
+	rtl    bool
 	f      *excelize.File
 	sw     *excelize.StreamWriter
 	sheets int
@@ -194,8 +203,8 @@ type xlsxWriter struct {
 	totals
 }
 
-func newXLSXWriter(w io.Writer) (*xlsxWriter, error) {
-	x := &xlsxWriter{out: w, f: excelize.NewFile()}
+func newXLSXWriter(w io.Writer, cat i18n.Catalog, rtl bool) (*xlsxWriter, error) {
+	x := &xlsxWriter{out: w, cat: cat, rtl: rtl, f: excelize.NewFile()}
 	var err error
 	moneyFmt := "#,##0.00"
 	if x.styles.header, err = x.f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}}); err != nil {
@@ -218,19 +227,19 @@ func newXLSXWriter(w io.Writer) (*xlsxWriter, error) {
 
 func (x *xlsxWriter) begin(t tableSpec) error {
 	x.reset(t)
+	sheet := x.cat.T(t.sheet, t.sheetArgs...)
 	if x.sheets == 0 {
-		if err := x.f.SetSheetName("Sheet1", t.sheet); err != nil {
+		if err := x.f.SetSheetName("Sheet1", sheet); err != nil {
 			return err
 		}
-	} else if _, err := x.f.NewSheet(t.sheet); err != nil {
+	} else if _, err := x.f.NewSheet(sheet); err != nil {
 		return err
 	}
 	x.sheets++
-	rtl := true
-	if err := x.f.SetSheetView(t.sheet, 0, &excelize.ViewOptions{RightToLeft: &rtl}); err != nil {
+	if err := x.f.SetSheetView(sheet, 0, &excelize.ViewOptions{RightToLeft: &x.rtl}); err != nil {
 		return err
 	}
-	sw, err := x.f.NewStreamWriter(t.sheet)
+	sw, err := x.f.NewStreamWriter(sheet)
 	if err != nil {
 		return err
 	}
@@ -247,11 +256,11 @@ func (x *xlsxWriter) begin(t tableSpec) error {
 	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
 		return err
 	}
-	headers := make([]any, len(t.cols))
-	for i, c := range t.cols {
-		headers[i] = excelize.Cell{StyleID: x.styles.header, Value: c.header}
+	cells := make([]any, len(t.cols))
+	for i, h := range headers(x.cat, t) {
+		cells[i] = excelize.Cell{StyleID: x.styles.header, Value: h}
 	}
-	return sw.SetRow("A1", headers)
+	return sw.SetRow("A1", cells)
 }
 
 func (x *xlsxWriter) row(cells ...any) error {
@@ -293,7 +302,7 @@ func (x *xlsxWriter) cell(v any) any {
 func (x *xlsxWriter) end() error {
 	row := x.rows + 2
 	vals := make([]any, len(x.spec.cols))
-	vals[0] = excelize.Cell{StyleID: x.styles.total, Value: totalLabel}
+	vals[0] = excelize.Cell{StyleID: x.styles.total, Value: x.cat.T("common.total")}
 	for i, c := range x.spec.cols {
 		if !c.sum {
 			continue

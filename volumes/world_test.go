@@ -2,7 +2,6 @@ package volumes_test
 
 import (
 	"context"
-	"io"
 	"sync"
 	"testing"
 	"time"
@@ -61,7 +60,7 @@ func newWorld(t *testing.T) *world {
 	w.base = webtest.NewBase(t, db)
 	w.svc = orders.NewService(db, orders.Options{BaseURL: "https://madaf.example", Now: w.clock})
 	orders.Mount(w.base.API, w.svc)
-	w.h = &volumes.Handlers{Store: volumes.NewStore(db), OCDS: volumes.OCDS{Prefix: "ocds-test01", Publisher: volumes.ClusterName}, Now: w.clock}
+	w.h = &volumes.Handlers{Store: volumes.NewStore(db), OCDS: volumes.OCDS{Prefix: "ocds-test01"}, Now: w.clock}
 	w.h.Mount(w.base.API)
 
 	w.a = w.mustAuthority("זכרון יעקב")
@@ -298,6 +297,3 @@ func (w *world) script() {
 	w.at("2026-03-12", 15, 0)
 	returned.deliver(true, "2026-03-11") // reported late, delivered on time
 }
-
-// discard is an io.Writer for Verify's report when only the count matters.
-var discard = io.Discard

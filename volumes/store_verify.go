@@ -5,7 +5,8 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/jmoiron/sqlx"
+	"madaf/internal/apperr"
+	"madaf/internal/database"
 )
 
 // The recomputations Verify compares with what the transitions kept. Each
@@ -17,11 +18,11 @@ var verifications = []struct {
 	{"rollups", `WITH want AS (
 			SELECT o.tender_id, o.authority_id, o.supplier_id, t.category,
 				date_trunc('month', o.submitted_on)::date AS month,
-				count(*) FILTER (WHERE o.status IN ` + committedSQL + `) AS order_count,
-				coalesce(sum(o.subtotal) FILTER (WHERE o.status IN ` + committedSQL + `), 0) AS subtotal,
-				coalesce(sum(o.vat) FILTER (WHERE o.status IN ` + committedSQL + `), 0) AS vat,
-				coalesce(sum(o.total) FILTER (WHERE o.status IN ` + committedSQL + `), 0) AS total,
-				coalesce(sum(o.fee) FILTER (WHERE o.status IN ` + committedSQL + `), 0) AS fee,
+				count(*) FILTER (WHERE order_status_committed(o.status)) AS order_count,
+				coalesce(sum(o.subtotal) FILTER (WHERE order_status_committed(o.status)), 0) AS subtotal,
+				coalesce(sum(o.vat) FILTER (WHERE order_status_committed(o.status)), 0) AS vat,
+				coalesce(sum(o.total) FILTER (WHERE order_status_committed(o.status)), 0) AS total,
+				coalesce(sum(o.fee) FILTER (WHERE order_status_committed(o.status)), 0) AS fee,
 				count(*) FILTER (WHERE o.confirmed_at IS NOT NULL) AS confirmed,
 				count(*) FILTER (WHERE (o.confirmed_at AT TIME ZONE 'Asia/Jerusalem')::date <= o.confirm_by) AS confirmed_in_window,
 				count(*) FILTER (WHERE o.status = 'rejected') AS rejected,
@@ -76,7 +77,7 @@ var verifications = []struct {
 				to_char(o.submitted_on, 'YYYY-MM'), o.total), 'nothing'))
 		FROM volume_orders v FULL JOIN orders o ON o.id = v.order_id
 		WHERE v.order_id IS NULL OR o.id IS NULL OR v.status <> o.status
-			OR (o.status IN ` + committedSQL + ` AND (v.tender_id, v.authority_id, v.supplier_id, v.month, v.subtotal, v.vat, v.total, v.fee)
+			OR (order_status_committed(o.status) AND (v.tender_id, v.authority_id, v.supplier_id, v.month, v.subtotal, v.vat, v.total, v.fee)
 				IS DISTINCT FROM (o.tender_id, o.authority_id, o.supplier_id, date_trunc('month', o.submitted_on)::date,
 					o.subtotal, o.vat, o.total, o.fee))
 			OR (o.status = 'sent' AND v.confirm_by IS DISTINCT FROM o.confirm_by)
@@ -95,7 +96,7 @@ var verifications = []struct {
 	{"totals", `WITH want AS (
 			SELECT tender_id, authority_id, count(*) AS order_count, sum(subtotal) AS subtotal, sum(vat) AS vat,
 				sum(total) AS total, sum(fee) AS fee
-			FROM orders WHERE status IN ` + committedSQL + ` GROUP BY 1, 2
+			FROM orders WHERE order_status_committed(status) GROUP BY 1, 2
 		)
 		SELECT format('tender %s authority %s: kept %s, recomputed %s',
 			coalesce(h.tender_id, w.tender_id), coalesce(h.authority_id, w.authority_id),
@@ -123,13 +124,11 @@ var verifications = []struct {
 		ORDER BY 1`},
 }
 
-// committedSQL is Committed as an SQL list.
-const committedSQL = `('pending_approval','sent','confirmed','partially_delivered','delivered','closed')`
-
-// Verify recomputes every figure from the orders tables and writes each
-// difference from what the transitions kept to w, one a line, then a
+// Verify recomputes every figure on db from the orders tables and writes
+// each difference from what the transitions kept to w, one a line, then a
 // summary. It returns the number of differences; there should be none.
-func Verify(ctx context.Context, db *sqlx.DB, w io.Writer) (differences int, err error) {
+func Verify(ctx context.Context, db database.Handle, w io.Writer) (differences int, err error) {
+	defer apperr.Wrap(&err, "volumes.Verify")
 	for _, v := range verifications {
 		var diffs []string
 		if err := db.SelectContext(ctx, &diffs, v.query); err != nil {
@@ -141,7 +140,8 @@ func Verify(ctx context.Context, db *sqlx.DB, w io.Writer) (differences int, err
 		differences += len(diffs)
 	}
 	var orders int
-	if err := db.GetContext(ctx, &orders, `SELECT count(*) FROM orders`); err != nil {
+	const q = `SELECT count(*) FROM orders`
+	if err := db.GetContext(ctx, &orders, q); err != nil {
 		return differences, err
 	}
 	fmt.Fprintf(w, "volumes verify: %d orders, %d differences\n", orders, differences)
