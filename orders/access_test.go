@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"madaf/internal/calendar"
+	"madaf/internal/orderstatus"
 	"madaf/orders"
 )
 
@@ -24,11 +25,11 @@ func (e *env) mustInState(tn *tender, status string) *orders.Order {
 	}
 	supplier := tn.Users[0].P
 	switch status {
-	case orders.StatusDraft:
+	case orderstatus.Draft:
 		return e.mustCreate(tn, 0, e.budgetLine, "2", "1")
-	case orders.StatusPendingApproval, orders.StatusCancelled:
+	case orderstatus.PendingApproval, orderstatus.Cancelled:
 		o = e.mustCreate(tn, 0, e.budgetLine, "2", "1")
-		if status == orders.StatusCancelled {
+		if status == orderstatus.Cancelled {
 			step(func() (*orders.Order, error) {
 				return e.svc.Cancel(ctx, e.officer.P, o.ID, "", orders.CancelInput{Reason: "duplicate"})
 			})
@@ -38,25 +39,25 @@ func (e *env) mustInState(tn *tender, status string) *orders.Order {
 	default:
 		o = e.mustSent(tn, 0, "2", "1")
 		switch status {
-		case orders.StatusRejected:
+		case orderstatus.Rejected:
 			step(func() (*orders.Order, error) {
 				return e.svc.Reject(ctx, supplier, o.ID, "", orders.RejectInput{Reason: "אין מלאי"})
 			})
-		case orders.StatusConfirmed, orders.StatusPartiallyDelivered, orders.StatusDelivered, orders.StatusClosed:
+		case orderstatus.Confirmed, orderstatus.PartiallyDelivered, orderstatus.Delivered, orderstatus.Closed:
 			step(func() (*orders.Order, error) {
 				return e.svc.Confirm(ctx, supplier, o.ID, "", orders.ConfirmInput{PromisedDate: e.today().AddDays(7)})
 			})
-			if status == orders.StatusConfirmed {
+			if status == orderstatus.Confirmed {
 				break
 			}
 			step(func() (*orders.Order, error) {
 				in := orders.DeliverInput{Lines: []orders.DeliveryLine{{LineID: o.Lines[0].ID, Quantity: orders.Qty("2")}}}
-				if status != orders.StatusPartiallyDelivered {
+				if status != orderstatus.PartiallyDelivered {
 					in.Lines = append(in.Lines, orders.DeliveryLine{LineID: o.Lines[1].ID, Quantity: orders.Qty("1")})
 				}
 				return e.svc.Deliver(ctx, supplier, o.ID, "", in)
 			})
-			if status == orders.StatusClosed {
+			if status == orderstatus.Closed {
 				step(func() (*orders.Order, error) {
 					return e.svc.Close(ctx, e.officer.P, o.ID, "", orders.CloseInput{InvoiceRef: "INV-1"})
 				})
@@ -114,13 +115,13 @@ func TestForbiddenActionsChangeNothing(t *testing.T) {
 	}
 
 	built := map[string]*orders.Order{}
-	for _, status := range orders.Statuses {
+	for _, status := range orderstatus.All {
 		built[status] = e.mustInState(tn, status)
 	}
 	var mu sync.Mutex
 	checked := map[int]int{}
 	t.Run("Matrix", func(t *testing.T) {
-		for _, status := range orders.Statuses {
+		for _, status := range orderstatus.All {
 			o := built[status]
 			t.Run(status, func(t *testing.T) {
 				t.Parallel()

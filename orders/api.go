@@ -60,7 +60,7 @@ func (h *handlers) list(c *gin.Context) (int, any, error) {
 		if s := c.Query(q.name); s != "" {
 			n, err := strconv.ParseInt(s, 10, 64)
 			if err != nil || n <= 0 {
-				fields = append(fields, apperr.Field(q.name, "must be an id"))
+				fields = append(fields, apperr.Field(q.name, "order.must_be_id"))
 			}
 			*q.dst = n
 		}
@@ -72,13 +72,13 @@ func (h *handlers) list(c *gin.Context) (int, any, error) {
 		if s := c.Query(q.name); s != "" {
 			b, err := strconv.ParseBool(s)
 			if err != nil {
-				fields = append(fields, apperr.Field(q.name, "must be true or false"))
+				fields = append(fields, apperr.Field(q.name, "msg.json_bool"))
 			}
 			*q.dst = b
 		}
 	}
 	if len(fields) > 0 {
-		return 0, nil, apperr.Invalid("bad filter", fields...)
+		return 0, nil, apperr.Invalid("order.bad_filter", fields...)
 	}
 	os, err := h.svc.List(c.Request.Context(), auth.Caller(c), f)
 	return http.StatusOK, paging.Of(page, os, func(o Order) int64 { return o.ID }), err
@@ -127,7 +127,7 @@ func (h *handlers) events(c *gin.Context) (int, any, error) {
 func (h *handlers) quote(c *gin.Context) (int, any, error) {
 	tenderID, err := strconv.ParseInt(c.Query("tender_id"), 10, 64)
 	if err != nil || tenderID <= 0 {
-		return 0, nil, apperr.Invalid("bad quote", apperr.Field("tender_id", "is required"))
+		return 0, nil, apperr.Invalid("order.bad_quote", apperr.Field("tender_id", "msg.required"))
 	}
 	var lines []LineInput
 	var fields []apperr.FieldError
@@ -139,13 +139,13 @@ func (h *handlers) quote(c *gin.Context) (int, any, error) {
 		id, err1 := strconv.ParseInt(item, 10, 64)
 		q, err2 := decimal.NewFromString(qty)
 		if !ok || err1 != nil || err2 != nil {
-			fields = append(fields, apperr.Field("lines", "entry %d must be item_id:quantity", i+1))
+			fields = append(fields, apperr.Field("lines", "order.quote_entry", i+1))
 			continue
 		}
 		lines = append(lines, LineInput{ItemID: id, Quantity: Quantity{q}})
 	}
 	if len(fields) > 0 {
-		return 0, nil, apperr.Invalid("bad quote", fields...)
+		return 0, nil, apperr.Invalid("order.bad_quote", fields...)
 	}
 	q, err := h.svc.Quote(c.Request.Context(), auth.Caller(c), tenderID, lines)
 	return http.StatusOK, q, err

@@ -73,7 +73,7 @@ func TestCapacityCannotBeCutBelowReservations(t *testing.T) {
 			return nil
 		})
 	}
-	if err := leave(false); webStatus(err) != http.StatusConflict || !strings.Contains(err.Error(), "cannot leave") {
+	if err := leave(false); webStatus(err) != http.StatusConflict || keyOf(err) != "capacity.participation_reserved" {
 		t.Fatalf("the authority leaves the tender: %v", err)
 	}
 	if err := leave(true); err != nil {

@@ -3,12 +3,17 @@ package orders
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/shopspring/decimal"
 
+	"madaf/catalog"
+	"madaf/internal/apperr"
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
+	"madaf/internal/orderstatus"
+	"madaf/internal/paging"
 )
 
 // demoOrder is one order of the demo cluster: who orders what, and how far
@@ -24,14 +29,14 @@ type demoOrder struct {
 }
 
 var demoOrders = []demoOrder{
-	{"officer@zichron.example", "01/2024", "510000011", 4200, StatusClosed, "מרכז רפואי קהילתי, רחוב המייסדים 40, זכרון יעקב", "ערכות עזרה ראשונה לבתי הספר"},
-	{"officer@zichron.example", "01/2024", "510000011", 9800, StatusDelivered, "אגף החינוך, רחוב הנדיב 12, זכרון יעקב", "מדי לחץ דם למרפאות בתי הספר"},
-	{"officer@zichron.example", "01/2024", "510000011", 15600, StatusPartiallyDelivered, "מוקד עירוני, רחוב הנדיב 1, זכרון יעקב", "דפיברילטורים למבני ציבור"},
-	{"officer@zichron.example", "01/2024", "510000011", 6300, StatusConfirmed, "מועדון קהילתי, רחוב השומרון 3, זכרון יעקב", "ציוד עזרה ראשונה למועדונים"},
-	{"officer@zichron.example", "04/2024", "", 38000, StatusSent, "גן המייסדים, זכרון יעקב", "החלפת מתקנים בגן השעשועים"},
-	{"officer@zichron.example", "05/2024", "510000052", 61000, StatusPendingApproval, "בית העם, רחוב המייסדים 2, זכרון יעקב", "שיפוץ חדרי השירותים"},
-	{"officer@zichron.example", "02/2024", "", 12500, StatusDraft, "בניין המועצה, רחוב הנדיב 1, זכרון יעקב", "עמדות עבודה למחלקת הגבייה"},
-	{"officer@kafrqara.example", "09/2024", "", 7400, StatusPendingApproval, "מבנה המועצה, כפר קרע", "חומרי ניקיון לבתי הספר"},
+	{"officer@zichron.example", "01/2024", "510000011", 4200, orderstatus.Closed, "מרכז רפואי קהילתי, רחוב המייסדים 40, זכרון יעקב", "ערכות עזרה ראשונה לבתי הספר"},
+	{"officer@zichron.example", "01/2024", "510000011", 9800, orderstatus.Delivered, "אגף החינוך, רחוב הנדיב 12, זכרון יעקב", "מדי לחץ דם למרפאות בתי הספר"},
+	{"officer@zichron.example", "01/2024", "510000011", 15600, orderstatus.PartiallyDelivered, "מוקד עירוני, רחוב הנדיב 1, זכרון יעקב", "דפיברילטורים למבני ציבור"},
+	{"officer@zichron.example", "01/2024", "510000011", 6300, orderstatus.Confirmed, "מועדון קהילתי, רחוב השומרון 3, זכרון יעקב", "ציוד עזרה ראשונה למועדונים"},
+	{"officer@zichron.example", "04/2024", "", 38000, orderstatus.Sent, "גן המייסדים, זכרון יעקב", "החלפת מתקנים בגן השעשועים"},
+	{"officer@zichron.example", "05/2024", "510000052", 61000, orderstatus.PendingApproval, "בית העם, רחוב המייסדים 2, זכרון יעקב", "שיפוץ חדרי השירותים"},
+	{"officer@zichron.example", "02/2024", "", 12500, orderstatus.Draft, "בניין המועצה, רחוב הנדיב 1, זכרון יעקב", "עמדות עבודה למחלקת הגבייה"},
+	{"officer@kafrqara.example", "09/2024", "", 7400, orderstatus.PendingApproval, "מבנה המועצה, כפר קרע", "חומרי ניקיון לבתי הספר"},
 }
 
 // demoBudgetCodes is the budget line each tender category is charged to.
@@ -45,110 +50,117 @@ var demoBudgetCodes = map[string]string{
 // mails. It runs after the foundation's and the catalog's demo data, does
 // nothing when orders exist, and skips an order whose officer or tender is
 // missing.
-func SeedDemo(ctx context.Context, db *sqlx.DB) error {
-	var n int
-	if err := db.GetContext(ctx, &n, `SELECT count(*) FROM orders`); err != nil {
+func SeedDemo(ctx context.Context, db *sqlx.DB) (err error) {
+	defer apperr.Wrap(&err, "orders.SeedDemo")
+	svc := NewService(db, Options{})
+	on := svc.stores
+	n, err := on.orders.countOrders(ctx)
+	if err != nil {
 		return err
 	}
 	if n > 0 {
 		return nil
 	}
-	svc := NewService(db, Options{})
 	users := auth.NewStore(db)
 	principal := func(email string) (*auth.Principal, error) {
-		var id int64
-		if err := db.GetContext(ctx, &id, `SELECT id FROM users WHERE lower(email) = lower($1)`, email); err != nil {
-			return nil, err
-		}
-		u, err := users.User(ctx, id)
+		id, err := on.orders.userByEmail(ctx, email)
 		if err != nil {
 			return nil, err
 		}
-		return u.Principal(), nil
+		return users.Principal(ctx, id)
 	}
 	for _, d := range demoOrders {
 		officer, err := principal(d.officer)
 		if err != nil {
 			continue
 		}
-		if err := seedOrder(ctx, db, svc, principal, officer, d); err != nil {
+		if err := seedOrder(ctx, on, svc, principal, officer, d); err != nil {
 			return fmt.Errorf("order on tender %s: %w", d.tender, err)
 		}
 	}
 	return nil
 }
 
-func seedOrder(ctx context.Context, db *sqlx.DB, svc *Service, principal func(string) (*auth.Principal, error), officer *auth.Principal, d demoOrder) error {
+func seedOrder(ctx context.Context, on stores, svc *Service, principal func(string) (*auth.Principal, error), officer *auth.Principal, d demoOrder) error {
 	today := calendar.Today()
-	var t struct {
-		ID       int64  `db:"id"`
-		Category string `db:"category"`
+	t, err := tenderNumbered(ctx, on, officer, d.tender)
+	if apperr.Is(err, apperr.KindNotFound) {
+		return nil // the catalog's demo has no such tender open to the officer
 	}
-	if err := db.GetContext(ctx, &t, `SELECT id, category FROM tenders WHERE number = $1`, d.tender); err != nil {
-		return nil // the catalog's demo has no such tender
-	}
-	tr, err := getTender(ctx, db, t.ID, false)
 	if err != nil {
 		return err
 	}
 	var supplierID int64
 	switch {
 	case d.supplier != "":
-		if err := db.GetContext(ctx, &supplierID, `SELECT id FROM suppliers WHERE company_number = $1`, d.supplier); err != nil {
+		if supplierID, err = on.orders.supplierByNumber(ctx, d.supplier); err != nil {
 			return err
 		}
-	case tr.AwardRule == "rotation":
-		p, err := propose(ctx, db, tr, today)
+	case t.AwardRule == catalog.RuleRotation:
+		p, err := propose(ctx, on, t, today)
 		if err != nil || p == nil {
 			return err
 		}
 		supplierID = *p
 	default:
-		if err := db.GetContext(ctx, &supplierID, `SELECT supplier_id FROM awards WHERE tender_id = $1 AND status = 'active' ORDER BY id LIMIT 1`, t.ID); err != nil {
+		awards, err := awardsOf(ctx, on, t.ID)
+		if err != nil {
 			return err
 		}
+		i := slices.IndexFunc(awards, func(a catalog.Award) bool { return a.Status == catalog.AwardActive })
+		if i < 0 {
+			return nil
+		}
+		supplierID = awards[i].SupplierID
 	}
-	var budgetLine int64
-	const qLine = `SELECT id FROM budget_lines WHERE authority_id = $1 AND fiscal_year = $2
-		ORDER BY (code = $3) DESC, amount DESC LIMIT 1`
-	if err := db.GetContext(ctx, &budgetLine, qLine, officer.AuthorityID, today.Year(), demoBudgetCodes[t.Category]); err != nil {
+	budgetLine, err := demoBudgetLine(ctx, on, officer, today.Year(), demoBudgetCodes[t.Category])
+	if err != nil {
 		return err
 	}
 
 	// Up to two items the supplier prices today, in quantities that make
 	// about the amount wanted.
-	var items []struct {
-		ID    int64           `db:"id"`
-		Price decimal.Decimal `db:"price"`
-	}
-	const qItems = `SELECT i.id, p.price FROM tender_items i
-		JOIN awards a ON a.tender_id = i.tender_id AND a.supplier_id = $2
-		CROSS JOIN LATERAL (SELECT price FROM award_prices ap WHERE ap.award_id = a.id AND ap.item_id = i.id AND ap.valid_from <= $3
-			ORDER BY ap.valid_from DESC, ap.id DESC LIMIT 1) p
-		WHERE i.tender_id = $1 ORDER BY i.id LIMIT 2`
-	if err := db.SelectContext(ctx, &items, qItems, t.ID, supplierID, today); err != nil {
+	items, err := on.catalog.Items(ctx, t.ID)
+	if err != nil {
 		return err
 	}
-	if len(items) == 0 {
+	type priced struct {
+		id    int64
+		price decimal.Decimal
+	}
+	var chosen []priced
+	for _, it := range items {
+		price, err := on.orders.priceInForce(ctx, it.ID, supplierID, today)
+		if apperr.Is(err, apperr.KindNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if chosen = append(chosen, priced{it.ID, price}); len(chosen) == 2 {
+			break
+		}
+	}
+	if len(chosen) == 0 {
 		return nil
 	}
 	in := NewOrder{TenderID: t.ID, SupplierID: supplierID, BudgetLineID: budgetLine, DeliveryAddress: d.address,
 		RequestedDate: calendar.AddBusinessDays(today, 15), Notes: d.notes}
-	share := decimal.NewFromInt(d.amount).Div(decimal.NewFromInt(int64(len(items))))
-	for _, it := range items {
-		qty := share.Div(it.Price).Ceil()
-		in.Lines = append(in.Lines, LineInput{ItemID: it.ID, Quantity: Quantity{decimal.Max(qty, decimal.NewFromInt(1))}})
+	share := decimal.NewFromInt(d.amount).Div(decimal.NewFromInt(int64(len(chosen))))
+	for _, it := range chosen {
+		qty := share.Div(it.price).Ceil()
+		in.Lines = append(in.Lines, LineInput{ItemID: it.id, Quantity: Quantity{decimal.Max(qty, decimal.NewFromInt(1))}})
 	}
 	o, _, err := svc.Create(ctx, officer, in, "")
-	if err != nil || d.status == StatusDraft {
+	if err != nil || d.status == orderstatus.Draft {
 		return err
 	}
 	if o, err = svc.Submit(ctx, officer, o.ID, ""); err != nil {
 		return err
 	}
-	if d.status == StatusPendingApproval {
+	if d.status == orderstatus.PendingApproval {
 		if len(o.SignaturesRequired) > 1 {
-			if treasurer, err := principal(authorityUser(ctx, db, o.AuthorityID, auth.RoleTreasurer)); err == nil {
+			if treasurer, err := principal(authorityUser(ctx, on.orders, o.AuthorityID, auth.RoleTreasurer)); err == nil {
 				_, err = svc.Sign(ctx, treasurer, o.ID, "", SignInput{Legal: true, BudgetLine: true, NoDeficit: true})
 				return err
 			}
@@ -156,7 +168,7 @@ func seedOrder(ctx context.Context, db *sqlx.DB, svc *Service, principal func(st
 		return nil
 	}
 	for _, role := range o.SignaturesRequired {
-		signer, err := principal(authorityUser(ctx, db, o.AuthorityID, role))
+		signer, err := principal(authorityUser(ctx, on.orders, o.AuthorityID, role))
 		if err != nil {
 			return fmt.Errorf("no %s to sign the demo order: %w", role, err)
 		}
@@ -164,24 +176,24 @@ func seedOrder(ctx context.Context, db *sqlx.DB, svc *Service, principal func(st
 			return err
 		}
 	}
-	if d.status == StatusSent {
+	if d.status == orderstatus.Sent {
 		return nil
 	}
-	supplier, err := principal(supplierUser(ctx, db, supplierID))
+	supplier, err := principal(supplierUser(ctx, on.orders, supplierID))
 	if err != nil {
 		return fmt.Errorf("no user of supplier %d to confirm the demo order: %w", supplierID, err)
 	}
 	if o, err = svc.Confirm(ctx, supplier, o.ID, "", ConfirmInput{PromisedDate: calendar.AddBusinessDays(today, 10)}); err != nil {
 		return err
 	}
-	if d.status == StatusConfirmed {
+	if d.status == orderstatus.Confirmed {
 		return nil
 	}
 	var delivery DeliverInput
 	for _, l := range o.Lines {
 		delivery.Lines = append(delivery.Lines, DeliveryLine{LineID: l.ID, Quantity: l.Quantity})
 	}
-	if d.status == StatusPartiallyDelivered {
+	if d.status == orderstatus.PartiallyDelivered {
 		if len(delivery.Lines) > 1 {
 			delivery.Lines = delivery.Lines[:1]
 		} else {
@@ -197,7 +209,7 @@ func seedOrder(ctx context.Context, db *sqlx.DB, svc *Service, principal func(st
 	if o, err = svc.Deliver(ctx, supplier, o.ID, "", delivery); err != nil {
 		return err
 	}
-	if d.status == StatusClosed {
+	if d.status == orderstatus.Closed {
 		_, err = svc.Close(ctx, officer, o.ID, "", CloseInput{InvoiceRef: fmt.Sprintf("INV-%d-%04d", today.Year(), o.ID)})
 	}
 	return err
@@ -205,8 +217,8 @@ func seedOrder(ctx context.Context, db *sqlx.DB, svc *Service, principal func(st
 
 // authorityUser returns the e-mail of the authority's first active user
 // holding role, or "".
-func authorityUser(ctx context.Context, q sqlx.QueryerContext, authorityID int64, role string) string {
-	us, err := authorityUsers(ctx, q, authorityID, role)
+func authorityUser(ctx context.Context, store *Store, authorityID int64, role string) string {
+	us, err := store.authorityUsers(ctx, authorityID, role)
 	if err != nil || len(us) == 0 {
 		return ""
 	}
@@ -214,8 +226,44 @@ func authorityUser(ctx context.Context, q sqlx.QueryerContext, authorityID int64
 }
 
 // supplierUser returns the e-mail of the supplier's first active user, or "".
-func supplierUser(ctx context.Context, q sqlx.QueryerContext, supplierID int64) string {
-	var email string
-	sqlx.GetContext(ctx, q, &email, `SELECT email FROM users WHERE supplier_id = $1 AND active ORDER BY id LIMIT 1`, supplierID)
+func supplierUser(ctx context.Context, store *Store, supplierID int64) string {
+	email, _ := store.supplierUserEmail(ctx, supplierID)
 	return email
+}
+
+// tenderNumbered returns the tender numbered number among those officer
+// may order from, or apperr not-found.
+func tenderNumbered(ctx context.Context, on stores, officer *auth.Principal, number string) (*catalog.Tender, error) {
+	ts, err := on.catalog.Tenders(ctx, officer, catalog.TenderFilter{Page: paging.Page{Limit: 200}})
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range ts {
+		if t.Number == number {
+			return t, nil
+		}
+	}
+	return nil, apperr.NotFound("not_found.tender")
+}
+
+// demoBudgetLine returns officer's authority's budget line of year coded
+// code, else its largest of the year.
+func demoBudgetLine(ctx context.Context, on stores, officer *auth.Principal, year int, code string) (int64, error) {
+	lines, err := on.authorities.BudgetLines(ctx, officer, officer.AuthorityID, year)
+	if err != nil {
+		return 0, err
+	}
+	if len(lines) == 0 {
+		return 0, apperr.NotFound("not_found.budget_line")
+	}
+	best := lines[0]
+	for _, l := range lines {
+		if l.Code == code {
+			return l.ID, nil
+		}
+		if l.Amount.GreaterThan(best.Amount.Decimal) {
+			best = l
+		}
+	}
+	return best.ID, nil
 }

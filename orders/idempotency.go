@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"encoding/json"
 	"errors"
 
@@ -43,7 +42,7 @@ func requestHash(in NewOrder) []byte {
 
 func (s *Service) createOnce(ctx context.Context, p *auth.Principal, in NewOrder, key string) (*Order, bool, error) {
 	if len(key) > 255 {
-		return nil, false, apperr.Invalid("bad idempotency key", apperr.Field("Idempotency-Key", "must be at most 255 characters"))
+		return nil, false, apperr.Invalid("order.bad_idempotency_key", apperr.Field("Idempotency-Key", "msg.max_len", 255))
 	}
 	hash := requestHash(in)
 	var (
@@ -53,19 +52,17 @@ func (s *Service) createOnce(ctx context.Context, p *auth.Principal, in NewOrder
 	)
 	err := database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		out, replayed, refusal = nil, false, nil
-		const qKey = `INSERT INTO idempotency_keys (user_id, key, request_hash) VALUES ($1, $2, $3)
-			ON CONFLICT (user_id, key) DO NOTHING RETURNING true`
-		var inserted bool
-		err := tx.GetContext(ctx, &inserted, qKey, p.UserID, key, hash)
-		if errors.Is(err, sql.ErrNoRows) {
-			replayed = true
-			out, refusal, err = replay(ctx, tx, p.UserID, key, hash)
-			return err
-		}
+		store := s.stores.orders.InTx(tx)
+		inserted, err := store.claimKey(ctx, p.UserID, key, hash)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `SAVEPOINT create_order`); err != nil {
+		if !inserted {
+			replayed = true
+			out, refusal, err = replay(ctx, store, p.UserID, key, hash)
+			return err
+		}
+		if err := store.beforeCreate(ctx); err != nil {
 			return err
 		}
 		o, err := s.create(ctx, tx, p, in)
@@ -76,7 +73,7 @@ func (s *Service) createOnce(ctx context.Context, p *auth.Principal, in NewOrder
 		case apperr.KindOf(err) == apperr.KindInternal:
 			return err
 		default:
-			if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT create_order`); err != nil {
+			if err := store.undoCreate(ctx); err != nil {
 				return err
 			}
 			refusal = err
@@ -92,9 +89,7 @@ func (s *Service) createOnce(ctx context.Context, p *auth.Principal, in NewOrder
 		if out != nil {
 			orderID = &out.ID
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE idempotency_keys SET order_id = $3, answer = $4 WHERE user_id = $1 AND key = $2`,
-			p.UserID, key, orderID, raw)
-		return err
+		return store.keepAnswer(ctx, p.UserID, key, orderID, raw)
 	})
 	if err != nil {
 		return nil, false, err
@@ -104,21 +99,16 @@ func (s *Service) createOnce(ctx context.Context, p *auth.Principal, in NewOrder
 
 // replay returns the answer stored for (userID, key), or a 422 when the key
 // was used with another request.
-func replay(ctx context.Context, tx *sqlx.Tx, userID int64, key string, hash []byte) (*Order, error, error) {
-	var row struct {
-		Hash   []byte `db:"request_hash"`
-		Answer []byte `db:"answer"`
-	}
-	const q = `SELECT request_hash, answer FROM idempotency_keys WHERE user_id = $1 AND key = $2`
-	if err := tx.GetContext(ctx, &row, q, userID, key); err != nil {
+func replay(ctx context.Context, store *Store, userID int64, key string, hash []byte) (*Order, error, error) {
+	kept, answer, err := store.keptAnswer(ctx, userID, key)
+	if err != nil {
 		return nil, nil, err
 	}
-	if !bytes.Equal(row.Hash, hash) {
-		return nil, apperr.Invalid("the Idempotency-Key was already used with a different request",
-			apperr.Field("Idempotency-Key", "was already used with a different request; use a new key")), nil
+	if !bytes.Equal(kept, hash) {
+		return nil, apperr.Invalid("order.idempotency_reused", apperr.Field("Idempotency-Key", "order.idempotency_key_reused")), nil
 	}
 	var a storedAnswer
-	if err := json.Unmarshal(row.Answer, &a); err != nil {
+	if err := json.Unmarshal(answer, &a); err != nil {
 		return nil, nil, err
 	}
 	if a.Error != nil {

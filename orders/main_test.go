@@ -2,6 +2,7 @@ package orders_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -11,10 +12,12 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/shopspring/decimal"
 
+	"madaf/internal/apperr"
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
 	"madaf/internal/dbtest"
 	"madaf/internal/fixture"
+	"madaf/internal/orderstatus"
 	"madaf/internal/server"
 	"madaf/internal/web"
 	"madaf/internal/webtest"
@@ -199,7 +202,7 @@ func (e *env) mustSent(tn *tender, w int, qty ...string) *orders.Order {
 	if err != nil {
 		e.t.Fatalf("sign: %v", err)
 	}
-	if o.Status != orders.StatusSent {
+	if o.Status != orderstatus.Sent {
 		e.t.Fatalf("status %s after signature", o.Status)
 	}
 	return o
@@ -218,3 +221,12 @@ func dec(s string) decimal.Decimal { return decimal.RequireFromString(s) }
 
 // webStatus is the HTTP status an error answers.
 func webStatus(err error) int { return web.StatusOf(err) }
+
+// keyOf is the message key of err ("" when it is no *apperr.Error).
+func keyOf(err error) string {
+	var ae *apperr.Error
+	if errors.As(err, &ae) {
+		return ae.Key
+	}
+	return ""
+}

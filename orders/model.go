@@ -5,7 +5,8 @@
 //
 // # Reservation
 //
-// An order reserves capacity while its status is in Reserving: from
+// An order reserves capacity while its status is one that reserves
+// (orderstatus.Reserves; order_status_reserves in SQL): from
 // pending_approval (submission) until it is returned to draft, rejected or
 // cancelled. Three capacities are reserved at once:
 //
@@ -20,9 +21,12 @@
 // A null ceiling or allocation is unlimited. Submit is the only operation
 // that adds an order to the reserving set, and it does so in one
 // transaction that first locks, with SELECT ... FOR UPDATE and in this
-// fixed order, the order row, the tender row, the tender_authorities row and
-// the budget_lines row, and only then sums the reserving orders and
-// compares. Why no capacity is ever exceeded, whatever the concurrency:
+// fixed order, the order row (Store.LockOrder), the tender row
+// (catalog.Store.LockTender), the tender_authorities row
+// (catalog.Store.LockParticipation) and the budget_lines row
+// (authorities.Store.LockBudgetLine), and only then sums the reserving
+// orders and compares. Why no capacity is ever exceeded, whatever the
+// concurrency:
 //
 //  1. Two submissions that share a capacity share the row that carries it
 //     (the same tender for a ceiling or allocation, the same budget line),
@@ -55,36 +59,11 @@ import (
 	"madaf/internal/apperr"
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
+	"madaf/internal/i18n"
 	"madaf/internal/money"
+	"madaf/internal/orderstatus"
 	"madaf/suppliers"
 )
-
-// Order statuses, DESIGN.md "Order".
-const (
-	StatusDraft              = "draft"
-	StatusPendingApproval    = "pending_approval"
-	StatusSent               = "sent"
-	StatusConfirmed          = "confirmed"
-	StatusPartiallyDelivered = "partially_delivered"
-	StatusDelivered          = "delivered"
-	StatusClosed             = "closed"
-	StatusRejected           = "rejected"
-	StatusCancelled          = "cancelled"
-)
-
-// Statuses lists every status in lifecycle order.
-var Statuses = []string{StatusDraft, StatusPendingApproval, StatusSent, StatusConfirmed,
-	StatusPartiallyDelivered, StatusDelivered, StatusClosed, StatusRejected, StatusCancelled}
-
-// Reserving is the set of statuses in which an order holds its reservation
-// of the tender ceiling, the allocation and the budget line.
-var Reserving = map[string]bool{
-	StatusPendingApproval: true, StatusSent: true, StatusConfirmed: true,
-	StatusPartiallyDelivered: true, StatusDelivered: true, StatusClosed: true,
-}
-
-// reservingSQL is Reserving as an SQL list.
-const reservingSQL = `('pending_approval','sent','confirmed','partially_delivered','delivered','closed')`
 
 // Actions on an order: each is allowed to some roles from some statuses.
 const (
@@ -108,15 +87,15 @@ type rule struct {
 
 var rules = map[string]rule{
 	ActionCreate:  {[]string{auth.RoleOfficer}, nil},
-	ActionUpdate:  {[]string{auth.RoleOfficer}, []string{StatusDraft}},
-	ActionSubmit:  {[]string{auth.RoleOfficer}, []string{StatusDraft}},
-	ActionSign:    {[]string{auth.RoleTreasurer, auth.RoleHead}, []string{StatusPendingApproval}},
-	ActionReturn:  {[]string{auth.RoleTreasurer, auth.RoleHead}, []string{StatusPendingApproval}},
-	ActionConfirm: {[]string{auth.RoleSupplier}, []string{StatusSent}},
-	ActionReject:  {[]string{auth.RoleSupplier}, []string{StatusSent}},
-	ActionDeliver: {[]string{auth.RoleSupplier}, []string{StatusConfirmed, StatusPartiallyDelivered}},
-	ActionClose:   {[]string{auth.RoleOfficer}, []string{StatusDelivered}},
-	ActionCancel:  {[]string{auth.RoleOfficer}, []string{StatusDraft, StatusPendingApproval, StatusSent}},
+	ActionUpdate:  {[]string{auth.RoleOfficer}, []string{orderstatus.Draft}},
+	ActionSubmit:  {[]string{auth.RoleOfficer}, []string{orderstatus.Draft}},
+	ActionSign:    {[]string{auth.RoleTreasurer, auth.RoleHead}, []string{orderstatus.PendingApproval}},
+	ActionReturn:  {[]string{auth.RoleTreasurer, auth.RoleHead}, []string{orderstatus.PendingApproval}},
+	ActionConfirm: {[]string{auth.RoleSupplier}, []string{orderstatus.Sent}},
+	ActionReject:  {[]string{auth.RoleSupplier}, []string{orderstatus.Sent}},
+	ActionDeliver: {[]string{auth.RoleSupplier}, []string{orderstatus.Confirmed, orderstatus.PartiallyDelivered}},
+	ActionClose:   {[]string{auth.RoleOfficer}, []string{orderstatus.Delivered}},
+	ActionCancel:  {[]string{auth.RoleOfficer}, []string{orderstatus.Draft, orderstatus.PendingApproval, orderstatus.Sent}},
 }
 
 // Cancellation reason codes.
@@ -250,24 +229,24 @@ type LineInput struct {
 func (in *NewOrder) Validate() error {
 	var fields []apperr.FieldError
 	if len(in.Lines) > MaxLines {
-		fields = append(fields, apperr.Field("lines", "must have at most %d lines", MaxLines))
+		fields = append(fields, apperr.Field("lines", "order.too_many_lines", MaxLines))
 	}
 	seen := map[int64]int{}
 	for i, l := range in.Lines {
-		if msg := l.Quantity.check(); msg != "" {
-			fields = append(fields, apperr.Field(fmt.Sprintf("lines[%d].quantity", i), "%s", msg))
+		if fe := l.Quantity.check(fmt.Sprintf("lines[%d].quantity", i)); fe != nil {
+			fields = append(fields, *fe)
 		}
 		if j, dup := seen[l.ItemID]; dup && l.ItemID != 0 {
-			fields = append(fields, apperr.Field(fmt.Sprintf("lines[%d].item_id", i), "repeats the item of lines[%d]", j))
+			fields = append(fields, apperr.Field(fmt.Sprintf("lines[%d].item_id", i), "order.item_repeated", j))
 		}
 		seen[l.ItemID] = i
 	}
 	if !in.RequestedDate.IsZero() && in.RequestedDate.Year() > 2100 {
-		fields = append(fields, apperr.Field("requested_date", "is too far ahead"))
+		fields = append(fields, apperr.Field("requested_date", "order.date_too_far"))
 	}
 	in.Justification = strings.TrimSpace(in.Justification)
 	if len(fields) > 0 {
-		return apperr.Invalid("the order has invalid fields", fields...)
+		return apperr.Invalid("order.invalid", fields...)
 	}
 	return nil
 }
@@ -282,16 +261,34 @@ func Qty(s string) Quantity { return Quantity{decimal.RequireFromString(s)} }
 // MarshalJSON writes the quantity as a string without trailing zeros.
 func (q Quantity) MarshalJSON() ([]byte, error) { return []byte(`"` + q.String() + `"`), nil }
 
-func (q Quantity) check() string {
+// check is what is wrong with q as the value of field; nil when nothing.
+func (q Quantity) check(field string) *apperr.FieldError {
+	var fe apperr.FieldError
 	switch {
 	case !q.IsPositive():
-		return "must be greater than zero"
+		fe = apperr.Field(field, "msg.positive")
 	case q.GreaterThan(MaxQuantity):
-		return "must be at most " + MaxQuantity.String()
+		fe = apperr.Field(field, "msg.max", MaxQuantity.String())
 	case !q.Equal(q.Round(3)):
-		return "must have at most three decimal places"
+		fe = apperr.Field(field, "order.quantity_decimals")
+	default:
+		return nil
 	}
-	return ""
+	return &fe
+}
+
+// lineCheck is what is wrong with q as the quantity of order line lineNo;
+// zero when nothing.
+func (q Quantity) lineCheck(lineNo int) apperr.Msg {
+	switch {
+	case !q.IsPositive():
+		return apperr.M("order.check.quantity_positive", lineNo)
+	case q.GreaterThan(MaxQuantity):
+		return apperr.M("order.check.quantity_max", lineNo, MaxQuantity.String())
+	case !q.Equal(q.Round(3)):
+		return apperr.M("order.check.quantity_decimals", lineNo)
+	}
+	return apperr.Msg{}
 }
 
 // StringList is a PostgreSQL text[] read into a Go slice.
@@ -336,14 +333,44 @@ type Filter struct {
 	After int64
 }
 
-// FailedCheck is one reason a submission was refused; for a capacity it
-// says what is left and what the order needs.
+// FailedCheck is one reason a submission was refused: the check and its
+// message; for a capacity what is left and what the order needs; for the
+// supplier's eligibility every reason the supplier may not receive orders
+// (the message is the first). JSON shows the message's key as "code" and
+// its English text as "message".
 type FailedCheck struct {
-	Check     string        `json:"check"`
-	Message   string        `json:"message"`
-	ItemID    int64         `json:"item_id,omitempty"`
-	Remaining *money.Amount `json:"remaining,omitempty"`
-	Required  *money.Amount `json:"required,omitempty"`
+	Check     string             `json:"check"`
+	Msg       apperr.Msg         `json:"-"`
+	ItemID    int64              `json:"item_id,omitempty"`
+	Remaining *money.Amount      `json:"remaining,omitempty"`
+	Required  *money.Amount      `json:"required,omitempty"`
+	Reasons   []suppliers.Reason `json:"reasons,omitempty"`
+}
+
+// MarshalJSON writes the check with its message's key and English text.
+func (c FailedCheck) MarshalJSON() ([]byte, error) {
+	type plain FailedCheck
+	return json.Marshal(struct {
+		plain
+		Code    string `json:"code,omitempty"`
+		Message string `json:"message"`
+	}{plain(c), c.Msg.Key, i18n.For("en").Msg(c.Msg)})
+}
+
+// UnmarshalJSON reads a check as MarshalJSON writes it; the message is its
+// key without arguments.
+func (c *FailedCheck) UnmarshalJSON(b []byte) error {
+	type plain FailedCheck
+	var in struct {
+		plain
+		Code string `json:"code"`
+	}
+	if err := json.Unmarshal(b, &in); err != nil {
+		return err
+	}
+	*c = FailedCheck(in.plain)
+	c.Msg = apperr.M(in.Code)
+	return nil
 }
 
 // Checks named in a refused submission.
@@ -362,15 +389,12 @@ const (
 	CheckBudget           = "budget_line_balance"
 )
 
-// refused is the 409 of a submission, naming each failed check.
+// refused is the 409 of a submission; failed_checks names each failed
+// check.
 func refused(checks []FailedCheck) error {
-	names := make([]string, len(checks))
-	for i, c := range checks {
-		names[i] = c.Check
-	}
-	return &apperr.Error{Kind: apperr.KindConflict,
-		Msg:   apperr.M("the order cannot be submitted: " + strings.Join(names, ", ")),
-		Extra: map[string]any{"failed_checks": checks}}
+	err := apperr.Conflict("order.cannot_submit")
+	err.Extra = map[string]any{"failed_checks": checks}
+	return err
 }
 
 // Quote is the side-by-side offer of a tender's winners for a cart, and for

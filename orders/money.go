@@ -1,15 +1,8 @@
 package orders
 
 import (
-	"context"
-	"strings"
-
-	"github.com/jmoiron/sqlx"
 	"github.com/shopspring/decimal"
 
-	"madaf/internal/apperr"
-	"madaf/internal/calendar"
-	"madaf/internal/database"
 	"madaf/internal/money"
 )
 
@@ -54,40 +47,7 @@ func Percent(amount, pct decimal.Decimal) decimal.Decimal {
 	return amount.Mul(pct).Div(hundred).Round(2)
 }
 
-// VATRate returns the VAT rate in percent in force on day on, from the
-// effective-dated vat_rates table.
-func VATRate(ctx context.Context, q sqlx.QueryerContext, on calendar.Date) (decimal.Decimal, error) {
-	const query = `SELECT rate FROM vat_rates WHERE valid_from <= $1 ORDER BY valid_from DESC LIMIT 1`
-	var rate decimal.Decimal
-	if err := sqlx.GetContext(ctx, q, &rate, query, on); err != nil {
-		if err = database.MapError(err); apperr.Is(err, apperr.KindNotFound) {
-			return rate, apperr.Conflict("no VAT rate is in force on %s", on)
-		}
-		return rate, err
-	}
-	return rate, nil
-}
-
-// FormatShekels writes an amount the way mails show it: "12,345.67 ₪".
-func FormatShekels(d decimal.Decimal) string {
-	s := d.StringFixed(2)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	whole, frac, _ := strings.Cut(s, ".")
-	var b strings.Builder
-	for i, r := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	out := b.String() + "." + frac + " ₪"
-	if neg {
-		out = "-" + out
-	}
-	return out
-}
-
+// amountPtr is d as a JSON amount.
 func amountPtr(d decimal.Decimal) *money.Amount {
 	a := money.Of(d)
 	return &a

@@ -7,6 +7,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"madaf/internal/calendar"
+	"madaf/internal/money"
 	"madaf/orders"
 )
 
@@ -67,13 +68,15 @@ func TestComputeFigures(t *testing.T) {
 	}
 }
 
-func TestFormatShekels(t *testing.T) {
+// TestMoneyInMails: the amounts mails and messages show, as money.Format
+// writes them.
+func TestMoneyInMails(t *testing.T) {
 	t.Parallel()
 	for in, want := range map[string]string{
-		"0": "0.00 ₪", "100": "100.00 ₪", "53986.77": "53,986.77 ₪", "1234567.5": "1,234,567.50 ₪", "-1000": "-1,000.00 ₪",
+		"0": "₪ 0.00", "100": "₪ 100.00", "53986.77": "₪ 53,986.77", "1234567.5": "₪ 1,234,567.50", "-1000": "-₪ 1,000.00",
 	} {
-		if got := orders.FormatShekels(dec(in)); got != want {
-			t.Errorf("FormatShekels(%s) = %q, want %q", in, got, want)
+		if got := money.Format(dec(in)); got != want {
+			t.Errorf("money.Format(%s) = %q, want %q", in, got, want)
 		}
 	}
 }
@@ -82,12 +85,12 @@ func TestVATAcrossThe2025RateChange(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	for day, want := range map[string]string{"2015-10-01": "17", "2024-12-31": "17", "2025-01-01": "18", "2026-06-30": "18"} {
-		rate, err := orders.VATRate(ctx, e.db, calendar.MustParse(day))
+		rate, err := orders.NewStore(e.db).VATRate(ctx, calendar.MustParse(day))
 		if err != nil || !rate.Equal(dec(want)) {
 			t.Errorf("VAT on %s = %s (%v), want %s", day, rate, err, want)
 		}
 	}
-	if _, err := orders.VATRate(ctx, e.db, calendar.MustParse("2010-01-01")); err == nil {
+	if _, err := orders.NewStore(e.db).VATRate(ctx, calendar.MustParse("2010-01-01")); err == nil {
 		t.Errorf("a VAT rate before the table begins")
 	}
 

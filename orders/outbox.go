@@ -4,20 +4,25 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 
+	"madaf/internal/apperr"
 	"madaf/internal/database"
+	"madaf/internal/i18n"
 	"madaf/internal/mail"
+	"madaf/internal/money"
 )
 
 // Mails are written to mail_outbox in the transaction of the transition
 // that causes them, rendered in the recipient's language, and sent later
 // by a Sender; a rolled-back transition sends nothing.
 
-// Kinds of order mail.
+// Kinds of order mail. A kind's subject and first paragraph are the
+// catalog keys order.mail.<kind>.subject and order.mail.<kind>.intro.
 const (
 	mailOrderSent        = "order_sent"
 	mailSignatureAwaited = "signature_awaited"
@@ -29,63 +34,83 @@ const (
 )
 
 // notice is a mail a step asks for; it is rendered once the step is done,
-// from the order as the step left it.
+// from the order as the step left it, in each recipient's language.
 type notice struct {
 	kind  string
-	extra map[string]string
+	facts []fact
 	to    []recipient
 }
 
-func (st *step) notify(kind string, extra map[string]string, to ...recipient) {
+// fact is one line a mail adds to the order's own: a label (a catalog key)
+// and its value, a text or a key translated in the recipient's language.
+type fact struct {
+	label string
+	value apperr.Arg
+}
+
+// text is f's value in cat's language.
+func (f fact) text(cat i18n.Catalog) string {
+	if f.value.Key != "" {
+		return cat.T(f.value.Key)
+	}
+	return f.value.Text
+}
+
+// said is a fact with a plain value (a date, a note, a reason as written).
+func said(label, value string) fact { return fact{label: label, value: apperr.Arg{Text: value}} }
+
+// named is a fact whose value is the catalog key key.
+func named(label, key string) fact { return fact{label: label, value: apperr.K(key)} }
+
+// notify asks for a mail of kind with facts to each of to (none: no mail).
+func (st *step) notify(kind string, facts []fact, to ...recipient) {
 	if len(to) > 0 {
-		st.notices = append(st.notices, notice{kind: kind, extra: extra, to: to})
+		st.notices = append(st.notices, notice{kind: kind, facts: facts, to: to})
 	}
 }
 
-// notifySupplier mails the supplier's contact address (in Hebrew).
-func (st *step) notifySupplier(ctx context.Context, kind string, extra map[string]string) error {
-	email, err := supplierEmail(ctx, st.tx, st.o.SupplierID)
+// notifySupplier mails the supplier's contact address, in the language of
+// the supplier's users (Hebrew when it has none).
+func (st *step) notifySupplier(ctx context.Context, kind string, facts ...fact) error {
+	r, err := st.orders.supplierRecipient(ctx, st.o.SupplierID)
 	if err != nil {
 		return err
 	}
-	if email != "" {
-		st.notify(kind, extra, recipient{Email: email, Lang: "he"})
+	if r.Email != "" {
+		st.notify(kind, facts, r)
 	}
 	return nil
 }
 
 // notifyOfficer mails the officer who created the order, in their language.
-func (st *step) notifyOfficer(ctx context.Context, kind string, extra map[string]string) error {
-	r, err := userRecipient(ctx, st.tx, st.o.CreatedBy)
+func (st *step) notifyOfficer(ctx context.Context, kind string, facts ...fact) error {
+	r, err := st.orders.userRecipient(ctx, st.o.CreatedBy)
 	if err != nil {
 		return err
 	}
-	st.notify(kind, extra, *r)
+	st.notify(kind, facts, r)
 	return nil
 }
 
-// writeNotices renders the notices for o and queues them in tx.
-func (s *Service) writeNotices(ctx context.Context, tx *sqlx.Tx, o *Order, notices []notice) error {
-	if len(notices) == 0 {
+// writeNotices renders the notices for o, each in its recipient's
+// language, and queues them in the step's transaction.
+func (st *step) writeNotices(ctx context.Context, o *Order) error {
+	if len(st.notices) == 0 {
 		return nil
 	}
-	names, err := authorityNames(ctx, tx, o.AuthorityID)
+	a, err := st.authorities.Authority(ctx, o.AuthorityID)
 	if err != nil {
 		return err
 	}
-	const q = `INSERT INTO mail_outbox (order_id, kind, recipient, lang, subject, body) VALUES ($1, $2, $3, $4, $5, $6)`
-	for _, n := range notices {
+	link := st.s.baseURL + "/orders/" + strconv.FormatInt(o.ID, 10)
+	for _, n := range st.notices {
 		for _, r := range n.to {
 			lang := r.Lang
-			if _, ok := mailTexts[lang]; !ok {
-				lang = "he"
+			if !i18n.Supported(lang) {
+				lang = i18n.DefaultLang
 			}
-			authority := names[lang]
-			if authority == "" {
-				authority = names["he"]
-			}
-			subject, body := renderMail(lang, n.kind, o, authority, s.baseURL+"/orders/"+fmt.Sprint(o.ID), n.extra)
-			if _, err := tx.ExecContext(ctx, q, o.ID, n.kind, r.Email, lang, subject, body); err != nil {
+			subject, body := renderMail(i18n.For(lang), n.kind, o, a.Name(lang), link, n.facts)
+			if err := st.orders.queueMail(ctx, o.ID, n.kind, r.Email, lang, subject, body); err != nil {
 				return err
 			}
 		}
@@ -93,128 +118,27 @@ func (s *Service) writeNotices(ctx context.Context, tx *sqlx.Tx, o *Order, notic
 	return nil
 }
 
-// mailText is one language's wording.
-type mailText struct {
-	subjects map[string]string // kind → subject format (number, authority)
-	intro    map[string]string // kind → first paragraph
-	labels   [5]string         // order, authority, supplier, total, link
-	roles    map[string]string
-	statuses map[string]string
-	extra    map[string]string // extra key → label
-	closing  string
-}
-
-var mailTexts = map[string]mailText{
-	"he": {
-		subjects: map[string]string{
-			mailOrderSent:        "הזמנה חדשה %s מאת %s",
-			mailSignatureAwaited: "הזמנה %s של %s ממתינה לחתימתך",
-			mailOrderConfirmed:   "הזמנה %s (%s) אושרה על ידי הספק",
-			mailOrderRejected:    "הזמנה %s (%s) נדחתה על ידי הספק",
-			mailOrderDelivered:   "דיווח אספקה להזמנה %s (%s)",
-			mailOrderReturned:    "הזמנה %s (%s) הוחזרה לטיוטה",
-			mailOrderCancelled:   "הזמנה %s מאת %s בוטלה",
-		},
-		intro: map[string]string{
-			mailOrderSent:        "התקבלה הזמנה חדשה במסגרת מכרז מדף. נא לאשר או לדחות אותה עד המועד הנקוב.",
-			mailSignatureAwaited: "הזמנה ממתינה לחתימתך.",
-			mailOrderConfirmed:   "הספק אישר את ההזמנה.",
-			mailOrderRejected:    "הספק דחה את ההזמנה.",
-			mailOrderDelivered:   "הספק דיווח על אספקה.",
-			mailOrderReturned:    "ההזמנה הוחזרה לטיוטה לתיקון.",
-			mailOrderCancelled:   "ההזמנה בוטלה על ידי הרשות.",
-		},
-		labels:   [5]string{"מספר הזמנה", "רשות", "ספק", "סה\"כ כולל מע\"מ", "קישור"},
-		roles:    map[string]string{"treasurer": "גזבר/ית", "head": "ראש הרשות"},
-		statuses: map[string]string{StatusDelivered: "סופקה במלואה", StatusPartiallyDelivered: "סופקה חלקית"},
-		extra: map[string]string{"confirm_by": "לאשר עד", "promised": "מועד אספקה מובטח", "reason": "סיבה",
-			"note": "הערה", "role": "חתימה נדרשת", "status": "מצב", "delivered_on": "תאריך אספקה"},
-		closing: "מדף — מכרזי המדף של האשכול",
-	},
-	"ar": {
-		subjects: map[string]string{
-			mailOrderSent:        "طلبية جديدة %s من %s",
-			mailSignatureAwaited: "الطلبية %s من %s بانتظار توقيعك",
-			mailOrderConfirmed:   "الطلبية %s (%s) أكّدها المورّد",
-			mailOrderRejected:    "الطلبية %s (%s) رفضها المورّد",
-			mailOrderDelivered:   "تقرير توريد للطلبية %s (%s)",
-			mailOrderReturned:    "الطلبية %s (%s) أُعيدت إلى مسودة",
-			mailOrderCancelled:   "الطلبية %s من %s أُلغيت",
-		},
-		intro: map[string]string{
-			mailOrderSent:        "وصلت طلبية جديدة ضمن مناقصة رفّ. يرجى تأكيدها أو رفضها حتى الموعد المحدد.",
-			mailSignatureAwaited: "طلبية بانتظار توقيعك.",
-			mailOrderConfirmed:   "أكّد المورّد الطلبية.",
-			mailOrderRejected:    "رفض المورّد الطلبية.",
-			mailOrderDelivered:   "أبلغ المورّد عن توريد.",
-			mailOrderReturned:    "أُعيدت الطلبية إلى مسودة للتصحيح.",
-			mailOrderCancelled:   "ألغت السلطة المحلية الطلبية.",
-		},
-		labels:   [5]string{"رقم الطلبية", "السلطة المحلية", "المورّد", "المجموع شامل الضريبة", "رابط"},
-		roles:    map[string]string{"treasurer": "أمين الصندوق", "head": "رئيس السلطة"},
-		statuses: map[string]string{StatusDelivered: "وُرّدت بالكامل", StatusPartiallyDelivered: "وُرّدت جزئيًا"},
-		extra: map[string]string{"confirm_by": "التأكيد حتى", "promised": "موعد التوريد الموعود", "reason": "السبب",
-			"note": "ملاحظة", "role": "التوقيع المطلوب", "status": "الحالة", "delivered_on": "تاريخ التوريد"},
-		closing: "مدف — مناقصات الرفّ للعنقود",
-	},
-	"en": {
-		subjects: map[string]string{
-			mailOrderSent:        "New order %s from %s",
-			mailSignatureAwaited: "Order %s of %s awaits your signature",
-			mailOrderConfirmed:   "Order %s (%s) was confirmed by the supplier",
-			mailOrderRejected:    "Order %s (%s) was rejected by the supplier",
-			mailOrderDelivered:   "Delivery report for order %s (%s)",
-			mailOrderReturned:    "Order %s (%s) was returned to draft",
-			mailOrderCancelled:   "Order %s from %s was cancelled",
-		},
-		intro: map[string]string{
-			mailOrderSent:        "A new order under a shelf tender has arrived. Please confirm or reject it by the deadline.",
-			mailSignatureAwaited: "An order awaits your signature.",
-			mailOrderConfirmed:   "The supplier confirmed the order.",
-			mailOrderRejected:    "The supplier rejected the order.",
-			mailOrderDelivered:   "The supplier reported a delivery.",
-			mailOrderReturned:    "The order was returned to draft for correction.",
-			mailOrderCancelled:   "The authority cancelled the order.",
-		},
-		labels:   [5]string{"Order number", "Authority", "Supplier", "Total incl. VAT", "Link"},
-		roles:    map[string]string{"treasurer": "treasurer", "head": "head of the authority"},
-		statuses: map[string]string{StatusDelivered: "delivered in full", StatusPartiallyDelivered: "partially delivered"},
-		extra: map[string]string{"confirm_by": "Confirm by", "promised": "Promised delivery", "reason": "Reason",
-			"note": "Note", "role": "Signature awaited", "status": "Status", "delivered_on": "Delivered on"},
-		closing: "Madaf — the cluster's shelf tenders",
-	},
-}
-
 // renderMail returns the subject and plain-text body of a mail of kind
-// about o in lang.
-func renderMail(lang, kind string, o *Order, authority, link string, extra map[string]string) (string, string) {
-	t := mailTexts[lang]
-	subject := fmt.Sprintf(t.subjects[kind], o.Number, authority)
+// about o in cat's language.
+func renderMail(cat i18n.Catalog, kind string, o *Order, authority, link string, facts []fact) (subject, body string) {
+	subject = cat.T("order.mail."+kind+".subject", o.Number, authority)
 	var b strings.Builder
-	b.WriteString(t.intro[kind] + "\n\n")
-	line := func(label, value string) { fmt.Fprintf(&b, "%s: %s\n", label, value) }
-	line(t.labels[0], o.Number)
-	line(t.labels[1], authority)
-	line(t.labels[2], o.SupplierName)
-	line(t.labels[3], FormatShekels(o.Total.Decimal))
+	b.WriteString(cat.T("order.mail."+kind+".intro") + "\n\n")
+	line := func(label, value string) { fmt.Fprintf(&b, "%s: %s\n", cat.T(label), value) }
+	line("order.mail.number", o.Number)
+	line("order.mail.authority", authority)
+	line("order.mail.supplier", o.SupplierName)
+	line("order.mail.total", money.Format(o.Total.Decimal))
 	if kind == mailOrderSent && !o.ConfirmBy.IsZero() {
-		line(t.extra["confirm_by"], o.ConfirmBy.String())
+		line("order.mail.confirm_by", o.ConfirmBy.String())
 	}
-	for _, k := range []string{"role", "status", "promised", "delivered_on", "reason", "note"} {
-		v, ok := extra[k]
-		if !ok || v == "" {
-			continue
+	for _, f := range facts {
+		if v := f.text(cat); v != "" {
+			line(f.label, v)
 		}
-		switch k {
-		case "role":
-			v = t.roles[v]
-		case "status":
-			v = t.statuses[v]
-		}
-		line(t.extra[k], v)
 	}
-	line(t.labels[4], link)
-	b.WriteString("\n" + t.closing + "\n")
+	line("order.mail.link", link)
+	b.WriteString("\n" + cat.T("order.mail.closing") + "\n")
 	return subject, b.String()
 }
 
@@ -276,6 +200,7 @@ func (s *Sender) Run(ctx context.Context) {
 // sent. A mail that fails stays pending with its next attempt pushed back,
 // or becomes dead after MaxAttempts.
 func (s *Sender) Drain(ctx context.Context) (sent int, err error) {
+	defer apperr.Wrap(&err, "orders.Sender.Drain")
 	s.defaults()
 	for ctx.Err() == nil {
 		n, claimed, err := s.drainBatch(ctx)
@@ -287,22 +212,12 @@ func (s *Sender) Drain(ctx context.Context) (sent int, err error) {
 	return sent, ctx.Err()
 }
 
-type outboxRow struct {
-	ID        int64  `db:"id"`
-	Recipient string `db:"recipient"`
-	Subject   string `db:"subject"`
-	Body      string `db:"body"`
-	Attempts  int    `db:"attempts"`
-}
-
 func (s *Sender) drainBatch(ctx context.Context) (sent, claimed int, err error) {
 	err = database.WithTx(ctx, s.DB, func(tx *sqlx.Tx) error {
 		sent, claimed = 0, 0
-		const qClaim = `SELECT id, recipient, subject, body, attempts FROM mail_outbox
-			WHERE status = 'pending' AND next_attempt_at <= now()
-			ORDER BY next_attempt_at, id LIMIT $1 FOR UPDATE SKIP LOCKED`
-		var rows []outboxRow
-		if err := tx.SelectContext(ctx, &rows, qClaim, s.Batch); err != nil {
+		store := NewStore(s.DB).InTx(tx)
+		rows, err := store.claimMails(ctx, s.Batch)
+		if err != nil {
 			return err
 		}
 		claimed = len(rows)
@@ -312,7 +227,7 @@ func (s *Sender) drainBatch(ctx context.Context) (sent, claimed int, err error) 
 			cancel()
 			if err == nil {
 				sent++
-				if _, err := tx.ExecContext(ctx, `UPDATE mail_outbox SET status = 'sent', attempts = attempts + 1, sent_at = now(), last_error = '' WHERE id = $1`, r.ID); err != nil {
+				if err := store.mailSent(ctx, r.ID); err != nil {
 					return err
 				}
 				continue
@@ -329,9 +244,7 @@ func (s *Sender) drainBatch(ctx context.Context) (sent, claimed int, err error) 
 			if len(msg) > 500 {
 				msg = msg[:500]
 			}
-			const qFail = `UPDATE mail_outbox SET status = $2, attempts = $3, last_error = $4,
-				next_attempt_at = now() + make_interval(secs => $5) WHERE id = $1`
-			if _, err := tx.ExecContext(ctx, qFail, r.ID, status, attempts, msg, wait.Seconds()); err != nil {
+			if err := store.mailFailed(ctx, r.ID, status, attempts, msg, wait); err != nil {
 				return err
 			}
 		}

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"madaf/internal/calendar"
 	imail "madaf/internal/mail"
 	"madaf/orders"
 )
@@ -162,7 +163,7 @@ func TestSupplierNewOrderMailArrivesOverSMTP(t *testing.T) {
 		t.Fatalf("%d mails to the supplier", len(bodies))
 	}
 	// 3 × 1234.50 + 7 × 19.99 = 3,843.43; VAT 691.82; total 4,535.25.
-	total := "4,535.25 ₪"
+	total := "₪ 4,535.25"
 	if o.Total.String() != "4535.25" {
 		t.Fatalf("total %s", o.Total)
 	}
@@ -289,5 +290,81 @@ func TestOutboxDrainedByConcurrentSendersOnce(t *testing.T) {
 	}
 	if len(seen) != 40 {
 		t.Fatalf("%d of 40 mails sent", len(seen))
+	}
+}
+
+// TestMailsInTheRecipientsLanguage: each mail is written in its
+// recipient's language, labels, values and amounts alike: the officer's and
+// the supplier's (whose users read Arabic) in Arabic, the treasurer's in
+// Hebrew.
+func TestMailsInTheRecipientsLanguage(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	srv := startSMTP(t)
+	tn := e.mustTender(tenderSpec{rule: "single", winners: 1, prices: [][]string{{"100.00"}}})
+	e.db.MustExec(`UPDATE users SET lang = 'ar' WHERE id = $1 OR supplier_id = $2`, e.officer.ID, tn.Winners[0])
+	confirmed := e.mustSent(tn, 0, "2") // 200.00 + 36.00 VAT
+	if _, err := e.svc.Confirm(ctx, tn.Users[0].P, confirmed.ID, "", orders.ConfirmInput{PromisedDate: calendar.MustParse("2026-03-20")}); err != nil {
+		t.Fatal(err)
+	}
+	cancelled := e.mustSent(tn, 0, "1")
+	if _, err := e.svc.Cancel(ctx, e.officer.P, cancelled.ID, "", orders.CancelInput{Reason: "budget_change"}); err != nil {
+		t.Fatal(err)
+	}
+	mailer, err := imail.New(srv.URL(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := (&orders.Sender{DB: e.db, Mailer: mailer}).Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var supplierEmail string
+	e.db.Get(&supplierEmail, `SELECT email FROM suppliers WHERE id = $1`, tn.Winners[0])
+
+	// mail finds the one mail to rcpt whose subject holds subject.
+	mail := func(rcpt, subject string) string {
+		t.Helper()
+		subjects, bodies := srv.to(t, rcpt)
+		for i, s := range subjects {
+			if strings.Contains(s, subject) {
+				return bodies[i]
+			}
+		}
+		t.Fatalf("no mail to %s about %q among %q", rcpt, subject, subjects)
+		return ""
+	}
+	hebrew := []string{"מספר הזמנה", "רשות:", "סה\"כ", "קישור", "מכרזי המדף"}
+	arabic := []string{"رقم الطلبية", "السلطة المحلية", "المجموع شامل الضريبة", "رابط", "مناقصات الرفّ"}
+	for _, m := range []struct {
+		name, body string
+		want, not  []string
+	}{
+		{"ToTheSupplierInArabic", mail(supplierEmail, "طلبية جديدة "+confirmed.Number), []string{
+			"وصلت طلبية جديدة ضمن مناقصة رفّ", "رقم الطلبية: " + confirmed.Number, "السلطة المحلية: זכרון יעקב (ar)",
+			"المورّد: " + confirmed.SupplierName, "المجموع شامل الضريبة: ₪ 236.00", "التأكيد حتى: 2026-03-15",
+		}, hebrew},
+		{"CancellationReasonInArabic", mail(supplierEmail, "الطلبية "+cancelled.Number+" من זכרון יעקב (ar) أُلغيت"), []string{
+			"ألغت السلطة المحلية الطلبية.", "السبب: تغيير في الميزانية", "المجموع شامل الضريبة: ₪ 118.00",
+		}, append(hebrew, "budget_change")},
+		{"ToTheOfficerInArabic", mail(e.officer.P.Email, "أكّدها المورّد"), []string{
+			"أكّد المورّد الطلبية.", "موعد التوريد الموعود: 2026-03-20", "مدف — مناقصات الرفّ للعنقود",
+		}, hebrew},
+		{"ToTheTreasurerInHebrew", mail(e.treasurer.P.Email, "הזמנה "+confirmed.Number+" של זכרון יעקב ממתינה לחתימתך"), []string{
+			"הזמנה ממתינה לחתימתך.", "מספר הזמנה: " + confirmed.Number, "רשות: זכרון יעקב\n", "חתימה נדרשת: גזבר/ית",
+			"סה\"כ כולל מע\"מ: ₪ 236.00", "מדף — מכרזי המדף של האשכול",
+		}, arabic},
+	} {
+		t.Run(m.name, func(t *testing.T) {
+			for _, s := range m.want {
+				if !strings.Contains(m.body, s) {
+					t.Errorf("the mail lacks %q:\n%s", s, m.body)
+				}
+			}
+			for _, s := range m.not {
+				if strings.Contains(m.body, s) {
+					t.Errorf("the mail holds %q:\n%s", s, m.body)
+				}
+			}
+		})
 	}
 }

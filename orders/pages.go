@@ -16,6 +16,7 @@ import (
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
 	"madaf/internal/i18n"
+	"madaf/internal/orderstatus"
 	"madaf/internal/page"
 	"madaf/internal/web"
 )
@@ -37,7 +38,7 @@ type pages struct {
 // MountPages adds the order pages to r: /cart, /orders, /orders/:id (and
 // its forms), /inbox for signatories and /supplier/orders for suppliers.
 func MountPages(r gin.IRouter, eng *page.Engine, svc *Service) {
-	p := &pages{eng: eng, svc: svc, auth: authorities.NewStore(svc.db),
+	p := &pages{eng: eng, svc: svc, auth: svc.stores.authorities,
 		cart: eng.MustPage("orders_cart"), form: eng.MustPage("orders_form"), list: eng.MustPage("orders_list"),
 		show: eng.MustPage("orders_show"), inbox: eng.MustPage("orders_inbox"), supplier: eng.MustPage("orders_supplier")}
 	eng.AddNav(
@@ -67,24 +68,19 @@ func MountPages(r gin.IRouter, eng *page.Engine, svc *Service) {
 }
 
 // localize names the orders' authorities in the request's language (the
-// orders carry the Hebrew name).
+// orders carry the Hebrew name); the Hebrew names stay if that fails.
 func (p *pages) localize(c *gin.Context, orders ...*Order) {
 	lang := page.LangOf(c)
 	if lang == i18n.DefaultLang || len(orders) == 0 {
 		return
 	}
-	const q = `SELECT id, CASE WHEN $1 = 'ar' AND name_ar <> '' THEN name_ar
-			WHEN $1 = 'en' AND name_en <> '' THEN name_en ELSE name_he END AS name FROM authorities`
-	var rows []struct {
-		ID   int64  `db:"id"`
-		Name string `db:"name"`
+	ids := make([]int64, len(orders))
+	for i, o := range orders {
+		ids[i] = o.AuthorityID
 	}
-	if err := p.svc.db.SelectContext(c, &rows, q, lang); err != nil {
-		return // the Hebrew names stay
-	}
-	names := make(map[int64]string, len(rows))
-	for _, r := range rows {
-		names[r.ID] = r.Name
+	names, err := p.svc.stores.orders.AuthorityNames(c, lang, ids)
+	if err != nil {
+		return
 	}
 	for _, o := range orders {
 		if n, ok := names[o.AuthorityID]; ok {
@@ -122,7 +118,7 @@ func (p *pages) cartPage(c *gin.Context) error {
 // myDrafts are the caller's own drafts (of tenderID when non-zero), with
 // their lines.
 func (p *pages) myDrafts(c *gin.Context, caller *auth.Principal, tenderID int64) ([]Order, error) {
-	list, err := p.svc.List(c, caller, Filter{Statuses: []string{StatusDraft}, TenderID: tenderID, Limit: 200})
+	list, err := p.svc.List(c, caller, Filter{Statuses: []string{orderstatus.Draft}, TenderID: tenderID, Limit: 200})
 	if err != nil {
 		return nil, err
 	}
@@ -152,16 +148,16 @@ func (p *pages) addToCart(c *gin.Context) error {
 	qty := f.Decimal("quantity", page.Required)
 	next := page.SafeNext(f.Value("next"))
 	if f.Valid() && !qty.IsPositive() {
-		f.Fail("quantity", "must be greater than zero")
+		f.Fail("quantity", "msg.positive")
 	}
 	if !f.Valid() {
 		return f.Err()
 	}
-	var tenderID int64
-	err := p.svc.db.GetContext(c, &tenderID, `SELECT tender_id FROM tender_items WHERE id = $1`, itemID)
+	item, err := p.svc.stores.catalog.Item(c, itemID)
 	if err != nil {
-		return apperr.NotFound("not_found.item")
+		return err
 	}
+	tenderID := item.TenderID
 	drafts, err := p.myDrafts(c, caller, tenderID)
 	if err != nil {
 		return err
@@ -285,7 +281,7 @@ func (p *pages) editPage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if o.Status != StatusDraft {
+	if o.Status != orderstatus.Draft {
 		c.Redirect(http.StatusSeeOther, "/orders/"+page.Itoa(o.ID))
 		return nil
 	}
@@ -384,9 +380,9 @@ func (p *pages) saveDraft(c *gin.Context) error {
 			for _, ch := range checks {
 				switch ch.Check {
 				case CheckBudgetLine, CheckBudget:
-					f.Fail("budget_line_id", ch.Message)
+					f.FailMsg("budget_line_id", ch.Msg)
 				case CheckRotation:
-					f.Fail("justification", ch.Message)
+					f.FailMsg("justification", ch.Msg)
 				}
 			}
 			return p.renderForm(c, http.StatusConflict, updated, f, checks)
@@ -409,13 +405,13 @@ type listData struct {
 
 func (p *pages) listPage(c *gin.Context) error {
 	caller := auth.Caller(c)
-	d := listData{Status: c.Query("status"), Statuses: append(slices.Clone(Statuses), "overdue")}
+	d := listData{Status: c.Query("status"), Statuses: append(slices.Clone(orderstatus.All), "overdue")}
 	f := Filter{Limit: 50}
 	switch {
 	case d.Status == "overdue":
 		f.Overdue = true
 	case d.Status != "":
-		if !slices.Contains(Statuses, d.Status) {
+		if !orderstatus.Valid(d.Status) {
 			return apperr.NotFound("not_found.status")
 		}
 		f.Statuses = []string{d.Status}
@@ -445,7 +441,7 @@ type inboxData struct {
 // give and has not given.
 func (p *pages) inboxPage(c *gin.Context) error {
 	caller := auth.Caller(c)
-	list, err := p.svc.List(c, caller, Filter{Statuses: []string{StatusPendingApproval}, Limit: 200})
+	list, err := p.svc.List(c, caller, Filter{Statuses: []string{orderstatus.PendingApproval}, Limit: 200})
 	if err != nil {
 		return err
 	}
@@ -467,7 +463,7 @@ func (p *pages) inboxPage(c *gin.Context) error {
 // awaitedRole is the signing role caller may still give on o ("" when
 // none).
 func awaitedRole(o *Order, caller *auth.Principal) string {
-	if o.Status != StatusPendingApproval {
+	if o.Status != orderstatus.PendingApproval {
 		return ""
 	}
 	signed := map[string]bool{}
@@ -503,9 +499,9 @@ func (p *pages) supplierPage(c *gin.Context) error {
 	p.localize(c, all(list)...)
 	for _, o := range list {
 		switch o.Status {
-		case StatusSent:
+		case orderstatus.Sent:
 			d.Incoming = append(d.Incoming, o)
-		case StatusConfirmed, StatusPartiallyDelivered:
+		case orderstatus.Confirmed, orderstatus.PartiallyDelivered:
 			d.ToDeliver = append(d.ToDeliver, o)
 		default:
 			if len(d.Recent) < 20 {
@@ -533,6 +529,8 @@ type showData struct {
 	CancelReasons []string
 	ShowFee       bool
 	Today         calendar.Date
+	// Reasons say why the action just refused cannot be taken.
+	Reasons []apperr.Msg
 }
 
 func (p *pages) orderPage(c *gin.Context) error {
@@ -540,10 +538,10 @@ func (p *pages) orderPage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	return p.renderOrder(c, http.StatusOK, o, nil)
+	return p.renderOrder(c, http.StatusOK, o, nil, nil)
 }
 
-func (p *pages) renderOrder(c *gin.Context, status int, o *Order, f *page.Form) error {
+func (p *pages) renderOrder(c *gin.Context, status int, o *Order, f *page.Form, reasons []apperr.Msg) error {
 	caller := auth.Caller(c)
 	p.localize(c, o)
 	events, err := p.svc.Events(c, caller, o.ID)
@@ -551,17 +549,17 @@ func (p *pages) renderOrder(c *gin.Context, status int, o *Order, f *page.Form) 
 		return err
 	}
 	d := showData{Order: o, Events: events, CancelReasons: CancelReasons, Today: calendar.Today(),
-		ShowFee: caller.IsCluster() || caller.Has(auth.RoleSupplier)}
-	if bl, err := authorities.BudgetLineByID(c, p.svc.db, o.BudgetLineID); err == nil {
+		ShowFee: caller.IsCluster() || caller.Has(auth.RoleSupplier), Reasons: reasons}
+	if bl, err := p.auth.BudgetLineByID(c, o.BudgetLineID); err == nil {
 		d.BudgetLine = bl
 	}
 	officer := caller.Has(auth.RoleOfficer) && caller.AuthorityID == o.AuthorityID
 	supplier := caller.Has(auth.RoleSupplier) && caller.SupplierID == o.SupplierID
-	d.CanEdit = officer && o.Status == StatusDraft
+	d.CanEdit = officer && o.Status == orderstatus.Draft
 	d.CanCancel = officer && slices.Contains(rules[ActionCancel].from, o.Status)
-	d.CanClose = officer && o.Status == StatusDelivered
-	d.CanConfirm = supplier && o.Status == StatusSent
-	d.CanReject = supplier && o.Status == StatusSent
+	d.CanClose = officer && o.Status == orderstatus.Delivered
+	d.CanConfirm = supplier && o.Status == orderstatus.Sent
+	d.CanReject = supplier && o.Status == orderstatus.Sent
 	d.CanDeliver = supplier && slices.Contains(rules[ActionDeliver].from, o.Status)
 	if caller.AuthorityID == o.AuthorityID {
 		d.SignAs = awaitedRole(o, caller)
@@ -597,16 +595,21 @@ func (p *pages) act(c *gin.Context, flash string, run func(o *Order, f *page.For
 		return nil
 	}
 	status := http.StatusUnprocessableEntity
+	var reasons []apperr.Msg
 	if err != nil {
 		switch {
 		case f.Absorb(err, rename):
 		case f.AbsorbConflict(err):
 			status = http.StatusConflict
+			var ae *apperr.Error
+			if errors.As(err, &ae) {
+				reasons, _ = ae.Extra["reasons"].([]apperr.Msg)
+			}
 		default:
 			return err
 		}
 	}
-	return p.renderOrder(c, status, o, f)
+	return p.renderOrder(c, status, o, f, reasons)
 }
 
 func (p *pages) sign(c *gin.Context) error {

@@ -4,36 +4,34 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/jmoiron/sqlx"
 	"github.com/shopspring/decimal"
 
 	"madaf/catalog"
 	"madaf/internal/apperr"
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
-	"madaf/suppliers"
 )
 
 // propose returns the rotation's proposed winner of tender t on day: among
 // its active winners that may receive orders, the one with the least
 // committed volume on the tender this year (the earliest award on a tie);
 // nil when none qualifies.
-func propose(ctx context.Context, q sqlx.QueryerContext, t *tenderRow, on calendar.Date) (*int64, error) {
-	awards, err := tenderAwards(ctx, q, t.ID)
+func propose(ctx context.Context, on stores, t *catalog.Tender, day calendar.Date) (*int64, error) {
+	awards, err := awardsOf(ctx, on, t.ID)
 	if err != nil {
 		return nil, err
 	}
-	volume, err := committedThisYear(ctx, q, t.ID, on.Year())
+	volume, err := on.orders.committedThisYear(ctx, t.ID, day.Year())
 	if err != nil {
 		return nil, err
 	}
 	var best *int64
 	var bestVolume decimal.Decimal
 	for _, a := range awards {
-		if a.Status != "active" {
+		if a.Status != catalog.AwardActive {
 			continue
 		}
-		reasons, err := suppliers.Eligibility(ctx, q, a.SupplierID, on)
+		reasons, err := on.suppliers.Eligibility(ctx, a.SupplierID, day)
 		if err != nil {
 			return nil, err
 		}
@@ -52,59 +50,53 @@ func propose(ctx context.Context, q sqlx.QueryerContext, t *tenderRow, on calend
 // at today's prices, and for a rotation tender names the proposed winner.
 // Authority users see the tenders open to their authority, the cluster
 // every tender.
-func (s *Service) Quote(ctx context.Context, p *auth.Principal, tenderID int64, lines []LineInput) (*Quote, error) {
+func (s *Service) Quote(ctx context.Context, p *auth.Principal, tenderID int64, lines []LineInput) (out *Quote, err error) {
+	defer apperr.Wrap(&err, "orders.Service.Quote(%d)", tenderID)
 	today := s.today()
 	// Scope first: a tender the caller may not see is not found, whoever
 	// asks (an officer sees only active tenders open to its authority).
-	if _, err := catalog.LoadVisibleTender(ctx, s.db, p, tenderID); err != nil {
+	t, err := s.stores.catalog.VisibleTender(ctx, p, tenderID)
+	if err != nil {
 		return nil, err
 	}
 	if p.OrgKind == auth.OrgSupplier {
-		return nil, apperr.Forbidden("only the cluster and authorities compare offers")
-	}
-	t, err := getTender(ctx, s.db, tenderID, false)
-	if err != nil {
-		return nil, err
+		return nil, apperr.Forbidden("order.quote_forbidden")
 	}
 	check := NewOrder{TenderID: t.ID, SupplierID: 1, BudgetLineID: 1, Lines: lines}
 	if err := validateOrder(&check); err != nil {
 		return nil, err
 	}
-	ids := make([]int64, len(lines))
-	for i, l := range lines {
-		ids[i] = l.ItemID
-	}
-	items, err := tenderItems(ctx, s.db, ids)
+	items, err := itemsOf(ctx, s.stores, t.ID)
 	if err != nil {
 		return nil, err
 	}
 	var fields []apperr.FieldError
 	for i, l := range lines {
-		if it, ok := items[l.ItemID]; !ok || it.TenderID != t.ID {
-			fields = append(fields, apperr.Field(fmt.Sprintf("lines[%d].item_id", i), "is not an item of tender %s", t.Number))
+		if _, ok := items[l.ItemID]; !ok {
+			fields = append(fields, apperr.Field(fmt.Sprintf("lines[%d].item_id", i), "order.not_tender_item", t.Number))
 		}
 	}
 	if len(fields) > 0 {
-		return nil, apperr.Invalid("the cart has invalid lines", fields...)
+		return nil, apperr.Invalid("order.cart_invalid", fields...)
 	}
-	awards, err := tenderAwards(ctx, s.db, t.ID)
+	awards, err := awardsOf(ctx, s.stores, t.ID)
 	if err != nil {
 		return nil, err
 	}
-	volume, err := committedThisYear(ctx, s.db, t.ID, today.Year())
+	volume, err := s.stores.orders.committedThisYear(ctx, t.ID, today.Year())
 	if err != nil {
 		return nil, err
 	}
-	rate, err := VATRate(ctx, s.db, today)
+	rate, err := s.stores.orders.VATRate(ctx, today)
 	if err != nil {
 		return nil, err
 	}
-	out := &Quote{TenderID: t.ID, AwardRule: t.AwardRule, On: today.String(), DirectOrder: t.AwardRule != "competition", Offers: []Offer{}}
+	out = &Quote{TenderID: t.ID, AwardRule: t.AwardRule, On: today.String(), DirectOrder: t.AwardRule != catalog.RuleCompetition, Offers: []Offer{}}
 	for _, a := range awards {
-		if a.Status != "active" {
+		if a.Status != catalog.AwardActive {
 			continue
 		}
-		reasons, err := suppliers.Eligibility(ctx, s.db, a.SupplierID, today)
+		reasons, err := s.stores.suppliers.Eligibility(ctx, a.SupplierID, today)
 		if err != nil {
 			return nil, err
 		}
@@ -114,7 +106,7 @@ func (s *Service) Quote(ctx context.Context, p *auth.Principal, tenderID int64, 
 		var totals []decimal.Decimal
 		for _, l := range lines {
 			ol := OfferLine{ItemID: l.ItemID, Quantity: l.Quantity}
-			price, err := catalog.PriceInForce(ctx, s.db, l.ItemID, a.SupplierID, today)
+			price, err := s.stores.orders.priceInForce(ctx, l.ItemID, a.SupplierID, today)
 			switch {
 			case apperr.Is(err, apperr.KindNotFound):
 				of.Complete = false
@@ -131,8 +123,8 @@ func (s *Service) Quote(ctx context.Context, p *auth.Principal, tenderID int64, 
 		of.Subtotal.Decimal, of.VAT.Decimal, of.Total.Decimal = f.Subtotal, f.VAT, f.Total
 		out.Offers = append(out.Offers, of)
 	}
-	if t.AwardRule == "rotation" {
-		if out.ProposedSupplierID, err = propose(ctx, s.db, t, today); err != nil {
+	if t.AwardRule == catalog.RuleRotation {
+		if out.ProposedSupplierID, err = propose(ctx, s.stores, t, today); err != nil {
 			return nil, err
 		}
 	}

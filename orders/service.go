@@ -1,6 +1,7 @@
 package orders
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -10,12 +11,15 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/shopspring/decimal"
 
+	"madaf/authorities"
 	"madaf/catalog"
 	"madaf/internal/apperr"
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
 	"madaf/internal/database"
+	"madaf/internal/orderstatus"
 	"madaf/internal/validate"
+	"madaf/suppliers"
 	"madaf/volumes"
 )
 
@@ -26,8 +30,25 @@ import (
 // status does not allow is a conflict (409). Nothing changes on a refusal.
 type Service struct {
 	db      *sqlx.DB
+	stores  stores
 	baseURL string
 	now     func() time.Time
+}
+
+// stores are the stores the order rules run on: orders' own and those of
+// the features an order reads (its tender, award and items, its authority
+// and budget line, its supplier), on the pool or all in one transaction.
+type stores struct {
+	orders      *Store
+	catalog     *catalog.Store
+	authorities *authorities.Store
+	suppliers   *suppliers.Store
+}
+
+// inTx returns the stores running in tx.
+func (s stores) inTx(tx *sqlx.Tx) stores {
+	return stores{orders: s.orders.InTx(tx), catalog: s.catalog.InTx(tx),
+		authorities: s.authorities.InTx(tx), suppliers: s.suppliers.InTx(tx)}
 }
 
 // Options configure a Service.
@@ -43,15 +64,18 @@ func NewService(db *sqlx.DB, opt Options) *Service {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	return &Service{db: db, baseURL: strings.TrimRight(opt.BaseURL, "/"), now: opt.Now}
+	return &Service{db: db, baseURL: strings.TrimRight(opt.BaseURL, "/"), now: opt.Now, stores: stores{
+		orders: NewStore(db), catalog: catalog.NewStore(db), authorities: authorities.NewStore(db), suppliers: suppliers.NewStore(db),
+	}}
 }
 
 func (s *Service) today() calendar.Date { return calendar.DateOf(s.now()) }
 
 // Get returns order id with its lines and signatures, or not-found when p
 // may not see it.
-func (s *Service) Get(ctx context.Context, p *auth.Principal, id int64) (*Order, error) {
-	o, err := getOrder(ctx, s.db, id, s.today(), false)
+func (s *Service) Get(ctx context.Context, p *auth.Principal, id int64) (o *Order, err error) {
+	defer apperr.Wrap(&err, "orders.Service.Get(%d)", id)
+	o, err = s.stores.orders.Order(ctx, id, s.today())
 	if err != nil {
 		return nil, err
 	}
@@ -62,22 +86,24 @@ func (s *Service) Get(ctx context.Context, p *auth.Principal, id int64) (*Order,
 }
 
 // List returns one page of the orders p may see, newest first, without
-// their lines.
-func (s *Service) List(ctx context.Context, p *auth.Principal, f Filter) ([]Order, error) {
+// their lines. An unknown status is invalid.
+func (s *Service) List(ctx context.Context, p *auth.Principal, f Filter) (out []Order, err error) {
+	defer apperr.Wrap(&err, "orders.Service.List(%+v)", f)
 	for _, st := range f.Statuses {
-		if !slices.Contains(Statuses, st) {
-			return nil, apperr.Invalid("bad filter", apperr.Field("status", "must be one of: %s", strings.Join(Statuses, ", ")))
+		if !orderstatus.Valid(st) {
+			return nil, apperr.Invalid("order.bad_filter", apperr.Field("status", "msg.oneof", strings.Join(orderstatus.All, ", ")))
 		}
 	}
-	return listOrders(ctx, s.db, p, f, s.today())
+	return s.stores.orders.Orders(ctx, p, f, s.today())
 }
 
 // Events returns the history of order id, oldest first.
-func (s *Service) Events(ctx context.Context, p *auth.Principal, id int64) ([]Event, error) {
+func (s *Service) Events(ctx context.Context, p *auth.Principal, id int64) (out []Event, err error) {
+	defer apperr.Wrap(&err, "orders.Service.Events(%d)", id)
 	if _, err := s.Get(ctx, p, id); err != nil {
 		return nil, err
 	}
-	return listEvents(ctx, s.db, id)
+	return s.stores.orders.Events(ctx, id)
 }
 
 // allowed answers 403 unless p holds a role that may take action.
@@ -86,7 +112,11 @@ func allowed(p *auth.Principal, action string) error {
 	if p.HasAny(r.roles...) {
 		return nil
 	}
-	return apperr.Forbidden("only the %s may %s an order", strings.Join(r.roles, " or "), action)
+	verb := apperr.K("order.verb." + action)
+	if len(r.roles) == 1 {
+		return apperr.Forbidden("order.only_role", apperr.K("role."+r.roles[0]), verb)
+	}
+	return apperr.Forbidden("order.only_roles", apperr.K("role."+r.roles[0]), apperr.K("role."+r.roles[1]), verb)
 }
 
 // matches answers 412 unless ifMatch is empty, "*" or names the order's
@@ -95,13 +125,15 @@ func matches(o *Order, ifMatch string) error {
 	if validate.IfMatch(ifMatch, o.ETag()) {
 		return nil
 	}
-	return &apperr.Error{Kind: apperr.KindPrecondition,
-		Msg:   apperr.M("the order changed since you read it (it is now %s); reload it", o.ETag()),
-		Extra: map[string]any{"etag": o.ETag(), "status": o.Status}}
+	err := apperr.New(apperr.KindPrecondition, "order.stale", o.ETag())
+	err.Extra = map[string]any{"etag": o.ETag(), "status": o.Status}
+	return err
 }
 
-// step is one action in progress on a locked order.
+// step is one action in progress on a locked order, its stores running in
+// the action's transaction.
 type step struct {
+	stores
 	s       *Service
 	tx      *sqlx.Tx
 	p       *auth.Principal
@@ -120,8 +152,8 @@ func (s *Service) change(ctx context.Context, p *auth.Principal, id int64, ifMat
 	var out *Order
 	err := database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		now := s.now()
-		st := &step{s: s, tx: tx, p: p, now: now, today: calendar.DateOf(now)}
-		o, err := getOrder(ctx, tx, id, st.today, true)
+		st := &step{stores: s.stores.inTx(tx), s: s, tx: tx, p: p, now: now, today: calendar.DateOf(now)}
+		o, err := st.orders.LockOrder(ctx, id, st.today)
 		if err != nil {
 			return err
 		}
@@ -135,18 +167,18 @@ func (s *Service) change(ctx context.Context, p *auth.Principal, id int64, ifMat
 			return err
 		}
 		if !slices.Contains(rules[action].from, o.Status) {
-			return &apperr.Error{Kind: apperr.KindConflict,
-				Msg:   apperr.M("an order that is %s cannot take the action %s", o.Status, action),
-				Extra: map[string]any{"status": o.Status}}
+			err := apperr.Conflict("order.wrong_state", apperr.K("order_status."+o.Status), apperr.K("order.verb."+action))
+			err.Extra = map[string]any{"status": o.Status}
+			return err
 		}
 		st.o = o
 		if err := fn(st); err != nil {
 			return err
 		}
-		if out, err = getOrder(ctx, tx, id, st.today, false); err != nil {
+		if out, err = st.orders.Order(ctx, id, st.today); err != nil {
 			return err
 		}
-		return s.writeNotices(ctx, tx, out, st.notices)
+		return st.writeNotices(ctx, out)
 	})
 	if err != nil {
 		return nil, err
@@ -154,53 +186,17 @@ func (s *Service) change(ctx context.Context, p *auth.Principal, id int64, ifMat
 	return out, nil
 }
 
-// move records the step's action: the order goes to status to with the
-// columns in set, an event is appended and the volumes are told, all in the
-// step's transaction.
-func (st *step) move(ctx context.Context, action, to, note string, data map[string]any, set map[string]any) error {
-	if err := bumpVersion(ctx, st.tx, st.o, to, set, st.now); err != nil {
+// record appends the event of the step's action, which moved the order to
+// status to, and tells the volumes, in the step's transaction.
+func (st *step) record(ctx context.Context, action, to, note string, data map[string]any) error {
+	if err := st.orders.addEvent(ctx, st.o.ID, st.p, action, st.o.Status, to, note, data, st.now); err != nil {
 		return err
 	}
-	if err := addEvent(ctx, st.tx, st.o.ID, st.p, action, st.o.Status, to, note, data, st.now); err != nil {
-		return err
-	}
-	f, err := orderFigures(ctx, st.tx, st.o.ID)
+	f, err := st.orders.figures(ctx, st.o.ID)
 	if err != nil {
 		return err
 	}
 	return volumes.Transition(ctx, st.tx, f, st.o.Status, to, st.now)
-}
-
-// orderFigures reads what the order contributes to the volumes.
-func orderFigures(ctx context.Context, q sqlx.QueryerContext, id int64) (volumes.OrderFigures, error) {
-	const query = `SELECT o.id, o.tender_id, o.authority_id, o.supplier_id, t.category, o.submitted_on,
-		o.subtotal, o.vat, o.total, o.fee, o.sent_at, o.confirm_by, o.promised_on
-		FROM orders o JOIN tenders t ON t.id = o.tender_id WHERE o.id = $1`
-	var r struct {
-		ID          int64           `db:"id"`
-		TenderID    int64           `db:"tender_id"`
-		AuthorityID int64           `db:"authority_id"`
-		SupplierID  int64           `db:"supplier_id"`
-		Category    string          `db:"category"`
-		SubmittedOn calendar.Date   `db:"submitted_on"`
-		Subtotal    decimal.Decimal `db:"subtotal"`
-		VAT         decimal.Decimal `db:"vat"`
-		Total       decimal.Decimal `db:"total"`
-		Fee         decimal.Decimal `db:"fee"`
-		SentAt      *time.Time      `db:"sent_at"`
-		ConfirmBy   calendar.Date   `db:"confirm_by"`
-		PromisedOn  calendar.Date   `db:"promised_on"`
-	}
-	if err := sqlx.GetContext(ctx, q, &r, query, id); err != nil {
-		return volumes.OrderFigures{}, err
-	}
-	f := volumes.OrderFigures{OrderID: r.ID, TenderID: r.TenderID, AuthorityID: r.AuthorityID, SupplierID: r.SupplierID,
-		Category: r.Category, SubmittedOn: r.SubmittedOn, Subtotal: r.Subtotal, VAT: r.VAT, Total: r.Total, Fee: r.Fee,
-		ConfirmBy: r.ConfirmBy, PromisedOn: r.PromisedOn}
-	if r.SentAt != nil {
-		f.SentAt = *r.SentAt
-	}
-	return f, nil
 }
 
 // Create adds a draft order for p's authority. With a non-empty
@@ -209,6 +205,7 @@ func orderFigures(ctx context.Context, q sqlx.QueryerContext, id int64) (volumes
 // same body (replayed is true), and never a second order; the same key
 // with a different body is invalid (422).
 func (s *Service) Create(ctx context.Context, p *auth.Principal, in NewOrder, idempotencyKey string) (o *Order, replayed bool, err error) {
+	defer apperr.Wrap(&err, "orders.Service.Create(%d)", in.TenderID)
 	if err := allowed(p, ActionCreate); err != nil {
 		return nil, false, err
 	}
@@ -234,7 +231,7 @@ func validateOrder(in *NewOrder) error {
 
 // draft is a validated order body with its lines priced at today's prices.
 type draft struct {
-	tender   *tenderRow
+	tender   *catalog.Tender
 	lines    []Line
 	figures  Figures
 	proposal *int64
@@ -242,52 +239,45 @@ type draft struct {
 
 // prepare checks a draft's references against the database and prices its
 // lines; every failing field is reported at once.
-func (s *Service) prepare(ctx context.Context, q sqlx.QueryerContext, p *auth.Principal, in *NewOrder, today calendar.Date) (*draft, error) {
-	t, err := getTender(ctx, q, in.TenderID, false)
+func (s *Service) prepare(ctx context.Context, on stores, p *auth.Principal, in *NewOrder, today calendar.Date) (*draft, error) {
+	t, err := on.catalog.Tender(ctx, in.TenderID)
 	if apperr.Is(err, apperr.KindNotFound) {
-		return nil, apperr.Invalid("the order has invalid fields", apperr.Field("tender_id", "is not a tender"))
+		return nil, apperr.Invalid("order.invalid", apperr.Field("tender_id", "order.not_a_tender"))
 	}
 	if err != nil {
 		return nil, err
 	}
-	open, _, err := participation(ctx, q, t.ID, p.AuthorityID, false)
-	if err != nil {
-		return nil, err
+	if !t.Participates(p.AuthorityID) {
+		return nil, apperr.Invalid("order.invalid", apperr.Field("tender_id", "order.tender_not_open"))
 	}
-	if !open {
-		return nil, apperr.Invalid("the order has invalid fields", apperr.Field("tender_id", "is not open to your authority"))
-	}
-	if t.AwardRule == "competition" {
+	if t.AwardRule == catalog.RuleCompetition {
 		return nil, competitionRequired(t)
 	}
-	if !t.openOn(today) {
-		return nil, &apperr.Error{Kind: apperr.KindConflict,
-			Msg:   apperr.M("tender %s does not take orders today (it is %s, valid %s to %s)", t.Number, t.Status, t.ValidFrom, t.until()),
-			Extra: map[string]any{"tender_status": t.Status}}
+	if !t.OpenOn(today) {
+		err := apperr.Conflict("order.tender_closed_today", t.Number, apperr.K("tender_status."+t.Status),
+			t.ValidFrom.String(), t.EndsOn().String())
+		err.Extra = map[string]any{"tender_status": t.Status}
+		return nil, err
 	}
 
 	var fields []apperr.FieldError
-	awards, err := tenderAwards(ctx, q, t.ID)
-	if err != nil {
+	award, err := awardOf(ctx, on, t.ID, in.SupplierID)
+	if err != nil && !apperr.Is(err, apperr.KindNotFound) {
 		return nil, err
 	}
-	supplierOK := slices.ContainsFunc(awards, func(a awardRow) bool { return a.SupplierID == in.SupplierID && a.Status == "active" })
+	supplierOK := err == nil && award.Status == catalog.AwardActive
 	if !supplierOK {
-		fields = append(fields, apperr.Field("supplier_id", "is not an active winner of tender %s", t.Number))
+		fields = append(fields, apperr.Field("supplier_id", "order.not_active_winner", t.Number))
 	}
-	bl, err := getBudgetLine(ctx, q, in.BudgetLineID, false)
+	bl, err := on.authorities.BudgetLineByID(ctx, in.BudgetLineID)
 	if err != nil && !apperr.Is(err, apperr.KindNotFound) {
 		return nil, err
 	}
 	if bl == nil || bl.AuthorityID != p.AuthorityID {
-		fields = append(fields, apperr.Field("budget_line_id", "is not a budget line of your authority"))
+		fields = append(fields, apperr.Field("budget_line_id", "order.not_our_budget_line"))
 	}
 
-	ids := make([]int64, len(in.Lines))
-	for i, l := range in.Lines {
-		ids[i] = l.ItemID
-	}
-	items, err := tenderItems(ctx, q, ids)
+	items, err := itemsOf(ctx, on, t.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -295,16 +285,16 @@ func (s *Service) prepare(ctx context.Context, q sqlx.QueryerContext, p *auth.Pr
 	var totals []decimal.Decimal
 	for i, l := range in.Lines {
 		it, ok := items[l.ItemID]
-		if !ok || it.TenderID != t.ID {
-			fields = append(fields, apperr.Field(fmt.Sprintf("lines[%d].item_id", i), "is not an item of tender %s", t.Number))
+		if !ok {
+			fields = append(fields, apperr.Field(fmt.Sprintf("lines[%d].item_id", i), "order.not_tender_item", t.Number))
 			continue
 		}
 		line := Line{LineNo: i + 1, ItemID: it.ID, SKU: it.SKU, Name: it.Name, Unit: it.Unit, Quantity: l.Quantity}
 		if supplierOK {
-			price, err := catalog.PriceInForce(ctx, q, it.ID, in.SupplierID, today)
+			price, err := on.orders.priceInForce(ctx, it.ID, in.SupplierID, today)
 			switch {
 			case apperr.Is(err, apperr.KindNotFound):
-				fields = append(fields, apperr.Field(fmt.Sprintf("lines[%d].item_id", i), "has no price in force from this supplier"))
+				fields = append(fields, apperr.Field(fmt.Sprintf("lines[%d].item_id", i), "order.no_price"))
 			case err != nil:
 				return nil, err
 			default:
@@ -316,19 +306,18 @@ func (s *Service) prepare(ctx context.Context, q sqlx.QueryerContext, p *auth.Pr
 		d.lines = append(d.lines, line)
 	}
 
-	if t.AwardRule == "rotation" {
-		if d.proposal, err = propose(ctx, q, t, today); err != nil {
+	if t.AwardRule == catalog.RuleRotation {
+		if d.proposal, err = propose(ctx, on, t, today); err != nil {
 			return nil, err
 		}
 		if d.proposal != nil && *d.proposal != in.SupplierID && in.Justification == "" {
-			fields = append(fields, apperr.Field("justification",
-				"is required: the rotation proposes supplier %d, and choosing another needs a written justification", *d.proposal))
+			fields = append(fields, apperr.Field("justification", "order.justification_required", *d.proposal))
 		}
 	}
 	if len(fields) > 0 {
-		return nil, apperr.Invalid("the order has invalid fields", fields...)
+		return nil, apperr.Invalid("order.invalid", fields...)
 	}
-	rate, err := VATRate(ctx, q, today)
+	rate, err := on.orders.VATRate(ctx, today)
 	if err != nil {
 		return nil, err
 	}
@@ -336,19 +325,51 @@ func (s *Service) prepare(ctx context.Context, q sqlx.QueryerContext, p *auth.Pr
 	return d, nil
 }
 
-func (t *tenderRow) until() calendar.Date {
-	if !t.ExtendedUntil.IsZero() {
-		return t.ExtendedUntil
+// awardsOf returns the awards of tender tenderID, earliest first (the
+// order rotation breaks ties by).
+func awardsOf(ctx context.Context, on stores, tenderID int64) ([]catalog.Award, error) {
+	awards, err := on.catalog.Awards(ctx, tenderID)
+	if err != nil {
+		return nil, err
 	}
-	return t.ValidUntil
+	slices.SortFunc(awards, func(a, b catalog.Award) int { return cmp.Compare(a.ID, b.ID) })
+	return awards, nil
+}
+
+// awardOf returns supplierID's award on tender tenderID, or apperr
+// not-found ("not_found.award") when it has none.
+func awardOf(ctx context.Context, on stores, tenderID, supplierID int64) (*catalog.Award, error) {
+	awards, err := on.catalog.Awards(ctx, tenderID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range awards {
+		if awards[i].SupplierID == supplierID {
+			return &awards[i], nil
+		}
+	}
+	return nil, apperr.NotFound("not_found.award")
+}
+
+// itemsOf returns the items of tender tenderID by id.
+func itemsOf(ctx context.Context, on stores, tenderID int64) (map[int64]catalog.Item, error) {
+	items, err := on.catalog.Items(ctx, tenderID)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]catalog.Item, len(items))
+	for _, it := range items {
+		out[it.ID] = it
+	}
+	return out, nil
 }
 
 // competitionRequired is the 409 of a direct order under a tender awarded
 // by mini-competition.
-func competitionRequired(t *tenderRow) error {
-	return &apperr.Error{Kind: apperr.KindConflict,
-		Msg:   apperr.M("tender %s is awarded by mini-competition: a direct order is not possible; a mini-competition (price quotation among the winners) is required", t.Number),
-		Extra: map[string]any{"award_rule": "competition"}}
+func competitionRequired(t *catalog.Tender) error {
+	err := apperr.Conflict("order.competition_required", t.Number)
+	err.Extra = map[string]any{"award_rule": catalog.RuleCompetition}
+	return err
 }
 
 // create inserts the draft inside tx: its number, lines, creation event
@@ -356,77 +377,57 @@ func competitionRequired(t *tenderRow) error {
 func (s *Service) create(ctx context.Context, tx *sqlx.Tx, p *auth.Principal, in NewOrder) (*Order, error) {
 	now := s.now()
 	today := calendar.DateOf(now)
-	d, err := s.prepare(ctx, tx, p, &in, today)
+	on := s.stores.inTx(tx)
+	store := on.orders
+	d, err := s.prepare(ctx, on, p, &in, today)
 	if err != nil {
 		return nil, err
 	}
-	seq, number, err := nextNumber(ctx, tx, p.AuthorityID, today.Year())
+	seq, number, err := store.nextNumber(ctx, p.AuthorityID, today.Year())
 	if err != nil {
 		return nil, err
 	}
-	const query = `INSERT INTO orders (authority_id, year, seq, number, tender_id, supplier_id, budget_line_id,
-			delivery_address, requested_date, notes, proposed_supplier_id, justification,
-			subtotal, vat_rate, vat, total, fee_percent, fee, created_by, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20)
-		RETURNING id`
-	f := d.figures
-	var id int64
-	if err := sqlx.GetContext(ctx, tx, &id, query, p.AuthorityID, today.Year(), seq, number, in.TenderID, in.SupplierID,
-		in.BudgetLineID, in.DeliveryAddress, in.RequestedDate, in.Notes, d.proposal, in.Justification,
-		f.Subtotal, f.VATRate, f.VAT, f.Total, f.FeePercent, f.Fee, p.UserID, now); err != nil {
-		return nil, database.MapError(err)
-	}
-	if err := insertLines(ctx, tx, id, d.lines); err != nil {
-		return nil, err
-	}
-	if err := addEvent(ctx, tx, id, p, ActionCreate, "", StatusDraft, "", map[string]any{"number": number}, now); err != nil {
-		return nil, err
-	}
-	vf, err := orderFigures(ctx, tx, id)
+	id, err := store.insertOrder(ctx, p, &in, d, today.Year(), seq, number, now)
 	if err != nil {
 		return nil, err
 	}
-	if err := volumes.Transition(ctx, tx, vf, "", StatusDraft, now); err != nil {
+	if err := store.insertLines(ctx, id, d.lines); err != nil {
 		return nil, err
 	}
-	return getOrder(ctx, tx, id, today, false)
-}
-
-func insertLines(ctx context.Context, tx *sqlx.Tx, orderID int64, lines []Line) error {
-	const query = `INSERT INTO order_lines (order_id, line_no, item_id, sku, name, unit, quantity, unit_price, line_total)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`
-	for _, l := range lines {
-		if _, err := tx.ExecContext(ctx, query, orderID, l.LineNo, l.ItemID, l.SKU, l.Name, l.Unit,
-			l.Quantity.Decimal, l.UnitPrice.Decimal, l.LineTotal.Decimal); err != nil {
-			return database.MapError(err)
-		}
+	if err := store.addEvent(ctx, id, p, ActionCreate, "", orderstatus.Draft, "", map[string]any{"number": number}, now); err != nil {
+		return nil, err
 	}
-	return nil
+	vf, err := store.figures(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := volumes.Transition(ctx, tx, vf, "", orderstatus.Draft, now); err != nil {
+		return nil, err
+	}
+	return store.Order(ctx, id, today)
 }
 
 // Update replaces a draft's fields and lines (PUT semantics); only the
 // officer of the order's authority may, and only while it is a draft.
-func (s *Service) Update(ctx context.Context, p *auth.Principal, id int64, ifMatch string, in NewOrder) (*Order, error) {
+func (s *Service) Update(ctx context.Context, p *auth.Principal, id int64, ifMatch string, in NewOrder) (o *Order, err error) {
+	defer apperr.Wrap(&err, "orders.Service.Update(%d)", id)
 	if err := validateOrder(&in); err != nil {
 		return nil, err
 	}
 	return s.change(ctx, p, id, ifMatch, ActionUpdate, func(st *step) error {
-		d, err := s.prepare(ctx, st.tx, p, &in, st.today)
+		d, err := s.prepare(ctx, st.stores, p, &in, st.today)
 		if err != nil {
 			return err
 		}
-		if _, err := st.tx.ExecContext(ctx, `DELETE FROM order_lines WHERE order_id = $1`, id); err != nil {
+		if err := st.orders.deleteLines(ctx, id); err != nil {
 			return err
 		}
-		if err := insertLines(ctx, st.tx, id, d.lines); err != nil {
+		if err := st.orders.insertLines(ctx, id, d.lines); err != nil {
 			return err
 		}
-		f := d.figures
-		return st.move(ctx, ActionUpdate, StatusDraft, "", nil, map[string]any{
-			"tender_id": in.TenderID, "supplier_id": in.SupplierID, "budget_line_id": in.BudgetLineID,
-			"delivery_address": in.DeliveryAddress, "requested_date": in.RequestedDate, "notes": in.Notes,
-			"proposed_supplier_id": d.proposal, "justification": in.Justification,
-			"subtotal": f.Subtotal, "vat_rate": f.VATRate, "vat": f.VAT, "total": f.Total, "fee_percent": f.FeePercent, "fee": f.Fee,
-		})
+		if err := st.orders.updateDraft(ctx, st.o, &in, d, st.now); err != nil {
+			return err
+		}
+		return st.record(ctx, ActionUpdate, orderstatus.Draft, "", nil)
 	})
 }

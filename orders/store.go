@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 	"time"
 
@@ -17,11 +15,25 @@ import (
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
 	"madaf/internal/database"
+	"madaf/volumes"
 )
 
-// The SQL of orders. Every function takes the querier first so that it
-// runs on the pool or inside the caller's transaction.
+// Store runs the SQL of orders, on the pool or inside a caller's
+// transaction (InTx). Its files are by topic: orders and their history
+// here, the transitions in store_transitions.go, the capacities in
+// store_capacity.go, the outbox, the idempotency keys and the demo beside.
+type Store struct {
+	db database.Handle
+}
 
+// NewStore returns a Store over the pool db.
+func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
+
+// InTx returns the store running on tx: its reads see tx's writes and its
+// writes join tx, which the caller commits or rolls back.
+func (s *Store) InTx(tx *sqlx.Tx) *Store { return &Store{db: tx} }
+
+// orderColumns are an order's columns; $1 is today, for overdue.
 const orderColumns = `o.id, o.number, o.status, o.version, o.authority_id, a.name_he AS authority_name,
 	o.tender_id, t.number AS tender_number, t.title AS tender_title, t.award_rule,
 	o.supplier_id, s.legal_name AS supplier_name, o.budget_line_id, b.code AS budget_line_code,
@@ -54,7 +66,7 @@ func scopeSQL(p *auth.Principal, args *[]any) string {
 	return "FALSE"
 }
 
-// inScope reports whether p may see o.
+// inScope reports whether p may see o, as scopeSQL does.
 func inScope(p *auth.Principal, o *Order) bool {
 	switch p.OrgKind {
 	case auth.OrgCluster:
@@ -67,38 +79,58 @@ func inScope(p *auth.Principal, o *Order) bool {
 	return false
 }
 
-// getOrder returns order id with its lines and signatures, without
-// scoping; forUpdate locks the order row until the transaction ends.
-func getOrder(ctx context.Context, q sqlx.QueryerContext, id int64, today calendar.Date, forUpdate bool) (*Order, error) {
-	query := `SELECT ` + orderColumns + orderFrom + ` WHERE o.id = $2`
-	if forUpdate {
-		query += ` FOR UPDATE OF o`
+// Order returns order id with its lines and this submission's signatures,
+// without scoping (the service scopes), or apperr not-found
+// ("not_found.order"). today decides whether it is overdue.
+func (s *Store) Order(ctx context.Context, id int64, today calendar.Date) (o *Order, err error) {
+	defer apperr.Wrap(&err, "orders.Store.Order(%d)", id)
+	const q = `SELECT ` + orderColumns + orderFrom + ` WHERE o.id = $2`
+	o = &Order{}
+	if err := s.db.GetContext(ctx, o, q, today, id); err != nil {
+		return nil, notFound(err, "not_found.order")
 	}
-	var o Order
-	if err := sqlx.GetContext(ctx, q, &o, query, today, id); err != nil {
-		if err = database.MapError(err); apperr.Is(err, apperr.KindNotFound) {
-			return nil, apperr.NotFound("not_found.order")
-		}
+	if err := s.details(ctx, o); err != nil {
 		return nil, err
 	}
-	if err := loadDetails(ctx, q, &o); err != nil {
-		return nil, err
-	}
-	return &o, nil
+	return o, nil
 }
 
-func loadDetails(ctx context.Context, q sqlx.QueryerContext, o *Order) error {
+// LockOrder is Order with the order row locked until the transaction ends:
+// the first lock every change of an order takes.
+func (s *Store) LockOrder(ctx context.Context, id int64, today calendar.Date) (o *Order, err error) {
+	defer apperr.Wrap(&err, "orders.Store.LockOrder(%d)", id)
+	const q = `SELECT ` + orderColumns + orderFrom + ` WHERE o.id = $2 FOR UPDATE OF o`
+	o = &Order{}
+	if err := s.db.GetContext(ctx, o, q, today, id); err != nil {
+		return nil, notFound(err, "not_found.order")
+	}
+	if err := s.details(ctx, o); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// notFound maps a missing row to apperr not-found with the message key.
+func notFound(err error, key string) error {
+	if err = database.MapError(err); apperr.Is(err, apperr.KindNotFound) {
+		return apperr.NotFound(key)
+	}
+	return err
+}
+
+// details reads o's lines and the signatures of its current submission.
+func (s *Store) details(ctx context.Context, o *Order) error {
 	o.Lines = []Line{}
 	const ql = `SELECT id, line_no, item_id, sku, name, unit, quantity, unit_price, line_total, delivered
 		FROM order_lines WHERE order_id = $1 ORDER BY line_no`
-	if err := sqlx.SelectContext(ctx, q, &o.Lines, ql, o.ID); err != nil {
+	if err := s.db.SelectContext(ctx, &o.Lines, ql, o.ID); err != nil {
 		return err
 	}
 	o.Signatures = []Signature{}
 	const qs = `SELECT g.role, g.user_id, u.name AS user_name, g.signed_at, g.check_legal, g.check_budget_line, g.check_no_deficit
 		FROM order_signatures g JOIN users u ON u.id = g.user_id
 		WHERE g.order_id = $1 AND g.submission = $2 ORDER BY g.id`
-	if err := sqlx.SelectContext(ctx, q, &o.Signatures, qs, o.ID, o.Submission); err != nil {
+	if err := s.db.SelectContext(ctx, &o.Signatures, qs, o.ID, o.Submission); err != nil {
 		return err
 	}
 	o.derive()
@@ -113,8 +145,10 @@ func (o *Order) derive() {
 	}
 }
 
-// listOrders returns one page of the orders p may see, newest first.
-func listOrders(ctx context.Context, q sqlx.QueryerContext, p *auth.Principal, f Filter, today calendar.Date) ([]Order, error) {
+// Orders returns one page of the orders p may see, newest first, without
+// their lines.
+func (s *Store) Orders(ctx context.Context, p *auth.Principal, f Filter, today calendar.Date) (out []Order, err error) {
+	defer apperr.Wrap(&err, "orders.Store.Orders(%+v)", f)
 	args := []any{today}
 	where := []string{scopeSQL(p, &args)}
 	if len(f.Statuses) > 0 {
@@ -144,10 +178,10 @@ func listOrders(ctx context.Context, q sqlx.QueryerContext, p *auth.Principal, f
 		limit = 50
 	}
 	args = append(args, limit)
-	query := `SELECT ` + orderColumns + orderFrom + ` WHERE ` + strings.Join(where, " AND ") +
+	q := `SELECT ` + orderColumns + orderFrom + ` WHERE ` + strings.Join(where, " AND ") +
 		fmt.Sprintf(" ORDER BY o.id DESC LIMIT $%d", len(args))
-	out := []Order{}
-	if err := sqlx.SelectContext(ctx, q, &out, query, args...); err != nil {
+	out = []Order{}
+	if err := s.db.SelectContext(ctx, &out, q, args...); err != nil {
 		return nil, err
 	}
 	for i := range out {
@@ -156,18 +190,37 @@ func listOrders(ctx context.Context, q sqlx.QueryerContext, p *auth.Principal, f
 	return out, nil
 }
 
-// listEvents returns the events of order id, oldest first.
-func listEvents(ctx context.Context, q sqlx.QueryerContext, orderID int64) ([]Event, error) {
-	const query = `SELECT e.id, e.at, e.actor_id, coalesce(u.name, '') AS actor_name, e.action, e.from_status, e.to_status, e.note, e.data
+// AuthorityNames returns the names, in lang, of the authorities ids.
+func (s *Store) AuthorityNames(ctx context.Context, lang string, ids []int64) (names map[int64]string, err error) {
+	defer apperr.Wrap(&err, "orders.Store.AuthorityNames(%s)", lang)
+	const q = `SELECT id, name_in($1, name_he, name_ar, name_en) AS name FROM authorities WHERE id = ANY($2)`
+	var rows []struct {
+		ID   int64  `db:"id"`
+		Name string `db:"name"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, q, lang, pq.Array(ids)); err != nil {
+		return nil, err
+	}
+	names = make(map[int64]string, len(rows))
+	for _, r := range rows {
+		names[r.ID] = r.Name
+	}
+	return names, nil
+}
+
+// Events returns the history of order orderID, oldest first.
+func (s *Store) Events(ctx context.Context, orderID int64) (out []Event, err error) {
+	defer apperr.Wrap(&err, "orders.Store.Events(%d)", orderID)
+	const q = `SELECT e.id, e.at, e.actor_id, coalesce(u.name, '') AS actor_name, e.action, e.from_status, e.to_status, e.note, e.data
 		FROM order_events e LEFT JOIN users u ON u.id = e.actor_id
 		WHERE e.order_id = $1 ORDER BY e.id`
-	out := []Event{}
-	err := sqlx.SelectContext(ctx, q, &out, query, orderID)
+	out = []Event{}
+	err = s.db.SelectContext(ctx, &out, q, orderID)
 	return out, err
 }
 
 // addEvent appends an event; data may be nil.
-func addEvent(ctx context.Context, q sqlx.ExtContext, orderID int64, actor *auth.Principal, action, from, to, note string, data map[string]any, at time.Time) error {
+func (s *Store) addEvent(ctx context.Context, orderID int64, actor *auth.Principal, action, from, to, note string, data map[string]any, at time.Time) error {
 	if data == nil {
 		data = map[string]any{}
 	}
@@ -179,238 +232,100 @@ func addEvent(ctx context.Context, q sqlx.ExtContext, orderID int64, actor *auth
 	if actor != nil && actor.UserID != 0 {
 		actorID = &actor.UserID
 	}
-	const query = `INSERT INTO order_events (order_id, at, actor_id, action, from_status, to_status, note, data)
+	const q = `INSERT INTO order_events (order_id, at, actor_id, action, from_status, to_status, note, data)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
-	_, err = q.ExecContext(ctx, query, orderID, at, actorID, action, from, to, note, raw)
+	_, err = s.db.ExecContext(ctx, q, orderID, at, actorID, action, from, to, note, raw)
 	return err
 }
 
 // nextNumber takes the next order number of authority in year. The
 // counter row stays locked until the transaction ends, so numbers are
 // handed out in commit order without gaps.
-func nextNumber(ctx context.Context, q sqlx.ExtContext, authorityID int64, year int) (int, string, error) {
-	const query = `INSERT INTO order_counters (authority_id, year, last) VALUES ($1, $2, 1)
+func (s *Store) nextNumber(ctx context.Context, authorityID int64, year int) (int, string, error) {
+	const q = `INSERT INTO order_counters (authority_id, year, last) VALUES ($1, $2, 1)
 		ON CONFLICT (authority_id, year) DO UPDATE SET last = order_counters.last + 1
 		RETURNING last`
 	var seq int
-	if err := sqlx.GetContext(ctx, q, &seq, query, authorityID, year); err != nil {
+	if err := s.db.GetContext(ctx, &seq, q, authorityID, year); err != nil {
 		return 0, "", err
 	}
 	return seq, fmt.Sprintf("%d-%04d", year, seq), nil
 }
 
-// tenderRow is what orders read of a tender.
-type tenderRow struct {
-	ID               int64            `db:"id"`
-	Number           string           `db:"number"`
-	Title            string           `db:"title"`
-	Category         string           `db:"category"`
-	Status           string           `db:"status"`
-	ValidFrom        calendar.Date    `db:"valid_from"`
-	ValidUntil       calendar.Date    `db:"valid_until"`
-	ExtendedUntil    calendar.Date    `db:"extended_until"`
-	Ceiling          *decimal.Decimal `db:"ceiling"`
-	FeePercent       decimal.Decimal  `db:"fee_percent"`
-	AwardRule        string           `db:"award_rule"`
-	ConfirmationDays int              `db:"confirmation_days"`
+// insertOrder adds draft number (seq of year) of p's authority and
+// returns its id; its lines are added apart.
+func (s *Store) insertOrder(ctx context.Context, p *auth.Principal, in *NewOrder, d *draft, year, seq int, number string, at time.Time) (int64, error) {
+	const q = `INSERT INTO orders (authority_id, year, seq, number, tender_id, supplier_id, budget_line_id,
+			delivery_address, requested_date, notes, proposed_supplier_id, justification,
+			subtotal, vat_rate, vat, total, fee_percent, fee, created_by, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20)
+		RETURNING id`
+	f := d.figures
+	var id int64
+	err := s.db.GetContext(ctx, &id, q, p.AuthorityID, year, seq, number, in.TenderID, in.SupplierID,
+		in.BudgetLineID, in.DeliveryAddress, in.RequestedDate, in.Notes, d.proposal, in.Justification,
+		f.Subtotal, f.VATRate, f.VAT, f.Total, f.FeePercent, f.Fee, p.UserID, at)
+	return id, database.MapError(err)
 }
 
-// openOn reports whether the tender takes orders on day on: active and
-// within its validity (with the extension).
-func (t *tenderRow) openOn(on calendar.Date) bool {
-	until := t.ValidUntil
-	if !t.ExtendedUntil.IsZero() {
-		until = t.ExtendedUntil
-	}
-	return t.Status == "active" && !on.Before(t.ValidFrom) && !on.After(until)
-}
-
-func getTender(ctx context.Context, q sqlx.QueryerContext, id int64, forUpdate bool) (*tenderRow, error) {
-	query := `SELECT id, number, title, category, status, valid_from, valid_until, extended_until, ceiling,
-		fee_percent, award_rule, confirmation_days FROM tenders WHERE id = $1`
-	if forUpdate {
-		query += ` FOR UPDATE`
-	}
-	var t tenderRow
-	if err := sqlx.GetContext(ctx, q, &t, query, id); err != nil {
-		if err = database.MapError(err); apperr.Is(err, apperr.KindNotFound) {
-			return nil, apperr.NotFound("not_found.tender")
+// insertLines adds lines to order orderID.
+func (s *Store) insertLines(ctx context.Context, orderID int64, lines []Line) error {
+	const q = `INSERT INTO order_lines (order_id, line_no, item_id, sku, name, unit, quantity, unit_price, line_total)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`
+	for _, l := range lines {
+		if _, err := s.db.ExecContext(ctx, q, orderID, l.LineNo, l.ItemID, l.SKU, l.Name, l.Unit,
+			l.Quantity.Decimal, l.UnitPrice.Decimal, l.LineTotal.Decimal); err != nil {
+			return database.MapError(err)
 		}
-		return nil, err
-	}
-	return &t, nil
-}
-
-// participation reads the authority's row of the tender (locked when
-// forUpdate): whether it may order and its allocation (nil = none).
-func participation(ctx context.Context, q sqlx.QueryerContext, tenderID, authorityID int64, forUpdate bool) (open bool, allocation *decimal.Decimal, err error) {
-	query := `SELECT allocation FROM tender_authorities WHERE tender_id = $1 AND authority_id = $2`
-	if forUpdate {
-		query += ` FOR UPDATE`
-	}
-	err = sqlx.GetContext(ctx, q, &allocation, query, tenderID, authorityID)
-	if err = database.MapError(err); apperr.Is(err, apperr.KindNotFound) {
-		return false, nil, nil
-	}
-	return err == nil, allocation, err
-}
-
-type budgetLineRow struct {
-	ID          int64           `db:"id"`
-	AuthorityID int64           `db:"authority_id"`
-	FiscalYear  int             `db:"fiscal_year"`
-	Code        string          `db:"code"`
-	Amount      decimal.Decimal `db:"amount"`
-}
-
-func getBudgetLine(ctx context.Context, q sqlx.QueryerContext, id int64, forUpdate bool) (*budgetLineRow, error) {
-	query := `SELECT id, authority_id, fiscal_year, code, amount FROM budget_lines WHERE id = $1`
-	if forUpdate {
-		query += ` FOR UPDATE`
-	}
-	var b budgetLineRow
-	if err := sqlx.GetContext(ctx, q, &b, query, id); err != nil {
-		if err = database.MapError(err); apperr.Is(err, apperr.KindNotFound) {
-			return nil, apperr.NotFound("not_found.budget_line")
-		}
-		return nil, err
-	}
-	return &b, nil
-}
-
-// awardRow is one winner of a tender.
-type awardRow struct {
-	SupplierID   int64  `db:"supplier_id"`
-	SupplierName string `db:"supplier_name"`
-	Status       string `db:"status"`
-}
-
-func tenderAwards(ctx context.Context, q sqlx.QueryerContext, tenderID int64) ([]awardRow, error) {
-	const query = `SELECT a.supplier_id, s.legal_name AS supplier_name, a.status
-		FROM awards a JOIN suppliers s ON s.id = a.supplier_id WHERE a.tender_id = $1 ORDER BY a.id`
-	var out []awardRow
-	err := sqlx.SelectContext(ctx, q, &out, query, tenderID)
-	return out, err
-}
-
-// itemRow is a tender item as an order line snapshots it.
-type itemRow struct {
-	ID       int64  `db:"id"`
-	TenderID int64  `db:"tender_id"`
-	SKU      string `db:"sku"`
-	Name     string `db:"name"`
-	Unit     string `db:"unit"`
-}
-
-func tenderItems(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64]itemRow, error) {
-	const query = `SELECT id, tender_id, sku, name, unit FROM tender_items WHERE id = ANY($1)`
-	var rows []itemRow
-	if err := sqlx.SelectContext(ctx, q, &rows, query, pq.Array(ids)); err != nil {
-		return nil, err
-	}
-	out := make(map[int64]itemRow, len(rows))
-	for _, r := range rows {
-		out[r.ID] = r
-	}
-	return out, nil
-}
-
-// reserved returns what the reserving orders hold: the subtotals on the
-// tender, the subtotals of the authority on the tender, and the totals on
-// the budget line.
-func reserved(ctx context.Context, q sqlx.QueryerContext, tenderID, authorityID, budgetLineID int64) (tender, allocation, budget decimal.Decimal, err error) {
-	const query = `SELECT
-		coalesce((SELECT sum(subtotal) FROM orders WHERE tender_id = $1 AND status IN ` + reservingSQL + `), 0) AS tender,
-		coalesce((SELECT sum(subtotal) FROM orders WHERE tender_id = $1 AND authority_id = $2 AND status IN ` + reservingSQL + `), 0) AS allocation,
-		coalesce((SELECT sum(total) FROM orders WHERE budget_line_id = $3 AND status IN ` + reservingSQL + `), 0) AS budget`
-	var r struct {
-		Tender     decimal.Decimal `db:"tender"`
-		Allocation decimal.Decimal `db:"allocation"`
-		Budget     decimal.Decimal `db:"budget"`
-	}
-	err = sqlx.GetContext(ctx, q, &r, query, tenderID, authorityID, budgetLineID)
-	return r.Tender, r.Allocation, r.Budget, err
-}
-
-// committedThisYear returns each supplier's committed volume (subtotals of
-// reserving orders submitted in year) on the tender.
-func committedThisYear(ctx context.Context, q sqlx.QueryerContext, tenderID int64, year int) (map[int64]decimal.Decimal, error) {
-	const query = `SELECT supplier_id, sum(subtotal) AS volume FROM orders
-		WHERE tender_id = $1 AND status IN ` + reservingSQL + ` AND extract(year FROM submitted_on) = $2
-		GROUP BY supplier_id`
-	var rows []struct {
-		SupplierID int64           `db:"supplier_id"`
-		Volume     decimal.Decimal `db:"volume"`
-	}
-	if err := sqlx.SelectContext(ctx, q, &rows, query, tenderID, year); err != nil {
-		return nil, err
-	}
-	out := make(map[int64]decimal.Decimal, len(rows))
-	for _, r := range rows {
-		out[r.SupplierID] = r.Volume
-	}
-	return out, nil
-}
-
-// signatory is a user to be notified.
-type recipient struct {
-	UserID int64  `db:"id"`
-	Email  string `db:"email"`
-	Lang   string `db:"lang"`
-}
-
-// authorityUsers returns the active users of an authority holding role.
-func authorityUsers(ctx context.Context, q sqlx.QueryerContext, authorityID int64, role string) ([]recipient, error) {
-	const query = `SELECT id, email, lang FROM users WHERE authority_id = $1 AND active AND $2 = ANY(roles) ORDER BY id`
-	var out []recipient
-	err := sqlx.SelectContext(ctx, q, &out, query, authorityID, role)
-	return out, err
-}
-
-// userRecipient returns user id as a mail recipient.
-func userRecipient(ctx context.Context, q sqlx.QueryerContext, id int64) (*recipient, error) {
-	var r recipient
-	err := sqlx.GetContext(ctx, q, &r, `SELECT id, email, lang FROM users WHERE id = $1`, id)
-	return &r, err
-}
-
-// supplierEmail returns the supplier's contact e-mail.
-func supplierEmail(ctx context.Context, q sqlx.QueryerContext, id int64) (string, error) {
-	var email string
-	err := sqlx.GetContext(ctx, q, &email, `SELECT email FROM suppliers WHERE id = $1`, id)
-	return email, err
-}
-
-// authorityNames returns the authority's names for mails.
-func authorityNames(ctx context.Context, q sqlx.QueryerContext, id int64) (map[string]string, error) {
-	var r struct {
-		He string `db:"name_he"`
-		Ar string `db:"name_ar"`
-		En string `db:"name_en"`
-	}
-	if err := sqlx.GetContext(ctx, q, &r, `SELECT name_he, name_ar, name_en FROM authorities WHERE id = $1`, id); err != nil {
-		return nil, err
-	}
-	return map[string]string{"he": r.He, "ar": r.Ar, "en": r.En}, nil
-}
-
-// bumpVersion checks the order is still at version and status, and moves
-// it to the new status with the columns in set (column → value). It answers
-// a conflict when another transaction got there first.
-func bumpVersion(ctx context.Context, q sqlx.ExtContext, o *Order, to string, set map[string]any, at time.Time) error {
-	args := []any{o.ID, o.Version, o.Status, to, at}
-	cols := []string{"status = $4", "version = version + 1", "updated_at = $5"}
-	for _, k := range slices.Sorted(maps.Keys(set)) {
-		args = append(args, set[k])
-		cols = append(cols, fmt.Sprintf("%s = $%d", k, len(args)))
-	}
-	query := `UPDATE orders SET ` + strings.Join(cols, ", ") + ` WHERE id = $1 AND version = $2 AND status = $3`
-	res, err := q.ExecContext(ctx, query, args...)
-	if err != nil {
-		return database.MapError(err)
-	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return apperr.Conflict("the order was changed meanwhile; reload it")
 	}
 	return nil
+}
+
+// deleteLines removes the lines of draft orderID, which its update
+// replaces.
+func (s *Store) deleteLines(ctx context.Context, orderID int64) error {
+	const q = `DELETE FROM order_lines WHERE order_id = $1`
+	_, err := s.db.ExecContext(ctx, q, orderID)
+	return err
+}
+
+// figures reads what order id contributes to the volumes.
+func (s *Store) figures(ctx context.Context, id int64) (volumes.OrderFigures, error) {
+	const q = `SELECT o.id, o.tender_id, o.authority_id, o.supplier_id, t.category, o.submitted_on,
+		o.subtotal, o.vat, o.total, o.fee, o.sent_at, o.confirm_by, o.promised_on
+		FROM orders o JOIN tenders t ON t.id = o.tender_id WHERE o.id = $1`
+	var r struct {
+		ID          int64           `db:"id"`
+		TenderID    int64           `db:"tender_id"`
+		AuthorityID int64           `db:"authority_id"`
+		SupplierID  int64           `db:"supplier_id"`
+		Category    string          `db:"category"`
+		SubmittedOn calendar.Date   `db:"submitted_on"`
+		Subtotal    decimal.Decimal `db:"subtotal"`
+		VAT         decimal.Decimal `db:"vat"`
+		Total       decimal.Decimal `db:"total"`
+		Fee         decimal.Decimal `db:"fee"`
+		SentAt      *time.Time      `db:"sent_at"`
+		ConfirmBy   calendar.Date   `db:"confirm_by"`
+		PromisedOn  calendar.Date   `db:"promised_on"`
+	}
+	if err := s.db.GetContext(ctx, &r, q, id); err != nil {
+		return volumes.OrderFigures{}, err
+	}
+	f := volumes.OrderFigures{OrderID: r.ID, TenderID: r.TenderID, AuthorityID: r.AuthorityID, SupplierID: r.SupplierID,
+		Category: r.Category, SubmittedOn: r.SubmittedOn, Subtotal: r.Subtotal, VAT: r.VAT, Total: r.Total, Fee: r.Fee,
+		ConfirmBy: r.ConfirmBy, PromisedOn: r.PromisedOn}
+	if r.SentAt != nil {
+		f.SentAt = *r.SentAt
+	}
+	return f, nil
+}
+
+// holidays returns the public holidays after from and up to 120 days on,
+// which confirmation deadlines skip.
+func (s *Store) holidays(ctx context.Context, from calendar.Date) ([]calendar.Date, error) {
+	const q = `SELECT day FROM holidays WHERE day > $1 AND day <= $1 + 120 ORDER BY day`
+	var out []calendar.Date
+	err := s.db.SelectContext(ctx, &out, q, from)
+	return out, err
 }

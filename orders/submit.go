@@ -2,125 +2,136 @@ package orders
 
 import (
 	"context"
-	"fmt"
-	"strings"
 
-	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 	"github.com/shopspring/decimal"
 
 	"madaf/catalog"
 	"madaf/internal/apperr"
 	"madaf/internal/auth"
-	"madaf/internal/database"
 	"madaf/internal/money"
-	"madaf/suppliers"
+	"madaf/internal/orderstatus"
 )
 
 // Submit sends a draft for signature and reserves its capacity, in one
 // transaction: the tender is active and open to the authority, the award
-// active, the supplier eligible, every line priced by catalog.PriceInForce
+// active, the supplier eligible, every line priced by the price in force
 // on the submission date, the quantities sane, the budget line the
 // authority's for this fiscal year, and the tender ceiling, the authority's
 // allocation and the budget line have room. A refusal is a 409 naming every
 // failed check (failed_checks) and, for a capacity, what is left; nothing
 // changes then. See the package documentation for why the reservation
 // holds under any concurrency.
-func (s *Service) Submit(ctx context.Context, p *auth.Principal, orderID int64, ifMatch string) (*Order, error) {
+func (s *Service) Submit(ctx context.Context, p *auth.Principal, orderID int64, ifMatch string) (o *Order, err error) {
+	defer apperr.Wrap(&err, "orders.Service.Submit(%d)", orderID)
 	return s.change(ctx, p, orderID, ifMatch, ActionSubmit, func(st *step) error {
-		o, tx, today := st.o, st.tx, st.today
-		// The capacity rows, locked in the one fixed order.
-		t, err := getTender(ctx, tx, o.TenderID, true)
+		o, today := st.o, st.today
+		// The capacity rows, locked in the one fixed order (the order's
+		// row is locked already).
+		t, err := st.catalog.LockTender(ctx, o.TenderID)
 		if err != nil {
 			return err
 		}
-		open, allocation, err := participation(ctx, tx, o.TenderID, o.AuthorityID, true)
-		if err != nil {
+		var allocation *decimal.Decimal
+		ta, err := st.catalog.LockParticipation(ctx, o.TenderID, o.AuthorityID)
+		switch {
+		case apperr.Is(err, apperr.KindNotFound):
+		case err != nil:
 			return err
+		case ta.Allocation != nil:
+			allocation = &ta.Allocation.Decimal
 		}
-		bl, err := getBudgetLine(ctx, tx, o.BudgetLineID, true)
+		bl, err := st.authorities.LockBudgetLine(ctx, o.BudgetLineID)
 		if err != nil {
 			return err
 		}
 
 		var failed []FailedCheck
-		fail := func(check, format string, args ...any) {
-			failed = append(failed, FailedCheck{Check: check, Message: fmt.Sprintf(format, args...)})
+		fail := func(check, key string, args ...any) {
+			failed = append(failed, FailedCheck{Check: check, Msg: apperr.M(key, args...)})
 		}
-		if t.AwardRule == "competition" {
-			fail(CheckAwardRule, "tender %s is awarded by mini-competition: a mini-competition is required", t.Number)
+		if t.AwardRule == catalog.RuleCompetition {
+			fail(CheckAwardRule, "order.check.competition", t.Number)
 		}
-		if !t.openOn(today) {
-			fail(CheckTenderActive, "tender %s does not take orders on %s (it is %s, valid %s to %s)", t.Number, today, t.Status, t.ValidFrom, t.until())
+		if !t.OpenOn(today) {
+			fail(CheckTenderActive, "order.check.tender_closed", t.Number, today.String(), apperr.K("tender_status."+t.Status),
+				t.ValidFrom.String(), t.EndsOn().String())
 		}
-		if !open {
-			fail(CheckTenderOpen, "tender %s is not open to this authority", t.Number)
+		if ta == nil {
+			fail(CheckTenderOpen, "order.check.tender_not_open", t.Number)
 		}
-		var awardStatus string
-		err = sqlx.GetContext(ctx, tx, &awardStatus, `SELECT status FROM awards WHERE tender_id = $1 AND supplier_id = $2`, t.ID, o.SupplierID)
-		if err = database.MapError(err); err != nil && !apperr.Is(err, apperr.KindNotFound) {
+		award, err := awardOf(ctx, st.stores, t.ID, o.SupplierID)
+		if err != nil && !apperr.Is(err, apperr.KindNotFound) {
 			return err
 		}
-		if awardStatus != "active" {
-			fail(CheckAwardActive, "the supplier's award on tender %s is not active", t.Number)
+		if err != nil || award.Status != catalog.AwardActive {
+			fail(CheckAwardActive, "order.check.award_inactive", t.Number)
 		}
-		reasons, err := suppliers.Eligibility(ctx, tx, o.SupplierID, today)
+		reasons, err := st.suppliers.Eligibility(ctx, o.SupplierID, today)
 		if err != nil {
 			return err
 		}
 		if len(reasons) > 0 {
-			fail(CheckSupplierEligible, "the supplier may not receive orders: %s", strings.Join(reasonTexts(reasons), "; "))
+			failed = append(failed, FailedCheck{Check: CheckSupplierEligible, Msg: reasons[0].Msg(), Reasons: reasons})
 		}
 		var proposal *int64
-		if t.AwardRule == "rotation" {
-			if proposal, err = propose(ctx, tx, t, today); err != nil {
+		if t.AwardRule == catalog.RuleRotation {
+			if proposal, err = propose(ctx, st.stores, t, today); err != nil {
 				return err
 			}
 			if proposal != nil && *proposal != o.SupplierID && o.Justification == "" {
-				fail(CheckRotation, "the rotation now proposes supplier %d; ordering from another needs a written justification", *proposal)
+				fail(CheckRotation, "order.check.rotation", *proposal)
 			}
 		}
 		if bl.AuthorityID != o.AuthorityID {
-			fail(CheckBudgetLine, "budget line %s is not this authority's", bl.Code)
+			fail(CheckBudgetLine, "order.check.budget_line_foreign", bl.Code)
 		} else if bl.FiscalYear != today.Year() {
-			fail(CheckBudgetLine, "budget line %s is of fiscal year %d, not %d", bl.Code, bl.FiscalYear, today.Year())
+			fail(CheckBudgetLine, "order.check.budget_line_year", bl.Code, bl.FiscalYear, today.Year())
 		}
 
 		if len(o.Lines) == 0 {
-			fail(CheckQuantity, "the order has no lines")
+			fail(CheckQuantity, "order.check.no_lines")
 		}
 		priced := true
+		lines := make([]Line, len(o.Lines))
 		totals := make([]decimal.Decimal, len(o.Lines))
-		prices := make([]decimal.Decimal, len(o.Lines))
 		for i, l := range o.Lines {
-			if msg := l.Quantity.check(); msg != "" {
-				failed = append(failed, FailedCheck{Check: CheckQuantity, ItemID: l.ItemID, Message: fmt.Sprintf("line %d: quantity %s", l.LineNo, msg)})
+			if m := l.Quantity.lineCheck(l.LineNo); !m.IsZero() {
+				failed = append(failed, FailedCheck{Check: CheckQuantity, ItemID: l.ItemID, Msg: m})
 			}
-			price, err := catalog.PriceInForce(ctx, tx, l.ItemID, o.SupplierID, today)
+			price, err := st.orders.priceInForce(ctx, l.ItemID, o.SupplierID, today)
 			if apperr.Is(err, apperr.KindNotFound) {
 				priced = false
 				failed = append(failed, FailedCheck{Check: CheckPrice, ItemID: l.ItemID,
-					Message: fmt.Sprintf("line %d (%s): the supplier has no price in force on %s", l.LineNo, l.SKU, today)})
+					Msg: apperr.M("order.check.no_price", l.LineNo, l.SKU, today.String())})
 				continue
 			}
 			if err != nil {
 				return err
 			}
-			prices[i], totals[i] = price, LineTotal(l.Quantity.Decimal, price)
+			lines[i] = l
+			lines[i].UnitPrice, lines[i].LineTotal = money.Of(price), money.Of(LineTotal(l.Quantity.Decimal, price))
+			totals[i] = lines[i].LineTotal.Decimal
 		}
 
 		var fig Figures
 		if priced {
-			rate, err := VATRate(ctx, tx, today)
+			rate, err := st.orders.VATRate(ctx, today)
 			if err != nil {
 				return err
 			}
 			fig = Compute(totals, rate, t.FeePercent)
-			onTender, onAllocation, onBudget, err := reserved(ctx, tx, t.ID, o.AuthorityID, bl.ID)
+			onTender, onAllocation, onBudget, err := st.orders.reserved(ctx, t.ID, o.AuthorityID, bl.ID)
 			if err != nil {
 				return err
 			}
-			capacity := func(check, what string, limit *decimal.Decimal, used, need decimal.Decimal) {
+			var ceiling *decimal.Decimal
+			if t.Ceiling != nil {
+				ceiling = &t.Ceiling.Decimal
+			}
+			// capacity adds the check's refusal when need is more than what
+			// limit leaves beside used; msg words it with what is left and
+			// what is needed.
+			capacity := func(check string, limit *decimal.Decimal, used, need decimal.Decimal, msg func(left, need string) apperr.Msg) {
 				if limit == nil {
 					return
 				}
@@ -129,33 +140,40 @@ func (s *Service) Submit(ctx context.Context, p *auth.Principal, orderID int64, 
 					return
 				}
 				left = decimal.Max(left, decimal.Zero)
-				failed = append(failed, FailedCheck{Check: check,
-					Message:   fmt.Sprintf("%s has %s left; the order needs %s", what, FormatShekels(left), FormatShekels(need)),
+				failed = append(failed, FailedCheck{Check: check, Msg: msg(money.Format(left), money.Format(need)),
 					Remaining: amountPtr(left), Required: amountPtr(need)})
 			}
-			capacity(CheckCeiling, "the tender ceiling (excl. VAT)", t.Ceiling, onTender, fig.Subtotal)
-			capacity(CheckAllocation, "the authority's allocation on the tender (excl. VAT)", allocation, onAllocation, fig.Subtotal)
+			capacity(CheckCeiling, ceiling, onTender, fig.Subtotal, func(left, need string) apperr.Msg {
+				return apperr.M("order.check.ceiling", left, need)
+			})
+			capacity(CheckAllocation, allocation, onAllocation, fig.Subtotal, func(left, need string) apperr.Msg {
+				return apperr.M("order.check.allocation", left, need)
+			})
 			if bl.AuthorityID == o.AuthorityID {
-				capacity(CheckBudget, "budget line "+bl.Code+" (incl. VAT)", &bl.Amount, onBudget, fig.Total)
+				capacity(CheckBudget, &bl.Amount.Decimal, onBudget, fig.Total, func(left, need string) apperr.Msg {
+					return apperr.M("order.check.budget", bl.Code, left, need)
+				})
 			}
 		}
 		if len(failed) > 0 {
 			return refused(failed)
 		}
 
-		const qLine = `UPDATE order_lines SET unit_price = $2, line_total = $3 WHERE id = $1`
-		for i, l := range o.Lines {
-			if _, err := tx.ExecContext(ctx, qLine, l.ID, prices[i], totals[i]); err != nil {
+		for _, l := range lines {
+			if err := st.orders.repriceLine(ctx, l.ID, l); err != nil {
 				return err
 			}
 		}
-		var threshold decimal.Decimal
-		if err := sqlx.GetContext(ctx, tx, &threshold, `SELECT signature_threshold FROM authorities WHERE id = $1`, o.AuthorityID); err != nil {
+		a, err := st.authorities.Authority(ctx, o.AuthorityID)
+		if err != nil {
 			return err
 		}
 		required := []string{auth.RoleTreasurer}
-		if fig.Total.GreaterThanOrEqual(threshold) {
+		if fig.Total.GreaterThanOrEqual(a.SignatureThreshold.Decimal) {
 			required = append(required, auth.RoleHead)
+		}
+		if err := st.orders.submitOrder(ctx, o, fig, required, proposal, today, st.now); err != nil {
+			return err
 		}
 		data := map[string]any{"subtotal": money.Of(fig.Subtotal), "vat_rate": money.Of(fig.VATRate), "vat": money.Of(fig.VAT),
 			"total": money.Of(fig.Total), "fee": money.Of(fig.Fee), "signatures_required": required}
@@ -165,20 +183,15 @@ func (s *Service) Submit(ctx context.Context, p *auth.Principal, orderID int64, 
 				data["justification"] = o.Justification
 			}
 		}
-		if err := st.move(ctx, ActionSubmit, StatusPendingApproval, "", data, map[string]any{
-			"subtotal": fig.Subtotal, "vat_rate": fig.VATRate, "vat": fig.VAT, "total": fig.Total,
-			"fee_percent": fig.FeePercent, "fee": fig.Fee, "submission": o.Submission + 1,
-			"submitted_on": today, "submitted_at": st.now, "signatures_required": pq.Array(required),
-			"proposed_supplier_id": proposal, "return_note": "",
-		}); err != nil {
+		if err := st.record(ctx, ActionSubmit, orderstatus.PendingApproval, "", data); err != nil {
 			return err
 		}
 		for _, role := range required {
-			users, err := authorityUsers(ctx, tx, o.AuthorityID, role)
+			users, err := st.orders.authorityUsers(ctx, o.AuthorityID, role)
 			if err != nil {
 				return err
 			}
-			st.notify(mailSignatureAwaited, map[string]string{"role": role}, users...)
+			st.notify(mailSignatureAwaited, []fact{named("order.mail.role", "role."+role)}, users...)
 		}
 		return nil
 	})
@@ -187,16 +200,8 @@ func (s *Service) Submit(ctx context.Context, p *auth.Principal, orderID int64, 
 // release notes, for the event, what a transition out of the reserving set
 // gives back.
 func release(o *Order) map[string]any {
-	if !Reserving[o.Status] {
+	if !orderstatus.Reserves(o.Status) {
 		return nil
 	}
 	return map[string]any{"released_subtotal": o.Subtotal, "released_total": o.Total}
-}
-
-func reasonTexts(rs []suppliers.Reason) []string {
-	out := make([]string, len(rs))
-	for i, r := range rs {
-		out[i] = r.Msg().String()
-	}
-	return out
 }

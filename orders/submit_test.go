@@ -1,13 +1,16 @@
 package orders_test
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 	"testing"
 	"time"
 
+	"madaf/internal/apperr"
 	"madaf/internal/calendar"
+	"madaf/internal/orderstatus"
 	"madaf/orders"
 )
 
@@ -54,6 +57,36 @@ func TestSubmitRefusalNamesEveryFailedCheck(t *testing.T) {
 	if after := e.snapshot(o.ID); after != before {
 		t.Fatalf("a refused submission changed the order: %s → %s", before, after)
 	}
+	// Each check carries its message's key and English text; the supplier's
+	// every reason.
+	var raw struct {
+		Code         string `json:"code"`
+		FailedChecks []struct {
+			Check   string `json:"check"`
+			Code    string `json:"code"`
+			Message string `json:"message"`
+			Reasons []struct {
+				Code        string `json:"code"`
+				Certificate string `json:"certificate"`
+			} `json:"reasons"`
+		} `json:"failed_checks"`
+	}
+	r.JSON(t, &raw)
+	if raw.Code != "order.cannot_submit" {
+		t.Fatalf("code %q", raw.Code)
+	}
+	for _, c := range raw.FailedChecks {
+		switch c.Check {
+		case "allocation":
+			if c.Code != "order.check.allocation" || c.Message != "the authority's allocation on the tender (excl. VAT) has ₪ 150.00 left; the order needs ₪ 200.00" {
+				t.Errorf("allocation check: %+v", c)
+			}
+		case "supplier_eligible":
+			if c.Code != "supplier.reason.certificate_expired" || len(c.Reasons) != 1 || c.Reasons[0].Certificate != "insurance" {
+				t.Errorf("eligibility check: %+v", c)
+			}
+		}
+	}
 
 	// A budget line of another year is refused too.
 	e.db.Exec(`UPDATE tenders SET valid_until = '2030-12-31' WHERE id = $1`, tn.ID)
@@ -62,7 +95,7 @@ func TestSubmitRefusalNamesEveryFailedCheck(t *testing.T) {
 	e.db.Exec(`UPDATE tender_authorities SET allocation = NULL WHERE tender_id = $1`, tn.ID)
 	e.db.Exec(`UPDATE budget_lines SET fiscal_year = 2025, amount = 1000 WHERE id = $1`, line)
 	_, err := e.svc.Submit(ctx, e.officer.P, o.ID, "")
-	if err == nil || err.Error() != "the order cannot be submitted: budget_line" {
+	if keyOf(err) != "order.cannot_submit" || !slices.Equal(failedChecks(err), []string{"budget_line"}) {
 		t.Fatalf("submit on last year's line: %v", err)
 	}
 	e.db.Exec(`UPDATE budget_lines SET fiscal_year = 2026 WHERE id = $1`, line)
@@ -210,7 +243,7 @@ func TestDeliveriesNeverExceedWhatWasOrdered(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	tn := e.mustTender(tenderSpec{rule: "single", winners: 1, prices: [][]string{{"100.00", "10.00"}}})
-	o := e.mustInState(tn, orders.StatusConfirmed) // 2 of item 1, 1 of item 2
+	o := e.mustInState(tn, orderstatus.Confirmed) // 2 of item 1, 1 of item 2
 	path := fmt.Sprintf("/api/v1/orders/%d/deliver", o.ID)
 	supplier := tn.Users[0]
 	deliver := func(line int, qty string) int {
@@ -229,7 +262,7 @@ func TestDeliveriesNeverExceedWhatWasOrdered(t *testing.T) {
 		t.Fatalf("the rest of the line: %d", c)
 	}
 	got, _ := e.svc.Get(ctx, e.officer.P, o.ID)
-	if got.Status != orders.StatusPartiallyDelivered || got.Lines[0].Delivered.String() != "2" || got.Lines[1].Delivered.String() != "0" {
+	if got.Status != orderstatus.PartiallyDelivered || got.Lines[0].Delivered.String() != "2" || got.Lines[1].Delivered.String() != "0" {
 		t.Fatalf("after deliveries: %s, %s and %s delivered", got.Status, got.Lines[0].Delivered, got.Lines[1].Delivered)
 	}
 }
@@ -239,7 +272,7 @@ func TestOverdueOrders(t *testing.T) {
 	e := newEnv(t)
 	tn := e.mustTender(tenderSpec{rule: "single", winners: 1, prices: [][]string{{"100.00", "10.00"}}})
 	sent := e.mustSent(tn, 0, "1") // sent Tuesday 2026-03-10, confirm by Sunday 2026-03-15
-	confirmed := e.mustInState(tn, orders.StatusConfirmed)
+	confirmed := e.mustInState(tn, orderstatus.Confirmed)
 	if sent.ConfirmBy.String() != "2026-03-15" {
 		t.Fatalf("confirm by %s", sent.ConfirmBy)
 	}
@@ -269,4 +302,18 @@ func TestOverdueOrders(t *testing.T) {
 	if ids := overdue(time.Date(2026, 3, 16, 8, 0, 0, 0, calendar.Israel)); !slices.Equal(ids, []int64{sent.ID}) {
 		t.Fatalf("overdue the day after: %v, want [%d] (not the confirmed %d)", ids, sent.ID, confirmed.ID)
 	}
+}
+
+// failedChecks names the failed checks of a refused submission.
+func failedChecks(err error) []string {
+	var ae *apperr.Error
+	if !errors.As(err, &ae) {
+		return nil
+	}
+	checks, _ := ae.Extra["failed_checks"].([]orders.FailedCheck)
+	var names []string
+	for _, c := range checks {
+		names = append(names, c.Check)
+	}
+	return names
 }

@@ -6,14 +6,12 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/jmoiron/sqlx"
-
+	"madaf/catalog"
 	"madaf/internal/apperr"
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
-	"madaf/internal/database"
+	"madaf/internal/orderstatus"
 	"madaf/internal/validate"
-	"madaf/suppliers"
 )
 
 // SignInput is the body of POST /orders/{id}/sign. Role may be left out
@@ -34,7 +32,8 @@ type SignInput struct {
 // (the tender's window in business days) and the supplier mailed. A user
 // signs once per submission and only in a role it holds (403 otherwise);
 // a role already signed, or not required, is a conflict.
-func (s *Service) Sign(ctx context.Context, p *auth.Principal, orderID int64, ifMatch string, in SignInput) (*Order, error) {
+func (s *Service) Sign(ctx context.Context, p *auth.Principal, orderID int64, ifMatch string, in SignInput) (o *Order, err error) {
+	defer apperr.Wrap(&err, "orders.Service.Sign(%d)", orderID)
 	if err := validate.Struct(&in); err != nil {
 		return nil, err
 	}
@@ -43,17 +42,17 @@ func (s *Service) Sign(ctx context.Context, p *auth.Principal, orderID int64, if
 		if _, err := s.Get(ctx, p, orderID); err != nil {
 			return nil, err
 		}
-		return nil, apperr.Forbidden("you do not hold the role %s", in.Role)
+		return nil, apperr.Forbidden("order.role_not_held", apperr.K("role."+in.Role))
 	}
 	return s.change(ctx, p, orderID, ifMatch, ActionSign, func(st *step) error {
 		o := st.o
 		if o.CreatedBy == p.UserID {
-			return apperr.Forbidden("you drafted this order: another signatory must sign it")
+			return apperr.Forbidden("order.own_order")
 		}
 		signed := map[string]bool{}
 		for _, g := range o.Signatures {
 			if g.UserID == p.UserID {
-				return apperr.Conflict("you have already signed this order (as %s)", g.Role)
+				return apperr.Conflict("order.signed_already", apperr.K("role."+g.Role))
 			}
 			signed[g.Role] = true
 		}
@@ -66,14 +65,14 @@ func (s *Service) Sign(ctx context.Context, p *auth.Principal, orderID int64, if
 				}
 			}
 			if role == "" {
-				return apperr.Conflict("no signature you may give is awaited on this order")
+				return apperr.Conflict("order.no_signature_due")
 			}
 		}
 		if !slices.Contains(o.SignaturesRequired, role) {
-			return apperr.Conflict("the order needs no %s signature: its total is below the authority's signature threshold", role)
+			return apperr.Conflict("order.signature_not_needed", apperr.K("role."+role))
 		}
 		if signed[role] {
-			return apperr.Conflict("the %s has already signed this order", role)
+			return apperr.Conflict("order.role_signed", apperr.K("role."+role))
 		}
 		if role == auth.RoleTreasurer {
 			var fields []apperr.FieldError
@@ -82,21 +81,16 @@ func (s *Service) Sign(ctx context.Context, p *auth.Principal, orderID int64, if
 				name string
 			}{{in.Legal, "legal"}, {in.BudgetLine, "budget_line"}, {in.NoDeficit, "no_deficit"}} {
 				if !c.ok {
-					fields = append(fields, apperr.Field(c.name, "must be confirmed by the treasurer's signature"))
+					fields = append(fields, apperr.Field(c.name, "msg.treasurer_check"))
 				}
 			}
 			if len(fields) > 0 {
-				return apperr.Invalid("the treasurer signs only after the three checks", fields...)
+				return apperr.Invalid("order.treasurer_checks", fields...)
 			}
 		}
-		const q = `INSERT INTO order_signatures (order_id, submission, role, user_id, signed_at, check_legal, check_budget_line, check_no_deficit)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
 		isT := role == auth.RoleTreasurer
-		if _, err := st.tx.ExecContext(ctx, q, o.ID, o.Submission, role, p.UserID, st.now, isT && in.Legal, isT && in.BudgetLine, isT && in.NoDeficit); err != nil {
-			if database.IsUniqueViolation(err) {
-				return apperr.Conflict("this signature was already given")
-			}
-			return database.MapError(err)
+		if err := st.orders.addSignature(ctx, o, role, p.UserID, isT && in.Legal, isT && in.BudgetLine, isT && in.NoDeficit, st.now); err != nil {
+			return err
 		}
 		signed[role] = true
 		data := map[string]any{"role": role}
@@ -105,29 +99,32 @@ func (s *Service) Sign(ctx context.Context, p *auth.Principal, orderID int64, if
 		}
 		for _, r := range o.SignaturesRequired {
 			if !signed[r] {
-				return st.move(ctx, ActionSign, StatusPendingApproval, in.Note, data, nil)
+				if err := st.orders.signOrder(ctx, o, st.now); err != nil {
+					return err
+				}
+				return st.record(ctx, ActionSign, orderstatus.PendingApproval, in.Note, data)
 			}
 		}
 		// The last signature sends the order: the supplier must still be
 		// able to receive it (award and tender active, not suspended,
 		// certificates valid), however long the signatures took.
-		if err := stillDeliverable(ctx, st.tx, o, st.today); err != nil {
+		t, err := st.stillDeliverable(ctx)
+		if err != nil {
 			return err
 		}
-		var days int
-		if err := sqlx.GetContext(ctx, st.tx, &days, `SELECT confirmation_days FROM tenders WHERE id = $1`, o.TenderID); err != nil {
+		holidays, err := st.orders.holidays(ctx, st.today)
+		if err != nil {
 			return err
 		}
-		var holidays []calendar.Date
-		if err := sqlx.SelectContext(ctx, st.tx, &holidays, `SELECT day FROM holidays WHERE day > $1 AND day <= $1 + 120 ORDER BY day`, st.today); err != nil {
-			return err
-		}
-		confirmBy := calendar.AddBusinessDays(st.today, days, holidays...)
+		confirmBy := calendar.AddBusinessDays(st.today, t.ConfirmationDays, holidays...)
 		data["confirm_by"] = confirmBy
-		if err := st.move(ctx, ActionSign, StatusSent, in.Note, data, map[string]any{"sent_at": st.now, "confirm_by": confirmBy}); err != nil {
+		if err := st.orders.sendOrder(ctx, o, confirmBy, st.now); err != nil {
 			return err
 		}
-		return st.notifySupplier(ctx, mailOrderSent, nil)
+		if err := st.record(ctx, ActionSign, orderstatus.Sent, in.Note, data); err != nil {
+			return err
+		}
+		return st.notifySupplier(ctx, mailOrderSent)
 	})
 }
 
@@ -139,18 +136,20 @@ type NoteInput struct {
 // Return sends a pending order back to draft with a note (treasurer or
 // head), voiding this submission's signatures and releasing its
 // reservation.
-func (s *Service) Return(ctx context.Context, p *auth.Principal, orderID int64, ifMatch string, in NoteInput) (*Order, error) {
+func (s *Service) Return(ctx context.Context, p *auth.Principal, orderID int64, ifMatch string, in NoteInput) (o *Order, err error) {
+	defer apperr.Wrap(&err, "orders.Service.Return(%d)", orderID)
 	in.Note = strings.TrimSpace(in.Note)
 	if err := validate.Struct(&in); err != nil {
 		return nil, err
 	}
 	return s.change(ctx, p, orderID, ifMatch, ActionReturn, func(st *step) error {
-		if err := st.move(ctx, ActionReturn, StatusDraft, in.Note, release(st.o), map[string]any{
-			"return_note": in.Note, "submission": st.o.Submission + 1, // voids this submission's signatures
-		}); err != nil {
+		if err := st.orders.returnOrder(ctx, st.o, in.Note, st.now); err != nil {
 			return err
 		}
-		return st.notifyOfficer(ctx, mailOrderReturned, map[string]string{"note": in.Note})
+		if err := st.record(ctx, ActionReturn, orderstatus.Draft, in.Note, release(st.o)); err != nil {
+			return err
+		}
+		return st.notifyOfficer(ctx, mailOrderReturned, said("order.mail.note", in.Note))
 	})
 }
 
@@ -162,22 +161,25 @@ type ConfirmInput struct {
 
 // Confirm is the supplier's acceptance of a sent order with the promised
 // delivery date (today or later).
-func (s *Service) Confirm(ctx context.Context, p *auth.Principal, orderID int64, ifMatch string, in ConfirmInput) (*Order, error) {
+func (s *Service) Confirm(ctx context.Context, p *auth.Principal, orderID int64, ifMatch string, in ConfirmInput) (o *Order, err error) {
+	defer apperr.Wrap(&err, "orders.Service.Confirm(%d)", orderID)
 	if err := validate.Struct(&in); err != nil {
 		return nil, err
 	}
 	switch {
 	case in.PromisedDate.IsZero():
-		return nil, apperr.Invalid("the confirmation is invalid", apperr.Field("promised_date", "is required"))
+		return nil, apperr.Invalid("order.confirmation_invalid", apperr.Field("promised_date", "msg.required"))
 	case in.PromisedDate.Before(s.today()):
-		return nil, apperr.Invalid("the confirmation is invalid", apperr.Field("promised_date", "must not be in the past"))
+		return nil, apperr.Invalid("order.confirmation_invalid", apperr.Field("promised_date", "order.date_past"))
 	}
 	return s.change(ctx, p, orderID, ifMatch, ActionConfirm, func(st *step) error {
-		if err := st.move(ctx, ActionConfirm, StatusConfirmed, in.Note, map[string]any{"promised_date": in.PromisedDate},
-			map[string]any{"confirmed_at": st.now, "promised_on": in.PromisedDate}); err != nil {
+		if err := st.orders.confirmOrder(ctx, st.o, in.PromisedDate, st.now); err != nil {
 			return err
 		}
-		return st.notifyOfficer(ctx, mailOrderConfirmed, map[string]string{"promised": in.PromisedDate.String()})
+		if err := st.record(ctx, ActionConfirm, orderstatus.Confirmed, in.Note, map[string]any{"promised_date": in.PromisedDate}); err != nil {
+			return err
+		}
+		return st.notifyOfficer(ctx, mailOrderConfirmed, said("order.mail.promised", in.PromisedDate.String()))
 	})
 }
 
@@ -188,16 +190,20 @@ type RejectInput struct {
 
 // Reject is the supplier's refusal of a sent order, with a reason; the
 // reservation is released.
-func (s *Service) Reject(ctx context.Context, p *auth.Principal, orderID int64, ifMatch string, in RejectInput) (*Order, error) {
+func (s *Service) Reject(ctx context.Context, p *auth.Principal, orderID int64, ifMatch string, in RejectInput) (o *Order, err error) {
+	defer apperr.Wrap(&err, "orders.Service.Reject(%d)", orderID)
 	in.Reason = strings.TrimSpace(in.Reason)
 	if err := validate.Struct(&in); err != nil {
 		return nil, err
 	}
 	return s.change(ctx, p, orderID, ifMatch, ActionReject, func(st *step) error {
-		if err := st.move(ctx, ActionReject, StatusRejected, in.Reason, release(st.o), map[string]any{"reject_reason": in.Reason}); err != nil {
+		if err := st.orders.rejectOrder(ctx, st.o, in.Reason, st.now); err != nil {
 			return err
 		}
-		return st.notifyOfficer(ctx, mailOrderRejected, map[string]string{"reason": in.Reason})
+		if err := st.record(ctx, ActionReject, orderstatus.Rejected, in.Reason, release(st.o)); err != nil {
+			return err
+		}
+		return st.notifyOfficer(ctx, mailOrderRejected, said("order.mail.reason", in.Reason))
 	})
 }
 
@@ -219,7 +225,8 @@ type DeliveryLine struct {
 // quantity grows, never past what was ordered (422 naming the line). The
 // order becomes delivered when every line is complete, else partially
 // delivered.
-func (s *Service) Deliver(ctx context.Context, p *auth.Principal, orderID int64, ifMatch string, in DeliverInput) (*Order, error) {
+func (s *Service) Deliver(ctx context.Context, p *auth.Principal, orderID int64, ifMatch string, in DeliverInput) (o *Order, err error) {
+	defer apperr.Wrap(&err, "orders.Service.Deliver(%d)", orderID)
 	if err := validate.Struct(&in); err != nil {
 		return nil, err
 	}
@@ -227,7 +234,7 @@ func (s *Service) Deliver(ctx context.Context, p *auth.Principal, orderID int64,
 	if in.DeliveredOn.IsZero() {
 		in.DeliveredOn = today
 	} else if in.DeliveredOn.After(today) {
-		return nil, apperr.Invalid("the delivery report is invalid", apperr.Field("delivered_on", "must not be in the future"))
+		return nil, apperr.Invalid("order.delivery_invalid", apperr.Field("delivered_on", "order.date_future"))
 	}
 	return s.change(ctx, p, orderID, ifMatch, ActionDeliver, func(st *step) error {
 		o := st.o
@@ -242,51 +249,53 @@ func (s *Service) Deliver(ctx context.Context, p *auth.Principal, orderID int64,
 			l, ok := byID[d.LineID]
 			switch {
 			case !ok:
-				fields = append(fields, apperr.Field(field+".line_id", "is not a line of this order"))
+				fields = append(fields, apperr.Field(field+".line_id", "order.not_order_line"))
 				continue
 			case seen[d.LineID]:
-				fields = append(fields, apperr.Field(field+".line_id", "is reported twice"))
+				fields = append(fields, apperr.Field(field+".line_id", "order.line_twice"))
 				continue
 			}
 			seen[d.LineID] = true
-			if msg := d.Quantity.check(); msg != "" {
-				fields = append(fields, apperr.Field(field+".quantity", "%s", msg))
+			if fe := d.Quantity.check(field + ".quantity"); fe != nil {
+				fields = append(fields, *fe)
 				continue
 			}
 			left := l.Quantity.Sub(l.Delivered.Decimal)
 			if d.Quantity.GreaterThan(left) {
-				fields = append(fields, apperr.Field(field+".quantity", "is more than the %s left to deliver of line %d", left.String(), l.LineNo))
+				fields = append(fields, apperr.Field(field+".quantity", "order.over_delivery", left.String(), l.LineNo))
 				continue
 			}
 			l.Delivered.Decimal = l.Delivered.Add(d.Quantity.Decimal)
 		}
 		if len(fields) > 0 {
-			return apperr.Invalid("the delivery report is invalid", fields...)
+			return apperr.Invalid("order.delivery_invalid", fields...)
 		}
-		const qIns = `INSERT INTO order_deliveries (order_id, line_id, quantity, delivered_on, reported_by, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6)`
-		const qUpd = `UPDATE order_lines SET delivered = delivered + $2 WHERE id = $1`
 		report := make([]map[string]any, 0, len(in.Lines))
 		for _, d := range in.Lines {
-			if _, err := st.tx.ExecContext(ctx, qIns, o.ID, d.LineID, d.Quantity.Decimal, in.DeliveredOn, p.UserID, st.now); err != nil {
-				return database.MapError(err)
-			}
-			if _, err := st.tx.ExecContext(ctx, qUpd, d.LineID, d.Quantity.Decimal); err != nil {
-				return database.MapError(err)
+			if err := st.orders.addDelivery(ctx, o, d.LineID, d.Quantity, in.DeliveredOn, p.UserID, st.now); err != nil {
+				return err
 			}
 			report = append(report, map[string]any{"line_id": d.LineID, "line_no": byID[d.LineID].LineNo, "quantity": d.Quantity})
 		}
-		to, set := StatusDelivered, map[string]any{"delivered_at": st.now}
+		to := orderstatus.Delivered
 		for _, l := range o.Lines {
 			if l.Delivered.LessThan(l.Quantity.Decimal) {
-				to, set = StatusPartiallyDelivered, nil
+				to = orderstatus.PartiallyDelivered
 				break
 			}
 		}
-		if err := st.move(ctx, ActionDeliver, to, in.Note, map[string]any{"delivered_on": in.DeliveredOn, "lines": report}, set); err != nil {
+		deliver := st.orders.deliverPart
+		if to == orderstatus.Delivered {
+			deliver = st.orders.deliverAll
+		}
+		if err := deliver(ctx, o, st.now); err != nil {
 			return err
 		}
-		return st.notifyOfficer(ctx, mailOrderDelivered, map[string]string{"status": to, "delivered_on": in.DeliveredOn.String()})
+		if err := st.record(ctx, ActionDeliver, to, in.Note, map[string]any{"delivered_on": in.DeliveredOn, "lines": report}); err != nil {
+			return err
+		}
+		return st.notifyOfficer(ctx, mailOrderDelivered,
+			named("order.mail.status", "order.mail.status."+to), said("order.mail.delivered_on", in.DeliveredOn.String()))
 	})
 }
 
@@ -298,14 +307,17 @@ type CloseInput struct {
 
 // Close ends a delivered order with the supplier's invoice reference
 // (officer).
-func (s *Service) Close(ctx context.Context, p *auth.Principal, orderID int64, ifMatch string, in CloseInput) (*Order, error) {
+func (s *Service) Close(ctx context.Context, p *auth.Principal, orderID int64, ifMatch string, in CloseInput) (o *Order, err error) {
+	defer apperr.Wrap(&err, "orders.Service.Close(%d)", orderID)
 	in.InvoiceRef = strings.TrimSpace(in.InvoiceRef)
 	if err := validate.Struct(&in); err != nil {
 		return nil, err
 	}
 	return s.change(ctx, p, orderID, ifMatch, ActionClose, func(st *step) error {
-		return st.move(ctx, ActionClose, StatusClosed, in.Note, map[string]any{"invoice_ref": in.InvoiceRef},
-			map[string]any{"invoice_ref": in.InvoiceRef, "closed_at": st.now})
+		if err := st.orders.closeOrder(ctx, st.o, in.InvoiceRef, st.now); err != nil {
+			return err
+		}
+		return st.record(ctx, ActionClose, orderstatus.Closed, in.Note, map[string]any{"invoice_ref": in.InvoiceRef})
 	})
 }
 
@@ -319,13 +331,14 @@ type CancelInput struct {
 // Cancel withdraws an order before the supplier confirmed it (officer);
 // the reservation is released and, when the order had been sent, the
 // supplier is told.
-func (s *Service) Cancel(ctx context.Context, p *auth.Principal, orderID int64, ifMatch string, in CancelInput) (*Order, error) {
+func (s *Service) Cancel(ctx context.Context, p *auth.Principal, orderID int64, ifMatch string, in CancelInput) (o *Order, err error) {
+	defer apperr.Wrap(&err, "orders.Service.Cancel(%d)", orderID)
 	in.Note = strings.TrimSpace(in.Note)
 	if err := validate.Struct(&in); err != nil {
 		return nil, err
 	}
 	if in.Reason == "other" && in.Note == "" {
-		return nil, apperr.Invalid("the cancellation is invalid", apperr.Field("note", "is required when the reason is other"))
+		return nil, apperr.Invalid("order.cancellation_invalid", apperr.Field("note", "order.note_required_other"))
 	}
 	return s.change(ctx, p, orderID, ifMatch, ActionCancel, func(st *step) error {
 		data := release(st.o)
@@ -333,43 +346,52 @@ func (s *Service) Cancel(ctx context.Context, p *auth.Principal, orderID int64, 
 			data = map[string]any{}
 		}
 		data["reason"] = in.Reason
-		if err := st.move(ctx, ActionCancel, StatusCancelled, in.Note, data,
-			map[string]any{"cancel_reason": in.Reason, "cancel_note": in.Note}); err != nil {
+		if err := st.orders.cancelOrder(ctx, st.o, in.Reason, in.Note, st.now); err != nil {
+			return err
+		}
+		if err := st.record(ctx, ActionCancel, orderstatus.Cancelled, in.Note, data); err != nil {
 			return err
 		}
 		if st.o.SentAt != nil {
-			return st.notifySupplier(ctx, mailOrderCancelled, map[string]string{"reason": in.Reason})
+			return st.notifySupplier(ctx, mailOrderCancelled, named("order.mail.reason", "cancel_reason."+in.Reason))
 		}
 		return nil
 	})
 }
 
-// stillDeliverable reports, as a 409 naming every reason, why order o may
-// not be sent to its supplier on day today.
-func stillDeliverable(ctx context.Context, tx sqlx.QueryerContext, o *Order, today calendar.Date) error {
-	var r struct {
-		Tender string `db:"tender_status"`
-		Award  string `db:"award_status"`
-	}
-	const q = `SELECT t.status AS tender_status, coalesce(a.status, 'none') AS award_status
-		FROM tenders t LEFT JOIN awards a ON a.tender_id = t.id AND a.supplier_id = $2 WHERE t.id = $1`
-	if err := sqlx.GetContext(ctx, tx, &r, q, o.TenderID, o.SupplierID); err != nil {
-		return err
-	}
-	var reasons []string
-	if r.Tender != "active" {
-		reasons = append(reasons, "tender "+o.TenderNumber+" is "+r.Tender)
-	}
-	if r.Award != "active" {
-		reasons = append(reasons, "the supplier's award is "+r.Award)
-	}
-	more, err := suppliers.Eligibility(ctx, tx, o.SupplierID, today)
+// stillDeliverable returns the order's tender, or a 409 saying why the
+// order may not be sent to its supplier today: "reasons" lists every one,
+// each a message.
+func (st *step) stillDeliverable(ctx context.Context) (*catalog.Tender, error) {
+	o := st.o
+	t, err := st.catalog.Tender(ctx, o.TenderID)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	reasons = append(reasons, reasonTexts(more)...)
+	var reasons []apperr.Msg
+	if t.Status != catalog.StatusActive {
+		reasons = append(reasons, apperr.M("order.reason.tender", t.Number, apperr.K("tender_status."+t.Status)))
+	}
+	award, err := awardOf(ctx, st.stores, o.TenderID, o.SupplierID)
+	switch {
+	case apperr.Is(err, apperr.KindNotFound):
+		reasons = append(reasons, apperr.M("order.reason.no_award"))
+	case err != nil:
+		return nil, err
+	case award.Status != catalog.AwardActive:
+		reasons = append(reasons, apperr.M("order.reason.award", apperr.K("award_status."+award.Status)))
+	}
+	more, err := st.suppliers.Eligibility(ctx, o.SupplierID, st.today)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range more {
+		reasons = append(reasons, r.Msg())
+	}
 	if len(reasons) > 0 {
-		return apperr.Conflict("the order cannot be sent to the supplier: %s", strings.Join(reasons, "; "))
+		err := apperr.Conflict("order.cannot_send")
+		err.Extra = map[string]any{"reasons": reasons}
+		return nil, err
 	}
-	return nil
+	return t, nil
 }

@@ -1,0 +1,155 @@
+package orders
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/lib/pq"
+
+	"madaf/internal/apperr"
+	"madaf/internal/calendar"
+	"madaf/internal/database"
+)
+
+// Each transition of an order is one UPDATE of its own that names the
+// status it leaves (WHERE id = $1 AND status = $2) and bumps the version.
+// The order row is locked (LockOrder) before, so the row count is 1 unless
+// the order left that status meanwhile, which moved reports as a conflict.
+
+// moved checks that a transition's UPDATE changed the order.
+func moved(res sql.Result, err error) error {
+	if err != nil {
+		return database.MapError(err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return apperr.Conflict("order.changed")
+	}
+	return nil
+}
+
+// updateDraft replaces draft o's fields by in, priced as d.
+func (s *Store) updateDraft(ctx context.Context, o *Order, in *NewOrder, d *draft, at time.Time) error {
+	const q = `UPDATE orders SET tender_id = $3, supplier_id = $4, budget_line_id = $5, delivery_address = $6,
+			requested_date = $7, notes = $8, proposed_supplier_id = $9, justification = $10,
+			subtotal = $11, vat_rate = $12, vat = $13, total = $14, fee_percent = $15, fee = $16,
+			version = version + 1, updated_at = $17
+		WHERE id = $1 AND status = $2`
+	f := d.figures
+	return moved(s.db.ExecContext(ctx, q, o.ID, o.Status, in.TenderID, in.SupplierID, in.BudgetLineID, in.DeliveryAddress,
+		in.RequestedDate, in.Notes, d.proposal, in.Justification,
+		f.Subtotal, f.VATRate, f.VAT, f.Total, f.FeePercent, f.Fee, at))
+}
+
+// submitOrder sends draft o for signature: its money fixed as f on day
+// today, a new submission that the roles required sign.
+func (s *Store) submitOrder(ctx context.Context, o *Order, f Figures, required []string, proposal *int64, today calendar.Date, at time.Time) error {
+	const q = `UPDATE orders SET status = 'pending_approval',
+			subtotal = $3, vat_rate = $4, vat = $5, total = $6, fee_percent = $7, fee = $8,
+			submission = submission + 1, submitted_on = $9, submitted_at = $10, signatures_required = $11,
+			proposed_supplier_id = $12, return_note = '',
+			version = version + 1, updated_at = $10
+		WHERE id = $1 AND status = $2`
+	return moved(s.db.ExecContext(ctx, q, o.ID, o.Status, f.Subtotal, f.VATRate, f.VAT, f.Total, f.FeePercent, f.Fee,
+		today, at, pq.Array(required), proposal))
+}
+
+// repriceLine fixes line lineID at the unit price in force and its total.
+func (s *Store) repriceLine(ctx context.Context, lineID int64, l Line) error {
+	const q = `UPDATE order_lines SET unit_price = $2, line_total = $3 WHERE id = $1`
+	_, err := s.db.ExecContext(ctx, q, lineID, l.UnitPrice.Decimal, l.LineTotal.Decimal)
+	return err
+}
+
+// addSignature records userID's signature of o's current submission in
+// role, with the treasurer's three checks.
+func (s *Store) addSignature(ctx context.Context, o *Order, role string, userID int64, legal, budgetLine, noDeficit bool, at time.Time) error {
+	const q = `INSERT INTO order_signatures (order_id, submission, role, user_id, signed_at, check_legal, check_budget_line, check_no_deficit)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
+	_, err := s.db.ExecContext(ctx, q, o.ID, o.Submission, role, userID, at, legal, budgetLine, noDeficit)
+	if database.IsUniqueViolation(err) {
+		return apperr.Conflict("order.signature_given")
+	}
+	return database.MapError(err)
+}
+
+// signOrder records a signature that leaves pending order o awaiting
+// another.
+func (s *Store) signOrder(ctx context.Context, o *Order, at time.Time) error {
+	const q = `UPDATE orders SET version = version + 1, updated_at = $3 WHERE id = $1 AND status = $2`
+	return moved(s.db.ExecContext(ctx, q, o.ID, o.Status, at))
+}
+
+// sendOrder sends signed order o to its supplier, who confirms by
+// confirmBy.
+func (s *Store) sendOrder(ctx context.Context, o *Order, confirmBy calendar.Date, at time.Time) error {
+	const q = `UPDATE orders SET status = 'sent', sent_at = $3, confirm_by = $4, version = version + 1, updated_at = $3
+		WHERE id = $1 AND status = $2`
+	return moved(s.db.ExecContext(ctx, q, o.ID, o.Status, at, confirmBy))
+}
+
+// returnOrder sends pending order o back to draft with note; the next
+// submission voids this one's signatures.
+func (s *Store) returnOrder(ctx context.Context, o *Order, note string, at time.Time) error {
+	const q = `UPDATE orders SET status = 'draft', return_note = $3, submission = submission + 1,
+			version = version + 1, updated_at = $4
+		WHERE id = $1 AND status = $2`
+	return moved(s.db.ExecContext(ctx, q, o.ID, o.Status, note, at))
+}
+
+// confirmOrder records the supplier's confirmation of sent order o with
+// the promised delivery date.
+func (s *Store) confirmOrder(ctx context.Context, o *Order, promised calendar.Date, at time.Time) error {
+	const q = `UPDATE orders SET status = 'confirmed', confirmed_at = $3, promised_on = $4,
+			version = version + 1, updated_at = $3
+		WHERE id = $1 AND status = $2`
+	return moved(s.db.ExecContext(ctx, q, o.ID, o.Status, at, promised))
+}
+
+// rejectOrder records the supplier's rejection of sent order o.
+func (s *Store) rejectOrder(ctx context.Context, o *Order, reason string, at time.Time) error {
+	const q = `UPDATE orders SET status = 'rejected', reject_reason = $3, version = version + 1, updated_at = $4
+		WHERE id = $1 AND status = $2`
+	return moved(s.db.ExecContext(ctx, q, o.ID, o.Status, reason, at))
+}
+
+// addDelivery records quantity of line lineID of o delivered on day and
+// adds it to the line.
+func (s *Store) addDelivery(ctx context.Context, o *Order, lineID int64, quantity Quantity, on calendar.Date, by int64, at time.Time) error {
+	const qIns = `INSERT INTO order_deliveries (order_id, line_id, quantity, delivered_on, reported_by, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6)`
+	if _, err := s.db.ExecContext(ctx, qIns, o.ID, lineID, quantity.Decimal, on, by, at); err != nil {
+		return database.MapError(err)
+	}
+	const qUpd = `UPDATE order_lines SET delivered = delivered + $2 WHERE id = $1`
+	_, err := s.db.ExecContext(ctx, qUpd, lineID, quantity.Decimal)
+	return database.MapError(err)
+}
+
+// deliverPart records a delivery after which some of o is still to come.
+func (s *Store) deliverPart(ctx context.Context, o *Order, at time.Time) error {
+	const q = `UPDATE orders SET status = 'partially_delivered', version = version + 1, updated_at = $3
+		WHERE id = $1 AND status = $2`
+	return moved(s.db.ExecContext(ctx, q, o.ID, o.Status, at))
+}
+
+// deliverAll records the delivery that completes every line of o.
+func (s *Store) deliverAll(ctx context.Context, o *Order, at time.Time) error {
+	const q = `UPDATE orders SET status = 'delivered', delivered_at = $3, version = version + 1, updated_at = $3
+		WHERE id = $1 AND status = $2`
+	return moved(s.db.ExecContext(ctx, q, o.ID, o.Status, at))
+}
+
+// closeOrder ends delivered order o with the supplier's invoice reference.
+func (s *Store) closeOrder(ctx context.Context, o *Order, invoiceRef string, at time.Time) error {
+	const q = `UPDATE orders SET status = 'closed', invoice_ref = $3, closed_at = $4, version = version + 1, updated_at = $4
+		WHERE id = $1 AND status = $2`
+	return moved(s.db.ExecContext(ctx, q, o.ID, o.Status, invoiceRef, at))
+}
+
+// cancelOrder withdraws o with a reason code and a note.
+func (s *Store) cancelOrder(ctx context.Context, o *Order, reason, note string, at time.Time) error {
+	const q = `UPDATE orders SET status = 'cancelled', cancel_reason = $3, cancel_note = $4, version = version + 1, updated_at = $5
+		WHERE id = $1 AND status = $2`
+	return moved(s.db.ExecContext(ctx, q, o.ID, o.Status, reason, note, at))
+}
