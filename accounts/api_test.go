@@ -22,7 +22,7 @@ func TestMain(m *testing.M) { dbtest.Main(m) }
 func newBase(t *testing.T, db *sqlx.DB) *server.Base {
 	t.Helper()
 	base := webtest.NewBase(t, db)
-	accounts.Mount(base.API, accounts.NewStore(db), base.Auth)
+	accounts.Routes{Store: accounts.NewStore(db), Sessions: base.Auth}.Mount(server.Router{API: base.API})
 	return base
 }
 
@@ -134,6 +134,7 @@ func TestLoginSessionAndTokens(t *testing.T) {
 	t.Run("ThrottledPerAddress", func(t *testing.T) {
 		from := func(address, email string) int {
 			req := httptest.NewRequest("POST", "/api/v1/auth/login", strings.NewReader(`{"email":"`+email+`","password":"wrong"}`))
+			req.Header.Set("Content-Type", "application/json")
 			req.RemoteAddr = address + ":5555"
 			req.Header.Set("X-Forwarded-For", "198.51.100.1") // not a trusted proxy: ignored
 			w := httptest.NewRecorder()
@@ -199,6 +200,7 @@ func TestConcurrentGuessesAreThrottled(t *testing.T) {
 	for i := range 40 {
 		go func() {
 			req := httptest.NewRequest("POST", "/api/v1/auth/login", strings.NewReader(`{"email":"lead@example.com","password":"guess `+strconv.Itoa(i)+`"}`))
+			req.Header.Set("Content-Type", "application/json")
 			req.RemoteAddr = "203.0.113." + strconv.Itoa(i+1) + ":5555"
 			w := httptest.NewRecorder()
 			base.Engine.ServeHTTP(w, req)
@@ -230,6 +232,7 @@ func TestTrustedProxy(t *testing.T) {
 	webtest.MustUser(t, db, accounts.NewUser{Email: "lead@example.com", OrgKind: auth.OrgCluster, Roles: []string{auth.RoleEconomicLead}})
 	login := func(client, email, password string) int {
 		req := httptest.NewRequest("POST", "/api/v1/auth/login", strings.NewReader(`{"email":"`+email+`","password":"`+password+`"}`))
+		req.Header.Set("Content-Type", "application/json")
 		req.RemoteAddr = "10.1.2.3:443"
 		req.Header.Set("X-Forwarded-For", client)
 		w := httptest.NewRecorder()

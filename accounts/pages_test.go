@@ -16,6 +16,7 @@ import (
 	"madaf/internal/dbtest"
 	"madaf/internal/page"
 	"madaf/internal/page/pagetest"
+	"madaf/internal/server"
 	"madaf/internal/webtest"
 	"madaf/templates"
 )
@@ -34,7 +35,7 @@ func newPages(t *testing.T) (http.Handler, *sqlx.DB) {
 		t.Fatal(err)
 	}
 	eng.Mount(base.Engine)
-	accounts.MountPages(base.Engine, eng, accounts.NewStore(db), base.Auth)
+	accounts.Routes{Store: accounts.NewStore(db), Sessions: base.Auth}.Mount(server.Router{Site: base.Engine, Pages: eng})
 	home := eng.MustPage("home")
 	base.Engine.GET("/probe", eng.Required(), func(c *gin.Context) { eng.Render(c, http.StatusOK, home, nil, nil) })
 	webtest.MustUser(t, db, accounts.NewUser{Email: "officer@example.org", Name: "דנה כהן", OrgKind: auth.OrgCluster, Roles: []string{auth.RoleClusterAdmin}})

@@ -51,27 +51,26 @@ func New(db *sqlx.DB, cfg Config) *server.Base {
 	return base
 }
 
-// mount adds each feature's routes; one line per feature.
+// mount builds each store and service once and mounts every feature's
+// route table, then the navigation.
 func mount(base *server.Base, db *sqlx.DB, cfg Config) {
-	accounts.Mount(base.API, accounts.NewStore(db), base.Auth)
-	authorities.Mount(base.API, authorities.NewStore(db))
-	suppliers.Mount(base.API, suppliers.NewStore(db))
-	catalog.Mount(base.API, db)
-	workplan.Mount(base.API, workplan.NewStore(db))
-	orders.Mount(base.API, orders.NewService(db, orders.Options{BaseURL: cfg.BaseURL}))
-	volumes.Mount(base.API, db, cfg.OCIDPrefix)
-	mountOpenAPI(base.Engine)
-
-	// Web pages: the engine first, then each feature's pages on it.
 	pages := page.MustNew(templates.FS)
 	pages.Mount(base.Engine)
-	accounts.MountPages(base.Engine, pages, accounts.NewStore(db), base.Auth)
-	catalog.MountPages(base.Engine, pages, db)
-	orders.MountPages(base.Engine, pages, orders.NewService(db, orders.Options{BaseURL: cfg.BaseURL}))
-	volumes.MountPages(base.Engine, pages, db)
-	authorities.MountPages(base.Engine, pages, authorities.NewStore(db))
-	suppliers.MountPages(base.Engine, pages, suppliers.NewStore(db))
-	workplan.MountPages(base.Engine, pages, db)
+	r := server.Router{API: base.API, Site: base.Engine, Pages: pages}
+	features := []server.Feature{
+		accounts.Routes{Store: accounts.NewStore(db), Sessions: base.Auth},
+		authorities.Routes{Store: authorities.NewStore(db)},
+		suppliers.Routes{Store: suppliers.NewStore(db)},
+		catalog.Routes{Store: catalog.NewStore(db)},
+		orders.Routes{Service: orders.NewService(db, orders.Options{BaseURL: cfg.BaseURL})},
+		volumes.Routes{Store: volumes.NewStore(db), OCDS: volumes.OCDS{Prefix: cfg.OCIDPrefix}},
+		workplan.Routes{Store: workplan.NewStore(db)},
+	}
+	for _, f := range features {
+		f.Mount(r)
+	}
+	pages.AddNav(navigation...)
+	mountOpenAPI(base.Engine)
 }
 
 // Workers are the background loops `madaf serve` runs until shutdown (the

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/shopspring/decimal"
 
+	"madaf/accounts"
 	"madaf/authorities"
 	"madaf/catalog"
 	"madaf/internal/auth"
@@ -32,6 +34,9 @@ var DemoLogins = []DemoLogin{
 	{"officer@zichron.example", auth.RoleOfficer, "authority:9300"},
 	{"treasurer@zichron.example", auth.RoleTreasurer, "authority:9300"},
 	{"head@zichron.example", auth.RoleHead, "authority:9300"},
+	// The treasurer's deputy signs in the treasurer's slot by delegation;
+	// officer is the one role of an authority user that signs in neither.
+	{"deputy@zichron.example", auth.RoleOfficer, "authority:9300"},
 	{"officer@kafrqara.example", auth.RoleOfficer, "authority:654"},
 	{"supplier@medical.example", auth.RoleSupplier, "supplier:510000011"},
 }
@@ -72,19 +77,21 @@ func SeedDemo(ctx context.Context, db *sqlx.DB, w io.Writer) (bool, error) {
 
 type demoAuthority struct {
 	code, he, ar, en, kind string
-	threshold              int64
+	population             int
 }
 
-// The member authorities of אשכול רשויות מישור החוף in 2024.
+// The member authorities of אשכול רשויות מישור החוף in 2024, with their
+// populations (rounded); each is under 50,000 residents, so each has the
+// smallest legal band.
 var demoAuthorities = []demoAuthority{
-	{"9800", "בנימינה-גבעת עדה", "بنيامينا - جفعات عادا", "Binyamina-Giv'at Ada", authorities.KindLocalCouncil, 60000},
-	{"7800", "פרדס חנה-כרכור", "بارديس حنا - كركور", "Pardes Hanna-Karkur", authorities.KindLocalCouncil, 80000},
-	{"9300", "זכרון יעקב", "زخرون يعقوب", "Zikhron Ya'akov", authorities.KindLocalCouncil, 50000},
-	{"53", "מועצה אזורית חוף הכרמל", "المجلس الإقليمي حوف هكرمل", "Hof HaCarmel Regional Council", authorities.KindRegionalCouncil, 100000},
-	{"59", "מועצה אזורית אלונה", "المجلس الإقليمي ألونا", "Alona Regional Council", authorities.KindRegionalCouncil, 40000},
-	{"541", "ג'סר א-זרקא", "جسر الزرقاء", "Jisr az-Zarqa", authorities.KindLocalCouncil, 40000},
-	{"485", "פורדיס", "الفريديس", "Fureidis", authorities.KindLocalCouncil, 40000},
-	{"654", "כפר קרע", "كفر قرع", "Kafr Qara", authorities.KindLocalCouncil, 60000},
+	{"9800", "בנימינה-גבעת עדה", "بنيامينا - جفعات عادا", "Binyamina-Giv'at Ada", authorities.KindLocalCouncil, 16000},
+	{"7800", "פרדס חנה-כרכור", "بارديس حنا - كركور", "Pardes Hanna-Karkur", authorities.KindLocalCouncil, 47000},
+	{"9300", "זכרון יעקב", "زخرون يعقوب", "Zikhron Ya'akov", authorities.KindLocalCouncil, 24000},
+	{"53", "מועצה אזורית חוף הכרמל", "المجلس الإقليمي حوف هكرمل", "Hof HaCarmel Regional Council", authorities.KindRegionalCouncil, 33000},
+	{"59", "מועצה אזורית אלונה", "المجلس الإقليمي ألونا", "Alona Regional Council", authorities.KindRegionalCouncil, 4500},
+	{"541", "ג'סר א-זרקא", "جسر الزرقاء", "Jisr az-Zarqa", authorities.KindLocalCouncil, 15000},
+	{"485", "פורדיס", "الفريديس", "Fureidis", authorities.KindLocalCouncil, 13500},
+	{"654", "כפר קרע", "كفر قرع", "Kafr Qara", authorities.KindLocalCouncil, 20000},
 }
 
 var demoBudgetLines = []struct {
@@ -112,9 +119,10 @@ var demoSuppliers = []suppliers.SupplierInput{
 func seedFoundation(ctx context.Context, db *sqlx.DB) error {
 	as := authorities.NewStore(db)
 	year := calendar.Today().Year()
+	cluster := &auth.Principal{OrgKind: auth.OrgCluster, Roles: []string{auth.RoleClusterAdmin}}
 	for _, d := range demoAuthorities {
-		a, err := as.Create(ctx, authorities.AuthorityInput{Code: d.code, NameHe: d.he, NameAr: d.ar, NameEn: d.en,
-			Kind: d.kind, SignatureThreshold: decimal.NewFromInt(d.threshold)})
+		a, err := as.Create(ctx, cluster, authorities.AuthorityInput{Code: d.code, NameHe: d.he, NameAr: d.ar, NameEn: d.en,
+			Kind: d.kind, Population: &d.population})
 		if err != nil {
 			return err
 		}
@@ -147,18 +155,38 @@ func seedFoundation(ctx context.Context, db *sqlx.DB) error {
 		}
 	}
 
-	us := auth.NewStore(db)
+	us := accounts.NewStore(db)
+	users := map[string]*accounts.User{}
 	for _, l := range DemoLogins {
 		kind, authorityID, supplierID, err := us.ResolveOrg(ctx, l.Org)
 		if err != nil {
 			return err
 		}
-		if _, err := us.CreateUser(ctx, auth.NewUser{Email: l.Email, Name: demoName(l), Password: DemoPassword,
-			OrgKind: kind, AuthorityID: authorityID, SupplierID: supplierID, Roles: []string{l.Role}}); err != nil {
+		u, err := us.CreateUser(ctx, accounts.NewUser{Email: l.Email, Name: demoName(l), Password: DemoPassword,
+			OrgKind: kind, AuthorityID: authorityID, SupplierID: supplierID, Roles: []string{l.Role}})
+		if err != nil {
 			return err
 		}
+		users[l.Email] = u
 	}
-	return nil
+	return seedDelegation(ctx, as, users)
+}
+
+// seedDelegation has Zichron Ya'akov's treasurer delegate her signature to
+// her deputy for orders up to ₪50,000 for this year.
+func seedDelegation(ctx context.Context, as *authorities.Store, users map[string]*accounts.User) error {
+	treasurer, deputy := users["treasurer@zichron.example"], users["deputy@zichron.example"]
+	if treasurer == nil || deputy == nil || treasurer.AuthorityID == nil {
+		return nil
+	}
+	year := calendar.Today().Year()
+	p := &auth.Principal{UserID: treasurer.ID, OrgKind: auth.OrgAuthority, AuthorityID: *treasurer.AuthorityID, Roles: treasurer.Roles}
+	_, err := as.GrantDelegation(ctx, p, *treasurer.AuthorityID, authorities.DelegationInput{
+		Slot: authorities.SlotTreasurer, DelegateID: deputy.ID, MaxTotal: decimal.NewFromInt(50000),
+		ValidFrom:  calendar.NewDate(year, time.January, 1),
+		ValidUntil: calendar.NewDate(year, time.December, 31),
+		Note:       "סגן הגזברית, לחתימה בהיעדרה"})
+	return err
 }
 
 func demoName(l DemoLogin) string {
@@ -175,6 +203,8 @@ func demoName(l DemoLogin) string {
 		return "אבי מזרחי"
 	case "officer@kafrqara.example":
 		return "סמיר עאזם"
+	case "deputy@zichron.example":
+		return "עמית ברק"
 	}
 	return "נועה ספקית"
 }

@@ -483,6 +483,7 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 	lead := login("lead@madaf.example")
 	officer := login("officer@zichron.example")
 	treasurer := login("treasurer@zichron.example")
+	head := login("head@zichron.example")
 	otherOfficer := login("officer@kafrqara.example")
 	supplier := login("supplier@medical.example")
 	today := calendar.Today()
@@ -610,12 +611,15 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 
 		var lines list
 		officer.get(t, fmt.Sprintf("/api/v1/authorities/%d/budget-lines?year=%d", zichron, today.Year()), &lines)
+		officer.get(t, fmt.Sprintf("/api/v1/budget-lines?year=%d", today.Year()), nil)
+		lead.get(t, fmt.Sprintf("/api/v1/budget-lines?authority_id=%d", zichron), nil)
 		var budgetLine int64
 		for _, l := range lines.Items {
 			if l.Code == "1-613-740" {
 				budgetLine = l.ID
 			}
 		}
+		officer.get(t, fmt.Sprintf("/api/v1/budget-lines/%d", budgetLine), nil)
 		newOrder := map[string]any{"tender_id": tenderID, "supplier_id": medicalID, "budget_line_id": budgetLine,
 			"delivery_address": "רחוב הנדיב 1, זכרון יעקב", "requested_date": today.AddDays(14).String(), "notes": "בדיקת המסמך",
 			"lines": []map[string]any{{"item_id": itemIDs[0], "quantity": "2"}, {"item_id": itemIDs[1], "quantity": 1}}}
@@ -630,6 +634,7 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 		officer.do(t, http.StatusPreconditionFailed, "PUT", path, newOrder, "If-Match", `"v1"`)
 		officer.do(t, http.StatusOK, "POST", path+"/submit", nil)
 		treasurer.do(t, http.StatusOK, "POST", path+"/sign", map[string]any{"legal": true, "budget_line": true, "no_deficit": true, "note": "תקין"})
+		head.do(t, http.StatusOK, "POST", path+"/sign", map[string]any{"slot": "head"})
 		supplier.do(t, http.StatusOK, "POST", path+"/confirm", map[string]any{"promised_date": today.AddDays(7).String()})
 		supplier.do(t, http.StatusOK, "GET", path, nil).JSON(t, &o)
 		var deliver []map[string]any
@@ -649,6 +654,7 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 		treasurer.do(t, http.StatusOK, "POST", path2+"/return", map[string]any{"note": "חסרה הצעת מחיר"})
 		officer.do(t, http.StatusOK, "POST", path2+"/submit", nil)
 		treasurer.do(t, http.StatusOK, "POST", path2+"/sign", map[string]any{"role": "treasurer", "legal": true, "budget_line": true, "no_deficit": true})
+		head.do(t, http.StatusOK, "POST", path2+"/sign", nil)
 		supplier.do(t, http.StatusOK, "POST", path2+"/reject", map[string]any{"reason": "אין מלאי"})
 		supplier.get(t, path2+"/events", nil)
 

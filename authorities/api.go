@@ -9,8 +9,23 @@ import (
 	"madaf/internal/apperr"
 	"madaf/internal/auth"
 	"madaf/internal/paging"
+	"madaf/internal/server"
 	"madaf/internal/web"
 )
+
+// Routes is the authorities' route table over their store.
+type Routes struct{ Store *Store }
+
+// Mount adds the authority and budget-line routes under r.API and, when r
+// draws pages, their pages.
+func (rt Routes) Mount(r server.Router) {
+	if r.API != nil {
+		Mount(r.API, rt.Store)
+	}
+	if r.Pages != nil {
+		MountPages(r.Site, r.Pages, rt.Store)
+	}
+}
 
 // Mount adds the authority routes under api (/api/v1).
 func Mount(api *gin.RouterGroup, s *Store) {
@@ -20,6 +35,11 @@ func Mount(api *gin.RouterGroup, s *Store) {
 	g.GET("/:id", web.Serve(h.get))
 	g.POST("", auth.RequireRole(auth.RoleClusterAdmin), web.Serve(h.create))
 	g.PUT("/:id", auth.RequireRole(auth.RoleClusterAdmin), web.Serve(h.update))
+	g.GET("/:id/profiles", web.Serve(h.profiles))
+	g.POST("/:id/profiles", web.Serve(h.setProfile))
+	g.GET("/:id/delegations", web.Serve(h.delegations))
+	g.POST("/:id/delegations", web.Serve(h.grantDelegation))
+	g.POST("/:id/delegations/:delegation_id/revoke", web.Serve(h.revokeDelegation))
 	g.GET("/:id/budget-lines", web.Serve(h.budgetLines))
 	g.POST("/:id/budget-lines", web.Serve(h.createBudgetLine))
 	g.PUT("/:id/budget-lines/:line_id", web.Serve(h.updateBudgetLine))
@@ -50,7 +70,7 @@ func (h *handlers) create(c *gin.Context) (int, any, error) {
 	if err := web.BindJSON(c, &in); err != nil {
 		return 0, nil, err
 	}
-	a, err := h.s.Create(c.Request.Context(), in)
+	a, err := h.s.Create(c.Request.Context(), auth.Caller(c), in)
 	return http.StatusCreated, a, err
 }
 
@@ -63,7 +83,7 @@ func (h *handlers) update(c *gin.Context) (int, any, error) {
 	if err := web.BindJSON(c, &in); err != nil {
 		return 0, nil, err
 	}
-	a, err := h.s.Update(c.Request.Context(), id, in)
+	a, err := h.s.Update(c.Request.Context(), auth.Caller(c), id, in)
 	return http.StatusOK, a, err
 }
 
@@ -75,7 +95,7 @@ func (h *handlers) budgetLines(c *gin.Context) (int, any, error) {
 	year := 0
 	if s := c.Query("year"); s != "" {
 		if year, err = strconv.Atoi(s); err != nil {
-			return 0, nil, apperr.Invalid("bad filter", apperr.Field("year", "must be a year"))
+			return 0, nil, apperr.Invalid("authority.bad_filter", apperr.Field("year", "authority.msg.year"))
 		}
 	}
 	lines, err := h.s.BudgetLines(c.Request.Context(), auth.Caller(c), id, year)
@@ -110,4 +130,62 @@ func (h *handlers) updateBudgetLine(c *gin.Context) (int, any, error) {
 	}
 	b, err := h.s.UpdateBudgetLine(c.Request.Context(), auth.Caller(c), id, lineID, in)
 	return http.StatusOK, b, err
+}
+
+func (h *handlers) profiles(c *gin.Context) (int, any, error) {
+	id, err := web.ParamID(c, "id", "not_found.authority")
+	if err != nil {
+		return 0, nil, err
+	}
+	ps, err := h.s.Profiles(c.Request.Context(), auth.Caller(c), id)
+	return http.StatusOK, paging.List[Profile]{Items: ps}, err
+}
+
+func (h *handlers) setProfile(c *gin.Context) (int, any, error) {
+	id, err := web.ParamID(c, "id", "not_found.authority")
+	if err != nil {
+		return 0, nil, err
+	}
+	var in ProfileInput
+	if err := web.BindJSON(c, &in); err != nil {
+		return 0, nil, err
+	}
+	pr, err := h.s.SetProfile(c.Request.Context(), auth.Caller(c), id, in)
+	return http.StatusCreated, pr, err
+}
+
+func (h *handlers) delegations(c *gin.Context) (int, any, error) {
+	id, err := web.ParamID(c, "id", "not_found.authority")
+	if err != nil {
+		return 0, nil, err
+	}
+	f := DelegationFilter{Slot: c.Query("slot"), Status: c.Query("status")}
+	ds, err := h.s.Delegations(c.Request.Context(), auth.Caller(c), id, f)
+	return http.StatusOK, paging.List[Delegation]{Items: ds}, err
+}
+
+func (h *handlers) grantDelegation(c *gin.Context) (int, any, error) {
+	id, err := web.ParamID(c, "id", "not_found.authority")
+	if err != nil {
+		return 0, nil, err
+	}
+	var in DelegationInput
+	if err := web.BindJSON(c, &in); err != nil {
+		return 0, nil, err
+	}
+	d, err := h.s.GrantDelegation(c.Request.Context(), auth.Caller(c), id, in)
+	return http.StatusCreated, d, err
+}
+
+func (h *handlers) revokeDelegation(c *gin.Context) (int, any, error) {
+	id, err := web.ParamID(c, "id", "not_found.authority")
+	if err != nil {
+		return 0, nil, err
+	}
+	delegationID, err := web.ParamID(c, "delegation_id", "authority.delegation.not_found")
+	if err != nil {
+		return 0, nil, err
+	}
+	d, err := h.s.RevokeDelegation(c.Request.Context(), auth.Caller(c), id, delegationID)
+	return http.StatusOK, d, err
 }

@@ -131,6 +131,9 @@ func (h *Handlers) addItems(c *gin.Context) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	if err := web.RequireJSON(c); err != nil {
+		return 0, nil, err
+	}
 	raw, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, web.MaxBody))
 	if err != nil {
 		if web.IsTooLarge(err) {

@@ -15,6 +15,7 @@ import (
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
 	"madaf/internal/fixture"
+	"madaf/internal/server"
 	"madaf/internal/webtest"
 )
 
@@ -29,7 +30,7 @@ func newAPIWorld(t *testing.T) *apiWorld {
 	t.Helper()
 	w := newWorld(t)
 	base := webtest.NewBase(t, w.db)
-	catalog.Mount(base.API, w.db)
+	catalog.Routes{Store: catalog.NewStore(w.db)}.Mount(server.Router{API: base.API})
 	tok := func(nu accounts.NewUser) string {
 		return webtest.MustToken(t, w.db, webtest.MustUser(t, w.db, nu).ID)
 	}

@@ -11,7 +11,6 @@ import (
 	"strconv"
 
 	"github.com/gin-gonic/gin"
-	"github.com/jmoiron/sqlx"
 
 	"madaf/internal/apperr"
 	"madaf/internal/auth"
@@ -32,16 +31,12 @@ type pages struct {
 	show   *page.Page
 }
 
-// MountPages adds the catalog search (/catalog) and the tender pages
+// mountPages adds the catalog search (/catalog) and the tender pages
 // (/tenders...) to r.
-func MountPages(r gin.IRouter, eng *page.Engine, db *sqlx.DB) {
-	p := &pages{eng: eng, store: NewStore(db),
+func mountPages(r gin.IRouter, eng *page.Engine, s *Store) {
+	p := &pages{eng: eng, store: s,
 		search: eng.MustPage("catalog_search"), list: eng.MustPage("catalog_tenders"),
 		form: eng.MustPage("catalog_tender_new"), show: eng.MustPage("catalog_tender")}
-	eng.AddNav(
-		page.NavItem{Key: "nav.catalog", Path: "/catalog", Roles: []string{auth.RoleOfficer}, Order: 10},
-		page.NavItem{Key: "nav.tenders", Path: "/tenders", Roles: writers, Order: 30},
-	)
 	write := eng.RequireRole(writers...)
 	r.GET("/catalog", eng.Required(), eng.Serve(p.searchPage))
 	g := r.Group("/tenders", eng.Required())

@@ -12,6 +12,7 @@ import (
 	"madaf/catalog"
 	"madaf/internal/auth"
 	"madaf/internal/page"
+	"madaf/internal/server"
 	"madaf/internal/webtest"
 	"madaf/templates"
 )
@@ -25,7 +26,7 @@ func TestPagesRefuseInLanguage(t *testing.T) {
 	base := webtest.NewBase(t, w.db)
 	eng := page.MustNew(templates.FS)
 	eng.Mount(base.Engine)
-	catalog.MountPages(base.Engine, eng, w.db)
+	catalog.Routes{Store: catalog.NewStore(w.db)}.Mount(server.Router{Site: base.Engine, Pages: eng})
 	tenderPath := "/tenders/" + strconv.FormatInt(w.tender.ID, 10)
 	pricesPath := tenderPath + "/awards/" + strconv.FormatInt(w.awards[0].ID, 10) + "/prices"
 

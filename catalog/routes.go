@@ -2,21 +2,30 @@ package catalog
 
 import (
 	"github.com/gin-gonic/gin"
-	"github.com/jmoiron/sqlx"
 
 	"madaf/internal/auth"
+	"madaf/internal/server"
 	"madaf/internal/web"
 )
 
-// Mount adds the catalog's routes under api (/api/v1).
-func Mount(api *gin.RouterGroup, db *sqlx.DB) {
-	(&Handlers{Store: NewStore(db)}).Mount(api)
+// Routes is the catalog's route table over its store.
+type Routes struct{ Store *Store }
+
+// Mount adds every catalog route: the JSON API and, when r draws pages,
+// the catalog and tender pages.
+func (rt Routes) Mount(r server.Router) {
+	if r.API != nil {
+		(&Handlers{Store: rt.Store}).mountAPI(r.API)
+	}
+	if r.Pages != nil {
+		mountPages(r.Site, r.Pages, rt.Store)
+	}
 }
 
-// Mount adds every catalog route under api (/api/v1). Reads are scoped to
+// mountAPI adds every catalog route under api (/api/v1). Reads are scoped to
 // what the caller may see (404 otherwise); changes need the economic lead
 // or the cluster admin (403 for others who may see the tender).
-func (h *Handlers) Mount(api *gin.RouterGroup) {
+func (h *Handlers) mountAPI(api *gin.RouterGroup) {
 	g := api.Group("", auth.Required())
 	g.GET("/tenders", web.Serve(h.listTenders))
 	g.POST("/tenders", auth.RequireRole(writers...), web.Serve(h.createTender))

@@ -9,6 +9,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/shopspring/decimal"
 
+	"madaf/authorities"
 	"madaf/internal/apperr"
 	"madaf/internal/auth"
 	"madaf/internal/paging"
@@ -176,4 +177,42 @@ type empty struct{}
 // submit is Service.Submit as a state change with a body.
 func submit(s *Service, ctx context.Context, p *auth.Principal, id int64, ifMatch string, _ empty) (*Order, error) {
 	return s.Submit(ctx, p, id, ifMatch)
+}
+
+// budgetLines answers GET /budget-lines?authority_id=&year=: the budget
+// lines the caller may see, with what the reserving orders hold and what is
+// left.
+func (h *handlers) budgetLines(c *gin.Context) (int, any, error) {
+	var authorityID int64
+	var year int
+	var fields []apperr.FieldError
+	if s := c.Query("authority_id"); s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || n <= 0 {
+			fields = append(fields, apperr.Field("authority_id", "order.must_be_id"))
+		}
+		authorityID = n
+	}
+	if s := c.Query("year"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 2000 || n > 2100 {
+			fields = append(fields, apperr.Field("year", "order.must_be_year"))
+		}
+		year = n
+	}
+	if len(fields) > 0 {
+		return 0, nil, apperr.Invalid("order.bad_filter", fields...)
+	}
+	lines, err := h.svc.BudgetLines(c.Request.Context(), auth.Caller(c), authorityID, year)
+	return http.StatusOK, paging.List[authorities.BudgetBalance]{Items: lines}, err
+}
+
+// budgetLine answers GET /budget-lines/{id}.
+func (h *handlers) budgetLine(c *gin.Context) (int, any, error) {
+	id, err := web.ParamID(c, "id", "not_found.budget_line")
+	if err != nil {
+		return 0, nil, err
+	}
+	b, err := h.svc.BudgetLine(c.Request.Context(), auth.Caller(c), id)
+	return http.StatusOK, b, err
 }

@@ -187,7 +187,6 @@ func TestTwoSignaturesAtOnce(t *testing.T) {
 	})
 
 	t.Run("SameIfMatch", func(t *testing.T) {
-		// 500 × 100 + VAT is above the threshold: treasurer and head.
 		o := e.mustCreate(tn, 0, e.budgetLine, "500")
 		o, err := e.svc.Submit(ctx, e.officer.P, o.ID, "")
 		if err != nil {

@@ -26,17 +26,19 @@ type demoOrder struct {
 	status   string
 	address  string
 	notes    string
+	// signed are the slots signed on an order left pending.
+	signed []string
 }
 
 var demoOrders = []demoOrder{
-	{"officer@zichron.example", "01/2024", "510000011", 4200, orderstatus.Closed, "מרכז רפואי קהילתי, רחוב המייסדים 40, זכרון יעקב", "ערכות עזרה ראשונה לבתי הספר"},
-	{"officer@zichron.example", "01/2024", "510000011", 9800, orderstatus.Delivered, "אגף החינוך, רחוב הנדיב 12, זכרון יעקב", "מדי לחץ דם למרפאות בתי הספר"},
-	{"officer@zichron.example", "01/2024", "510000011", 15600, orderstatus.PartiallyDelivered, "מוקד עירוני, רחוב הנדיב 1, זכרון יעקב", "דפיברילטורים למבני ציבור"},
-	{"officer@zichron.example", "01/2024", "510000011", 6300, orderstatus.Confirmed, "מועדון קהילתי, רחוב השומרון 3, זכרון יעקב", "ציוד עזרה ראשונה למועדונים"},
-	{"officer@zichron.example", "04/2024", "", 38000, orderstatus.Sent, "גן המייסדים, זכרון יעקב", "החלפת מתקנים בגן השעשועים"},
-	{"officer@zichron.example", "05/2024", "510000052", 61000, orderstatus.PendingApproval, "בית העם, רחוב המייסדים 2, זכרון יעקב", "שיפוץ חדרי השירותים"},
-	{"officer@zichron.example", "02/2024", "", 12500, orderstatus.Draft, "בניין המועצה, רחוב הנדיב 1, זכרון יעקב", "עמדות עבודה למחלקת הגבייה"},
-	{"officer@kafrqara.example", "09/2024", "", 7400, orderstatus.PendingApproval, "מבנה המועצה, כפר קרע", "חומרי ניקיון לבתי הספר"},
+	{"officer@zichron.example", "01/2024", "510000011", 4200, orderstatus.Closed, "מרכז רפואי קהילתי, רחוב המייסדים 40, זכרון יעקב", "ערכות עזרה ראשונה לבתי הספר", nil},
+	{"officer@zichron.example", "01/2024", "510000011", 9800, orderstatus.Delivered, "אגף החינוך, רחוב הנדיב 12, זכרון יעקב", "מדי לחץ דם למרפאות בתי הספר", nil},
+	{"officer@zichron.example", "01/2024", "510000011", 15600, orderstatus.PartiallyDelivered, "מוקד עירוני, רחוב הנדיב 1, זכרון יעקב", "דפיברילטורים למבני ציבור", nil},
+	{"officer@zichron.example", "01/2024", "510000011", 6300, orderstatus.Confirmed, "מועדון קהילתי, רחוב השומרון 3, זכרון יעקב", "ציוד עזרה ראשונה למועדונים", nil},
+	{"officer@zichron.example", "04/2024", "", 38000, orderstatus.Sent, "גן המייסדים, זכרון יעקב", "החלפת מתקנים בגן השעשועים", nil},
+	{"officer@zichron.example", "05/2024", "510000052", 61000, orderstatus.PendingApproval, "בית העם, רחוב המייסדים 2, זכרון יעקב", "שיפוץ חדרי השירותים", []string{SlotTreasurer}},
+	{"officer@zichron.example", "02/2024", "", 12500, orderstatus.Draft, "בניין המועצה, רחוב הנדיב 1, זכרון יעקב", "עמדות עבודה למחלקת הגבייה", nil},
+	{"officer@kafrqara.example", "09/2024", "", 7400, orderstatus.PendingApproval, "מבנה המועצה, כפר קרע", "חומרי ניקיון לבתי הספר", nil},
 }
 
 // demoBudgetCodes is the budget line each tender category is charged to.
@@ -158,23 +160,23 @@ func seedOrder(ctx context.Context, on stores, svc *Service, principal func(stri
 	if o, err = svc.Submit(ctx, officer, o.ID, ""); err != nil {
 		return err
 	}
+	// Both slots are signed before the order is sent; an order still
+	// pending keeps the slots of d.signed.
+	slots := Slots
 	if d.status == orderstatus.PendingApproval {
-		if len(o.SignaturesRequired) > 1 {
-			if treasurer, err := principal(authorityUser(ctx, on.orders, o.AuthorityID, auth.RoleTreasurer)); err == nil {
-				_, err = svc.Sign(ctx, treasurer, o.ID, "", SignInput{Legal: true, BudgetLine: true, NoDeficit: true})
-				return err
-			}
-		}
-		return nil
+		slots = d.signed
 	}
-	for _, role := range o.SignaturesRequired {
-		signer, err := principal(authorityUser(ctx, on.orders, o.AuthorityID, role))
+	for _, slot := range slots {
+		signer, err := principal(authorityUser(ctx, on.orders, o.AuthorityID, slot))
 		if err != nil {
-			return fmt.Errorf("no %s to sign the demo order: %w", role, err)
+			return fmt.Errorf("no %s to sign the demo order: %w", slot, err)
 		}
-		if o, err = svc.Sign(ctx, signer, o.ID, "", SignInput{Legal: true, BudgetLine: true, NoDeficit: true}); err != nil {
+		if o, err = svc.Sign(ctx, signer, o.ID, "", SignInput{Slot: slot, Legal: true, BudgetLine: true, NoDeficit: true}); err != nil {
 			return err
 		}
+	}
+	if d.status == orderstatus.PendingApproval {
+		return nil
 	}
 	if d.status == orderstatus.Sent {
 		return nil

@@ -11,9 +11,9 @@ import (
 )
 
 // lifecycle drives an order from creation to closed through the HTTP API
-// and returns its id; needHead says whether the total reaches the
-// signature threshold.
-func lifecycle(t *testing.T, e *env, supplier user, body map[string]any, needHead bool) int64 {
+// and returns its id. Whatever its total, the head and the treasurer both
+// sign it, here the head first.
+func lifecycle(t *testing.T, e *env, supplier user, body map[string]any) int64 {
 	t.Helper()
 	r := e.do("POST", "/api/v1/orders", e.officer, body)
 	wantStatus(t, r, http.StatusCreated)
@@ -34,15 +34,12 @@ func lifecycle(t *testing.T, e *env, supplier user, body map[string]any, needHea
 	if o["status"] != "pending_approval" {
 		t.Fatalf("submitted: %v", o["status"])
 	}
-	wantRequired := []any{"treasurer"}
-	if needHead {
-		wantRequired = []any{"treasurer", "head"}
-		// Either order: the head first.
-		r = e.do("POST", path+"/sign", e.head, map[string]any{"note": "מאושר"})
-		wantStatus(t, r, http.StatusOK)
-		if s := r.Map(t)["status"]; s != "pending_approval" {
-			t.Fatalf("after the head's signature: %v", s)
-		}
+	wantRequired := []any{"treasurer", "head"}
+	// Either order: the head first.
+	r = e.do("POST", path+"/sign", e.head, map[string]any{"note": "מאושר"})
+	wantStatus(t, r, http.StatusOK)
+	if s := r.Map(t)["status"]; s != "pending_approval" {
+		t.Fatalf("after the head's signature: %v", s)
 	}
 	if got := o["signatures_required"].([]any); !slices.Equal(got, wantRequired) {
 		t.Fatalf("signatures required %v, want %v", got, wantRequired)
@@ -108,12 +105,9 @@ func lifecycle(t *testing.T, e *env, supplier user, body map[string]any, needHea
 	for _, ev := range events.Items {
 		got = append(got, ev.Action+":"+ev.FromStatus+">"+ev.ToStatus)
 	}
-	want := []string{"create:>draft", "submit:draft>pending_approval"}
-	if needHead {
-		want = append(want, "sign:pending_approval>pending_approval")
-	}
-	want = append(want, "sign:pending_approval>sent", "confirm:sent>confirmed",
-		"deliver:confirmed>partially_delivered", "deliver:partially_delivered>delivered", "close:delivered>closed")
+	want := []string{"create:>draft", "submit:draft>pending_approval", "sign:pending_approval>pending_approval",
+		"sign:pending_approval>sent", "confirm:sent>confirmed",
+		"deliver:confirmed>partially_delivered", "deliver:partially_delivered>delivered", "close:delivered>closed"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("events\n got %v\nwant %v", got, want)
 	}
@@ -127,8 +121,8 @@ func TestLifecycleSingle(t *testing.T) {
 	e := newEnv(t)
 	tn := e.mustTender(tenderSpec{rule: "single", winners: 1, prices: [][]string{{"1000.00", "250.50"}}})
 	// 45 × 1000 + 3 × 250.50 = 45,751.50; VAT 18% 8,235.27; total
-	// 53,986.77, above the authority's threshold of 50,000: two signatures.
-	id := lifecycle(t, e, tn.Users[0], e.orderBody(tn, 0, "45", "3"), true)
+	// 53,986.77.
+	id := lifecycle(t, e, tn.Users[0], e.orderBody(tn, 0, "45", "3"))
 	o, err := e.svc.Get(ctx, e.officer.P, id)
 	if err != nil {
 		t.Fatal(err)
@@ -178,7 +172,7 @@ func TestLifecycleChoice(t *testing.T) {
 	wantStatus(t, e.do("GET", fmt.Sprintf("/api/v1/orders/quote?tender_id=%d&lines=%d:1", tn.ID, tn.Items[0]), e.otherOfficer, nil), http.StatusNotFound)
 
 	// The officer picks the second winner, for the item it prices.
-	lifecycle(t, e, tn.Users[1], e.orderBody(tn, 1, "7"), false)
+	lifecycle(t, e, tn.Users[1], e.orderBody(tn, 1, "7"))
 }
 
 func TestLifecycleRotation(t *testing.T) {
@@ -195,7 +189,7 @@ func TestLifecycleRotation(t *testing.T) {
 	if p := quote(); p != tn.Winners[0] {
 		t.Fatalf("first proposal %d, want %d", p, tn.Winners[0])
 	}
-	lifecycle(t, e, tn.Users[0], e.orderBody(tn, 0, "5"), false)
+	lifecycle(t, e, tn.Users[0], e.orderBody(tn, 0, "5"))
 
 	// Now the second winner has the least volume this year.
 	if p := quote(); p != tn.Winners[1] {
@@ -208,7 +202,7 @@ func TestLifecycleRotation(t *testing.T) {
 		t.Fatalf("override without justification: %s", r.Body)
 	}
 	body["justification"] = "הספק המוצע אינו יכול לספק עד מועד הפתיחה"
-	id := lifecycle(t, e, tn.Users[0], body, false)
+	id := lifecycle(t, e, tn.Users[0], body)
 
 	// The override is stored and reported.
 	r = e.do("GET", "/api/v1/orders?overridden=true", e.lead, nil)

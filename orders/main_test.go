@@ -191,19 +191,33 @@ func (e *env) mustCreate(tn *tender, w int, budgetLine int64, qty ...string) *or
 	return o
 }
 
-// mustSent creates, submits and signs an order below the threshold.
+// mustSent creates and submits an order, which the treasurer and the
+// head sign.
 func (e *env) mustSent(tn *tender, w int, qty ...string) *orders.Order {
 	e.t.Helper()
 	o := e.mustCreate(tn, w, e.budgetLine, qty...)
 	if _, err := e.svc.Submit(ctx, e.officer.P, o.ID, ""); err != nil {
 		e.t.Fatalf("submit: %v", err)
 	}
-	o, err := e.svc.Sign(ctx, e.treasurer.P, o.ID, "", orders.SignInput{Legal: true, BudgetLine: true, NoDeficit: true})
-	if err != nil {
-		e.t.Fatalf("sign: %v", err)
+	return e.mustSign(o, e.treasurer, e.head)
+}
+
+// treasurerChecks are the treasurer's three checks, all confirmed.
+var treasurerChecks = orders.SignInput{Legal: true, BudgetLine: true, NoDeficit: true}
+
+// mustSign signs pending order o by each of signers in turn (each in the
+// first slot it may fill, with the treasurer's checks); after the last the
+// order must be sent.
+func (e *env) mustSign(o *orders.Order, signers ...user) *orders.Order {
+	e.t.Helper()
+	var err error
+	for _, u := range signers {
+		if o, err = e.svc.Sign(ctx, u.P, o.ID, "", treasurerChecks); err != nil {
+			e.t.Fatalf("sign as user %d: %v", u.ID, err)
+		}
 	}
 	if o.Status != orderstatus.Sent {
-		e.t.Fatalf("status %s after signature", o.Status)
+		e.t.Fatalf("status %s after the signatures", o.Status)
 	}
 	return o
 }

@@ -46,6 +46,19 @@
 // order (order → tender → tender authority → budget line) and every other
 // transition locks only the order row, so submissions cannot deadlock one
 // another.
+//
+// # Signatures
+//
+// Every submission needs two signatures, the treasurer's and the head's
+// (Slots), in either order and whatever the total: the order is sent, and
+// its supplier mailed, only once both are given. A slot is filled by a user
+// of the authority holding its role or by a delegate of the holder whose
+// delegation is in force on the day and covers the order's total; nobody
+// who created, edited or submitted the order in its current round signs
+// it, and nobody fills both slots. Signatures are taken under the order
+// row's lock (so two signers are serialized) and the database's unique
+// indexes on (order, submission, slot) and (order, submission, user) hold
+// whatever the code does. A return to draft voids the round's signatures.
 package orders
 
 import (
@@ -138,6 +151,8 @@ type Order struct {
 	Submission         int           `db:"submission" json:"-"`
 	SubmittedOn        calendar.Date `db:"submitted_on" json:"submitted_on"`
 	SubmittedAt        *time.Time    `db:"submitted_at" json:"submitted_at"`
+	// SignaturesRequired are the slots the order needs signed: always
+	// treasurer and head (Slots).
 	SignaturesRequired StringList    `db:"signatures_required" json:"signatures_required"`
 	SentAt             *time.Time    `db:"sent_at" json:"sent_at"`
 	ConfirmBy          calendar.Date `db:"confirm_by" json:"confirm_by"`
@@ -180,15 +195,50 @@ type Line struct {
 	Delivered Quantity     `db:"delivered" json:"delivered"`
 }
 
-// Signature is one signatory's signature of a submission.
+// Signature is the filling of one slot of a submission: the slot (Role,
+// also as Slot), who signed it and in what capacity — the slot's holder, or
+// a delegate of the holder (OnBehalfOf) under a delegation — and, for the
+// treasurer's slot, the three checks of §203(א1) and the budget line as the
+// signer saw it.
 type Signature struct {
 	Role            string    `db:"role" json:"role"`
+	Slot            string    `db:"slot" json:"slot"`
 	UserID          int64     `db:"user_id" json:"user_id"`
 	UserName        string    `db:"user_name" json:"user_name"`
+	As              string    `db:"capacity" json:"as"`
+	DelegationID    *int64    `db:"delegation_id" json:"delegation_id"`
+	OnBehalfOf      *int64    `db:"on_behalf_of" json:"on_behalf_of"`
+	OnBehalfOfName  string    `db:"on_behalf_of_name" json:"on_behalf_of_name"`
 	SignedAt        time.Time `db:"signed_at" json:"signed_at"`
 	CheckLegal      bool      `db:"check_legal" json:"check_legal"`
 	CheckBudgetLine bool      `db:"check_budget_line" json:"check_budget_line"`
 	CheckNoDeficit  bool      `db:"check_no_deficit" json:"check_no_deficit"`
+	BudgetSeen      `json:"budget"`
+}
+
+// BudgetSeen is the budget line as the treasurer's slot was signed: its
+// amount, what the reserving orders held (the signed order included), and
+// what was left before and after the signed order. All nil when not
+// recorded (the head's slot, or a signature older than the record).
+type BudgetSeen struct {
+	Amount     *money.Amount `db:"budget_amount" json:"amount"`
+	Held       *money.Amount `db:"budget_held" json:"held"`
+	LeftBefore *money.Amount `db:"budget_left_before" json:"left_before"`
+	LeftAfter  *money.Amount `db:"budget_left_after" json:"left_after"`
+}
+
+// Recorded reports whether the figures were recorded.
+func (b BudgetSeen) Recorded() bool { return b.Amount != nil }
+
+// SignatureFor returns the current submission's signature of slot, nil
+// when the slot is not signed.
+func (o *Order) SignatureFor(slot string) *Signature {
+	for i := range o.Signatures {
+		if o.Signatures[i].Role == slot {
+			return &o.Signatures[i]
+		}
+	}
+	return nil
 }
 
 // Event is one entry of an order's append-only history.
@@ -202,6 +252,37 @@ type Event struct {
 	ToStatus   string          `db:"to_status" json:"to_status"`
 	Note       string          `db:"note" json:"note"`
 	Data       json.RawMessage `db:"data" json:"data"`
+}
+
+// SignEvent is the data of a sign event: the slot, the capacity (holder or
+// delegate), for a delegate the delegation and the holder signed for, and
+// for the treasurer's slot the checks and the budget line as seen.
+type SignEvent struct {
+	Slot         string          `json:"slot"`
+	As           string          `json:"as"`
+	DelegationID *int64          `json:"delegation_id,omitempty"`
+	OnBehalfOf   *Person         `json:"on_behalf_of,omitempty"`
+	Checks       map[string]bool `json:"checks,omitempty"`
+	Budget       *BudgetSeen     `json:"budget,omitempty"`
+	ConfirmBy    calendar.Date   `json:"confirm_by"`
+}
+
+// Person names a user.
+type Person struct {
+	ID   int64  `json:"id"`
+	Name string `json:"name"`
+}
+
+// Signing returns the data of a sign event, nil for any other event.
+func (e Event) Signing() *SignEvent {
+	if e.Action != ActionSign {
+		return nil
+	}
+	var d SignEvent
+	if err := json.Unmarshal(e.Data, &d); err != nil || d.Slot == "" {
+		return nil
+	}
+	return &d
 }
 
 // NewOrder is the body of POST /orders and PUT /orders/{id}. Prices come
@@ -323,6 +404,8 @@ type Filter struct {
 	Statuses   []string
 	TenderID   int64
 	SupplierID int64
+	// BudgetLineID keeps the orders charged to the budget line.
+	BudgetLineID int64
 	// Overdue keeps sent orders past their confirmation deadline.
 	Overdue bool
 	// Overridden keeps orders whose rotation proposal was overridden.

@@ -154,7 +154,7 @@ func TestSupplierNewOrderMailArrivesOverSMTP(t *testing.T) {
 	}
 	sender := &orders.Sender{DB: e.db, Mailer: mailer}
 	n, err := sender.Drain(ctx)
-	if err != nil || n != 3 { // the two treasurers, then the supplier
+	if err != nil || n != 4 { // the two treasurers and the head, then the supplier
 		t.Fatalf("drained %d mails: %v", n, err)
 	}
 

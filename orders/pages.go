@@ -36,7 +36,8 @@ type pages struct {
 }
 
 // MountPages adds the order pages to r: /cart, /orders, /orders/:id (and
-// its forms), /inbox for signatories and /supplier/orders for suppliers.
+// its forms), /inbox for signatories (holders and delegates: any user of an
+// authority) and /supplier/orders for suppliers.
 func MountPages(r gin.IRouter, eng *page.Engine, svc *Service) {
 	p := &pages{eng: eng, svc: svc, auth: svc.stores.authorities,
 		cart: eng.MustPage("orders_cart"), form: eng.MustPage("orders_form"), list: eng.MustPage("orders_list"),
@@ -45,13 +46,16 @@ func MountPages(r gin.IRouter, eng *page.Engine, svc *Service) {
 		page.NavItem{Key: "nav.cart", Path: "/cart", Roles: []string{auth.RoleOfficer}, Order: 11},
 		page.NavItem{Key: "nav.orders", Path: "/orders", Roles: []string{auth.RoleOfficer, auth.RoleEconomicLead, auth.RoleClusterAdmin}, Order: 12},
 		page.NavItem{Key: "nav.inbox", Path: "/inbox", Roles: []string{auth.RoleTreasurer, auth.RoleHead}, Order: 5},
+		// An officer may sign as a delegate; the inbox comes after the
+		// officer's own pages.
+		page.NavItem{Key: "nav.inbox", Path: "/inbox", Roles: []string{auth.RoleOfficer}, Order: 13},
 		page.NavItem{Key: "nav.orders", Path: "/orders", Roles: []string{auth.RoleTreasurer, auth.RoleHead}, Order: 6},
 		page.NavItem{Key: "nav.supplier_orders", Path: "/supplier/orders", Roles: []string{auth.RoleSupplier}, Order: 5},
 	)
 	officer := eng.RequireRole(auth.RoleOfficer)
 	r.GET("/cart", officer, eng.Serve(p.cartPage))
 	r.POST("/cart/items", officer, eng.Serve(p.addToCart))
-	r.GET("/inbox", eng.RequireRole(auth.RoleTreasurer, auth.RoleHead), eng.Serve(p.inboxPage))
+	r.GET("/inbox", eng.Required(), eng.Serve(p.inboxPage))
 	r.GET("/supplier/orders", eng.RequireRole(auth.RoleSupplier), eng.Serve(p.supplierPage))
 	g := r.Group("/orders", eng.Required())
 	g.GET("", eng.Serve(p.listPage))
@@ -270,10 +274,20 @@ func draftInput(o *Order) NewOrder {
 type formData struct {
 	Order       *Order
 	Quote       *Quote
-	BudgetLines []authorities.BudgetLine
+	BudgetLines []budgetOption
+	// Misfit is the chosen budget line when the order, at today's prices,
+	// does not fit in what it has left.
+	Misfit *budgetOption
 	// Proposed is the rotation's proposed supplier (0 when none).
 	Proposed int64
 	Checks   []FailedCheck
+}
+
+// budgetOption is a budget line offered on the order form, with what it
+// has left and whether the order fits in it.
+type budgetOption struct {
+	authorities.BudgetBalance
+	Fits bool
 }
 
 func (p *pages) editPage(c *gin.Context) error {
@@ -315,11 +329,19 @@ func (p *pages) renderForm(c *gin.Context, status int, o *Order, f *page.Form, c
 			d.Proposed = *q.ProposedSupplierID
 		}
 	}
-	bls, err := p.auth.BudgetLines(c, caller, caller.AuthorityID, calendar.Today().Year())
+	bls, err := p.svc.BudgetLines(c, caller, caller.AuthorityID, calendar.Today().Year())
 	if err != nil {
 		return err
 	}
-	d.BudgetLines = bls
+	chosen := f.Value("budget_line_id")
+	for _, b := range bls {
+		d.BudgetLines = append(d.BudgetLines, budgetOption{BudgetBalance: b, Fits: o.Total.LessThanOrEqual(b.Left.Decimal)})
+	}
+	for i := range d.BudgetLines {
+		if b := &d.BudgetLines[i]; page.Itoa(b.ID) == chosen && !b.Fits {
+			d.Misfit = b
+		}
+	}
 	p.eng.Render(c, status, p.form, d, f)
 	return nil
 }
@@ -431,54 +453,26 @@ func (p *pages) listPage(c *gin.Context) error {
 	return nil
 }
 
-// inboxData is the signatory's inbox.
+// inboxData is the signatory's inbox: the orders awaiting a slot the
+// reader may fill, oldest first.
 type inboxData struct {
-	Awaiting []Order
-	Role     string
+	Awaiting []Waiting
 }
 
-// inboxPage lists the pending orders that await a signature the caller may
-// give and has not given.
+// inboxPage lists the pending orders with a slot the caller may fill, as
+// holder or delegate; for anyone else it lists none.
 func (p *pages) inboxPage(c *gin.Context) error {
-	caller := auth.Caller(c)
-	list, err := p.svc.List(c, caller, Filter{Statuses: []string{orderstatus.PendingApproval}, Limit: 200})
+	list, err := p.svc.Awaiting(c, auth.Caller(c))
 	if err != nil {
 		return err
 	}
-	var d inboxData
-	for _, o := range list {
-		full, err := p.svc.Get(c, caller, o.ID)
-		if err != nil {
-			return err
-		}
-		if awaitedRole(full, caller) != "" {
-			d.Awaiting = append(d.Awaiting, *full)
-		}
+	orders := make([]*Order, len(list))
+	for i := range list {
+		orders[i] = &list[i].Order
 	}
-	p.localize(c, all(d.Awaiting)...)
-	p.eng.Render(c, http.StatusOK, p.inbox, d, nil)
+	p.localize(c, orders...)
+	p.eng.Render(c, http.StatusOK, p.inbox, inboxData{Awaiting: list}, nil)
 	return nil
-}
-
-// awaitedRole is the signing role caller may still give on o ("" when
-// none).
-func awaitedRole(o *Order, caller *auth.Principal) string {
-	if o.Status != orderstatus.PendingApproval {
-		return ""
-	}
-	signed := map[string]bool{}
-	for _, g := range o.Signatures {
-		if g.UserID == caller.UserID {
-			return ""
-		}
-		signed[g.Role] = true
-	}
-	for _, r := range o.SignaturesRequired {
-		if caller.Has(r) && !signed[r] {
-			return r
-		}
-	}
-	return ""
 }
 
 // supplierData is the supplier's inbox.
@@ -524,8 +518,14 @@ type showData struct {
 	BudgetLine *authorities.BudgetLine
 	// Actions the caller may take now.
 	CanEdit, CanCancel, CanClose, CanConfirm, CanReject, CanDeliver bool
-	// SignAs is the role the caller may sign in ("" when none).
-	SignAs        string
+	// Fills are the slots the caller may sign now; SignWhy says why a
+	// signatory may not.
+	Fills   []Fill
+	SignWhy []apperr.Msg
+	// CanReturn is true when the caller may send the pending order back.
+	CanReturn bool
+	// Budget is the budget line in view of a pending order.
+	Budget        *BudgetView
 	CancelReasons []string
 	ShowFee       bool
 	Today         calendar.Date
@@ -561,8 +561,16 @@ func (p *pages) renderOrder(c *gin.Context, status int, o *Order, f *page.Form, 
 	d.CanConfirm = supplier && o.Status == orderstatus.Sent
 	d.CanReject = supplier && o.Status == orderstatus.Sent
 	d.CanDeliver = supplier && slices.Contains(rules[ActionDeliver].from, o.Status)
-	if caller.AuthorityID == o.AuthorityID {
-		d.SignAs = awaitedRole(o, caller)
+	if d.Fills, d.SignWhy, err = p.svc.SignOptions(c, caller, o); err != nil {
+		return err
+	}
+	ours := caller.OrgKind == auth.OrgAuthority && caller.AuthorityID == o.AuthorityID
+	d.CanReturn = ours && o.Status == orderstatus.PendingApproval && caller.HasAny(rules[ActionReturn].roles...)
+	if ours && o.Status == orderstatus.PendingApproval {
+		if d.Budget, err = p.svc.BudgetOf(c, caller, o); err != nil {
+			return err
+		}
+		p.localize(c, all(d.Budget.Others)...)
 	}
 	p.eng.Render(c, status, p.show, d, f)
 	return nil
@@ -614,7 +622,7 @@ func (p *pages) act(c *gin.Context, flash string, run func(o *Order, f *page.For
 
 func (p *pages) sign(c *gin.Context) error {
 	return p.act(c, "order.signed", func(o *Order, f *page.Form) (map[string]string, error) {
-		in := SignInput{Role: f.Value("role"), Legal: f.Value("legal") == "on", BudgetLine: f.Value("budget_line") == "on",
+		in := SignInput{Slot: f.Value("slot"), Role: f.Value("role"), Legal: f.Value("legal") == "on", BudgetLine: f.Value("budget_line") == "on",
 			NoDeficit: f.Value("no_deficit") == "on", Note: f.Value("sign_note")}
 		_, err := p.svc.Sign(c, auth.Caller(c), o.ID, f.Value("etag"), in)
 		return map[string]string{"note": "sign_note"}, err
@@ -707,3 +715,9 @@ func (p *pages) cancel(c *gin.Context) error {
 
 // Remaining is what is left to deliver of l.
 func (l Line) Remaining() decimal.Decimal { return l.Quantity.Sub(l.Delivered.Decimal) }
+
+// OffersTreasurer reports whether the caller may sign the treasurer's slot,
+// which asks for the three checks.
+func (d showData) OffersTreasurer() bool {
+	return slices.ContainsFunc(d.Fills, func(f Fill) bool { return f.Slot == SlotTreasurer })
+}

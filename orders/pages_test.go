@@ -68,8 +68,9 @@ func TestRefusedSubmissionPageInHebrew(t *testing.T) {
 	}
 }
 
-// TestUnsendableOrderPageInHebrew: when the last signature cannot send the
-// order, the order page says so and lists every reason in Hebrew.
+// TestUnsendableOrderPageInHebrew: when the last signature (the
+// treasurer's, after the head's) cannot send the order, the order page says
+// so and lists every reason in Hebrew.
 func TestUnsendableOrderPageInHebrew(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -80,6 +81,9 @@ func TestUnsendableOrderPageInHebrew(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if o, err = e.svc.Sign(ctx, e.head.P, o.ID, "", orders.SignInput{}); err != nil {
+		t.Fatal(err)
+	}
 	e.db.MustExec(`UPDATE awards SET status = 'suspended' WHERE tender_id = $1`, tn.ID)
 	e.db.MustExec(`UPDATE supplier_certificates SET valid_until = '2026-02-28' WHERE kind = 'insurance' AND supplier_id = $1`, tn.Winners[0])
 
@@ -87,7 +91,7 @@ func TestUnsendableOrderPageInHebrew(t *testing.T) {
 		"legal": {"on"}, "budget_line": {"on"}, "no_deficit": {"on"}})
 	pagetest.Expect(t, r, http.StatusConflict, "לא ניתן לשלוח את ההזמנה לספק", `id="refusal-reasons"`,
 		"זכיית הספק במצב „מושהית”", "תוקף אישור ביטוח פג ב-2026-02-28")
-	if got := e.snapshot(o.ID); !strings.HasPrefix(got, "pending_approval/") || !strings.Contains(got, "/signatures 0/") {
+	if got := e.snapshot(o.ID); !strings.HasPrefix(got, "pending_approval/") || !strings.Contains(got, "/signatures 1/") {
 		t.Fatalf("a refused signature changed the order: %s", got)
 	}
 }

@@ -51,7 +51,8 @@ func TestSelfApprovalRefused(t *testing.T) {
 }
 
 // TestLastSignatureRechecksTheSupplier: a supplier suspended after the
-// order was submitted does not receive it; the last signature is refused.
+// order was submitted does not receive it; the last signature (here the
+// treasurer's, after the head's) is refused.
 func TestLastSignatureRechecksTheSupplier(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -62,6 +63,7 @@ func TestLastSignatureRechecksTheSupplier(t *testing.T) {
 	}
 	e.db.MustExec(`UPDATE suppliers SET status = 'suspended', suspended_reason = 'הפרת תנאי המכרז' WHERE id = $1`, tn.Winners[0])
 	sign := map[string]any{"legal": true, "budget_line": true, "no_deficit": true}
+	wantStatus(t, e.do("POST", fmt.Sprintf("/api/v1/orders/%d/sign", o.ID), e.head, nil), http.StatusOK)
 	r := e.do("POST", fmt.Sprintf("/api/v1/orders/%d/sign", o.ID), e.treasurer, sign)
 	wantStatus(t, r, http.StatusConflict)
 	var status string

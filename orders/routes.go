@@ -4,10 +4,26 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"madaf/internal/auth"
+	"madaf/internal/server"
 	"madaf/internal/web"
 )
 
-// Mount adds the order routes under api (/api/v1). Scoping and roles are
+// Routes is the orders' route table over the order service.
+type Routes struct{ Service *Service }
+
+// Mount adds the order routes under r.API and, when r draws pages, the
+// cart, order, inbox and supplier pages.
+func (rt Routes) Mount(r server.Router) {
+	if r.API != nil {
+		Mount(r.API, rt.Service)
+	}
+	if r.Pages != nil {
+		MountPages(r.Site, r.Pages, rt.Service)
+	}
+}
+
+// Mount adds the order routes under api (/api/v1), and the budget lines
+// with what the reserving orders hold on them. Scoping and roles are
 // checked by the service, so that out-of-scope orders answer 404 before
 // any 403.
 func Mount(api *gin.RouterGroup, svc *Service) {
@@ -27,4 +43,7 @@ func Mount(api *gin.RouterGroup, svc *Service) {
 	g.POST("/:id/deliver", transition(h, (*Service).Deliver))
 	g.POST("/:id/close", transition(h, (*Service).Close))
 	g.POST("/:id/cancel", transition(h, (*Service).Cancel))
+	b := api.Group("/budget-lines", auth.Required())
+	b.GET("", web.Serve(h.budgetLines))
+	b.GET("/:id", web.Serve(h.budgetLine))
 }

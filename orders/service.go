@@ -144,7 +144,8 @@ type step struct {
 }
 
 // change runs action on order id in one transaction: it locks the order
-// row, refuses out of scope (404), wrong role (403), stale ifMatch (412)
+// row, refuses out of scope (404), wrong role and no delegation (403,
+// permitted), stale ifMatch (412)
 // and a status the action does not start from (409), then runs fn and
 // writes the mails fn asked for into the outbox. It returns the order as
 // the transaction left it.
@@ -160,7 +161,8 @@ func (s *Service) change(ctx context.Context, p *auth.Principal, id int64, ifMat
 		if !inScope(p, o) {
 			return apperr.NotFound("not_found.order")
 		}
-		if err := allowed(p, action); err != nil {
+		st.o = o
+		if err := st.permitted(ctx, action); err != nil {
 			return err
 		}
 		if err := matches(o, ifMatch); err != nil {
@@ -171,7 +173,6 @@ func (s *Service) change(ctx context.Context, p *auth.Principal, id int64, ifMat
 			err.Extra = map[string]any{"status": o.Status}
 			return err
 		}
-		st.o = o
 		if err := fn(st); err != nil {
 			return err
 		}

@@ -126,11 +126,8 @@ func (s *Store) details(ctx context.Context, o *Order) error {
 	if err := s.db.SelectContext(ctx, &o.Lines, ql, o.ID); err != nil {
 		return err
 	}
-	o.Signatures = []Signature{}
-	const qs = `SELECT g.role, g.user_id, u.name AS user_name, g.signed_at, g.check_legal, g.check_budget_line, g.check_no_deficit
-		FROM order_signatures g JOIN users u ON u.id = g.user_id
-		WHERE g.order_id = $1 AND g.submission = $2 ORDER BY g.id`
-	if err := s.db.SelectContext(ctx, &o.Signatures, qs, o.ID, o.Submission); err != nil {
+	var err error
+	if o.Signatures, err = s.signatures(ctx, o.ID, o.Submission); err != nil {
 		return err
 	}
 	o.derive()
@@ -162,6 +159,10 @@ func (s *Store) Orders(ctx context.Context, p *auth.Principal, f Filter, today c
 	if f.SupplierID > 0 {
 		args = append(args, f.SupplierID)
 		where = append(where, fmt.Sprintf("o.supplier_id = $%d", len(args)))
+	}
+	if f.BudgetLineID > 0 {
+		args = append(args, f.BudgetLineID)
+		where = append(where, fmt.Sprintf("o.budget_line_id = $%d", len(args)))
 	}
 	if f.Overdue {
 		where = append(where, "o.status = 'sent' AND o.confirm_by < $1")

@@ -42,7 +42,7 @@ func (s *Store) updateDraft(ctx context.Context, o *Order, in *NewOrder, d *draf
 }
 
 // submitOrder sends draft o for signature: its money fixed as f on day
-// today, a new submission that the roles required sign.
+// today, a new submission whose slots required are to be signed.
 func (s *Store) submitOrder(ctx context.Context, o *Order, f Figures, required []string, proposal *int64, today calendar.Date, at time.Time) error {
 	const q = `UPDATE orders SET status = 'pending_approval',
 			subtotal = $3, vat_rate = $4, vat = $5, total = $6, fee_percent = $7, fee = $8,
@@ -59,18 +59,6 @@ func (s *Store) repriceLine(ctx context.Context, lineID int64, l Line) error {
 	const q = `UPDATE order_lines SET unit_price = $2, line_total = $3 WHERE id = $1`
 	_, err := s.db.ExecContext(ctx, q, lineID, l.UnitPrice.Decimal, l.LineTotal.Decimal)
 	return err
-}
-
-// addSignature records userID's signature of o's current submission in
-// role, with the treasurer's three checks.
-func (s *Store) addSignature(ctx context.Context, o *Order, role string, userID int64, legal, budgetLine, noDeficit bool, at time.Time) error {
-	const q = `INSERT INTO order_signatures (order_id, submission, role, user_id, signed_at, check_legal, check_budget_line, check_no_deficit)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
-	_, err := s.db.ExecContext(ctx, q, o.ID, o.Submission, role, userID, at, legal, budgetLine, noDeficit)
-	if database.IsUniqueViolation(err) {
-		return apperr.Conflict("order.signature_given")
-	}
-	return database.MapError(err)
 }
 
 // signOrder records a signature that leaves pending order o awaiting

@@ -17,9 +17,10 @@ import (
 // active, the supplier eligible, every line priced by the price in force
 // on the submission date, the quantities sane, the budget line the
 // authority's for this fiscal year, and the tender ceiling, the authority's
-// allocation and the budget line have room. A refusal is a 409 naming every
-// failed check (failed_checks) and, for a capacity, what is left; nothing
-// changes then. See the package documentation for why the reservation
+// allocation and the budget line have room. The submission awaits both
+// signatures (Slots), whose holders are mailed. A refusal is a 409 naming
+// every failed check (failed_checks) and, for a capacity, what is left;
+// nothing changes then. See the package documentation for why the reservation
 // holds under any concurrency.
 func (s *Service) Submit(ctx context.Context, p *auth.Principal, orderID int64, ifMatch string) (o *Order, err error) {
 	defer apperr.Wrap(&err, "orders.Service.Submit(%d)", orderID)
@@ -164,14 +165,7 @@ func (s *Service) Submit(ctx context.Context, p *auth.Principal, orderID int64, 
 				return err
 			}
 		}
-		a, err := st.authorities.Authority(ctx, o.AuthorityID)
-		if err != nil {
-			return err
-		}
-		required := []string{auth.RoleTreasurer}
-		if fig.Total.GreaterThanOrEqual(a.SignatureThreshold.Decimal) {
-			required = append(required, auth.RoleHead)
-		}
+		required := Slots
 		if err := st.orders.submitOrder(ctx, o, fig, required, proposal, today, st.now); err != nil {
 			return err
 		}

@@ -152,6 +152,7 @@ func TestSignatures(t *testing.T) {
 	checks := orders.SignInput{Legal: true, BudgetLine: true, NoDeficit: true}
 	small := e.mustCreate(tn, 0, e.budgetLine, "1")    // 118.00
 	big := e.mustCreate(tn, 0, e.budgetLine, "423.73") // 42,373.00 + VAT 7,627.14 = 50,000.14
+	// Whatever the total, both slots: the treasurer's alone sends nothing.
 	for _, o := range []*orders.Order{small, big} {
 		if _, err := e.svc.Submit(ctx, e.officer.P, o.ID, ""); err != nil {
 			t.Fatal(err)
@@ -169,11 +170,21 @@ func TestSignatures(t *testing.T) {
 		want int
 	}{
 		{"OfficerCannotSign", func() error { _, err := e.svc.Sign(ctx, e.officer.P, small.ID, "", checks); return err }, 403},
-		{"NotAsARoleItLacks", func() error {
+		{"NotInASlotItLacks", func() error {
+			_, err := e.svc.Sign(ctx, e.treasurer.P, big.ID, "", orders.SignInput{Slot: "head"})
+			return err
+		}, 403},
+		{"NotInASlotItLacksByItsFormerName", func() error {
 			_, err := e.svc.Sign(ctx, e.treasurer.P, big.ID, "", orders.SignInput{Role: "head"})
 			return err
 		}, 403},
-		{"HeadNotNeededBelowThreshold", func() error { _, err := e.svc.Sign(ctx, e.head.P, small.ID, "", orders.SignInput{}); return err }, 409},
+		{"SmallOrderAwaitsTheHead", func() error {
+			o, err := e.svc.Sign(ctx, e.treasurer.P, small.ID, "", checks)
+			if err == nil && o.Status != "pending_approval" {
+				return fmt.Errorf("a ₪118 order signed by the treasurer alone is %s", o.Status)
+			}
+			return err
+		}, 200},
 		{"TreasurerNeedsTheThreeChecks", func() error {
 			_, err := e.svc.Sign(ctx, e.treasurer.P, big.ID, "", orders.SignInput{Legal: true})
 			return err
@@ -184,8 +195,9 @@ func TestSignatures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := code(tt.do()); got != tt.want {
-				t.Fatalf("answer %d, want %d", got, tt.want)
+			err := tt.do()
+			if got := code(err); got != tt.want {
+				t.Fatalf("answer %d, want %d: %v", got, tt.want, err)
 			}
 		})
 	}

@@ -3,7 +3,6 @@ package orders
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 
 	"madaf/catalog"
@@ -13,120 +12,6 @@ import (
 	"madaf/internal/orderstatus"
 	"madaf/internal/validate"
 )
-
-// SignInput is the body of POST /orders/{id}/sign. Role may be left out
-// when the signatory holds one signing role; the treasurer must confirm
-// the three checks.
-type SignInput struct {
-	Role       string `json:"role" validate:"omitempty,oneof=treasurer head"`
-	Legal      bool   `json:"legal"`
-	BudgetLine bool   `json:"budget_line"`
-	NoDeficit  bool   `json:"no_deficit"`
-	Note       string `json:"note" validate:"max=2000"`
-}
-
-// Sign records p's signature of a pending order. Below the authority's
-// signature threshold the treasurer signs alone; at or above it the
-// treasurer and the head both sign, in either order. When the required
-// signatures are complete the order is sent, its confirmation deadline set
-// (the tender's window in business days) and the supplier mailed. A user
-// signs once per submission and only in a role it holds (403 otherwise);
-// a role already signed, or not required, is a conflict.
-func (s *Service) Sign(ctx context.Context, p *auth.Principal, orderID int64, ifMatch string, in SignInput) (o *Order, err error) {
-	defer apperr.Wrap(&err, "orders.Service.Sign(%d)", orderID)
-	if err := validate.Struct(&in); err != nil {
-		return nil, err
-	}
-	if in.Role != "" && !p.Has(in.Role) && p.HasAny(auth.RoleTreasurer, auth.RoleHead) {
-		// Scope first: an order out of scope stays a 404.
-		if _, err := s.Get(ctx, p, orderID); err != nil {
-			return nil, err
-		}
-		return nil, apperr.Forbidden("order.role_not_held", apperr.K("role."+in.Role))
-	}
-	return s.change(ctx, p, orderID, ifMatch, ActionSign, func(st *step) error {
-		o := st.o
-		if o.CreatedBy == p.UserID {
-			return apperr.Forbidden("order.own_order")
-		}
-		signed := map[string]bool{}
-		for _, g := range o.Signatures {
-			if g.UserID == p.UserID {
-				return apperr.Conflict("order.signed_already", apperr.K("role."+g.Role))
-			}
-			signed[g.Role] = true
-		}
-		role := in.Role
-		if role == "" {
-			for _, r := range o.SignaturesRequired {
-				if p.Has(r) && !signed[r] {
-					role = r
-					break
-				}
-			}
-			if role == "" {
-				return apperr.Conflict("order.no_signature_due")
-			}
-		}
-		if !slices.Contains(o.SignaturesRequired, role) {
-			return apperr.Conflict("order.signature_not_needed", apperr.K("role."+role))
-		}
-		if signed[role] {
-			return apperr.Conflict("order.role_signed", apperr.K("role."+role))
-		}
-		if role == auth.RoleTreasurer {
-			var fields []apperr.FieldError
-			for _, c := range []struct {
-				ok   bool
-				name string
-			}{{in.Legal, "legal"}, {in.BudgetLine, "budget_line"}, {in.NoDeficit, "no_deficit"}} {
-				if !c.ok {
-					fields = append(fields, apperr.Field(c.name, "msg.treasurer_check"))
-				}
-			}
-			if len(fields) > 0 {
-				return apperr.Invalid("order.treasurer_checks", fields...)
-			}
-		}
-		isT := role == auth.RoleTreasurer
-		if err := st.orders.addSignature(ctx, o, role, p.UserID, isT && in.Legal, isT && in.BudgetLine, isT && in.NoDeficit, st.now); err != nil {
-			return err
-		}
-		signed[role] = true
-		data := map[string]any{"role": role}
-		if isT {
-			data["checks"] = map[string]bool{"legal": true, "budget_line": true, "no_deficit": true}
-		}
-		for _, r := range o.SignaturesRequired {
-			if !signed[r] {
-				if err := st.orders.signOrder(ctx, o, st.now); err != nil {
-					return err
-				}
-				return st.record(ctx, ActionSign, orderstatus.PendingApproval, in.Note, data)
-			}
-		}
-		// The last signature sends the order: the supplier must still be
-		// able to receive it (award and tender active, not suspended,
-		// certificates valid), however long the signatures took.
-		t, err := st.stillDeliverable(ctx)
-		if err != nil {
-			return err
-		}
-		holidays, err := st.orders.holidays(ctx, st.today)
-		if err != nil {
-			return err
-		}
-		confirmBy := calendar.AddBusinessDays(st.today, t.ConfirmationDays, holidays...)
-		data["confirm_by"] = confirmBy
-		if err := st.orders.sendOrder(ctx, o, confirmBy, st.now); err != nil {
-			return err
-		}
-		if err := st.record(ctx, ActionSign, orderstatus.Sent, in.Note, data); err != nil {
-			return err
-		}
-		return st.notifySupplier(ctx, mailOrderSent)
-	})
-}
 
 // NoteInput is the body of POST /orders/{id}/return.
 type NoteInput struct {

@@ -8,11 +8,26 @@ import (
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
 	"madaf/internal/paging"
+	"madaf/internal/server"
 	"madaf/internal/web"
 )
 
-// Mount adds the supplier routes under api (/api/v1).
-func Mount(api *gin.RouterGroup, s *Store) {
+// Routes is the supplier registry's route table over its store.
+type Routes struct{ Store *Store }
+
+// Mount adds the supplier routes under r.API and, when r draws pages, the
+// cluster's supplier pages.
+func (rt Routes) Mount(r server.Router) {
+	if r.API != nil {
+		mountAPI(r.API, rt.Store)
+	}
+	if r.Pages != nil {
+		mountPages(r.Site, r.Pages, rt.Store)
+	}
+}
+
+// mountAPI adds the supplier routes under api (/api/v1).
+func mountAPI(api *gin.RouterGroup, s *Store) {
 	h := &handlers{s}
 	admin := auth.RequireRole(auth.RoleClusterAdmin)
 	g := api.Group("/suppliers", auth.Required())

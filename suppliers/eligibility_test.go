@@ -16,6 +16,7 @@ import (
 	"madaf/internal/dbtest"
 	"madaf/internal/i18n"
 	"madaf/internal/page"
+	"madaf/internal/server"
 	"madaf/internal/web"
 	"madaf/internal/webtest"
 	"madaf/suppliers"
@@ -163,7 +164,7 @@ func TestEligibilityAPI(t *testing.T) {
 	db := dbtest.New(t)
 	f := mustIneligible(t, db)
 	base := webtest.NewBase(t, db)
-	suppliers.Mount(base.API, f.store)
+	suppliers.Routes{Store: f.store}.Mount(server.Router{API: base.API})
 	admin := webtest.MustToken(t, db, webtest.MustUser(t, db, accounts.NewUser{Email: "admin@example.com", OrgKind: auth.OrgCluster, Roles: []string{auth.RoleClusterAdmin}}).ID)
 
 	r := webtest.Do(base.Engine, "GET", "/api/v1/suppliers/"+strconv.FormatInt(f.id, 10)+"/eligibility", admin, nil)
@@ -202,7 +203,7 @@ func TestSupplierPageReasons(t *testing.T) {
 	base := webtest.NewBase(t, db)
 	eng := page.MustNew(templates.FS)
 	eng.Mount(base.Engine)
-	suppliers.MountPages(base.Engine, eng, f.store)
+	suppliers.Routes{Store: f.store}.Mount(server.Router{Site: base.Engine, Pages: eng})
 	until, expired := f.until.String(), f.expired.String()
 	tests := []struct {
 		lang string

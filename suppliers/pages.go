@@ -24,10 +24,9 @@ type pages struct {
 	show  *page.Page
 }
 
-// MountPages adds /admin/suppliers (the cluster) to r.
-func MountPages(r gin.IRouter, eng *page.Engine, s *Store) {
+// mountPages adds /admin/suppliers (the cluster) to r.
+func mountPages(r gin.IRouter, eng *page.Engine, s *Store) {
 	p := &pages{eng: eng, store: s, list: eng.MustPage("suppliers_list"), show: eng.MustPage("suppliers_show")}
-	eng.AddNav(page.NavItem{Key: "nav.suppliers", Path: "/admin/suppliers", Roles: []string{auth.RoleClusterAdmin, auth.RoleEconomicLead}, Order: 41})
 	admin := eng.RequireRole(auth.RoleClusterAdmin)
 	g := r.Group("/admin/suppliers", eng.RequireRole(auth.RoleClusterAdmin, auth.RoleEconomicLead))
 	g.GET("", eng.Serve(p.listPage))

@@ -12,6 +12,7 @@ import (
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
 	"madaf/internal/dbtest"
+	"madaf/internal/server"
 	"madaf/internal/webtest"
 	"madaf/suppliers"
 )
@@ -41,7 +42,7 @@ func TestValidCompanyNumber(t *testing.T) {
 func TestSuppliersAPI(t *testing.T) {
 	db := dbtest.New(t)
 	base := webtest.NewBase(t, db)
-	suppliers.Mount(base.API, suppliers.NewStore(db))
+	suppliers.Routes{Store: suppliers.NewStore(db)}.Mount(server.Router{API: base.API})
 	admin := webtest.MustToken(t, db, webtest.MustUser(t, db, accounts.NewUser{Email: "admin@example.com", OrgKind: auth.OrgCluster, Roles: []string{auth.RoleClusterAdmin}}).ID)
 	do := func(method, path, token string, body any) webtest.Response {
 		return webtest.Do(base.Engine, method, path, token, body)
@@ -196,7 +197,7 @@ func mustSupplier(t *testing.T, db interface {
 func TestListPages(t *testing.T) {
 	db := dbtest.New(t)
 	base := webtest.NewBase(t, db)
-	suppliers.Mount(base.API, suppliers.NewStore(db))
+	suppliers.Routes{Store: suppliers.NewStore(db)}.Mount(server.Router{API: base.API})
 	admin := webtest.MustToken(t, db, webtest.MustUser(t, db, accounts.NewUser{Email: "admin@example.com", OrgKind: auth.OrgCluster, Roles: []string{auth.RoleClusterAdmin}}).ID)
 	for _, n := range []string{"510000011", "510000029", "510000037"} {
 		mustSupplier(t, db, n)

@@ -1,7 +1,8 @@
 // Package templates holds the web pages: layouts/ (the one page frame),
 // partials/ (named pieces every page may call), pages/ (one file per page,
-// defining "title" and "content"), static/ (CSS and images served under
-// /static/) and i18n/<lang>/*.json (message catalogs, one file per feature).
+// defining "title" and "content"), static/ (CSS, script and images served
+// under /static/ with fingerprinted names, see internal/assets) and
+// i18n/<lang>/*.json (message catalogs, one file per feature).
 package templates
 
 import "embed"

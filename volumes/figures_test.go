@@ -604,7 +604,10 @@ func TestConcurrentOrdersKeepTheFigures(t *testing.T) {
 			_, err := w.svc.Cancel(ctx, o.officer.P, o.ID, "", cancelInput())
 			return err
 		}
-		_, err := w.svc.Sign(ctx, o.treasurer.P, o.ID, "", orders.SignInput{Legal: true, BudgetLine: true, NoDeficit: true})
+		if _, err := w.svc.Sign(ctx, o.treasurer.P, o.ID, "", orders.SignInput{Legal: true, BudgetLine: true, NoDeficit: true}); err != nil {
+			return err
+		}
+		_, err := w.svc.Sign(ctx, o.head.P, o.ID, "", orders.SignInput{})
 		return err
 	})
 	parallel(pending, func(i int, o *order) error {

@@ -13,9 +13,9 @@ import (
 	"madaf/internal/i18n"
 	"madaf/internal/orderstatus"
 	"madaf/internal/page"
+	"madaf/internal/server"
 	"madaf/internal/webtest"
 	"madaf/templates"
-	"madaf/volumes"
 )
 
 // mustUserIn adds a user of org reading lang.
@@ -112,7 +112,7 @@ func TestDashboardNamesAuthoritiesInTheReadersLanguage(t *testing.T) {
 	w.nameAuthorities()
 	eng := page.MustNew(templates.FS)
 	eng.Mount(w.base.Engine)
-	volumes.MountPages(w.base.Engine, eng, w.db)
+	w.h.Mount(server.Router{Site: w.base.Engine, Pages: eng})
 
 	// The script leaves an allocation alert for A and overdue orders of
 	// both authorities, whatever day the test runs on.

@@ -5,7 +5,6 @@ import (
 	"strconv"
 
 	"github.com/gin-gonic/gin"
-	"github.com/jmoiron/sqlx"
 
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
@@ -21,15 +20,11 @@ type pages struct {
 	supplier  *page.Page
 }
 
-// MountPages adds /dashboard (the cluster) and /supplier/volumes (a
+// mountPages adds /dashboard (the cluster) and /supplier/volumes (a
 // supplier) to r.
-func MountPages(r gin.IRouter, eng *page.Engine, db *sqlx.DB) {
-	p := &pages{eng: eng, store: NewStore(db),
+func mountPages(r gin.IRouter, eng *page.Engine, s *Store) {
+	p := &pages{eng: eng, store: s,
 		dashboard: eng.MustPage("volumes_dashboard"), supplier: eng.MustPage("volumes_supplier")}
-	eng.AddNav(
-		page.NavItem{Key: "nav.dashboard", Path: "/dashboard", Roles: []string{auth.RoleEconomicLead, auth.RoleClusterAdmin}, Order: 1},
-		page.NavItem{Key: "nav.my_volumes", Path: "/supplier/volumes", Roles: []string{auth.RoleSupplier}, Order: 25},
-	)
 	r.GET("/dashboard", eng.RequireRole(auth.RoleEconomicLead, auth.RoleClusterAdmin), eng.Serve(p.dashboardPage))
 	r.GET("/supplier/volumes", eng.RequireRole(auth.RoleSupplier), eng.Serve(p.supplierPage))
 }

@@ -1,23 +1,39 @@
 package volumes
 
 import (
+	"time"
+
 	"github.com/gin-gonic/gin"
-	"github.com/jmoiron/sqlx"
 
 	"madaf/internal/auth"
+	"madaf/internal/server"
 	"madaf/internal/web"
 )
 
-// Mount adds the volume figures and exports under api (/api/v1); OCDS
-// ocids start with ocidPrefix, and the cluster publishes the packages.
-func Mount(api *gin.RouterGroup, db *sqlx.DB, ocidPrefix string) {
-	(&Handlers{Store: NewStore(db), OCDS: OCDS{Prefix: ocidPrefix}}).Mount(api)
+// Routes is the volumes' route table: the figures and exports over the
+// store, the OCDS package's configuration, and the clock (time.Now when
+// nil).
+type Routes struct {
+	Store *Store
+	OCDS  OCDS
+	Now   func() time.Time
 }
 
-// Mount adds every route. Each answer is scoped to the caller: the cluster
+// Mount adds the volume figures and exports under r.API and, when r draws
+// pages, the dashboard and the supplier's volumes page.
+func (rt Routes) Mount(r server.Router) {
+	if r.API != nil {
+		(&Handlers{Store: rt.Store, OCDS: rt.OCDS, Now: rt.Now}).mountAPI(r.API)
+	}
+	if r.Pages != nil {
+		mountPages(r.Site, r.Pages, rt.Store)
+	}
+}
+
+// mountAPI adds every route. Each answer is scoped to the caller: the cluster
 // sees everything, an authority user its authority, a supplier user
 // itself; the alerts are for the cluster only (403 for others).
-func (h *Handlers) Mount(api *gin.RouterGroup) {
+func (h *Handlers) mountAPI(api *gin.RouterGroup) {
 	g := api.Group("", auth.Required())
 	g.GET("/volumes", web.Serve(h.volumes))
 	g.GET("/volumes/headline", web.Serve(h.headline))

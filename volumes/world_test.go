@@ -38,7 +38,7 @@ type world struct {
 	db   *sqlx.DB
 	base *server.Base
 	svc  *orders.Service
-	h    *volumes.Handlers
+	h    volumes.Routes
 
 	mu  sync.Mutex
 	now time.Time
@@ -46,6 +46,7 @@ type world struct {
 	a, b                       int64 // authorities
 	officerA, treasurerA       user
 	officerB, treasurerB       user
+	headA, headB               user
 	lead                       user
 	budget                     map[[2]int64]int64 // (authority, year) → budget line
 	medical, computing         *tender
@@ -60,8 +61,8 @@ func newWorld(t *testing.T) *world {
 	w.base = webtest.NewBase(t, db)
 	w.svc = orders.NewService(db, orders.Options{BaseURL: "https://madaf.example", Now: w.clock})
 	orders.Mount(w.base.API, w.svc)
-	w.h = &volumes.Handlers{Store: volumes.NewStore(db), OCDS: volumes.OCDS{Prefix: "ocds-test01"}, Now: w.clock}
-	w.h.Mount(w.base.API)
+	w.h = volumes.Routes{Store: volumes.NewStore(db), OCDS: volumes.OCDS{Prefix: "ocds-test01"}, Now: w.clock}
+	w.h.Mount(server.Router{API: w.base.API})
 
 	w.a = w.mustAuthority("זכרון יעקב")
 	w.b = w.mustAuthority("כפר קרע")
@@ -74,6 +75,8 @@ func newWorld(t *testing.T) *world {
 	w.treasurerA = w.mustUser(auth.OrgAuthority, w.a, auth.RoleTreasurer)
 	w.officerB = w.mustUser(auth.OrgAuthority, w.b, auth.RoleOfficer)
 	w.treasurerB = w.mustUser(auth.OrgAuthority, w.b, auth.RoleTreasurer)
+	w.headA = w.mustUser(auth.OrgAuthority, w.a, auth.RoleHead)
+	w.headB = w.mustUser(auth.OrgAuthority, w.b, auth.RoleHead)
 	w.lead = w.mustUser(auth.OrgCluster, 0, auth.RoleEconomicLead)
 
 	w.s1, w.supplier1 = w.mustSupplier("מדיקל בע\"מ")
@@ -105,8 +108,8 @@ func (w *world) at(day string, hour, minute int) {
 
 func (w *world) today() calendar.Date { return calendar.DateOf(w.clock()) }
 
-// mustAuthority adds an authority with a high signature threshold: the
-// treasurer alone signs.
+// mustAuthority adds an authority; its orders are signed by the treasurer
+// and the head.
 func (w *world) mustAuthority(name string) int64 {
 	return fixture.MustAuthority(w.t, w.db, name, "10000000")
 }
@@ -148,6 +151,7 @@ type order struct {
 	w                  *world
 	ID                 int64
 	officer, treasurer user
+	head               user
 	supplier           user
 }
 
@@ -155,9 +159,9 @@ type order struct {
 // with the quantities of each item, on the clock's day.
 func (w *world) create(a int64, tn *tender, wi int, qty ...string) *order {
 	w.t.Helper()
-	o := &order{w: w, supplier: tn.Users[wi], officer: w.officerA, treasurer: w.treasurerA}
+	o := &order{w: w, supplier: tn.Users[wi], officer: w.officerA, treasurer: w.treasurerA, head: w.headA}
 	if a == w.b {
-		o.officer, o.treasurer = w.officerB, w.treasurerB
+		o.officer, o.treasurer, o.head = w.officerB, w.treasurerB, w.headB
 	}
 	in := orders.NewOrder{TenderID: tn.ID, SupplierID: tn.Winners[wi], BudgetLineID: w.budget[[2]int64{a, int64(w.today().Year())}]}
 	for i, q := range qty {
@@ -185,9 +189,13 @@ func (o *order) submit() *order {
 	return o.check("submit", got, err)
 }
 
+// sign gives both signatures, the treasurer's and the head's, which send
+// the order.
 func (o *order) sign() *order {
 	o.w.t.Helper()
 	got, err := o.w.svc.Sign(ctx, o.treasurer.P, o.ID, "", orders.SignInput{Legal: true, BudgetLine: true, NoDeficit: true})
+	o.check("sign", got, err)
+	got, err = o.w.svc.Sign(ctx, o.head.P, o.ID, "", orders.SignInput{})
 	return o.check("sign", got, err)
 }
 

@@ -35,7 +35,7 @@ func newFixture(t *testing.T) *env {
 	t.Helper()
 	db := dbtest.New(t)
 	base := webtest.NewBase(t, db)
-	workplan.Mount(base.API, workplan.NewStore(db))
+	workplan.Routes{Store: workplan.NewStore(db)}.Mount(server.Router{API: base.API})
 	lead := webtest.MustUser(t, db, accounts.NewUser{Email: "lead@x.example", OrgKind: auth.OrgCluster, Roles: []string{auth.RoleEconomicLead}})
 	admin := webtest.MustUser(t, db, accounts.NewUser{Email: "admin@x.example", OrgKind: auth.OrgCluster, Roles: []string{auth.RoleClusterAdmin}})
 	var authority int64

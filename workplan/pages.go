@@ -9,7 +9,6 @@ import (
 	"strconv"
 
 	"github.com/gin-gonic/gin"
-	"github.com/jmoiron/sqlx"
 
 	"madaf/internal/apperr"
 	"madaf/internal/auth"
@@ -28,16 +27,15 @@ type pages struct {
 	engines *page.Page
 }
 
-// MountPages adds the work plan pages (/workplan...) to r: the plans with
+// mountPages adds the work plan pages (/workplan...) to r: the plans with
 // the upload form, a plan by domain and goal with filters, its summary per
 // domain, a task with its history and forms, and the growth engines. Only
 // the cluster's users see them.
-func MountPages(r gin.IRouter, eng *page.Engine, db *sqlx.DB) {
-	p := &pages{eng: eng, store: NewStore(db),
+func mountPages(r gin.IRouter, eng *page.Engine, s *Store) {
+	p := &pages{eng: eng, store: s,
 		plans: eng.MustPage("workplan_plans"), plan: eng.MustPage("workplan_plan"),
 		summary: eng.MustPage("workplan_summary"), task: eng.MustPage("workplan_task"),
 		engines: eng.MustPage("workplan_engines")}
-	eng.AddNav(page.NavItem{Key: "nav.workplan", Path: "/workplan", Roles: editors, Order: 60})
 	edit := eng.RequireRole(editors...)
 	g := r.Group("/workplan", eng.Required(), p.clusterOnly)
 	g.GET("", eng.Serve(p.showPlans))

@@ -15,6 +15,7 @@ import (
 	"madaf/internal/auth"
 	"madaf/internal/page"
 	"madaf/internal/page/pagetest"
+	"madaf/internal/server"
 	"madaf/internal/webtest"
 	"madaf/templates"
 	"madaf/workplan"
@@ -27,8 +28,9 @@ func pagesFixture(t *testing.T) (http.Handler, *env) {
 	f := newFixture(t)
 	eng := page.MustNew(templates.FS)
 	eng.Mount(f.base.Engine)
-	accounts.MountPages(f.base.Engine, eng, accounts.NewStore(f.db), f.base.Auth)
-	workplan.MountPages(f.base.Engine, eng, f.db)
+	pages := server.Router{Site: f.base.Engine, Pages: eng}
+	accounts.Routes{Store: accounts.NewStore(f.db), Sessions: f.base.Auth}.Mount(pages)
+	workplan.Routes{Store: workplan.NewStore(f.db)}.Mount(pages)
 	return f.base.Engine, f
 }
 

@@ -4,13 +4,28 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"madaf/internal/auth"
+	"madaf/internal/server"
 	"madaf/internal/web"
 )
 
-// Mount adds the work plan's JSON routes under api (/api/v1). Only the
+// Routes is the work plan's route table over its store.
+type Routes struct{ Store *Store }
+
+// Mount adds the work plan's JSON routes under r.API and, when r draws
+// pages, its pages (a Router without API mounts the pages alone).
+func (rt Routes) Mount(r server.Router) {
+	if r.API != nil {
+		mountAPI(r.API, rt.Store)
+	}
+	if r.Pages != nil {
+		mountPages(r.Site, r.Pages, rt.Store)
+	}
+}
+
+// mountAPI adds the work plan's JSON routes under api (/api/v1). Only the
 // cluster's users see the plan (others get 404); the economic lead and the
 // cluster admin change it, and a task's owner may change its status.
-func Mount(api *gin.RouterGroup, s *Store) {
+func mountAPI(api *gin.RouterGroup, s *Store) {
 	h := &handlers{s}
 	edit := auth.RequireRole(editors...)
 	g := api.Group("/workplan", auth.Required(), clusterOnly())

@@ -2,8 +2,8 @@ package conventions
 
 import (
 	"encoding/json"
-	"fmt"
 	"flag"
+	"fmt"
 	"go/ast"
 	"go/parser"
 	"go/token"

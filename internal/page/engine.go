@@ -14,6 +14,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"madaf/internal/assets"
 	"madaf/internal/auth"
 	"madaf/internal/i18n"
 	"madaf/internal/web"
@@ -24,6 +25,7 @@ import (
 // safe for concurrent use.
 type Engine struct {
 	fsys     fs.FS
+	assets   *assets.Files
 	catalogs map[string]i18n.Catalog
 	// sets[name][lang] is the page's template set with lang's functions.
 	sets map[string]map[string]*template.Template
@@ -57,6 +59,13 @@ func New(fsys fs.FS) (*Engine, error) {
 	if e.catalogs, err = i18n.Load(fsys); err != nil {
 		return nil, err
 	}
+	static, err := fs.Sub(fsys, "static")
+	if err != nil {
+		return nil, err
+	}
+	if e.assets, err = assets.New(static); err != nil {
+		return nil, err
+	}
 	shared, err := fs.Glob(fsys, "layouts/*.html")
 	if err != nil {
 		return nil, err
@@ -75,7 +84,7 @@ func New(fsys fs.FS) (*Engine, error) {
 	}
 	for _, file := range pages {
 		name := strings.TrimSuffix(path.Base(file), ".html")
-		base, err := template.New(name).Funcs(funcs(e.catalogs[i18n.DefaultLang], i18n.DefaultLang)).ParseFS(fsys, append(slices.Clone(shared), file)...)
+		base, err := template.New(name).Funcs(funcs(e.catalogs[i18n.DefaultLang], i18n.DefaultLang)).Funcs(template.FuncMap{"asset": e.assets.Path}).ParseFS(fsys, append(slices.Clone(shared), file)...)
 		if err != nil {
 			return nil, fmt.Errorf("page %s: %w", name, err)
 		}

@@ -23,6 +23,7 @@ import (
 	"madaf/internal/i18n"
 	"madaf/internal/page"
 	"madaf/internal/page/pagetest"
+	"madaf/internal/server"
 	"madaf/internal/webtest"
 	"madaf/templates"
 )
@@ -157,7 +158,7 @@ func newApp(t *testing.T) (*gin.Engine, *page.Engine) {
 		t.Fatal(err)
 	}
 	eng.Mount(base.Engine)
-	accounts.MountPages(base.Engine, eng, accounts.NewStore(db), base.Auth)
+	accounts.Routes{Store: accounts.NewStore(db), Sessions: base.Auth}.Mount(server.Router{Site: base.Engine, Pages: eng})
 	home := eng.MustPage("home")
 	eng.AddNav(page.NavItem{Key: "common.search", Path: "/probe", Roles: []string{auth.RoleOfficer}})
 	base.Engine.GET("/probe", eng.Required(), func(c *gin.Context) { eng.Render(c, http.StatusOK, home, nil, nil) })

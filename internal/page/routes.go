@@ -1,7 +1,6 @@
 package page
 
 import (
-	"io/fs"
 	"net/http"
 	"strings"
 
@@ -12,20 +11,12 @@ import (
 	"madaf/internal/web"
 )
 
-// Mount adds the pages every user shares: / (the user's home), /static/*,
-// and HTML 404 pages for unknown paths outside /api/. The login page and
+// Mount adds the pages every user shares: / (the user's home), /static/*
+// (fingerprinted, see the template function asset), and HTML 404 and 405
+// pages for unknown paths and methods outside /api/. The login page and
 // the language switch are the accounts feature's.
 func (e *Engine) Mount(r *gin.Engine) {
-	static, err := fs.Sub(e.fsys, "static")
-	if err != nil {
-		panic(err)
-	}
-	files := http.FileServer(http.FS(static))
-	r.GET("/static/*file", func(c *gin.Context) {
-		c.Header("Cache-Control", "public, max-age=3600")
-		c.Request.URL.Path = c.Param("file")
-		files.ServeHTTP(c.Writer, c.Request)
-	})
+	r.GET("/static/*file", e.Serve(e.assets.Serve))
 	r.GET("/", e.home)
 	r.NoRoute(func(c *gin.Context) {
 		if strings.HasPrefix(c.Request.URL.Path, "/api/") || c.Request.Method != http.MethodGet {
@@ -33,6 +24,13 @@ func (e *Engine) Mount(r *gin.Engine) {
 			return
 		}
 		e.Fail(c, apperr.NotFound("error.page_not_found"))
+	})
+	r.NoMethod(func(c *gin.Context) {
+		if strings.HasPrefix(c.Request.URL.Path, "/api/") {
+			web.Error(c, web.MethodNotAllowed(c))
+			return
+		}
+		e.Fail(c, web.MethodNotAllowed(c))
 	})
 }
 

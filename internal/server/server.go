@@ -1,12 +1,18 @@
 // Package server builds the HTTP engine every feature mounts on: the
 // middleware chain, health and metrics endpoints, and authentication.
+//
+// Every route answers as RFC 9110 asks: HEAD wherever GET is routed, with
+// the same headers and no body; OPTIONS with 204 and Allow; a method the
+// path does not take with 405 and Allow (problem+json under /api/, the
+// error page elsewhere, see page.Engine.Mount); a 401 with a bearer
+// challenge. Answers are compressed when the client accepts it, and a JSON
+// answer with an ETag is 304 to a matching If-None-Match.
 package server
 
 import (
 	"context"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -44,7 +50,8 @@ func New(db *sqlx.DB, logger *slog.Logger) *Base {
 	e.SetTrustedProxies(nil)
 	e.ContextWithFallback = true
 	e.HandleMethodNotAllowed = true
-	e.Use(web.Observe(logger, metrics), web.Recover(), web.SecureHeaders(), web.LimitBody(web.MaxBody), web.CrossOrigin())
+	e.Use(web.Methods(e), web.Observe(logger, metrics), web.Compress(), web.Recover(), web.SecureHeaders(),
+		web.Options(), web.LimitBody(web.MaxBody), web.CrossOrigin())
 
 	e.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	e.GET("/readyz", func(c *gin.Context) {
@@ -61,14 +68,9 @@ func New(db *sqlx.DB, logger *slog.Logger) *Base {
 
 	store := auth.NewStore(db)
 	e.Use(auth.Identify(store))
-	api := e.Group("/api/v1")
+	api := e.Group("/api/v1", web.PrivateCache())
 
 	e.NoRoute(func(c *gin.Context) { web.Error(c, apperr.NotFound("not_found.resource")) })
-	e.NoMethod(func(c *gin.Context) {
-		c.Header("Content-Type", "application/problem+json")
-		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, web.Problem{Type: "urn:madaf:problem:method-not-allowed",
-			Title: "Method Not Allowed", Status: http.StatusMethodNotAllowed, RequestID: web.RequestID(c),
-			Detail: "method " + strings.ToUpper(c.Request.Method) + " is not allowed here"})
-	})
+	e.NoMethod(func(c *gin.Context) { web.Error(c, web.MethodNotAllowed(c)) })
 	return &Base{Engine: e, API: api, Auth: store, Registry: reg}
 }

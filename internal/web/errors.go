@@ -1,5 +1,7 @@
 // Package web holds what every feature's HTTP handlers share: the one error
-// responder (problem+json), strict JSON binding, and the middleware.
+// responder (problem+json), strict JSON binding, conditional GETs, and the
+// middleware (request ids and access log, compression, HEAD and OPTIONS,
+// security headers, body limits).
 package web
 
 import (
@@ -7,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -16,13 +19,14 @@ import (
 
 // Problem is an RFC 9457 problem document. Code is the message key of the
 // error (a client may translate it; the OpenAPI document lists them) and
-// Detail its English text.
+// Detail its English text. Instance is the path of the request.
 type Problem struct {
 	Type      string         `json:"type"`
 	Title     string         `json:"title"`
 	Status    int            `json:"status"`
 	Code      string         `json:"code"`
 	Detail    string         `json:"detail,omitempty"`
+	Instance  string         `json:"instance,omitempty"`
 	Errors    []ProblemField `json:"errors,omitempty"`
 	RequestID string         `json:"request_id,omitempty"`
 }
@@ -33,6 +37,19 @@ type ProblemField struct {
 	Field   string `json:"field"`
 	Code    string `json:"code"`
 	Message string `json:"message"`
+}
+
+// Kinds of error only the HTTP layer raises: a method the route does not
+// take, a body in a format the endpoint does not read.
+const (
+	KindMethodNotAllowed     apperr.Kind = "method-not-allowed"     // 405
+	KindUnsupportedMediaType apperr.Kind = "unsupported-media-type" // 415
+)
+
+// MethodNotAllowed is the 405 for the request's method; the Allow header
+// gin sets lists the methods the path takes.
+func MethodNotAllowed(c *gin.Context) error {
+	return apperr.New(KindMethodNotAllowed, "error.method_not_allowed", Method(c))
 }
 
 var statuses = map[apperr.Kind]int{
@@ -46,6 +63,8 @@ var statuses = map[apperr.Kind]int{
 	apperr.KindPrecondition:    http.StatusPreconditionFailed,
 	apperr.KindTooLarge:        http.StatusRequestEntityTooLarge,
 	apperr.KindTooManyRequests: http.StatusTooManyRequests,
+	KindMethodNotAllowed:       http.StatusMethodNotAllowed,
+	KindUnsupportedMediaType:   http.StatusUnsupportedMediaType,
 }
 
 // StatusOf is the HTTP status for err.
@@ -61,7 +80,8 @@ var internalMsg = apperr.M("error.internal")
 
 // Error writes err as problem+json and aborts the request. An error that is
 // not an *apperr.Error is an internal error: it is logged with the request
-// id and the caller sees only a generic message.
+// id and the caller sees only a generic message. A 401 carries the bearer
+// challenge (RFC 6750).
 func Error(c *gin.Context, err error) {
 	kind := apperr.KindOf(err)
 	status := StatusOf(err)
@@ -70,7 +90,11 @@ func Error(c *gin.Context, err error) {
 		Type:      "urn:madaf:problem:" + string(kind),
 		Title:     http.StatusText(status),
 		Status:    status,
+		Instance:  c.Request.URL.Path,
 		RequestID: RequestID(c),
+	}
+	if status == http.StatusUnauthorized {
+		c.Header("WWW-Authenticate", bearerChallenge(c.GetHeader("Authorization")))
 	}
 	var extra map[string]any
 	var ae *apperr.Error
@@ -95,7 +119,8 @@ func Error(c *gin.Context, err error) {
 		return
 	}
 	body := map[string]any{
-		"type": p.Type, "title": p.Title, "status": p.Status, "code": p.Code, "detail": p.Detail, "request_id": p.RequestID,
+		"type": p.Type, "title": p.Title, "status": p.Status, "code": p.Code, "detail": p.Detail,
+		"instance": p.Instance, "request_id": p.RequestID,
 	}
 	if len(p.Errors) > 0 {
 		body["errors"] = p.Errors
@@ -106,6 +131,19 @@ func Error(c *gin.Context, err error) {
 		}
 	}
 	c.AbortWithStatusJSON(status, body)
+}
+
+// bearerChallenge is the WWW-Authenticate value of a 401: a caller that
+// sent credentials learns whether they were malformed or refused.
+func bearerChallenge(authorization string) string {
+	const realm = `Bearer realm="madaf"`
+	switch {
+	case authorization == "":
+		return realm
+	case strings.HasPrefix(authorization, "Bearer "):
+		return realm + `, error="invalid_token"`
+	}
+	return realm + `, error="invalid_request"`
 }
 
 // Logger returns the request-scoped logger (with the request id).

@@ -44,17 +44,17 @@ func Observe(logger *slog.Logger, m *Metrics) gin.HandlerFunc {
 
 		c.Next()
 
-		status := c.Writer.Status()
+		status, method := c.Writer.Status(), Method(c)
 		route := c.FullPath()
 		if route == "" {
 			route = "unmatched"
 		}
 		elapsed := time.Since(start)
 		if m != nil {
-			m.requests.WithLabelValues(c.Request.Method, route, strconv.Itoa(status)).Inc()
-			m.latency.WithLabelValues(c.Request.Method, route).Observe(elapsed.Seconds())
+			m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
+			m.latency.WithLabelValues(method, route).Observe(elapsed.Seconds())
 		}
-		attrs := []any{"method", c.Request.Method, "route", route, "status", status, "duration_ms", elapsed.Milliseconds()}
+		attrs := []any{"method", method, "route", route, "status", status, "duration_ms", elapsed.Milliseconds()}
 		if status >= 500 {
 			l.Error("request failed", append(attrs, "error", c.Errors.String())...)
 		} else {

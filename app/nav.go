@@ -1,0 +1,19 @@
+package app
+
+import (
+	"madaf/internal/auth"
+	"madaf/internal/page"
+)
+
+// navigation is the header's navigation, every feature's entries in one
+// table: a user sees the entries of their roles, in Order, and the first
+// is their home page.
+var navigation = []page.NavItem{
+	{Key: "nav.dashboard", Path: "/dashboard", Roles: []string{auth.RoleEconomicLead, auth.RoleClusterAdmin}, Order: 1},
+	{Key: "nav.catalog", Path: "/catalog", Roles: []string{auth.RoleOfficer}, Order: 10},
+	{Key: "nav.my_volumes", Path: "/supplier/volumes", Roles: []string{auth.RoleSupplier}, Order: 25},
+	{Key: "nav.tenders", Path: "/tenders", Roles: []string{auth.RoleEconomicLead, auth.RoleClusterAdmin}, Order: 30},
+	{Key: "nav.suppliers", Path: "/admin/suppliers", Roles: []string{auth.RoleClusterAdmin, auth.RoleEconomicLead}, Order: 41},
+	{Key: "nav.users", Path: "/admin/users", Roles: []string{auth.RoleClusterAdmin}, Order: 42},
+	{Key: "nav.workplan", Path: "/workplan", Roles: []string{auth.RoleEconomicLead, auth.RoleClusterAdmin}, Order: 60},
+}
