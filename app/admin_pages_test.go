@@ -23,12 +23,12 @@ func TestAdminPages(t *testing.T) {
 	t.Run("authorities", func(t *testing.T) {
 		expect(t, admin.Get("/admin/authorities"), 200, "זכרון יעקב", "מועצה מקומית")
 		r := admin.Post("/admin/authorities", url.Values{"code": {"12a"}, "name_he": {"מעלה עירון"}, "kind": {"local_council"},
-			"signature_threshold": {"-5"}, "active": {"on"}})
+			"delegation_band": {"-5"}, "active": {"on"}})
 		expect(t, r, http.StatusUnprocessableEntity)
 		beside(t, r, "code")
-		beside(t, r, "signature_threshold")
+		beside(t, r, "delegation_band")
 		r = admin.Post("/admin/authorities", url.Values{"code": {"1020"}, "name_he": {"מעלה עירון"}, "name_ar": {"معاليه عيرون"},
-			"kind": {"local_council"}, "signature_threshold": {"45000"}, "active": {"on"}})
+			"kind": {"local_council"}, "population": {"6500"}, "active": {"on"}})
 		expect(t, r, http.StatusSeeOther)
 		expect(t, admin.Follow(r), 200, "מעלה עירון", "הרשות נוספה")
 	})

@@ -47,12 +47,9 @@ var DemoLogins = []DemoLogin{
 // reports false and loads nothing when the database already holds
 // authorities.
 func SeedDemo(ctx context.Context, db *sqlx.DB, w io.Writer) (bool, error) {
-	var n int
-	if err := db.GetContext(ctx, &n, `SELECT count(*) FROM authorities`); err != nil {
+	empty, err := authorities.NewStore(db).Empty(ctx)
+	if err != nil || !empty {
 		return false, err
-	}
-	if n > 0 {
-		return false, nil
 	}
 	if err := seedFoundation(ctx, db); err != nil {
 		return false, fmt.Errorf("demo foundation: %w", err)

@@ -796,12 +796,37 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 		lead.do(t, http.StatusOK, "POST", tp+"/close", nil)
 
 		// Authorities, budget lines, suppliers, certificates, users.
-		authority := map[string]any{"code": "999", "name_he": "רשות לדוגמה", "name_ar": "سلطة", "name_en": "Sample", "kind": "local_council", "signature_threshold": "45000.00"}
+		authority := map[string]any{"code": "999", "name_he": "רשות לדוגמה", "name_ar": "سلطة", "name_en": "Sample", "kind": "local_council", "population": 8000}
 		var a item
 		admin.do(t, http.StatusCreated, "POST", "/api/v1/authorities", authority).JSON(t, &a)
 		authority["active"] = false
+		authority["delegation_band"] = "98500.00"
 		admin.do(t, http.StatusOK, "PUT", fmt.Sprintf("/api/v1/authorities/%d", a.ID), authority)
 		admin.do(t, http.StatusUnprocessableEntity, "POST", "/api/v1/authorities", authority)
+		// Profiles, signatories and delegations.
+		zp := fmt.Sprintf("/api/v1/authorities/%d", zichron)
+		admin.get(t, zp+"/profiles", nil)
+		admin.do(t, http.StatusCreated, "POST", zp+"/profiles", map[string]any{"effective_from": today.AddDays(60).String(), "kind": "local_council", "population": 25000})
+		treasurer.do(t, http.StatusForbidden, "POST", zp+"/profiles", map[string]any{"effective_from": today.String(), "kind": "local_council"})
+		var deputy struct {
+			Items []struct {
+				DelegateID int64 `json:"delegate_id"`
+			} `json:"items"`
+		}
+		officer.get(t, zp+"/delegations?slot=treasurer&status=in_force", &deputy)
+		if len(deputy.Items) != 1 {
+			t.Fatalf("the demo's delegations in force: %+v", deputy.Items)
+		}
+		grant := map[string]any{"slot": "head", "delegate_id": deputy.Items[0].DelegateID, "max_total": "250000.00",
+			"valid_from": today.String(), "valid_until": today.AddDays(14).String(), "note": "בחופשת ראש המועצה"}
+		var dg item
+		head.do(t, http.StatusCreated, "POST", zp+"/delegations", grant).JSON(t, &dg)
+		grant["slot"], grant["max_total"] = "treasurer", "100000.00"
+		treasurer.do(t, http.StatusUnprocessableEntity, "POST", zp+"/delegations", grant)
+		officer.do(t, http.StatusForbidden, "POST", zp+"/delegations", grant)
+		head.do(t, http.StatusOK, "POST", fmt.Sprintf("%s/delegations/%d/revoke", zp, dg.ID), nil)
+		admin.do(t, http.StatusConflict, "POST", fmt.Sprintf("%s/delegations/%d/revoke", zp, dg.ID), nil)
+		otherOfficer.do(t, http.StatusNotFound, "GET", zp+"/delegations", nil)
 		line := map[string]any{"fiscal_year": today.Year() + 1, "code": "1-999-999", "name": "ציוד משרדי", "amount": "25000.00"}
 		var bl item
 		treasurer.do(t, http.StatusCreated, "POST", fmt.Sprintf("/api/v1/authorities/%d/budget-lines", zichron), line).JSON(t, &bl)

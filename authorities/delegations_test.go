@@ -25,7 +25,7 @@ import (
 type signers struct {
 	*fixture
 	treasurer, head, deputy, officerB user
-	admin                               user
+	admin                             user
 }
 
 type user struct {
@@ -287,7 +287,7 @@ func TestDelegationFor(t *testing.T) {
 		authority  int64
 		slot       string
 		day        calendar.Date
-		want       int64 // 0: none in force
+		want       int64  // 0: none in force
 		wantStatus string // of the latest granted (future) on day; "" none
 	}{
 		{"TheLargestInForce", s.deputy.ID, s.a, authorities.SlotTreasurer, today, larger.ID, authorities.DelegationNotYet},

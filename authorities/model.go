@@ -215,9 +215,9 @@ type DelegationFilter struct {
 // Member is an active user of an authority, as the signatories' page and
 // the delegation rules read them.
 type Member struct {
-	ID    int64    `db:"id" json:"id"`
-	Name  string   `db:"name" json:"name"`
-	Email string   `db:"email" json:"email"`
+	ID    int64          `db:"id" json:"id"`
+	Name  string         `db:"name" json:"name"`
+	Email string         `db:"email" json:"email"`
 	Roles pq.StringArray `db:"roles" json:"roles"`
 }
 
