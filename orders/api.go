@@ -94,10 +94,6 @@ func (h *handlers) get(c *gin.Context) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	if inm := c.GetHeader("If-None-Match"); inm != "" && strings.TrimPrefix(strings.TrimSpace(inm), "W/") == o.ETag() {
-		c.Header("ETag", o.ETag())
-		return http.StatusNotModified, nil, nil
-	}
 	return orderAnswer(c, http.StatusOK, o, nil)
 }
 

@@ -230,6 +230,15 @@ type BudgetSeen struct {
 // Recorded reports whether the figures were recorded.
 func (b BudgetSeen) Recorded() bool { return b.Amount != nil }
 
+// asSentToSupplier drops what the authority's treasurer saw of its budget
+// line when signing: the supplier sees who signed, never the authority's
+// budget.
+func (o *Order) asSentToSupplier() {
+	for i := range o.Signatures {
+		o.Signatures[i].BudgetSeen = BudgetSeen{}
+	}
+}
+
 // SignatureFor returns the current submission's signature of slot, nil
 // when the slot is not signed.
 func (o *Order) SignatureFor(slot string) *Signature {

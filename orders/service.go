@@ -82,6 +82,9 @@ func (s *Service) Get(ctx context.Context, p *auth.Principal, id int64) (o *Orde
 	if !inScope(p, o) {
 		return nil, apperr.NotFound("not_found.order")
 	}
+	if p.OrgKind == auth.OrgSupplier {
+		o.asSentToSupplier()
+	}
 	return o, nil
 }
 

@@ -72,7 +72,25 @@ func TestOneShekelOrderNeedsBothSlots(t *testing.T) {
 	if n := e.mails(id, "order_sent"); n != 1 {
 		t.Fatalf("%d mails to the supplier once both signed, want 1", n)
 	}
-	wantStatus(t, e.do("GET", path, tn.Users[0], nil), http.StatusOK)
+	seen := func(u user) any {
+		r := e.do("GET", path, u, nil)
+		wantStatus(t, r, http.StatusOK)
+		for _, sg := range r.Map(t)["signatures"].([]any) {
+			if sg := sg.(map[string]any); sg["role"] == "treasurer" {
+				return sg["budget"].(map[string]any)["amount"]
+			}
+		}
+		t.Fatal("no treasurer signature in the order")
+		return nil
+	}
+	// The authority sees what its treasurer saw of the budget line; the
+	// supplier never sees the authority's budget.
+	if got := seen(e.officer); got == nil {
+		t.Error("the officer does not see the budget line the treasurer saw")
+	}
+	if got := seen(tn.Users[0]); got != nil {
+		t.Errorf("the supplier sees the authority's budget line amount %v", got)
+	}
 }
 
 // TestPreparersMayNotSign: whoever edited or submitted the order in its
