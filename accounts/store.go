@@ -2,7 +2,7 @@ package accounts
 
 import (
 	"context"
-	"strconv"
+	"math"
 	"strings"
 	"time"
 
@@ -16,10 +16,20 @@ import (
 	"madaf/internal/paging"
 )
 
-// Login throttling: more failures than these within throttleWindow make
-// every further attempt wait, whatever the password.
+// Login throttling. Failures are counted over throttleWindow in three
+// scopes: one account from one address, one account from any address, and
+// one address against any account. Past a scope's limit every further
+// attempt waits, whatever the password, for a delay that doubles with each
+// failure beyond the limit (from throttleBase up to throttleCap), counted
+// from the scope's latest failure. An address from which the account has
+// signed in within knownFor is spared the two wide scopes, so a storm of
+// guesses from elsewhere slows the guesser, not the user at their desk.
 const (
-	throttleWindow     = 15 * time.Minute
+	throttleWindow     = 24 * time.Hour
+	throttleBase       = 30 * time.Second
+	throttleCap        = 15 * time.Minute
+	knownFor           = 90 * 24 * time.Hour
+	maxFailsPerPair    = 5
 	maxFailsPerEmail   = 5
 	maxFailsPerAddress = 20
 )
@@ -125,7 +135,8 @@ func (s *Store) SetLang(ctx context.Context, userID int64, lang string) (err err
 }
 
 // SetActive activates or deactivates a user; a deactivated user's sessions
-// end at once and its tokens stop working. An unknown user is
+// end at once and its tokens are revoked for good (reactivating the user
+// does not bring them back). An unknown user is
 // not_found.user.
 func (s *Store) SetActive(ctx context.Context, userID int64, active bool) (err error) {
 	defer apperr.Wrap(&err, "accounts.Store.SetActive(%d, %t)", userID, active)
@@ -143,7 +154,9 @@ func (s *Store) SetActive(ctx context.Context, userID int64, active bool) (err e
 		if active {
 			return nil
 		}
-		const end = `DELETE FROM sessions WHERE user_id = $1`
+		const end = `
+			WITH revoked AS (UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL)
+			DELETE FROM sessions WHERE user_id = $1`
 		_, err = tx.ExecContext(ctx, end, userID)
 		return err
 	})
@@ -205,9 +218,11 @@ func (s *Store) Orgs(ctx context.Context, lang string) (_ []OrgOption, err error
 // Authenticate checks an e-mail and password and returns the active user
 // they belong to. A wrong pair, an unknown e-mail and a deactivated
 // account all answer unauthorized (login.wrong), and the failure is
-// recorded; once an account or an address has too many recent failures,
-// it answers too-many-requests (login.throttled) with the seconds to wait,
-// whatever the password.
+// recorded; while a throttling scope of the attempt (see throttleWindow)
+// has a delay running, it answers too-many-requests (login.throttled) with
+// the seconds to wait, whatever the password. A success forgets the
+// failures of this account at this address only, and makes the address
+// known for the account.
 //
 // Attempts for one account (and for one address) are serialised by
 // transaction-scoped advisory locks taken in a fixed order (account, then
@@ -245,8 +260,11 @@ func (s *Store) Authenticate(ctx context.Context, email, password, address strin
 		// account answers as slowly as an active one.
 		if auth.CheckPassword(r.PasswordHash, password) && err == nil && r.Active {
 			user = r.user()
-			const forget = `DELETE FROM login_failures WHERE lower(email) = lower($1)`
-			_, err := tx.ExecContext(ctx, forget, email)
+			const known = `
+				WITH forget AS (DELETE FROM login_failures WHERE lower(email) = lower($2) AND address = $3)
+				INSERT INTO login_known_addresses (user_id, address) VALUES ($1, $3)
+				ON CONFLICT (user_id, address) DO UPDATE SET last_at = now()`
+			_, err := tx.ExecContext(ctx, known, r.ID, email, address)
 			return err
 		}
 		outcome = apperr.Unauthorized("login.wrong")
@@ -263,32 +281,50 @@ func (s *Store) Authenticate(ctx context.Context, email, password, address strin
 // throttled returns how many seconds the caller must wait, or 0.
 func throttled(ctx context.Context, q sqlx.QueryerContext, email, address string) (int, error) {
 	const query = `
-		SELECT count(*) FILTER (WHERE lower(email) = lower($1)) AS by_email,
-		       min(at) FILTER (WHERE lower(email) = lower($1)) AS email_oldest,
-		       count(*) FILTER (WHERE address = $2) AS by_address,
-		       min(at) FILTER (WHERE address = $2) AS address_oldest
+		SELECT count(*) FILTER (WHERE lower(email) = lower($1) AND address = $2) AS pair_n,
+		       coalesce(extract(epoch FROM now() - max(at) FILTER (WHERE lower(email) = lower($1) AND address = $2)), 0) AS pair_ago,
+		       count(*) FILTER (WHERE lower(email) = lower($1)) AS email_n,
+		       coalesce(extract(epoch FROM now() - max(at) FILTER (WHERE lower(email) = lower($1))), 0) AS email_ago,
+		       count(*) FILTER (WHERE address = $2) AS address_n,
+		       coalesce(extract(epoch FROM now() - max(at) FILTER (WHERE address = $2)), 0) AS address_ago,
+		       EXISTS (SELECT 1 FROM login_known_addresses k JOIN users u ON u.id = k.user_id
+		               WHERE lower(u.email) = lower($1) AND k.address = $2
+		                 AND k.last_at > now() - make_interval(secs => $4)) AS known
 		FROM login_failures
-		WHERE at > now() - $3::interval AND (lower(email) = lower($1) OR address = $2)`
+		WHERE at > now() - make_interval(secs => $3) AND (lower(email) = lower($1) OR address = $2)`
 	var r struct {
-		ByEmail       int        `db:"by_email"`
-		EmailOldest   *time.Time `db:"email_oldest"`
-		ByAddress     int        `db:"by_address"`
-		AddressOldest *time.Time `db:"address_oldest"`
+		PairN      int     `db:"pair_n"`
+		PairAgo    float64 `db:"pair_ago"`
+		EmailN     int     `db:"email_n"`
+		EmailAgo   float64 `db:"email_ago"`
+		AddressN   int     `db:"address_n"`
+		AddressAgo float64 `db:"address_ago"`
+		Known      bool    `db:"known"`
 	}
-	if err := sqlx.GetContext(ctx, q, &r, query, email, address, strconv.Itoa(int(throttleWindow.Seconds()))+" seconds"); err != nil {
+	if err := sqlx.GetContext(ctx, q, &r, query, email, address, throttleWindow.Seconds(), knownFor.Seconds()); err != nil {
 		return 0, err
 	}
-	wait := func(oldest *time.Time) int {
-		if oldest == nil {
-			return 1
-		}
-		return max(1, int(time.Until(oldest.Add(throttleWindow)).Seconds())+1)
+	wait := throttleWait(r.PairN, maxFailsPerPair, r.PairAgo)
+	if !r.Known {
+		wait = max(wait, throttleWait(r.EmailN, maxFailsPerEmail, r.EmailAgo), throttleWait(r.AddressN, maxFailsPerAddress, r.AddressAgo))
 	}
-	switch {
-	case r.ByEmail >= maxFailsPerEmail:
-		return wait(r.EmailOldest), nil
-	case r.ByAddress >= maxFailsPerAddress:
-		return wait(r.AddressOldest), nil
+	return wait, nil
+}
+
+// throttleWait returns the seconds still to wait in a scope with n failures,
+// the latest ago seconds back, whose limit is limit: none below the limit,
+// then throttleBase doubled for each failure beyond it, at most throttleCap.
+func throttleWait(n, limit int, ago float64) int {
+	if n < limit {
+		return 0
 	}
-	return 0, nil
+	delay := throttleCap
+	if shift := n - limit; shift < 10 {
+		delay = min(throttleBase<<shift, throttleCap)
+	}
+	left := delay.Seconds() - ago
+	if left <= 0 {
+		return 0
+	}
+	return int(math.Ceil(left))
 }

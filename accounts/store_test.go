@@ -3,6 +3,7 @@ package accounts_test
 import (
 	"context"
 	"errors"
+	"strconv"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -216,4 +217,106 @@ func TestAuthenticate(t *testing.T) {
 		wrong(t, "lead@madaf.example", "not it", "login.wrong")
 	}
 	wrong(t, "lead@madaf.example", "a long password", "login.throttled")
+}
+
+// TestThrottling: past a scope's limit the delay doubles with each further
+// failure; a storm of guesses from other addresses does not keep the user
+// out at an address they have signed in from.
+func TestThrottling(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.New(t)
+	s := accounts.NewStore(db)
+	u, err := s.CreateUser(ctx, accounts.NewUser{Email: "officer@madaf.example", Name: "רונית", Password: "a long password",
+		OrgKind: auth.OrgCluster, Roles: []string{auth.RoleEconomicLead}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	attempt := func(t *testing.T, password, address string) (key string, wait int) {
+		t.Helper()
+		_, err := s.Authenticate(ctx, u.Email, password, address)
+		if err == nil {
+			return "", 0
+		}
+		var ae *apperr.Error
+		if !errors.As(err, &ae) {
+			t.Fatalf("err = %v", err)
+		}
+		return ae.Key, ae.RetryAfter
+	}
+	age := func(t *testing.T, seconds int) {
+		t.Helper()
+		if _, err := db.Exec(`UPDATE login_failures SET at = at - make_interval(secs => $1)`, seconds); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	t.Run("DelayDoubles", func(t *testing.T) {
+		for range 5 {
+			if key, _ := attempt(t, "not it", "192.0.2.1"); key != "login.wrong" {
+				t.Fatalf("failure answered %s", key)
+			}
+		}
+		key, wait := attempt(t, "a long password", "192.0.2.1")
+		if key != "login.throttled" || wait < 29 || wait > 30 {
+			t.Fatalf("after 5 failures: %s, wait %d s, want login.throttled for 30 s", key, wait)
+		}
+		age(t, 31)
+		if key, _ := attempt(t, "not it", "192.0.2.1"); key != "login.wrong" {
+			t.Fatalf("after the delay a guess is checked again, got %s", key)
+		}
+		if key, wait := attempt(t, "a long password", "192.0.2.1"); key != "login.throttled" || wait < 59 || wait > 60 {
+			t.Fatalf("after 6 failures: %s, wait %d s, want 60 s", key, wait)
+		}
+		age(t, 61)
+		if key, _ := attempt(t, "a long password", "192.0.2.1"); key != "" {
+			t.Fatalf("the right password after the delay: %s", key)
+		}
+	})
+
+	t.Run("KnownAddressUnaffected", func(t *testing.T) {
+		if key, _ := attempt(t, "a long password", "192.0.2.50"); key != "" {
+			t.Fatalf("first sign-in: %s", key)
+		}
+		for i := range 12 {
+			attempt(t, "guess", "198.51.100."+strconv.Itoa(i+1))
+		}
+		guesses := func() (n int) {
+			if err := db.Get(&n, `SELECT count(*) FROM login_failures WHERE address LIKE '198.51.100.%'`); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		if n := guesses(); n != 5 {
+			t.Fatalf("%d guesses checked, want 5 before the rest wait", n)
+		}
+		if key, _ := attempt(t, "a long password", "203.0.113.7"); key != "login.throttled" {
+			t.Fatalf("an address the user never used, during the storm: %s", key)
+		}
+		if key, _ := attempt(t, "a long password", "192.0.2.50"); key != "" {
+			t.Fatalf("the user at a known address, during the storm: %s", key)
+		}
+		if n := guesses(); n != 5 {
+			t.Fatalf("the user's sign-in erased the guesser's failures: %d left", n)
+		}
+	})
+
+	t.Run("TokensRevokedForGood", func(t *testing.T) {
+		tokens := auth.NewStore(db)
+		tok, err := tokens.NewToken(ctx, u.ID, "script")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tokens.TokenPrincipal(ctx, tok.Token); err != nil {
+			t.Fatalf("fresh token: %v", err)
+		}
+		if err := s.SetActive(ctx, u.ID, false); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetActive(ctx, u.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tokens.TokenPrincipal(ctx, tok.Token); !apperr.Is(err, apperr.KindNotFound) {
+			t.Fatalf("the token works again after reactivation: %v", err)
+		}
+	})
 }
