@@ -88,10 +88,20 @@ func (p *Private) URL() string {
 	return fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", p.port)
 }
 
+// PrivateOptions tune a private server. Durability is off only where data
+// is thrown away afterwards (the tests' servers).
+type PrivateOptions struct {
+	// Throwaway turns fsync and full-page writes off: faster, and a crash
+	// of the machine may lose or corrupt the data directory.
+	Throwaway bool
+}
+
 // StartPrivate initialises dataDir if it is empty and starts a server on a
-// free loopback port. Run as root, the server runs as the postgres user,
-// since initdb and postgres refuse root.
-func StartPrivate(ctx context.Context, dataDir string) (*Private, error) {
+// free loopback port. A server already running on dataDir (left behind by
+// a run that was killed) is adopted if it answers, and stopped otherwise; a
+// postmaster.pid whose process is gone is removed. Run as root, the server
+// runs as the postgres user, since initdb and postgres refuse root.
+func StartPrivate(ctx context.Context, dataDir string, opt PrivateOptions) (*Private, error) {
 	bin, err := findBinaries()
 	if err != nil {
 		return nil, err
@@ -126,15 +136,60 @@ func StartPrivate(ctx context.Context, dataDir string) (*Private, error) {
 			return nil, fmt.Errorf("initdb: %v: %s", err, out)
 		}
 	}
+	if adopted, err := p.adopt(ctx); err != nil || adopted {
+		return p, err
+	}
 	p.port, err = freePort()
 	if err != nil {
 		return nil, err
 	}
-	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200", p.port, dataDir)
+	opts := fmt.Sprintf("-p %d -k %s -c listen_addresses=127.0.0.1 -c max_connections=200", p.port, dataDir)
+	if opt.Throwaway {
+		opts += " -c fsync=off -c full_page_writes=off -c synchronous_commit=off"
+	}
 	if out, err := p.run(ctx, "pg_ctl", "-D", dataDir, "-o", opts, "-l", filepath.Join(dataDir, "server.log"), "-w", "-t", "60", "start"); err != nil {
 		return nil, fmt.Errorf("pg_ctl start: %v: %s", err, out)
 	}
 	return p, nil
+}
+
+// adopt looks at the data directory's postmaster.pid. A live server that
+// answers on its recorded port becomes p's (true); a live one that does not
+// answer is stopped; a file whose process is gone is removed. Either way
+// the caller then starts a fresh server (false).
+func (p *Private) adopt(ctx context.Context) (bool, error) {
+	pidFile := filepath.Join(p.dataDir, "postmaster.pid")
+	data, err := os.ReadFile(pidFile)
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	// postmaster.pid: the process id on line 1, the port on line 4.
+	lines := strings.Split(string(data), "\n")
+	pid, _ := strconv.Atoi(strings.TrimSpace(lines[0]))
+	if pid <= 0 || !processAlive(pid) {
+		return false, os.Remove(pidFile)
+	}
+	if len(lines) > 3 {
+		if port, _ := strconv.Atoi(strings.TrimSpace(lines[3])); port > 0 {
+			p.port = port
+			if ServerAnswers(ctx, p.URL()) {
+				return true, nil
+			}
+		}
+	}
+	if out, err := p.run(ctx, "pg_ctl", "-D", p.dataDir, "-m", "fast", "-w", "-t", "60", "stop"); err != nil {
+		return false, fmt.Errorf("a server left running on %s does not answer and would not stop: %v: %s", p.dataDir, err, out)
+	}
+	return false, nil
+}
+
+// processAlive reports whether a process with this id exists (one of
+// another user's counts: signalling it is refused, not unknown).
+func processAlive(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
 // Stop shuts the private server down, waiting for it to finish.
@@ -210,7 +265,7 @@ func Development(ctx context.Context, databaseURL, dbName, privateDir string) (u
 	server := LocalServerURL
 	stop = func() {}
 	if !ServerAnswers(ctx, server) {
-		p, err := StartPrivate(ctx, privateDir)
+		p, err := StartPrivate(ctx, privateDir, PrivateOptions{})
 		if err != nil {
 			return "", nil, err
 		}

@@ -116,7 +116,7 @@ func setup(ctx context.Context) error {
 		}
 		os.Chmod(dir, 0o755)
 		privDir = dir
-		p, err := database.StartPrivate(ctx, dir+"/data")
+		p, err := database.StartPrivate(ctx, dir+"/data", database.PrivateOptions{Throwaway: true})
 		if err != nil {
 			return fmt.Errorf("start a private PostgreSQL: %w", err)
 		}
