@@ -1,6 +1,7 @@
 package accounts
 
 import (
+	"log/slog"
 	"net/http"
 	"strconv"
 
@@ -21,6 +22,9 @@ type handlers struct {
 type loginRequest struct {
 	Email    string `json:"email" validate:"required,max=254"`
 	Password string `json:"password" validate:"required,max=1024"`
+	// Code is the second factor (a TOTP or recovery code) of a user who
+	// has one.
+	Code string `json:"code" validate:"max=64"`
 }
 
 func (h *handlers) login(c *gin.Context) (int, any, error) {
@@ -29,6 +33,10 @@ func (h *handlers) login(c *gin.Context) (int, any, error) {
 		return 0, nil, err
 	}
 	u, err := h.store.Authenticate(c.Request.Context(), req.Email, req.Password, c.ClientIP())
+	if err == nil && u.SecondFactor {
+		err = h.secondFactor(c, u, req.Code)
+	}
+	logSignIn(c, req.Email, err)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -38,8 +46,40 @@ func (h *handlers) login(c *gin.Context) (int, any, error) {
 	return http.StatusOK, meOfUser(u), nil
 }
 
+// secondFactor checks code, the second factor of u, whose password was
+// right: none is unauthorized (login.code_required), a wrong one as
+// Store.VerifySecondFactor says.
+func (h *handlers) secondFactor(c *gin.Context, u *User, code string) error {
+	if code == "" {
+		return apperr.Unauthorized("login.code_required")
+	}
+	return h.store.VerifySecondFactor(c.Request.Context(), u.ID, code, c.ClientIP())
+}
+
+// logSignIn logs the outcome of a sign-in attempt as e-mail as a security
+// event: sign_in, sign_in_failed or sign_in_throttled. An error that is
+// not a refusal (the database) is no security event.
+func logSignIn(c *gin.Context, email string, err error) {
+	switch {
+	case err == nil:
+		auth.SecurityEvent(c, slog.LevelInfo, "sign_in", email)
+	case apperr.Is(err, apperr.KindTooManyRequests):
+		auth.SecurityEvent(c, slog.LevelWarn, "sign_in_throttled", email)
+	case apperr.Is(err, apperr.KindUnauthorized):
+		auth.SecurityEvent(c, slog.LevelWarn, "sign_in_failed", email)
+	}
+}
+
+// logSignOut logs a sign-out as a security event (of the caller, when the
+// session was live).
+func logSignOut(c *gin.Context) { auth.SecurityEvent(c, slog.LevelInfo, "sign_out", "") }
+
 func (h *handlers) logout(c *gin.Context) (int, any, error) {
-	return http.StatusNoContent, nil, auth.EndSession(c, h.sessions)
+	if err := auth.EndSession(c, h.sessions); err != nil {
+		return 0, nil, err
+	}
+	logSignOut(c)
+	return http.StatusNoContent, nil, nil
 }
 
 // me is the caller as /me answers it.
@@ -100,7 +140,11 @@ func (h *handlers) createToken(c *gin.Context) (int, any, error) {
 		return 0, nil, err
 	}
 	t, err := h.sessions.NewToken(c.Request.Context(), auth.Caller(c).UserID, req.Name)
-	return http.StatusCreated, t, err
+	if err != nil {
+		return 0, nil, err
+	}
+	auth.SecurityEvent(c, slog.LevelInfo, "token_created", "", "token_id", t.ID, "token_name", t.Name)
+	return http.StatusCreated, t, nil
 }
 
 func (h *handlers) listTokens(c *gin.Context) (int, any, error) {
@@ -113,7 +157,11 @@ func (h *handlers) revokeToken(c *gin.Context) (int, any, error) {
 	if err != nil {
 		return 0, nil, apperr.NotFound("not_found.token")
 	}
-	return http.StatusNoContent, nil, h.sessions.RevokeToken(c.Request.Context(), auth.Caller(c).UserID, id)
+	if err := h.sessions.RevokeToken(c.Request.Context(), auth.Caller(c).UserID, id); err != nil {
+		return 0, nil, err
+	}
+	auth.SecurityEvent(c, slog.LevelInfo, "token_revoked", "", "token_id", id)
+	return http.StatusNoContent, nil, nil
 }
 
 func (h *handlers) listUsers(c *gin.Context) (int, any, error) {
@@ -128,7 +176,6 @@ func (h *handlers) listUsers(c *gin.Context) (int, any, error) {
 type createUserRequest struct {
 	Email       string   `json:"email" validate:"required,email,max=254"`
 	Name        string   `json:"name" validate:"required,max=200"`
-	Password    string   `json:"password" validate:"required,min=10,max=1024"`
 	OrgKind     string   `json:"org_kind" validate:"required,oneof=cluster authority supplier"`
 	AuthorityID int64    `json:"authority_id"`
 	SupplierID  int64    `json:"supplier_id"`
@@ -141,8 +188,29 @@ func (h *handlers) createUser(c *gin.Context) (int, any, error) {
 	if err := web.BindJSON(c, &req); err != nil {
 		return 0, nil, err
 	}
-	u, err := h.store.CreateUser(c.Request.Context(), NewUser(req))
-	return http.StatusCreated, u, err
+	u, err := h.store.InviteUser(c.Request.Context(), NewUser{Email: req.Email, Name: req.Name, OrgKind: req.OrgKind,
+		AuthorityID: req.AuthorityID, SupplierID: req.SupplierID, Roles: req.Roles, Lang: req.Lang}, auth.Caller(c).UserID)
+	if err != nil {
+		return 0, nil, err
+	}
+	logUserCreated(c, u)
+	return http.StatusCreated, u, nil
+}
+
+// logUserCreated logs, as a security event of the administrator, the new
+// user and the roles it was given.
+func logUserCreated(c *gin.Context, u *User) {
+	auth.SecurityEvent(c, slog.LevelInfo, "user_created", "", "user_id", u.ID, "user_email", u.Email, "roles", u.Roles)
+}
+
+// logActive logs, as a security event of the administrator, that user
+// userID was activated or deactivated (which ends its sessions and tokens).
+func logActive(c *gin.Context, userID int64, active bool) {
+	event := "user_deactivated"
+	if active {
+		event = "user_activated"
+	}
+	auth.SecurityEvent(c, slog.LevelInfo, event, "", "user_id", userID)
 }
 
 func (h *handlers) setActive(active bool) func(c *gin.Context) (int, any, error) {
@@ -151,10 +219,84 @@ func (h *handlers) setActive(active bool) func(c *gin.Context) (int, any, error)
 		if err != nil {
 			return 0, nil, err
 		}
+		if id == auth.Caller(c).UserID && !active {
+			return 0, nil, apperr.Invalid("error.self_deactivate")
+		}
 		if err := h.store.SetActive(c.Request.Context(), id, active); err != nil {
 			return 0, nil, err
 		}
+		logActive(c, id, active)
 		u, err := h.store.User(c.Request.Context(), id)
 		return http.StatusOK, u, err
 	}
+}
+
+type passwordRequest struct {
+	Current string `json:"current" validate:"required,max=1024"`
+	New     string `json:"new" validate:"required,max=1024"`
+}
+
+// changePassword changes the caller's password; every other session of
+// theirs ends.
+func (h *handlers) changePassword(c *gin.Context) (int, any, error) {
+	var req passwordRequest
+	if err := web.BindJSON(c, &req); err != nil {
+		return 0, nil, err
+	}
+	p := auth.Caller(c)
+	if err := h.store.ChangePassword(c.Request.Context(), p.UserID, req.Current, req.New, c.ClientIP(), auth.SessionSecret(c)); err != nil {
+		return 0, nil, err
+	}
+	auth.SecurityEvent(c, slog.LevelInfo, "password_changed", "")
+	return http.StatusNoContent, nil, nil
+}
+
+func (h *handlers) listSessions(c *gin.Context) (int, any, error) {
+	ss, err := h.sessions.Sessions(c.Request.Context(), auth.Caller(c).UserID, auth.SessionSecret(c))
+	return http.StatusOK, gin.H{"items": ss}, err
+}
+
+func (h *handlers) endSession(c *gin.Context) (int, any, error) {
+	id, err := web.ParamID(c, "id", "not_found.session")
+	if err != nil {
+		return 0, nil, err
+	}
+	if err := h.sessions.EndUserSession(c.Request.Context(), auth.Caller(c).UserID, id); err != nil {
+		return 0, nil, err
+	}
+	auth.SecurityEvent(c, slog.LevelInfo, "session_ended", "", "session_id", id)
+	return http.StatusNoContent, nil, nil
+}
+
+type forgotRequest struct {
+	Email string `json:"email" validate:"required,max=254"`
+}
+
+// forgotPassword mails a reset link to the address when it is a user's,
+// and answers the same when it is not.
+func (h *handlers) forgotPassword(c *gin.Context) (int, any, error) {
+	var req forgotRequest
+	if err := web.BindJSON(c, &req); err != nil {
+		return 0, nil, err
+	}
+	if err := h.store.RequestPasswordReset(c.Request.Context(), req.Email); err != nil {
+		return 0, nil, err
+	}
+	auth.SecurityEvent(c, slog.LevelInfo, "password_reset_requested", req.Email)
+	return http.StatusAccepted, nil, nil
+}
+
+// sendPasswordLink mails a user a link that sets their password (cluster
+// admin); the answer says which and until when, never the link.
+func (h *handlers) sendPasswordLink(c *gin.Context) (int, any, error) {
+	id, err := web.ParamID(c, "id", "not_found.user")
+	if err != nil {
+		return 0, nil, err
+	}
+	link, err := h.store.SendPasswordLink(c.Request.Context(), id, auth.Caller(c).UserID)
+	if err != nil {
+		return 0, nil, err
+	}
+	auth.SecurityEvent(c, slog.LevelInfo, "password_link_sent", "", "user_id", id, "purpose", link.Purpose)
+	return http.StatusAccepted, link, nil
 }

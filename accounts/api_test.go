@@ -56,8 +56,16 @@ func TestLoginSessionAndTokens(t *testing.T) {
 
 	t.Run("SecureCookieBehindTLS", func(t *testing.T) {
 		r := login("lead@example.com", webtest.Password, "X-Forwarded-Proto", "https")
+		if c := r.Result().Cookies()[0]; c.Secure {
+			t.Fatal("a client that is no trusted proxy passed for TLS with X-Forwarded-Proto")
+		}
+		if err := base.TrustProxies([]string{"192.0.2.1"}); err != nil { // httptest's client
+			t.Fatal(err)
+		}
+		defer base.TrustProxies(nil)
+		r = login("lead@example.com", webtest.Password, "X-Forwarded-Proto", "https")
 		if c := r.Result().Cookies()[0]; !c.Secure {
-			t.Fatal("cookie not Secure behind TLS")
+			t.Fatal("cookie not Secure behind a trusted TLS proxy")
 		}
 	})
 
@@ -159,15 +167,15 @@ func TestUsersAdministration(t *testing.T) {
 	db := dbtest.New(t)
 	base := newBase(t, db)
 	var authorityID int64
-	db.Get(&authorityID, `INSERT INTO authorities (code, name_he, kind, signature_threshold) VALUES ('654', 'כפר קרע', 'local_council', 60000) RETURNING id`)
+	db.Get(&authorityID, `INSERT INTO authorities (code, name_he, kind) VALUES ('654', 'כפר קרע', 'local_council') RETURNING id`)
 	admin := webtest.MustToken(t, db, webtest.MustUser(t, db, accounts.NewUser{Email: "admin@example.com", OrgKind: auth.OrgCluster, Roles: []string{auth.RoleClusterAdmin}}).ID)
 	lead := webtest.MustToken(t, db, webtest.MustUser(t, db, accounts.NewUser{Email: "lead@example.com", OrgKind: auth.OrgCluster, Roles: []string{auth.RoleEconomicLead}}).ID)
-	user := map[string]any{"email": "officer@kq.example", "name": "סמיר", "password": "a long password", "org_kind": "authority", "authority_id": authorityID, "roles": []string{"officer"}, "lang": "ar"}
+	user := map[string]any{"email": "officer@kq.example", "name": "סמיר", "org_kind": "authority", "authority_id": authorityID, "roles": []string{"officer"}, "lang": "ar"}
 
 	if r := webtest.Do(base.Engine, "POST", "/api/v1/users", lead, user); r.Code != http.StatusForbidden {
 		t.Fatalf("lead creates a user: %d", r.Code)
 	}
-	bad := map[string]any{"email": "x@kq.example", "name": "x", "password": "a long password", "org_kind": "authority", "authority_id": authorityID, "roles": []string{"supplier"}}
+	bad := map[string]any{"email": "x@kq.example", "name": "x", "org_kind": "authority", "authority_id": authorityID, "roles": []string{"supplier"}}
 	if r := webtest.Do(base.Engine, "POST", "/api/v1/users", admin, bad); r.Code != http.StatusUnprocessableEntity || !strings.Contains(r.Body.String(), `"field":"roles"`) {
 		t.Fatalf("supplier role in an authority: %d %s", r.Code, r.Body)
 	}
@@ -176,6 +184,9 @@ func TestUsersAdministration(t *testing.T) {
 		t.Fatalf("create: %d %s", r.Code, r.Body)
 	}
 	id := strconv.FormatInt(int64(r.Map(t)["id"].(float64)), 10)
+	if _, err := accounts.NewStore(db).SetPasswordByLink(t.Context(), linkFromMail(t, db, "officer@kq.example", "account_invitation"), "a long password", "192.0.2.1"); err != nil {
+		t.Fatalf("invitation: %v", err)
+	}
 	login := webtest.Do(base.Engine, "POST", "/api/v1/auth/login", "", map[string]string{"email": "officer@kq.example", "password": "a long password"})
 	if login.Code != http.StatusOK || login.Map(t)["lang"] != "ar" {
 		t.Fatalf("login: %d %s", login.Code, login.Body)
@@ -226,7 +237,7 @@ func TestConcurrentGuessesAreThrottled(t *testing.T) {
 func TestTrustedProxy(t *testing.T) {
 	db := dbtest.New(t)
 	base := newBase(t, db)
-	if err := base.Engine.SetTrustedProxies([]string{"10.0.0.0/8"}); err != nil {
+	if err := base.TrustProxies([]string{"10.0.0.0/8"}); err != nil {
 		t.Fatal(err)
 	}
 	webtest.MustUser(t, db, accounts.NewUser{Email: "lead@example.com", OrgKind: auth.OrgCluster, Roles: []string{auth.RoleEconomicLead}})

@@ -28,6 +28,10 @@ type User struct {
 	Lang        string    `db:"lang" json:"lang"`
 	Active      bool      `db:"active" json:"active"`
 	CreatedAt   time.Time `db:"created_at" json:"created_at"`
+	// SecondFactor is true once the user has enrolled a second factor.
+	SecondFactor bool `db:"second_factor" json:"second_factor"`
+	// HasPassword is false for a user invited who has not set one yet.
+	HasPassword bool `db:"has_password" json:"-"`
 }
 
 // Org is u's organisation as the users page names it: "cluster",
@@ -44,7 +48,8 @@ func (u *User) Org() string {
 
 // NewUser is what creating a user needs. Exactly one of AuthorityID and
 // SupplierID is set for authority and supplier users; neither for the
-// cluster.
+// cluster. Password is required by Store.CreateUser and not taken by
+// Store.InviteUser, whose user sets one through the invitation link.
 type NewUser struct {
 	Email       string
 	Name        string
@@ -55,9 +60,6 @@ type NewUser struct {
 	Roles       []string
 	Lang        string
 }
-
-// minPasswordLen is the shortest password a user may be given.
-const minPasswordLen = 10
 
 // allRoles lists every role, in the order the users page offers them.
 var allRoles = []string{auth.RoleClusterAdmin, auth.RoleEconomicLead, auth.RoleOfficer,
@@ -72,8 +74,12 @@ var rolesOf = map[string][]string{
 
 // Validate reports every field of nu that cannot make a user, together,
 // as an invalid error with the key user.invalid; nil when nu is fine.
-// A language may be left empty (Hebrew).
-func (nu NewUser) Validate() error {
+// A language may be left empty (Hebrew); the password follows the rules of
+// a new password (passwordFaults).
+func (nu NewUser) Validate() error { return nu.validate(true) }
+
+// validate is Validate, with the password checked only when withPassword.
+func (nu NewUser) validate(withPassword bool) error {
 	var fields []apperr.FieldError
 	if email := strings.TrimSpace(nu.Email); !strings.Contains(email, "@") || len(email) > 254 {
 		fields = append(fields, apperr.Field("email", "msg.email"))
@@ -81,8 +87,10 @@ func (nu NewUser) Validate() error {
 	if strings.TrimSpace(nu.Name) == "" {
 		fields = append(fields, apperr.Field("name", "msg.required"))
 	}
-	if len(nu.Password) < minPasswordLen {
-		fields = append(fields, apperr.Field("password", "msg.password_len"))
+	if withPassword && nu.Password == "" {
+		fields = append(fields, apperr.Field("password", "msg.required"))
+	} else if withPassword {
+		fields = append(fields, passwordFaults("password", nu.Password, nu.Email)...)
 	}
 	allowed, ok := rolesOf[nu.OrgKind]
 	if !ok {

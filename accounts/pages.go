@@ -3,6 +3,7 @@ package accounts
 import (
 	"cmp"
 	"errors"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strconv"
@@ -18,14 +19,20 @@ import (
 	"madaf/internal/web"
 )
 
-// pages draws the login page, takes the language choice, and serves the
-// cluster admin's user administration.
+// pages draws the login page (with its second step, the code), the
+// forgotten password and the links that set one, the user's account, and
+// the cluster admin's user administration; it takes the language choice.
 type pages struct {
-	eng      *page.Engine
-	store    *Store
-	sessions *auth.Store
-	login    *page.Page
-	users    *page.Page
+	eng          *page.Engine
+	store        *Store
+	sessions     *auth.Store
+	login        *page.Page
+	loginCode    *page.Page
+	forgot       *page.Page
+	reset        *page.Page
+	account      *page.Page
+	secondFactor *page.Page
+	users        *page.Page
 }
 
 // loginData is what the login page draws.
@@ -41,9 +48,10 @@ func (p *pages) loginForm(c *gin.Context) error {
 	return nil
 }
 
-// signIn checks the login form and starts a session; the language an
-// anonymous visitor chose becomes the user's when they had none other than
-// the default.
+// signIn checks the login form and starts a session, or, for a user with a
+// second factor, asks for the code (signInCode); the language an anonymous
+// visitor chose becomes the user's when they had none other than the
+// default.
 func (p *pages) signIn(c *gin.Context) error {
 	f := page.ReadForm(c)
 	email := f.Text("email", page.Required)
@@ -57,6 +65,9 @@ func (p *pages) signIn(c *gin.Context) error {
 		return nil
 	}
 	u, err := p.store.Authenticate(c.Request.Context(), email, password, c.ClientIP())
+	if err != nil || !u.SecondFactor {
+		logSignIn(c, email, err)
+	}
 	var refused *apperr.Error
 	if errors.As(err, &refused) && (refused.Kind == apperr.KindUnauthorized || refused.Kind == apperr.KindTooManyRequests) {
 		f.Message = refused.Msg
@@ -66,15 +77,26 @@ func (p *pages) signIn(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	if u.SecondFactor {
+		return p.askCode(c, http.StatusOK, u, next, nil)
+	}
+	if err := p.startSession(c, u); err != nil {
+		return err
+	}
+	c.Redirect(http.StatusSeeOther, next)
+	return nil
+}
+
+// startSession signs u in on this browser; the language an anonymous
+// visitor chose becomes the user's when they had none other than the
+// default.
+func (p *pages) startSession(c *gin.Context, u *User) error {
 	if err := auth.StartSession(c, p.sessions, u.ID); err != nil {
 		return err
 	}
 	if l := page.CookieLang(c); l != "" && l != u.Lang && u.Lang == i18n.DefaultLang {
-		if err := p.store.SetLang(c.Request.Context(), u.ID, l); err != nil {
-			return err
-		}
+		return p.store.SetLang(c.Request.Context(), u.ID, l)
 	}
-	c.Redirect(http.StatusSeeOther, next)
 	return nil
 }
 
@@ -82,6 +104,7 @@ func (p *pages) signOut(c *gin.Context) error {
 	if err := auth.EndSession(c, p.sessions); err != nil {
 		return err
 	}
+	logSignOut(c)
 	c.Redirect(http.StatusSeeOther, "/login")
 	return nil
 }
@@ -146,10 +169,12 @@ func (p *pages) renderUsers(c *gin.Context, status int, f *page.Form) error {
 	return nil
 }
 
+// createUser creates a user, who is mailed an invitation link to set
+// their password.
 func (p *pages) createUser(c *gin.Context) error {
 	f := page.ReadForm(c)
 	nu := NewUser{Email: f.Text("email", page.Required), Name: f.Text("name", page.Required),
-		Password: f.Values.Get("password"), Roles: f.Values["roles"], Lang: f.Value("lang")}
+		Roles: f.Values["roles"], Lang: f.Value("lang")}
 	kind, ref, _ := strings.Cut(f.Value("org"), ":")
 	id, _ := strconv.ParseInt(ref, 10, 64)
 	nu.OrgKind = kind
@@ -160,9 +185,10 @@ func (p *pages) createUser(c *gin.Context) error {
 		nu.SupplierID = id
 	}
 	if f.Valid() {
-		_, err := p.store.CreateUser(c.Request.Context(), nu)
+		u, err := p.store.InviteUser(c.Request.Context(), nu, auth.Caller(c).UserID)
 		if err == nil {
-			p.eng.Redirect(c, "/admin/users", "user.created")
+			logUserCreated(c, u)
+			p.eng.Redirect(c, "/admin/users", "user.invited")
 			return nil
 		}
 		var conflict *apperr.Error
@@ -180,13 +206,48 @@ func (p *pages) setUserActive(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	active := page.ReadForm(c).Value("active") == "true"
+	f := page.ReadForm(c)
+	active := f.Value("active") == "true"
 	if id == auth.Caller(c).UserID && !active {
-		return apperr.Conflict("error.self_deactivate")
+		return apperr.Invalid("error.self_deactivate")
+	}
+	// Deactivating asks first, on a page that says what it does
+	// (page.Confirmation); the second post, with confirm=1, deactivates.
+	if !active && !page.Confirmed(f) {
+		u, err := p.store.User(c.Request.Context(), id)
+		if err != nil {
+			return err
+		}
+		if u.Active {
+			p.eng.Confirm(c, page.Confirmation{
+				Title: apperr.M("user.confirm_deactivate.title", u.Name, u.Email),
+				Consequences: []apperr.Msg{apperr.M("user.confirm_deactivate.sign_in", u.Name), apperr.M("user.confirm_deactivate.sessions"),
+					apperr.M("user.confirm_deactivate.kept"), apperr.M("user.confirm_deactivate.reactivate")},
+				Action: c.Request.URL.Path, Values: f.Values, Button: apperr.M("user.confirm_deactivate.button"), Back: "/admin/users",
+			})
+			return nil
+		}
 	}
 	if err := p.store.SetActive(c.Request.Context(), id, active); err != nil {
 		return err
 	}
+	logActive(c, id, active)
 	p.eng.Redirect(c, "/admin/users", "user.changed")
+	return nil
+}
+
+// sendPasswordLink mails a user a link that sets their password: an
+// invitation when they have none yet, else a reset link.
+func (p *pages) sendPasswordLink(c *gin.Context) error {
+	id, err := web.ParamID(c, "id", "not_found.user")
+	if err != nil {
+		return err
+	}
+	link, err := p.store.SendPasswordLink(c.Request.Context(), id, auth.Caller(c).UserID)
+	if err != nil {
+		return err
+	}
+	auth.SecurityEvent(c, slog.LevelInfo, "password_link_sent", "", "user_id", id, "purpose", link.Purpose)
+	p.eng.Redirect(c, "/admin/users", "user.link_sent."+link.Purpose)
 	return nil
 }

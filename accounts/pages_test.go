@@ -25,7 +25,7 @@ var scriptTag = regexp.MustCompile(`<script[^>]*>`)
 
 // newPages is the base server with the page engine, the accounts pages and
 // one page (/probe) that needs a signed-in caller; the database holds the
-// cluster admin officer@example.org.
+// cluster admin officer@example.org, whose second factor is testSecret.
 func newPages(t *testing.T) (http.Handler, *sqlx.DB) {
 	t.Helper()
 	db := dbtest.New(t)
@@ -38,12 +38,13 @@ func newPages(t *testing.T) (http.Handler, *sqlx.DB) {
 	accounts.Routes{Store: accounts.NewStore(db), Sessions: base.Auth}.Mount(server.Router{Site: base.Engine, Pages: eng})
 	home := eng.MustPage("home")
 	base.Engine.GET("/probe", eng.Required(), func(c *gin.Context) { eng.Render(c, http.StatusOK, home, nil, nil) })
-	webtest.MustUser(t, db, accounts.NewUser{Email: "officer@example.org", Name: "דנה כהן", OrgKind: auth.OrgCluster, Roles: []string{auth.RoleClusterAdmin}})
+	admin := webtest.MustUser(t, db, accounts.NewUser{Email: "officer@example.org", Name: "דנה כהן", OrgKind: auth.OrgCluster, Roles: []string{auth.RoleClusterAdmin}})
+	mustSecondFactor(t, db, admin.ID)
 	return base.Engine, db
 }
 
 func TestLoginPages(t *testing.T) {
-	h, _ := newPages(t)
+	h, db := newPages(t)
 	c := pagetest.New(t, h)
 
 	t.Run("login page is Hebrew right to left", func(t *testing.T) {
@@ -105,6 +106,7 @@ func TestLoginPages(t *testing.T) {
 	})
 	t.Run("login goes to next", func(t *testing.T) {
 		r := c.Post("/login", url.Values{"email": {"officer@example.org"}, "password": {webtest.Password}, "next": {"/probe"}})
+		r = answerCode(t, db, c, r, "officer@example.org")
 		if r.Code != http.StatusSeeOther || r.Location != "/probe" {
 			t.Fatalf("status %d location %q\n%s", r.Code, r.Location, r.Body)
 		}
@@ -131,12 +133,11 @@ func TestLoginPages(t *testing.T) {
 func TestUsersPage(t *testing.T) {
 	h, db := newPages(t)
 	var authorityID int64
-	db.Get(&authorityID, `INSERT INTO authorities (code, name_he, name_ar, kind, signature_threshold) VALUES ('654', 'כפר קרע', 'كفر قرع', 'local_council', 1) RETURNING id`)
-	admin := pagetest.New(t, h)
-	admin.Login("officer@example.org", webtest.Password)
+	db.Get(&authorityID, `INSERT INTO authorities (code, name_he, name_ar, kind) VALUES ('654', 'כפר קרע', 'كفر قرع', 'local_council') RETURNING id`)
+	admin := signIn(t, db, h, "officer@example.org")
 	org := "authority:" + itoa(authorityID)
 	form := func(email, role string) url.Values {
-		return url.Values{"name": {"רות"}, "email": {email}, "password": {"long enough password"}, "org": {org}, "roles": {role}, "lang": {"he"}}
+		return url.Values{"name": {"רות"}, "email": {email}, "org": {org}, "roles": {role}, "lang": {"he"}}
 	}
 
 	pagetest.Expect(t, admin.Get("/admin/users"), http.StatusOK, "officer@example.org", "האשכול", "כפר קרע")
@@ -164,11 +165,15 @@ func TestUsersPage(t *testing.T) {
 	t.Run("NotSelf", func(t *testing.T) {
 		var id string
 		db.Get(&id, `SELECT id::text FROM users WHERE email = 'officer@example.org'`)
-		pagetest.Expect(t, admin.Post("/admin/users/"+id+"/active", url.Values{"active": {"false"}}), http.StatusConflict)
+		pagetest.Expect(t, admin.Post("/admin/users/"+id+"/active", url.Values{"active": {"false"}}), http.StatusUnprocessableEntity)
 	})
 	t.Run("OnlyClusterAdmin", func(t *testing.T) {
 		ruth := pagetest.New(t, h)
-		ruth.Login("ruth@kq.example", "long enough password")
+		r := ruth.Post("/reset/"+linkFromMail(t, db, "ruth@kq.example", "account_invitation"),
+			url.Values{"password": {"long enough password"}, "confirm": {"long enough password"}})
+		if r.Code != http.StatusSeeOther {
+			t.Fatalf("invitation: status %d\n%s", r.Code, r.Body)
+		}
 		pagetest.Expect(t, ruth.Get("/admin/users"), http.StatusForbidden)
 	})
 }
@@ -178,7 +183,7 @@ func TestUsersPage(t *testing.T) {
 func TestHeaderNamesOrg(t *testing.T) {
 	h, db := newPages(t)
 	var authorityID int64
-	db.Get(&authorityID, `INSERT INTO authorities (code, name_he, name_ar, kind, signature_threshold) VALUES ('654', 'כפר קרע', 'كفر قرع', 'local_council', 1) RETURNING id`)
+	db.Get(&authorityID, `INSERT INTO authorities (code, name_he, name_ar, kind) VALUES ('654', 'כפר קרע', 'كفر قرع', 'local_council') RETURNING id`)
 	webtest.MustUser(t, db, accounts.NewUser{Email: "samir@kq.example", Name: "סמיר", OrgKind: auth.OrgAuthority, AuthorityID: authorityID,
 		Roles: []string{auth.RoleOfficer}, Lang: "ar"})
 	c := pagetest.New(t, h)

@@ -37,13 +37,15 @@ const (
 // Store keeps users and their failed logins.
 type Store struct {
 	db database.Handle
+	// baseURL is the service's public address, for the links in mails.
+	baseURL string
 }
 
 // NewStore returns a Store over the pool db.
-func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
+func NewStore(db *sqlx.DB) *Store { return &Store{db: database.Audited(db)} }
 
 // InTx returns the Store running its statements in tx.
-func (s *Store) InTx(tx *sqlx.Tx) *Store { return &Store{db: tx} }
+func (s *Store) InTx(tx *sqlx.Tx) *Store { return &Store{db: tx, baseURL: s.baseURL} }
 
 type userRow struct {
 	User
@@ -57,30 +59,40 @@ func (r *userRow) user() *User {
 	return &u
 }
 
-const userColumns = `u.id, u.email, u.name, u.password_hash, u.org_kind, u.authority_id, u.supplier_id, u.roles, u.lang, u.active, u.created_at`
+const userColumns = `u.id, u.email, u.name, u.password_hash, u.org_kind, u.authority_id, u.supplier_id, u.roles, u.lang, u.active, u.created_at,
+	u.totp_enabled_at IS NOT NULL AS second_factor, u.password_hash <> '' AS has_password`
 
 // CreateUser validates nu, hashes its password and stores it. An invalid
 // nu is apperr invalid with every field at fault; a duplicate e-mail is a
 // conflict (user.email_taken).
 func (s *Store) CreateUser(ctx context.Context, nu NewUser) (_ *User, err error) {
 	defer apperr.Wrap(&err, "accounts.Store.CreateUser(%q)", nu.Email)
-	if err := nu.Validate(); err != nil {
+	return s.createUser(ctx, nu, true)
+}
+
+// createUser is CreateUser; without withPassword the user is stored with
+// no password (one that no password matches).
+func (s *Store) createUser(ctx context.Context, nu NewUser, withPassword bool) (*User, error) {
+	if err := nu.validate(withPassword); err != nil {
 		return nil, err
 	}
 	nu.Email = strings.TrimSpace(nu.Email)
 	if nu.Lang == "" {
 		nu.Lang = i18n.DefaultLang
 	}
-	hash, err := auth.HashPassword(nu.Password)
-	if err != nil {
-		return nil, err
+	hash := ""
+	if withPassword {
+		var err error
+		if hash, err = auth.HashPassword(nu.Password); err != nil {
+			return nil, err
+		}
 	}
 	const q = `
 		INSERT INTO users (email, name, password_hash, org_kind, authority_id, supplier_id, roles, lang)
 		VALUES ($1, $2, $3, $4, NULLIF($5, 0), NULLIF($6, 0), $7, $8)
 		RETURNING id`
 	var id int64
-	err = s.db.GetContext(ctx, &id, q, nu.Email, nu.Name, hash, nu.OrgKind, nu.AuthorityID, nu.SupplierID, pq.StringArray(nu.Roles), nu.Lang)
+	err := s.db.GetContext(ctx, &id, q, nu.Email, nu.Name, hash, nu.OrgKind, nu.AuthorityID, nu.SupplierID, pq.StringArray(nu.Roles), nu.Lang)
 	if database.IsUniqueViolation(err) {
 		return nil, apperr.Conflict("user.email_taken", nu.Email)
 	}
@@ -222,7 +234,10 @@ func (s *Store) Orgs(ctx context.Context, lang string) (_ []OrgOption, err error
 // has a delay running, it answers too-many-requests (login.throttled) with
 // the seconds to wait, whatever the password. A success forgets the
 // failures of this account at this address only, and makes the address
-// known for the account.
+// known for the account (mailing the user when it is an address they have
+// never signed in from). For a user with a second factor it only checks
+// the password: the caller asks for the code (VerifySecondFactor), which
+// completes the sign-in.
 //
 // Attempts for one account (and for one address) are serialised by
 // transaction-scoped advisory locks taken in a fixed order (account, then
@@ -260,12 +275,10 @@ func (s *Store) Authenticate(ctx context.Context, email, password, address strin
 		// account answers as slowly as an active one.
 		if auth.CheckPassword(r.PasswordHash, password) && err == nil && r.Active {
 			user = r.user()
-			const known = `
-				WITH forget AS (DELETE FROM login_failures WHERE lower(email) = lower($2) AND address = $3)
-				INSERT INTO login_known_addresses (user_id, address) VALUES ($1, $3)
-				ON CONFLICT (user_id, address) DO UPDATE SET last_at = now()`
-			_, err := tx.ExecContext(ctx, known, r.ID, email, address)
-			return err
+			if user.SecondFactor {
+				return s.InTx(tx).forgetFailures(ctx, email, address)
+			}
+			return s.InTx(tx).signedIn(ctx, user, email, address)
 		}
 		outcome = apperr.Unauthorized("login.wrong")
 		const record = `INSERT INTO login_failures (email, address) VALUES ($1, $2)`

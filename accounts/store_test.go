@@ -34,7 +34,7 @@ func TestCreateUserRefusals(t *testing.T) {
 	db := dbtest.New(t)
 	s := accounts.NewStore(db)
 	var authorityID int64
-	db.Get(&authorityID, `INSERT INTO authorities (code, name_he, kind, signature_threshold) VALUES ('654', 'כפר קרע', 'local_council', 1) RETURNING id`)
+	db.Get(&authorityID, `INSERT INTO authorities (code, name_he, kind) VALUES ('654', 'כפר קרע', 'local_council') RETURNING id`)
 	valid := accounts.NewUser{Email: "t@kq.example", Name: "סמיר", Password: "a long password", OrgKind: auth.OrgAuthority,
 		AuthorityID: authorityID, Roles: []string{auth.RoleTreasurer}}
 	if _, err := s.CreateUser(ctx, valid); err != nil {
@@ -51,7 +51,7 @@ func TestCreateUserRefusals(t *testing.T) {
 	}{
 		{"Everything", func(nu *accounts.NewUser) { *nu = accounts.NewUser{Email: "nobody", OrgKind: "guild", Lang: "fr"} },
 			apperr.KindInvalid, "user.invalid", map[string]string{"email": "msg.email", "name": "msg.required",
-				"password": "msg.password_len", "org": "user.org_kind", "roles": "msg.required", "lang": "msg.oneof"}, "the user is invalid"},
+				"password": "msg.required", "org": "user.org_kind", "roles": "msg.required", "lang": "msg.oneof"}, "the user is invalid"},
 		{"RoleOfAnotherOrg", func(nu *accounts.NewUser) { nu.Email, nu.Roles = "x@kq.example", []string{auth.RoleSupplier} },
 			apperr.KindInvalid, "user.invalid", map[string]string{"roles": "user.role_not_of_org.authority"}, "the user is invalid"},
 		{"NoSuchAuthority", func(nu *accounts.NewUser) { nu.Email, nu.AuthorityID = "y@kq.example", authorityID+100 },
@@ -101,7 +101,7 @@ func TestResolveOrg(t *testing.T) {
 	db := dbtest.New(t)
 	s := accounts.NewStore(db)
 	var authorityID, supplierID int64
-	db.Get(&authorityID, `INSERT INTO authorities (code, name_he, kind, signature_threshold) VALUES ('9300', 'זכרון יעקב', 'local_council', 1) RETURNING id`)
+	db.Get(&authorityID, `INSERT INTO authorities (code, name_he, kind) VALUES ('9300', 'זכרון יעקב', 'local_council') RETURNING id`)
 	db.Get(&supplierID, `INSERT INTO suppliers (company_number, legal_name, email) VALUES ('510000011', 'ספק', 's@example.com') RETURNING id`)
 
 	tests := []struct {

@@ -6,10 +6,12 @@ package app
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
 	"madaf/accounts"
+	"madaf/audit"
 	"madaf/authorities"
 	"madaf/catalog"
 	"madaf/internal/page"
@@ -32,8 +34,17 @@ type Config struct {
 	OCIDPrefix string
 	// TrustedProxies are the addresses or CIDR ranges of the load balancers
 	// in front of the service, whose X-Forwarded-For names the client (for
-	// login throttling and logs). None by default.
+	// login throttling and logs) and whose X-Forwarded-Proto says whether
+	// it came over TLS. None by default.
 	TrustedProxies []string
+	// MetricsToken is the bearer token /metrics asks for; without it, or
+	// with MetricsApart, the service's listener answers 404 there.
+	MetricsToken string
+	// MetricsApart serves the metrics on a listener of their own (the
+	// base's Metrics handler), not on the service's.
+	MetricsApart bool
+	// RequestTimeout ends each request's context (none when 0).
+	RequestTimeout time.Duration
 }
 
 // New returns the whole service over db.
@@ -41,12 +52,8 @@ func New(db *sqlx.DB, cfg Config) *server.Base {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	base := server.New(db, cfg.Logger)
-	if len(cfg.TrustedProxies) > 0 {
-		if err := base.Engine.SetTrustedProxies(cfg.TrustedProxies); err != nil {
-			panic("app: MADAF_TRUSTED_PROXIES: " + err.Error()) // checked when the configuration is read
-		}
-	}
+	base := server.New(db, cfg.Logger, server.Options{TrustedProxies: cfg.TrustedProxies,
+		MetricsToken: cfg.MetricsToken, MetricsApart: cfg.MetricsApart, RequestTimeout: cfg.RequestTimeout})
 	mount(base, db, cfg)
 	return base
 }
@@ -56,15 +63,17 @@ func New(db *sqlx.DB, cfg Config) *server.Base {
 func mount(base *server.Base, db *sqlx.DB, cfg Config) {
 	pages := page.MustNew(templates.FS)
 	pages.Mount(base.Engine)
+	base.AnswerPagesWith(pages.Fail)
 	r := server.Router{API: base.API, Site: base.Engine, Pages: pages}
 	features := []server.Feature{
-		accounts.Routes{Store: accounts.NewStore(db), Sessions: base.Auth},
+		accounts.Routes{Store: accounts.NewStore(db), Sessions: base.Auth, BaseURL: cfg.BaseURL},
 		authorities.Routes{Store: authorities.NewStore(db)},
 		suppliers.Routes{Store: suppliers.NewStore(db)},
 		catalog.Routes{Store: catalog.NewStore(db)},
 		orders.Routes{Service: orders.NewService(db, orders.Options{BaseURL: cfg.BaseURL})},
-		volumes.Routes{Store: volumes.NewStore(db), OCDS: volumes.OCDS{Prefix: cfg.OCIDPrefix}},
+		volumes.Routes{Store: volumes.NewStore(db), OCDS: volumes.OCDS{Prefix: cfg.OCIDPrefix, BaseURL: cfg.BaseURL}},
 		workplan.Routes{Store: workplan.NewStore(db)},
+		audit.Routes{Store: audit.NewStore(db)},
 	}
 	for _, f := range features {
 		f.Mount(r)

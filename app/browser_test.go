@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+	"github.com/jmoiron/sqlx"
 
 	"madaf/internal/calendar"
 	"madaf/internal/dbtest"
@@ -35,6 +36,7 @@ type browser struct {
 	t    *testing.T
 	ctx  context.Context
 	base string
+	db   *sqlx.DB // the app's, for the code of DemoTOTPSecret
 }
 
 // do runs actions as one step with its own timeout and fails the test,
@@ -149,7 +151,9 @@ func clearViewport() chromedp.Action[chromedp.Void] {
 	})
 }
 
-// login signs in through the login form and waits for the home page.
+// login signs in through the login form, answering the code of
+// DemoTOTPSecret when the code field follows the password, and waits for
+// the home page.
 func (b *browser) login(email string) {
 	b.t.Helper()
 	b.do("open the login page "+email,
@@ -158,7 +162,11 @@ func (b *browser) login(email string) {
 		chromedp.SendKeys(chromedp.ID("email"), email),
 		chromedp.SendKeys(chromedp.ID("password"), DemoPassword),
 	)
-	b.submit("login "+email, "#login-submit", chromedp.WaitVisible(chromedp.ID("logout")))
+	b.submit("login "+email, "#login-submit", chromedp.WaitVisible(chromedp.CSS("#logout, #code-submit")))
+	if b.eval(`document.getElementById("code-submit") ? "code" : ""`) == "code" {
+		b.do("type the code of "+email, chromedp.SendKeys(chromedp.ID("code"), demoCode(b.t, b.db, email)))
+		b.submit("the code of "+email, "#code-submit", chromedp.WaitVisible(chromedp.ID("logout")))
+	}
 }
 
 // logout presses the header's logout button.
@@ -199,7 +207,7 @@ func TestBrowser(t *testing.T) {
 	defer cancelAlloc()
 	ctx, cancel := chromedp.NewContext(alloc)
 	defer cancel()
-	b := &browser{t: t, ctx: ctx, base: srv.URL}
+	b := &browser{t: t, ctx: ctx, base: srv.URL, db: db}
 	start := time.Now()
 	// The first action starts the browser; it runs on the tab's own context,
 	// since cancelling the context of the first action closes the browser.

@@ -22,6 +22,11 @@ import (
 // DemoPassword is the password of every demo user.
 const DemoPassword = "madaf-demo-2026"
 
+// DemoTOTPSecret is the second-factor secret (base32) of every demo user
+// whose role signs or decides, published like DemoPassword so that an
+// authenticator app set up with it gives their sign-in codes.
+const DemoTOTPSecret = "F3CNCTDRGYG2TTJGDNCTYSSDG4UQSMAZ"
+
 // DemoLogin is one demo user.
 type DemoLogin struct {
 	Email, Role, Org string
@@ -69,6 +74,7 @@ func SeedDemo(ctx context.Context, db *sqlx.DB, w io.Writer) (bool, error) {
 	for _, l := range DemoLogins {
 		fmt.Fprintf(w, "  %-28s %-14s %s\n", l.Email, l.Role, l.Org)
 	}
+	fmt.Fprintf(w, "Signers answer a code of the authenticator secret %s\n", DemoTOTPSecret)
 	return true, nil
 }
 
@@ -166,7 +172,30 @@ func seedFoundation(ctx context.Context, db *sqlx.DB) error {
 		}
 		users[l.Email] = u
 	}
-	return seedDelegation(ctx, as, users)
+	if err := seedDelegation(ctx, as, users); err != nil {
+		return err
+	}
+	return seedSecondFactors(ctx, us, users)
+}
+
+// seedSecondFactors enrols DemoTOTPSecret as the second factor of every
+// demo user who must have one: the signers, the head, the cluster admin and
+// the holder of the delegation.
+func seedSecondFactors(ctx context.Context, us *accounts.Store, users map[string]*accounts.User) error {
+	for _, l := range DemoLogins {
+		u := users[l.Email]
+		f, err := us.SecondFactorOf(ctx, u.ID)
+		if err != nil {
+			return err
+		}
+		if !f.Required {
+			continue
+		}
+		if err := us.EnrolSecondFactor(ctx, u.ID, DemoTOTPSecret); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // seedDelegation has Zichron Ya'akov's treasurer delegate her signature to

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"net"
 	"net/http"
@@ -18,6 +19,7 @@ import (
 	"testing"
 
 	"github.com/gin-gonic/gin"
+	"github.com/jmoiron/sqlx"
 
 	"madaf/internal/auth"
 	"madaf/internal/dbtest"
@@ -37,6 +39,7 @@ type httpWorld struct {
 	sessions map[string]string // session cookie by e-mail
 	tokens   map[string]string // API token by e-mail
 	client   *http.Client
+	db       *sqlx.DB
 }
 
 func mustHTTPWorld(t *testing.T) *httpWorld {
@@ -47,7 +50,7 @@ func mustHTTPWorld(t *testing.T) *httpWorld {
 	}
 	base := New(db, quiet)
 	w := &httpWorld{t: t, srv: httptest.NewServer(base.Engine), routes: base.Engine.Routes(),
-		sessions: map[string]string{}, tokens: map[string]string{},
+		sessions: map[string]string{}, tokens: map[string]string{}, db: db,
 		client: &http.Client{
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 			// Ask for compression only where a test says so, and see the
@@ -99,17 +102,31 @@ func mustHTTPWorld(t *testing.T) *httpWorld {
 	return w
 }
 
-// login signs in through the login form and returns the session cookie.
+// login signs in through the login form, answering the code of
+// DemoTOTPSecret when the user has a second factor, and returns the session
+// cookie.
 func (w *httpWorld) login(email string) string {
 	w.t.Helper()
-	form := url.Values{"email": {email}, "password": {DemoPassword}}
-	req, _ := http.NewRequest(http.MethodPost, w.srv.URL+"/login", strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	res, err := w.srv.Client().Transport.RoundTrip(req)
-	if err != nil {
-		w.t.Fatal(err)
+	post := func(path string, form url.Values) (*http.Response, string) {
+		w.t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, w.srv.URL+path, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		res, err := w.srv.Client().Transport.RoundTrip(req)
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, err := io.ReadAll(res.Body)
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		return res, string(body)
 	}
-	res.Body.Close()
+	res, body := post("/login", url.Values{"email": {email}, "password": {DemoPassword}})
+	if m := loginCodeStep.FindStringSubmatch(body); res.StatusCode == http.StatusOK && m != nil {
+		res, _ = post("/login/code", url.Values{"step": {html.UnescapeString(m[1])}, "next": {html.UnescapeString(m[2])},
+			"code": {demoCode(w.t, w.db, email)}})
+	}
 	for _, c := range res.Cookies() {
 		if c.Name == auth.CookieName {
 			return c.Value
@@ -385,9 +402,9 @@ func TestHTTPRouteTable(t *testing.T) {
 				continue
 			}
 			target := w.fill(r.Path)
-			// Signing in, and signing out (which forgets a session if there
-			// is one), are for anyone.
-			if r.Path != "/api/v1/auth/login" && r.Path != "/api/v1/auth/logout" {
+			// Signing in, signing out (which forgets a session if there is
+			// one) and asking for a password reset are for anyone.
+			if r.Path != "/api/v1/auth/login" && r.Path != "/api/v1/auth/logout" && r.Path != "/api/v1/auth/forgot" {
 				a := w.do(anonymous, r.Method, target, nil)
 				if a.StatusCode != http.StatusUnauthorized || a.Header.Get("WWW-Authenticate") != `Bearer realm="madaf"` {
 					t.Errorf("%s %s anonymously: %d, WWW-Authenticate %q", r.Method, target, a.StatusCode, a.Header.Get("WWW-Authenticate"))

@@ -16,4 +16,5 @@ var navigation = []page.NavItem{
 	{Key: "nav.suppliers", Path: "/admin/suppliers", Roles: []string{auth.RoleClusterAdmin, auth.RoleEconomicLead}, Order: 41},
 	{Key: "nav.users", Path: "/admin/users", Roles: []string{auth.RoleClusterAdmin}, Order: 42},
 	{Key: "nav.workplan", Path: "/workplan", Roles: []string{auth.RoleEconomicLead, auth.RoleClusterAdmin}, Order: 60},
+	{Key: "nav.audit", Path: "/audit", Roles: []string{auth.RoleClusterAdmin, auth.RoleEconomicLead, auth.RoleTreasurer}, Order: 70},
 }

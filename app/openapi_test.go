@@ -470,7 +470,11 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 	anonymous := &apiCaller{h: h, doc: doc}
 	login := func(email string) *apiCaller {
 		t.Helper()
-		r := anonymous.do(t, http.StatusOK, "POST", "/api/v1/auth/login", map[string]string{"email": email, "password": DemoPassword})
+		body := map[string]string{"email": email, "password": DemoPassword}
+		if demoEnrolled(t, db, email) {
+			body["code"] = demoCode(t, db, email)
+		}
+		r := anonymous.do(t, http.StatusOK, "POST", "/api/v1/auth/login", body)
 		for _, ck := range r.Result().Cookies() {
 			if ck.Name == auth.CookieName {
 				return &apiCaller{h: h, doc: doc, cookie: ck.Value}
@@ -844,7 +848,7 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 		admin.do(t, http.StatusOK, "POST", spp+"/resume", nil)
 		admin.do(t, http.StatusCreated, "POST", spp+"/certificates", map[string]any{"kind": "books", "number": "BK-1", "valid_until": today.AddDays(365).String()})
 		var u item
-		admin.do(t, http.StatusCreated, "POST", "/api/v1/users", map[string]any{"email": "new@zichron.example", "name": "משתמש חדש", "password": "a long password",
+		admin.do(t, http.StatusCreated, "POST", "/api/v1/users", map[string]any{"email": "new@zichron.example", "name": "משתמש חדש",
 			"org_kind": "authority", "authority_id": zichron, "roles": []string{"officer"}, "lang": "ar"}).JSON(t, &u)
 		admin.do(t, http.StatusOK, "POST", fmt.Sprintf("/api/v1/users/%d/deactivate", u.ID), nil)
 		admin.do(t, http.StatusOK, "POST", fmt.Sprintf("/api/v1/users/%d/activate", u.ID), nil)

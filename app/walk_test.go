@@ -44,6 +44,10 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 	ck := newPageChecker(t)
 	rep := newReport()
 	ids := mustWalkSetup(t, h, db)
+	var trailStart int64
+	if err := db.Get(&trailStart, `SELECT coalesce(max(id), 0) FROM audit_log`); err != nil {
+		t.Fatal(err)
+	}
 
 	named := map[string]int{}
 	for _, l := range DemoLogins {
@@ -80,6 +84,22 @@ func TestEveryPageInEveryLanguage(t *testing.T) {
 
 	if lines := rep.lines(); len(lines) > 0 {
 		t.Errorf("%d problems on the pages:\n%s", len(lines), strings.Join(lines, "\n"))
+	}
+
+	// Every change the walk made through the pages is in the audit trail
+	// under the user who made it.
+	var trail struct {
+		All        int `db:"all"`
+		Unassigned int `db:"unassigned"`
+	}
+	const q = `SELECT count(*) AS all, count(*) FILTER (WHERE actor_id IS NULL) AS unassigned FROM audit_log WHERE id > $1`
+	if err := db.Get(&trail, q, trailStart); err != nil {
+		t.Fatal(err)
+	}
+	if trail.All == 0 || trail.Unassigned > 0 {
+		var who []string
+		db.Select(&who, `SELECT DISTINCT object || ' ' || action || ' by ' || actor FROM audit_log WHERE id > $1 AND actor_id IS NULL`, trailStart)
+		t.Errorf("the walk's changes left %d audit entries, %d without their author: %v", trail.All, trail.Unassigned, who)
 	}
 }
 

@@ -41,7 +41,7 @@ func newFixture(t *testing.T) *fixture {
 	db := dbtest.New(t)
 	f := &fixture{db: db, base: webtest.NewBase(t, db)}
 	authorities.Mount(f.base.API, authorities.NewStore(db))
-	mustExec(t, db, `INSERT INTO authorities (code, name_he, kind, signature_threshold) VALUES ('9300', 'זכרון יעקב', 'local_council', 50000), ('654', 'כפר קרע', 'local_council', 60000)`)
+	mustExec(t, db, `INSERT INTO authorities (code, name_he, kind) VALUES ('9300', 'זכרון יעקב', 'local_council'), ('654', 'כפר קרע', 'local_council')`)
 	db.Get(&f.a, `SELECT id FROM authorities WHERE code = '9300'`)
 	db.Get(&f.b, `SELECT id FROM authorities WHERE code = '654'`)
 	db.Get(&f.lineB, `INSERT INTO budget_lines (authority_id, fiscal_year, code, name, amount) VALUES ($1, 2026, '1-611-750', 'מחשוב', 1000) RETURNING id`, f.b)
@@ -141,13 +141,9 @@ func TestCreateAuthorityValidation(t *testing.T) {
 	if e := fieldError(t, r, "delegation_band"); r.Code != http.StatusUnprocessableEntity || e["code"] != "msg.positive" {
 		t.Fatalf("a zero band: %d %s", r.Code, r.Body)
 	}
-	r = f.do("POST", "/api/v1/authorities", f.admin, map[string]any{"code": "7800", "name_he": "פרדס חנה-כרכור", "kind": "local_council", "signature_threshold": "80000.00"})
-	if r.Code != http.StatusBadRequest || r.Map(t)["code"] != "error.unknown_field" {
-		t.Fatalf("the former threshold is an unknown field: %d %s", r.Code, r.Body)
-	}
 	r = f.do("POST", "/api/v1/authorities", f.admin, map[string]any{"code": "7800", "name_he": "פרדס חנה-כרכור", "kind": "local_council", "population": 47000})
 	if m := r.Map(t); r.Code != http.StatusCreated || m["population"] != float64(47000) || m["delegation_band"] != "93900.00" ||
-		m["kind"] != "local_council" || m["profile_effective_from"] != "2015-01-01" || m["signature_threshold"] != nil {
+		m["kind"] != "local_council" || m["profile_effective_from"] != "2015-01-01" {
 		t.Fatalf("create: %d %s", r.Code, r.Body)
 	}
 	r = f.do("POST", "/api/v1/authorities", f.admin, map[string]any{"code": "7801", "name_he": "עיר גדולה", "kind": "municipality", "population": 120000})

@@ -37,9 +37,12 @@ type Authority struct {
 	Population           int           `db:"population" json:"population"`
 	DelegationBand       money.Amount  `db:"delegation_band" json:"delegation_band"`
 	ProfileEffectiveFrom calendar.Date `db:"profile_effective_from" json:"profile_effective_from"`
-	Active               bool          `db:"active" json:"active"`
-	CreatedAt            time.Time     `db:"created_at" json:"created_at"`
-	UpdatedAt            time.Time     `db:"updated_at" json:"updated_at"`
+	// DefaultDeliveryAddress is where the authority's orders go unless
+	// the officer writes another ("" when none); the order form offers it.
+	DefaultDeliveryAddress string    `db:"default_delivery_address" json:"default_delivery_address"`
+	Active                 bool      `db:"active" json:"active"`
+	CreatedAt              time.Time `db:"created_at" json:"created_at"`
+	UpdatedAt              time.Time `db:"updated_at" json:"updated_at"`
 }
 
 // Name returns the authority's name in lang, falling back to Hebrew.
@@ -67,6 +70,9 @@ type AuthorityInput struct {
 	Population     *int             `json:"population" validate:"omitempty,min=0,max=10000000"`
 	DelegationBand *decimal.Decimal `json:"delegation_band"`
 	Active         *bool            `json:"active"`
+	// DefaultDeliveryAddress is optional: omitted, it stays as it is
+	// (none on creation); "" removes it.
+	DefaultDeliveryAddress *string `json:"default_delivery_address" validate:"omitempty,max=500"`
 }
 
 // FirstProfileFrom is the day an authority's first profile is in force
@@ -245,4 +251,13 @@ type BudgetLineInput struct {
 	Code       string          `json:"code" validate:"required,max=40"`
 	Name       string          `json:"name" validate:"required,max=200"`
 	Amount     decimal.Decimal `json:"amount"`
+}
+
+// CategoryDefault is the budget line an authority charges a tender
+// category to in a fiscal year, which the order form preselects; a
+// category without one has BudgetLineID 0 and the form preselects none.
+type CategoryDefault struct {
+	Category     string `db:"category" json:"category"`
+	FiscalYear   int    `db:"fiscal_year" json:"fiscal_year"`
+	BudgetLineID int64  `db:"budget_line_id" json:"budget_line_id"`
 }

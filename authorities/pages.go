@@ -56,6 +56,7 @@ func MountPages(r gin.IRouter, eng *page.Engine, s *Store) {
 	own.POST("/delegations/:delegation_id/revoke", eng.Serve(p.revoke))
 	r.GET("/budget-lines", eng.RequireRole(auth.RoleTreasurer), eng.Serve(p.budgetPage))
 	r.POST("/budget-lines", eng.RequireRole(auth.RoleTreasurer), eng.Serve(p.addBudgetLine))
+	r.POST("/budget-lines/defaults", eng.RequireRole(auth.RoleTreasurer), eng.Serve(p.setCategoryDefault))
 }
 
 // listData is the authorities list with the new-authority form.
@@ -99,6 +100,10 @@ func readAuthority(f *page.Form) AuthorityInput {
 			f.FailMsg(fe.Field, fe.Msg)
 		}
 		in.DelegationBand = &band
+	}
+	if _, posted := f.Values["default_delivery_address"]; posted {
+		address := f.Value("default_delivery_address")
+		in.DefaultDeliveryAddress = &address
 	}
 	f.Absorb(validate.Struct(&in), nil)
 	return in
@@ -222,7 +227,7 @@ func (p *pages) renderShow(c *gin.Context, status int, f *page.Form, failed stri
 	}
 	today := calendar.Today()
 	defaults := url.Values{"code": {a.Code}, "name_he": {a.NameHe}, "name_ar": {a.NameAr}, "name_en": {a.NameEn},
-		"kind": {a.Kind}, "population": {strconv.Itoa(a.Population)}, "active": {active},
+		"kind": {a.Kind}, "population": {strconv.Itoa(a.Population)}, "active": {active}, "default_delivery_address": {a.DefaultDeliveryAddress},
 		"profile_effective_from": {today.String()}, "profile_kind": {a.Kind}, "profile_population": {strconv.Itoa(a.Population)},
 		"valid_from": {today.String()}, "valid_until": {calendar.NewDate(today.Year(), time.December, 31).String()}}
 	if len(d.GrantSlots) > 0 {
@@ -341,19 +346,26 @@ func (p *pages) revoke(c *gin.Context) error {
 	return p.renderShow(c, status, f, formRevoke, delegationID)
 }
 
-// budgetData is the treasurer's budget lines of a year.
+// budgetData is the treasurer's budget lines of a year, with the line
+// each tender category is charged to by default. FailedCategory names the
+// default whose submission is drawn again with its error.
 type budgetData struct {
-	Year   int
-	Years  []int
-	Lines  []BudgetLine
-	Budget *Authority
+	Year           int
+	Years          []int
+	Lines          []BudgetLine
+	Budget         *Authority
+	Defaults       []CategoryDefault
+	FailedCategory string
 }
 
-func (p *pages) budgetPage(c *gin.Context) error { return p.renderBudget(c, http.StatusOK, nil) }
+func (p *pages) budgetPage(c *gin.Context) error { return p.renderBudget(c, http.StatusOK, nil, "") }
 
-func (p *pages) renderBudget(c *gin.Context, status int, f *page.Form) error {
+func (p *pages) renderBudget(c *gin.Context, status int, f *page.Form, failedCategory string) error {
 	caller := auth.Caller(c)
 	year := page.QueryYear(c)
+	if failedCategory != "" {
+		year = int(f.Int64("fiscal_year", false))
+	}
 	a, err := p.store.Get(c, caller, caller.AuthorityID)
 	if err != nil {
 		return err
@@ -362,11 +374,16 @@ func (p *pages) renderBudget(c *gin.Context, status int, f *page.Form) error {
 	if err != nil {
 		return err
 	}
+	defaults, err := p.store.CategoryDefaults(c, caller, caller.AuthorityID, year)
+	if err != nil {
+		return err
+	}
 	this := calendar.Today().Year()
 	if f == nil {
 		f = page.NewForm(url.Values{"fiscal_year": {strconv.Itoa(year)}})
 	}
-	p.eng.Render(c, status, p.budget, budgetData{Year: year, Years: []int{this + 1, this, this - 1}, Lines: lines, Budget: a}, f)
+	p.eng.Render(c, status, p.budget, budgetData{Year: year, Years: []int{this + 1, this, this - 1}, Lines: lines, Budget: a,
+		Defaults: defaults, FailedCategory: failedCategory}, f)
 	return nil
 }
 
@@ -387,5 +404,29 @@ func (p *pages) addBudgetLine(c *gin.Context) error {
 			return err
 		}
 	}
-	return p.renderBudget(c, http.StatusUnprocessableEntity, f)
+	return p.renderBudget(c, http.StatusUnprocessableEntity, f, "")
+}
+
+// setCategoryDefault sets (or, with no line chosen, removes) the budget
+// line a tender category is charged to by default in a fiscal year.
+func (p *pages) setCategoryDefault(c *gin.Context) error {
+	caller := auth.Caller(c)
+	f := page.ReadForm(c)
+	year := int(f.Int64("fiscal_year", page.Required))
+	category := f.Text("category", page.Required)
+	lineID := f.Int64("budget_line_id", false)
+	if f.Valid() {
+		err := p.store.SetCategoryDefault(c, caller, caller.AuthorityID, year, category, lineID)
+		if err == nil {
+			p.eng.Redirect(c, "/budget-lines?year="+strconv.Itoa(year)+"#defaults", "budget.default_saved")
+			return nil
+		}
+		if !f.Absorb(err, nil) {
+			return err
+		}
+	}
+	if category == "" || year == 0 {
+		return f.Err()
+	}
+	return p.renderBudget(c, http.StatusUnprocessableEntity, f, category)
 }

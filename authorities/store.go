@@ -2,6 +2,7 @@ package authorities
 
 import (
 	"context"
+	"strings"
 
 	"github.com/jmoiron/sqlx"
 
@@ -20,7 +21,7 @@ type Store struct {
 }
 
 // NewStore returns a Store over the pool db.
-func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
+func NewStore(db *sqlx.DB) *Store { return &Store{db: database.Audited(db)} }
 
 // InTx returns a Store that runs its statements in tx.
 func (s *Store) InTx(tx *sqlx.Tx) *Store { return &Store{db: tx} }
@@ -40,13 +41,13 @@ func scope(p *auth.Principal) (authorityID int64, any bool) {
 
 // authorityColumns are the authorities table's own columns; Kind there is
 // the kind in force as of the authority's last write.
-const authorityColumns = `id, code, name_he, name_ar, name_en, kind, active, created_at, updated_at`
+const authorityColumns = `id, code, name_he, name_ar, name_en, kind, default_delivery_address, active, created_at, updated_at`
 
 // authorityInForce reads authorities with their profile in force on $1;
 // the caller adds the WHERE clause.
 const authorityInForce = `SELECT a.id, a.code, a.name_he, a.name_ar, a.name_en,
 		p.kind, p.population, p.delegation_band, p.effective_from AS profile_effective_from,
-		a.active, a.created_at, a.updated_at
+		a.default_delivery_address, a.active, a.created_at, a.updated_at
 	FROM authorities a CROSS JOIN LATERAL authority_profile_on(a.id, $1) p`
 
 // List returns a page of the authorities p may see, in id order, each with
@@ -93,9 +94,13 @@ func notFound(err error, key string) error {
 	return err
 }
 
-// checkAuthority reports every field of in that breaks a rule the
-// validator tags do not say.
+// checkAuthority trims in's delivery address and reports every field of in
+// that breaks a rule the validator tags do not say.
 func checkAuthority(in *AuthorityInput) error {
+	if in.DefaultDeliveryAddress != nil {
+		address := strings.TrimSpace(*in.DefaultDeliveryAddress)
+		in.DefaultDeliveryAddress = &address
+	}
 	if in.DelegationBand != nil {
 		if fe := validate.Amount("delegation_band", *in.DelegationBand, false); fe != nil {
 			return apperr.Invalid("authority.invalid", *fe)
@@ -125,10 +130,10 @@ func (s *Store) Create(ctx context.Context, p *auth.Principal, in AuthorityInput
 	}
 	err = database.Transact(ctx, s.db, func(tx *sqlx.Tx) error {
 		st := s.InTx(tx)
-		const q = `INSERT INTO authorities (code, name_he, name_ar, name_en, kind, active)
-			VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`
+		const q = `INSERT INTO authorities (code, name_he, name_ar, name_en, kind, active, default_delivery_address)
+			VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7, '')) RETURNING id`
 		var id int64
-		err := st.db.GetContext(ctx, &id, q, in.Code, in.NameHe, in.NameAr, in.NameEn, in.Kind, active)
+		err := st.db.GetContext(ctx, &id, q, in.Code, in.NameHe, in.NameAr, in.NameEn, in.Kind, active, in.DefaultDeliveryAddress)
 		if database.IsUniqueViolation(err) {
 			return codeTaken(in.Code)
 		}
@@ -157,10 +162,10 @@ func (s *Store) Update(ctx context.Context, p *auth.Principal, id int64, in Auth
 	err = database.Transact(ctx, s.db, func(tx *sqlx.Tx) error {
 		st := s.InTx(tx)
 		const q = `UPDATE authorities SET code = $2, name_he = $3, name_ar = $4, name_en = $5, kind = $6,
-			active = COALESCE($7, active), updated_at = now()
+			active = COALESCE($7, active), default_delivery_address = COALESCE($8, default_delivery_address), updated_at = now()
 			WHERE id = $1 RETURNING id`
 		var got int64
-		err := st.db.GetContext(ctx, &got, q, id, in.Code, in.NameHe, in.NameAr, in.NameEn, in.Kind, in.Active)
+		err := st.db.GetContext(ctx, &got, q, id, in.Code, in.NameHe, in.NameAr, in.NameEn, in.Kind, in.Active, in.DefaultDeliveryAddress)
 		if database.IsUniqueViolation(err) {
 			return codeTaken(in.Code)
 		}

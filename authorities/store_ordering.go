@@ -22,19 +22,6 @@ func (s *Store) Authority(ctx context.Context, id int64) (a *Authority, err erro
 	return a, nil
 }
 
-// LockBudgetLine is BudgetLineByID with the line's row locked until the end
-// of the store's transaction: the last capacity lock an order's submission
-// takes, after the tender's and the participation's.
-func (s *Store) LockBudgetLine(ctx context.Context, id int64) (b *BudgetLine, err error) {
-	defer apperr.Wrap(&err, "authorities.Store.LockBudgetLine(%d)", id)
-	const q = `SELECT ` + budgetLineColumns + ` FROM budget_lines WHERE id = $1 FOR UPDATE`
-	b = &BudgetLine{}
-	if err := s.db.GetContext(ctx, b, q, id); err != nil {
-		return nil, notFound(err, "not_found.budget_line")
-	}
-	return b, nil
-}
-
 // BudgetBalance is a budget line with what the reserving orders
 // (order_status_reserves) hold on it — the sum of their totals incl. VAT
 // and their count — and what is left of its amount.
@@ -45,18 +32,18 @@ type BudgetBalance struct {
 	Left       money.Amount `db:"balance_left" json:"left"`
 }
 
-// budgetBalanceQuery reads budget lines with their balance; the caller adds
-// the WHERE clause.
-const budgetBalanceQuery = `SELECT ` + budgetLineColumns + `,
-		coalesce(h.held, 0) AS held, coalesce(h.n, 0) AS held_orders, amount - coalesce(h.held, 0) AS balance_left
-	FROM budget_lines b
-	LEFT JOIN LATERAL (SELECT sum(o.total) AS held, count(*) AS n FROM orders o
-		WHERE o.budget_line_id = b.id AND order_status_reserves(o.status)) h ON true`
+// budgetBalanceQuery reads budget lines with their balance, what the
+// reserving orders hold as the line's capacity_holds row keeps it; the
+// caller adds the WHERE clause.
+const budgetBalanceQuery = `SELECT b.*,
+		coalesce(h.total, 0) AS held, coalesce(h.orders, 0) AS held_orders, b.amount - coalesce(h.total, 0) AS balance_left
+	FROM (SELECT ` + budgetLineColumns + ` FROM budget_lines) b
+	LEFT JOIN capacity_holds h ON h.kind = 'budget_line' AND h.id = b.id AND h.authority_id = 0`
 
 // BudgetBalance returns budget line id with its balance, without scoping,
 // or apperr not-found ("not_found.budget_line"). Inside a transaction that
-// holds the line's lock (LockBudgetLine) the figures are those the next
-// submission on the line will check against.
+// holds the line's capacity lock (see orders' submission) the figures are
+// those the next submission on the line will check against.
 func (s *Store) BudgetBalance(ctx context.Context, id int64) (b *BudgetBalance, err error) {
 	defer apperr.Wrap(&err, "authorities.Store.BudgetBalance(%d)", id)
 	const q = budgetBalanceQuery + ` WHERE b.id = $1`

@@ -3,7 +3,6 @@ package catalog
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"slices"
@@ -160,32 +159,25 @@ func (h *Handlers) addItems(c *gin.Context) (int, any, error) {
 	return http.StatusCreated, items[0], nil
 }
 
-// decodeStrict reads raw as an array of items (many) or as one item.
+// decodeStrict reads raw as an array of items (many) or as one item, as
+// web.BindJSON reads a body: unknown and duplicate fields refused, each
+// error naming the field as the client sent it (e.g. [1].max_price).
 func decodeStrict(raw []byte, many bool, dst *[]ItemInput) error {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	var err error
 	switch {
 	case many:
-		err = dec.Decode(dst)
+		if err := web.DecodeJSON(raw, dst); err != nil {
+			return err
+		}
 	case len(raw) > 0 && raw[0] == '{':
 		var one ItemInput
-		err = dec.Decode(&one)
+		if err := web.DecodeJSON(raw, &one); err != nil {
+			return err
+		}
 		*dst = []ItemInput{one}
 	default:
 		return apperr.Malformed("tender.items_shape")
 	}
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &typ) && typ.Field != "":
-		return apperr.Invalid("error.invalid_fields", apperr.Field(typ.Field, jsonTypeKey(typ.Type.String())))
-	case err != nil && strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return &apperr.Error{Kind: apperr.KindMalformed, Msg: apperr.M("error.unknown_field", name),
-			Fields: []apperr.FieldError{apperr.Field(name, "msg.unknown_field")}}
-	case err != nil:
-		return apperr.Malformed("error.json_value")
-	case len(*dst) == 0:
+	if len(*dst) == 0 {
 		return apperr.Invalid("tender.no_items_to_add", apperr.Field("items", "tender.msg.empty"))
 	}
 	return nil
@@ -341,24 +333,18 @@ func (h *Handlers) search(c *gin.Context) (int, any, error) {
 			return 0, nil, apperr.Invalid("catalog.bad_search", apperr.Field("tender", "catalog.msg.tender_id"))
 		}
 	}
-	hits, err := h.Store.Search(c.Request.Context(), auth.Caller(c), q, calendar.Today())
-	return http.StatusOK, paging.Of(page, hits, func(h Hit) int64 { return h.ID }), err
+	res, err := h.Store.Search(c.Request.Context(), auth.Caller(c), q, calendar.Today())
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, searchList{List: paging.Of(page, res.Hits, Hit.Key), Total: res.Total, TotalCapped: res.Capped}, nil
 }
 
-// jsonTypeKey names, for a person, the kind of JSON value a field of Go
-// type goType takes.
-func jsonTypeKey(goType string) string {
-	switch {
-	case strings.HasPrefix(goType, "[]"):
-		return "msg.json_list"
-	case strings.HasPrefix(goType, "int"), strings.HasPrefix(goType, "uint"):
-		return "msg.whole_number"
-	case strings.HasPrefix(goType, "float"):
-		return "msg.number"
-	case goType == "string":
-		return "msg.json_text"
-	case goType == "bool":
-		return "msg.json_bool"
-	}
-	return "msg.json_object"
+// searchList is the answer to a catalog search: a page of hits and how
+// many items the search finds, counted up to SearchCountLimit (TotalCapped
+// when there are more).
+type searchList struct {
+	paging.List[Hit]
+	Total       int  `json:"total"`
+	TotalCapped bool `json:"total_capped"`
 }

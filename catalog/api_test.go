@@ -398,3 +398,57 @@ func TestAPISearch(t *testing.T) {
 		wantProblem(t, a.do("GET", "/api/v1/catalog/items?limit=0", a.tOfficer, nil), http.StatusUnprocessableEntity, "limit")
 	})
 }
+
+// TestAPINamesInThreeLanguages: a tender and its items take Arabic and
+// English names beside the Hebrew, give them back (null where none is
+// given), and the catalog search answers them.
+func TestAPINamesInThreeLanguages(t *testing.T) {
+	a := newAPIWorld(t)
+	r := a.do("POST", "/api/v1/tenders", a.tLead, map[string]any{
+		"number": "21/2025", "title": "ריהוט משרדי", "title_ar": "أثاث مكتبي", "title_en": "Office furniture",
+		"category": "ריהוט", "category_ar": "أثاث", "valid_from": "2025-01-01", "valid_until": "2027-12-31",
+		"fee_percent": "1.5", "award_rule": "choice", "confirmation_days": 3,
+		"authorities": []map[string]any{{"authority_id": a.member}},
+	})
+	if r.Code != http.StatusCreated {
+		t.Fatalf("create: %d %s", r.Code, r.Body)
+	}
+	m := r.Map(t)
+	if m["title_ar"] != "أثاث مكتبي" || m["title_en"] != "Office furniture" || m["category_ar"] != "أثاث" || m["category_en"] != nil {
+		t.Fatalf("created %s", r.Body)
+	}
+	id := int64(m["id"].(float64))
+	r = a.do("POST", fmt.Sprintf("/api/v1/tenders/%d/items", id), a.tLead, []map[string]any{
+		{"sku": "FUR-1", "name": "כיסא משרדי", "name_ar": "كرسي مكتب", "name_en": "Office chair", "unit": "יחידה"},
+		{"sku": "FUR-2", "name": "שולחן כתיבה", "unit": "יחידה"}})
+	if r.Code != http.StatusCreated {
+		t.Fatalf("items: %d %s", r.Code, r.Body)
+	}
+	var items struct{ Items []map[string]any }
+	a.do("GET", fmt.Sprintf("/api/v1/tenders/%d/items", id), a.tLead, nil).JSON(t, &items)
+	if len(items.Items) != 2 || items.Items[0]["name_ar"] != "كرسي مكتب" || items.Items[0]["name_en"] != "Office chair" ||
+		items.Items[1]["name_ar"] != nil {
+		t.Fatalf("items %v", items.Items)
+	}
+	wantProblem(t, a.do("POST", fmt.Sprintf("/api/v1/tenders/%d/items", id), a.tLead,
+		map[string]any{"sku": "FUR-3", "name": "x", "name_en": strings.Repeat("x", 501), "unit": "יחידה"}),
+		http.StatusUnprocessableEntity, "name_en")
+
+	award := mustAward(t, a.s, id, a.supplierA)
+	mustPrice(t, a.s, id, award.ID, int64(items.Items[0]["id"].(float64)), "450", calendar.MustParse("2025-01-01"), "")
+	mustTransition(t, a.s, id, catalog.ActionPublish)
+	var hits struct {
+		Items []struct {
+			NameEn *string `json:"name_en"`
+			Tender struct {
+				TitleAr string `json:"title_ar"`
+			} `json:"tender"`
+		} `json:"items"`
+		Total int `json:"total"`
+	}
+	a.do("GET", "/api/v1/catalog/items?q="+url.QueryEscape("كرسي"), a.tOfficer, nil).JSON(t, &hits)
+	if hits.Total != 1 || len(hits.Items) != 1 || hits.Items[0].NameEn == nil || *hits.Items[0].NameEn != "Office chair" ||
+		hits.Items[0].Tender.TitleAr != "أثاث مكتبي" {
+		t.Fatalf("search by the Arabic name: %+v", hits)
+	}
+}

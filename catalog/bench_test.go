@@ -41,8 +41,8 @@ func generateCatalog(b *testing.B, db *sqlx.DB, tenders, items int) int64 {
 	b.Helper()
 	today := calendar.Today()
 	stmts := []string{
-		`INSERT INTO authorities (code, name_he, kind, signature_threshold)
-			SELECT 100 + g, 'רשות ' || g, 'local_council', 50000 FROM generate_series(1, 8) g`,
+		`INSERT INTO authorities (code, name_he, kind)
+			SELECT 100 + g, 'רשות ' || g, 'local_council' FROM generate_series(1, 8) g`,
 		`INSERT INTO suppliers (company_number, legal_name, email)
 			SELECT (600000000 + g)::text, 'ספק ' || g, 's' || g || '@example.com' FROM generate_series(1, 30) g`,
 		`INSERT INTO tenders (number, title, category, valid_from, valid_until, status, fee_percent, award_rule, confirmation_days)
@@ -150,7 +150,7 @@ func BenchmarkSearch(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			hits += len(res)
+			hits += len(res.Hits)
 		}
 		slices.Sort(lat)
 		pct := func(p float64) float64 {

@@ -174,6 +174,49 @@ var demoTenders = []demoTender{
 		}},
 }
 
+// demoTenderNames are the demo tenders' titles and categories in Arabic
+// and English, by number: title_ar, title_en, category_ar, category_en.
+var demoTenderNames = map[string][4]string{
+	"01/2024": {"معدات طبية وإسعافات أولية", "Medical and first-aid equipment", "معدات طبية", "Medical equipment"},
+	"02/2024": {"بنى تحتية للحوسبة والاتصالات", "Computing and communications infrastructure", "حوسبة", "Computing"},
+	"03/2024": {"أمن المعلومات والحماية السيبرانية", "Information security and cyber defence", "أمن المعلومات", "Information security"},
+	"04/2024": {"معدات ومنشآت حدائق الألعاب", "Playground equipment and facilities", "حدائق الألعاب", "Playgrounds"},
+	"05/2024": {"ترميم وصيانة المباني العامة", "Renovation and maintenance of public buildings", "بناء وترميم", "Construction and renovation"},
+	"06/2024": {"استبدال الرمل في رياض الأطفال وحدائق الألعاب", "Sand replacement in kindergartens and playgrounds", "بنى تحتية", "Infrastructure"},
+	"07/2024": {"أثاث للمدارس والمكاتب", "Furniture for schools and offices", "أثاث", "Furniture"},
+	"08/2024": {"إنارة LED للشوارع والمباني العامة", "LED lighting for streets and public buildings", "كهرباء وإنارة", "Electricity and lighting"},
+	"09/2024": {"معدات ومواد التنظيف والصيانة", "Cleaning and maintenance supplies", "تنظيف وصيانة", "Cleaning and maintenance"},
+}
+
+// demoItemNames are the Arabic and English names of the items of two demo
+// tenders (medical equipment and computing), by SKU; the other items have
+// their Hebrew names only.
+var demoItemNames = map[string][2]string{
+	"MED-001": {"جهاز إزالة الرجفان الآلي (AED) للاستخدام العام", "Public-access automated external defibrillator (AED)"},
+	"MED-002": {"خزانة لجهاز إزالة الرجفان مع إنذار وتدفئة", "Defibrillator cabinet with alarm and heating"},
+	"MED-003": {"حقيبة إسعافات أولية للصف", "Classroom first-aid kit"},
+	"MED-004": {"حقيبة إسعافات أولية للسيارة", "Vehicle first-aid kit"},
+	"MED-005": {"جهاز رقمي لقياس ضغط الدم", "Digital blood pressure monitor"},
+	"MED-006": {"ميزان حرارة بالأشعة تحت الحمراء دون تلامس", "Non-contact infrared thermometer"},
+	"MED-007": {"نقالة قابلة للطي", "Folding stretcher"},
+	"MED-008": {"دمية للتدريب على الإنعاش", "CPR training manikin"},
+	"MED-009": {"قفازات نتريل (علبة 100 قطعة)", "Nitrile gloves (box of 100)"},
+	"MED-010": {"كمامات جراحية (علبة 50 قطعة)", "Surgical masks (box of 50)"},
+	"MED-011": {"حاقن إبينفرين تلقائي", "Epinephrine auto-injector"},
+	"MED-012": {"عربة إنعاش مجهّزة", "Equipped resuscitation cart"},
+	"IT-001":  {"حاسوب مكتبي (i5، 16GB، SSD 512GB)", "Office desktop computer (i5, 16GB, 512GB SSD)"},
+	"IT-002":  {"حاسوب محمول 14 إنش لموظفي السلطة المحلية", "14-inch laptop for municipal staff"},
+	"IT-003":  {"شاشة حاسوب 27 إنش IPS", "27-inch IPS monitor"},
+	"IT-004":  {"محوّل شبكة مُدار بـ 24 منفذًا PoE", "Managed 24-port PoE network switch"},
+	"IT-005":  {"نقطة وصول لاسلكية Wi-Fi 6", "Wi-Fi 6 wireless access point"},
+	"IT-006":  {"خادم رفّي 1U بمعالجين", "1U rack server with two processors"},
+	"IT-007":  {"مزوّد طاقة غير منقطعة (UPS) بقدرة 3kVA لخزانة الاتصالات", "3 kVA UPS for a network cabinet"},
+	"IT-008":  {"خزانة اتصالات 42U", "42U network cabinet"},
+	"IT-009":  {"طابعة ليزر متعددة الوظائف A4", "A4 multifunction laser printer"},
+	"IT-010":  {"تركيب نقطة شبكة شاملًا التمديدات", "Network point installation including cabling"},
+	"IT-011":  {"ساعة عمل فني حاسوب في الموقع", "On-site IT technician hour"},
+}
+
 // demoSuppliers are the winners the demo tenders need; the foundation's
 // demo creates the first eight, and SeedDemo adds whichever is missing.
 var demoSuppliers = []struct{ number, name, email, phone, address string }{
@@ -229,7 +272,9 @@ func SeedDemo(ctx context.Context, db *sqlx.DB) (err error) {
 
 func seedTender(ctx context.Context, s *Store, dt demoTender, authorityIDs []int64, supplierIDs map[string]int64, today calendar.Date) error {
 	fee := decimal.RequireFromString(dt.fee)
+	names := demoTenderNames[dt.number]
 	in := TenderInput{Number: dt.number, Title: dt.title, Category: dt.category, Description: dt.description,
+		TitleAr: names[0], TitleEn: names[1], CategoryAr: names[2], CategoryEn: names[3],
 		ValidFrom: calendar.MustParse(dt.validFrom), AwardRule: dt.rule, FeePercent: &fee, ConfirmationDays: dt.confirmationDays}
 	in.ValidUntil, in.ExtendedUntil = demoValidity(dt, today)
 	if dt.ceiling != "" {
@@ -248,7 +293,7 @@ func seedTender(ctx context.Context, s *Store, dt demoTender, authorityIDs []int
 	}
 	inputs := make([]ItemInput, len(dt.items))
 	for i, it := range dt.items {
-		inputs[i] = ItemInput{SKU: it.sku, Name: it.name, Unit: it.unit}
+		inputs[i] = ItemInput{SKU: it.sku, Name: it.name, NameAr: demoItemNames[it.sku][0], NameEn: demoItemNames[it.sku][1], Unit: it.unit}
 		if it.capped {
 			inputs[i].MaxPrice = &Money{Decimal: decimal.RequireFromString(it.price).Mul(decimal.RequireFromString("1.2")).Round(0)}
 		}

@@ -65,8 +65,30 @@ func TestSeedDemo(t *testing.T) {
 	if expiringSoon != 1 {
 		t.Errorf("%d tenders expire within 60 days, want one", expiringSoon)
 	}
-	hits, err := s.Search(ctx, officerOf(authorities[0]), catalog.SearchQuery{Q: "חול"}, today)
-	if err != nil || len(hits) < 3 {
-		t.Fatalf("search for sand: %d hits, %v", len(hits), err)
+	res, err := s.Search(ctx, officerOf(authorities[0]), catalog.SearchQuery{Q: "חול"}, today)
+	if err != nil || len(res.Hits) < 3 {
+		t.Fatalf("search for sand: %+v, %v", res, err)
+	}
+
+	// Two tenders name their items in Arabic and English, and every tender
+	// its title and category.
+	var named []string
+	if err := db.Select(&named, `SELECT DISTINCT t.number FROM tender_items i JOIN tenders t ON t.id = i.tender_id
+		WHERE i.name_ar IS NOT NULL AND i.name_en IS NOT NULL ORDER BY t.number`); err != nil {
+		t.Fatal(err)
+	}
+	if len(named) != 2 {
+		t.Errorf("the items of %v are named in Arabic and English, want two tenders", named)
+	}
+	for _, tn := range tenders {
+		if tn.TitleIn("ar") == tn.Title || tn.CategoryIn("en") == tn.Category {
+			t.Errorf("%s has no Arabic title or English category", tn.Number)
+		}
+	}
+	for _, q := range []string{"جهاز قياس ضغط الدم", "laptop", "طابعة"} {
+		res, err := s.Search(ctx, officerOf(authorities[0]), catalog.SearchQuery{Q: q}, today)
+		if err != nil || len(res.Hits) == 0 {
+			t.Errorf("search for %q: %+v, %v", q, res, err)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/csv"
@@ -17,21 +18,28 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
 
 	"madaf/internal/apperr"
 	"madaf/internal/calendar"
+	"madaf/internal/i18n"
 )
 
 // ImportPriceList adds the prices of a supplier's price list, a CSV or XLSX
-// file (told apart by content, then by name), to award awardID of tender
-// tenderID. Each row holds a SKU, a unit price and the date the price starts,
-// optionally a reason; a first row of column names is recognised (sku/מק"ט,
-// price/מחיר, valid_from/from/מתאריך, reason/סיבה) and may order the columns.
-// Either every row is good and all are added, or nothing is: the error then
-// names every bad row (field rows[<row>].<column>, row numbers as the
-// spreadsheet shows them) and why. A file holds at most 20,000 rows; of a
-// workbook only the first sheet's columns A to Z are read, and a workbook
-// that unpacks to more than 16 MiB is refused.
+// file told apart by its content (sniffFile: anything else is refused as
+// not a spreadsheet), to award awardID of tender tenderID. Each row holds a
+// SKU, a unit price and the date the price starts, optionally a reason (its
+// code or its name in Hebrew, Arabic or English: readReason); a first row of
+// column names in any of the three languages (as the template writes them,
+// or sku/price/valid_from/reason) may order the columns, and then must name
+// the SKU, price and date columns. A row with a SKU but no price, date or
+// reason (a template row left blank) is skipped. Either every row is good
+// and all are added, or nothing is: the error then names every bad row
+// (field rows[<row>].<column>, row numbers as the spreadsheet shows them)
+// and why. A file holds at most 20,000 rows; of a workbook only the first
+// sheet's columns A to Z are read, and a workbook that unpacks to more than
+// 16 MiB is refused.
 func (s *Store) ImportPriceList(ctx context.Context, tenderID, awardID int64, filename string, data []byte) (_ []Price, err error) {
 	defer apperr.Wrap(&err, "catalog.Store.ImportPriceList(%d, %d, %q)", tenderID, awardID, filename)
 	table, xlsx, err := readTable(filename, data)
@@ -59,15 +67,89 @@ type tableRow struct {
 	cells []string
 }
 
-// readTable reads the first sheet of an XLSX file or a CSV file (UTF-8, or
-// Windows-1255 as Hebrew Excel saves it; comma, semicolon or tab separated).
-func readTable(filename string, data []byte) ([]tableRow, bool, error) {
-	if bytes.HasPrefix(data, []byte("PK\x03\x04")) || strings.HasSuffix(strings.ToLower(filename), ".xlsx") {
+// readTable reads the first sheet of an XLSX file or a CSV file (comma,
+// semicolon or tab separated), whatever the file's name says.
+func readTable(_ string, data []byte) ([]tableRow, bool, error) {
+	kind, text := sniffFile(data)
+	switch kind {
+	case fileXLSX:
 		rows, err := readXLSX(data)
 		return rows, true, err
+	case fileText:
+		rows, err := readCSV(text)
+		return rows, false, err
 	}
-	rows, err := readCSV(data)
-	return rows, false, err
+	return nil, false, notASpreadsheet(kind)
+}
+
+// What a file's content is.
+const (
+	fileText     = "text"     // CSV text, read as UTF-8
+	fileXLSX     = "xlsx"     // an Office Open XML workbook
+	fileBadZip   = "bad_zip"  // starts as a ZIP archive but does not open as one
+	fileZip      = "zip"      // a ZIP archive that is no workbook (a .docx, an .ods, a .zip)
+	fileXLS      = "xls"      // an Excel 97–2003 workbook
+	fileBinary   = "binary"   // neither: a PDF, an image, a program
+	textControls = "\t\n\r\f" // the control characters a text file may hold
+)
+
+// sniffFile tells what data is by its content: an XLSX workbook (a ZIP
+// archive holding [Content_Types].xml and xl/workbook.xml), or text (UTF-8
+// with or without a byte-order mark, UTF-16 with one, or Windows-1255 as
+// Hebrew Excel saves CSV) holding no control character but tab, line
+// breaks and form feed; for text it returns the UTF-8.
+func sniffFile(data []byte) (kind string, text []byte) {
+	switch {
+	case bytes.HasPrefix(data, []byte("PK\x03\x04")), bytes.HasPrefix(data, []byte("PK\x05\x06")):
+		zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			return fileBadZip, nil
+		}
+		parts := map[string]bool{}
+		for _, f := range zr.File {
+			parts[strings.ToLower(f.Name)] = true
+		}
+		if parts["[content_types].xml"] && parts["xl/workbook.xml"] {
+			return fileXLSX, nil
+		}
+		return fileZip, nil
+	case bytes.HasPrefix(data, []byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1")):
+		return fileXLS, nil
+	case bytes.HasPrefix(data, []byte("\xff\xfe")), bytes.HasPrefix(data, []byte("\xfe\xff")):
+		decoded, _, err := transform.Bytes(unicode.BOMOverride(unicode.UTF8.NewDecoder()), data)
+		if err != nil || !utf8.Valid(decoded) {
+			return fileBinary, nil
+		}
+		data = decoded
+	}
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	if !utf8.Valid(data) {
+		decoded, err := charmap.Windows1255.NewDecoder().Bytes(data)
+		if err != nil || bytes.ContainsRune(decoded, utf8.RuneError) {
+			return fileBinary, nil
+		}
+		data = decoded
+	}
+	for _, r := range string(data) {
+		if r < 0x20 && !strings.ContainsRune(textControls, r) || r == 0x7f || r == utf8.RuneError {
+			return fileBinary, nil
+		}
+	}
+	return fileText, data
+}
+
+// notASpreadsheet is the refusal of a file of kind that is neither a
+// workbook nor text.
+func notASpreadsheet(kind string) error {
+	switch kind {
+	case fileBadZip:
+		return apperr.Invalid("tender.import.bad_xlsx", apperr.Field("file", "tender.msg.file_bad_xlsx"))
+	case fileZip:
+		return apperr.Invalid("tender.import.not_a_workbook", apperr.Field("file", "tender.msg.file_not_workbook"))
+	case fileXLS:
+		return apperr.Invalid("tender.import.old_xls", apperr.Field("file", "tender.msg.file_old_xls"))
+	}
+	return apperr.Invalid("tender.import.not_a_spreadsheet", apperr.Field("file", "tender.msg.file_not_spreadsheet"))
 }
 
 // Limits of a price-list file: the rows it may hold, the columns read (those
@@ -136,15 +218,8 @@ func readXLSX(data []byte) ([]tableRow, error) {
 	return out, nil
 }
 
+// readCSV reads CSV text (UTF-8, see sniffFile).
 func readCSV(data []byte) ([]tableRow, error) {
-	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
-	if !utf8.Valid(data) {
-		decoded, err := charmap.Windows1255.NewDecoder().Bytes(data)
-		if err != nil {
-			return nil, apperr.Invalid("tender.import.bad_encoding", apperr.Field("file", "tender.msg.file_not_text"))
-		}
-		data = decoded
-	}
 	first, _, _ := bytes.Cut(data, []byte("\n"))
 	r := csv.NewReader(bytes.NewReader(data))
 	r.FieldsPerRecord = -1
@@ -182,19 +257,83 @@ func readCSV(data []byte) ([]tableRow, error) {
 	return out, nil
 }
 
-// Column names a price list's header row may use, lower-cased.
-var columnNames = map[string]string{
-	"sku": "sku", "מק\"ט": "sku", "מקט": "sku", "מק״ט": "sku", "item": "sku", "code": "sku",
-	"price": "price", "unit_price": "price", "מחיר": "price", "מחיר ליחידה": "price",
-	"valid_from": "valid_from", "from": "valid_from", "from_date": "valid_from", "date": "valid_from",
-	"מתאריך": "valid_from", "בתוקף מ": "valid_from", "בתוקף מ-": "valid_from", "תאריך": "valid_from",
-	"reason": "reason", "סיבה": "reason",
+// priceColumns are the columns of a price list's template; "name" and
+// "unit" are the item's, which the template shows and the import ignores.
+var priceColumns = []string{"sku", "name", "unit", "price", "valid_from", "reason"}
+
+// defaultColumns is where a file without a header row holds each column.
+var defaultColumns = map[string]int{"sku": 0, "price": 1, "valid_from": 2, "reason": 3}
+
+// requiredColumns are the columns a header row must name.
+var requiredColumns = []string{"sku", "price", "valid_from"}
+
+// columnAliases are names a header row may give a column besides its name
+// in each language (tender.price_column.<column>), compared as search keys.
+var columnAliases = map[string][]string{
+	"sku":        {"sku", "מקט", "item", "code", "item code", "קוד", "קוד פריט"},
+	"name":       {"name", "שם", "שם פריט", "item name", "description", "תיאור"},
+	"unit":       {"unit", "יחידה", "unit of measure"},
+	"price":      {"price", "unit price", "unit_price", "מחיר", "מחיר ליחידה"},
+	"valid_from": {"valid_from", "from", "from_date", "date", "מתאריך", "בתוקף מ", "תאריך", "בתוקף מתאריך"},
+	"reason":     {"reason", "סיבה", "סיבת השינוי"},
+}
+
+// columnNames maps the search key of each name a header row may give a
+// column to the column.
+var columnNames = func() map[string]string {
+	out := map[string]string{}
+	for _, col := range priceColumns {
+		for _, lang := range i18n.Langs {
+			out[SearchKey(i18n.For(lang).T("tender.price_column."+col))] = col
+		}
+		for _, alias := range columnAliases[col] {
+			out[SearchKey(alias)] = col
+		}
+	}
+	return out
+}()
+
+// reasonAliases are words people write for a price reason besides its code
+// and its name in each language (price_reason.<code>), compared as search
+// keys.
+var reasonAliases = map[string][]string{
+	ReasonInitial:      {"מחיר התחלתי", "מחיר מכרז", "first", "first price", "سعر أولي"},
+	ReasonPriceUpdate:  {"עדכון", "שינוי מחיר", "update", "تحديث"},
+	ReasonIndexLinkage: {"עדכון הצמדה", "הצמדה", "עדכון מדד", "הצמדה למדד המחירים לצרכן", "indexation", "index", "ربط", "ربط بمؤشر"},
+	ReasonVATChange:    {"מעמ", "שינוי מעמ", "עדכון מעמ", "vat", "ضريبة القيمة المضافة"},
+	ReasonCorrection:   {"תיקון טעות", "fix", "تصحيح خطأ"},
+}
+
+// reasonNames maps the search key of each way to write a price reason to
+// its code.
+var reasonNames = func() map[string]string {
+	out := map[string]string{}
+	for _, code := range Reasons {
+		out[SearchKey(code)] = code
+		for _, lang := range i18n.Langs {
+			out[SearchKey(i18n.For(lang).T("price_reason."+code))] = code
+		}
+		for _, alias := range reasonAliases[code] {
+			out[SearchKey(alias)] = code
+		}
+	}
+	return out
+}()
+
+// readReason is the reason code a price list's cell gives: the code
+// itself (index_linkage) or its name in Hebrew, Arabic or English (הצמדה
+// למדד, ربط بالمؤشر, Index linkage), in any case and spelling that the
+// search key does not tell apart; "" and false for an unknown reason.
+func readReason(cell string) (string, bool) {
+	code, ok := reasonNames[SearchKey(cell)]
+	return code, ok
 }
 
 // priceRows turns the file's rows into price rows, reporting a SKU that is
-// not in the tender and a price or date that cannot be read.
+// not in the tender and a price, date or reason that cannot be read. A
+// header row that lacks a required column refuses the file.
 func priceRows(table []tableRow, xlsx bool, bySKU map[string]int64) ([]*priceRow, error) {
-	cols := map[string]int{"sku": 0, "price": 1, "valid_from": 2, "reason": 3}
+	cols := defaultColumns
 	var rows []*priceRow
 	headerSeen := false
 	for _, tr := range table {
@@ -204,6 +343,9 @@ func priceRows(table []tableRow, xlsx bool, bySKU map[string]int64) ([]*priceRow
 		if !headerSeen {
 			headerSeen = true
 			if named, ok := header(tr.cells); ok {
+				if err := missingColumns(named); err != nil {
+					return nil, err
+				}
 				cols = named
 				continue
 			}
@@ -215,8 +357,17 @@ func priceRows(table []tableRow, xlsx bool, bySKU map[string]int64) ([]*priceRow
 			}
 			return strings.TrimSpace(tr.cells[i])
 		}
+		if cell("price") == "" && cell("valid_from") == "" && cell("reason") == "" {
+			continue // a template row the supplier did not fill
+		}
 		r := &priceRow{line: tr.line, sku: cell("sku")}
-		r.Reason = cell("reason")
+		if raw := cell("reason"); raw != "" {
+			if code, ok := readReason(raw); ok {
+				r.Reason = code
+			} else {
+				r.Fail("reason", "tender.msg.unknown_reason", raw)
+			}
+		}
 		switch id, ok := bySKU[strings.ToUpper(r.sku)]; {
 		case r.sku == "":
 			r.Fail("sku", "tender.msg.empty")
@@ -248,12 +399,12 @@ func priceRows(table []tableRow, xlsx bool, bySKU map[string]int64) ([]*priceRow
 }
 
 // header maps the columns of a header row; ok is false when cells are not
-// one (a data row, whose price cell reads as a number).
+// one (a data row, whose price cell reads as a number). A row of names none
+// of which is known is a header in the default column order.
 func header(cells []string) (map[string]int, bool) {
 	cols := map[string]int{}
 	for i, c := range cells {
-		name := strings.ToLower(strings.TrimSpace(c))
-		if col, ok := columnNames[name]; ok {
+		if col, ok := columnNames[SearchKey(c)]; ok {
 			if _, dup := cols[col]; !dup {
 				cols[col] = i
 			}
@@ -262,18 +413,27 @@ func header(cells []string) (map[string]int, bool) {
 	if len(cols) == 0 {
 		if len(cells) > 1 {
 			if _, err := parsePrice(cells[1], false); err != nil {
-				// Unknown names: a header in the default column order.
-				return map[string]int{"sku": 0, "price": 1, "valid_from": 2, "reason": 3}, true
+				return defaultColumns, true
 			}
 		}
 		return nil, false
 	}
-	for _, need := range []string{"sku", "price", "valid_from"} {
-		if _, ok := cols[need]; !ok {
-			cols[need] = len(cells) + 100 // absent: every row reports it empty
+	return cols, true
+}
+
+// missingColumns refuses a header row without a required column, naming
+// each missing one.
+func missingColumns(cols map[string]int) error {
+	var fs []apperr.FieldError
+	for _, col := range requiredColumns {
+		if _, ok := cols[col]; !ok {
+			fs = append(fs, apperr.Field("file", "tender.msg.missing_column", apperr.K("tender.price_column."+col)))
 		}
 	}
-	return cols, true
+	if len(fs) == 0 {
+		return nil
+	}
+	return apperr.Invalid("tender.import.missing_columns", fs...)
 }
 
 func blank(cells []string) bool {

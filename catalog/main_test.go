@@ -28,8 +28,8 @@ func mustAuthority(t testing.TB, db *sqlx.DB, name string) int64 {
 	t.Helper()
 	var id int64
 	code := fmt.Sprint(1000 + seq.Add(1))
-	err := db.Get(&id, `INSERT INTO authorities (code, name_he, kind, signature_threshold)
-		VALUES ($1, $2, 'local_council', 50000) RETURNING id`, code, name)
+	err := db.Get(&id, `INSERT INTO authorities (code, name_he, kind)
+		VALUES ($1, $2, 'local_council') RETURNING id`, code, name)
 	if err != nil {
 		t.Fatalf("authority: %v", err)
 	}

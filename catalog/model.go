@@ -69,7 +69,11 @@ type Tender struct {
 	ID            int64         `db:"id" json:"id"`
 	Number        string        `db:"number" json:"number"`
 	Title         string        `db:"title" json:"title"`
+	TitleAr       *string       `db:"title_ar" json:"title_ar"`
+	TitleEn       *string       `db:"title_en" json:"title_en"`
 	Category      string        `db:"category" json:"category"`
+	CategoryAr    *string       `db:"category_ar" json:"category_ar"`
+	CategoryEn    *string       `db:"category_en" json:"category_en"`
 	Description   string        `db:"description" json:"description"`
 	ValidFrom     calendar.Date `db:"valid_from" json:"valid_from"`
 	ValidUntil    calendar.Date `db:"valid_until" json:"valid_until"`
@@ -84,6 +88,16 @@ type Tender struct {
 	Authorities      []TenderAuthority `db:"-" json:"authorities"`
 	CreatedAt        time.Time         `db:"created_at" json:"created_at"`
 	UpdatedAt        time.Time         `db:"updated_at" json:"updated_at"`
+}
+
+// TitleIn is the tender's title in lang, the Hebrew when lang's is not
+// given.
+func (t *Tender) TitleIn(lang string) string { return nameIn(lang, t.Title, t.TitleAr, t.TitleEn) }
+
+// CategoryIn is the tender's category in lang, the Hebrew when lang's is
+// not given.
+func (t *Tender) CategoryIn(lang string) string {
+	return nameIn(lang, t.Category, t.CategoryAr, t.CategoryEn)
 }
 
 // EndsOn is the last day the tender is valid: the extension when there is
@@ -118,15 +132,25 @@ type TenderAuthority struct {
 	Allocation  *Money `db:"allocation" json:"allocation"`
 }
 
-// Item is a line of a tender's catalog.
+// Item is a line of a tender's catalog. Its name is Hebrew; NameAr and
+// NameEn, where given, name it in Arabic and English.
 type Item struct {
-	ID       int64  `db:"id" json:"id"`
-	TenderID int64  `db:"tender_id" json:"tender_id"`
-	SKU      string `db:"sku" json:"sku"`
-	Name     string `db:"name" json:"name"`
-	Unit     string `db:"unit" json:"unit"`
-	MaxPrice *Money `db:"max_price" json:"max_price"`
+	ID       int64   `db:"id" json:"id"`
+	TenderID int64   `db:"tender_id" json:"tender_id"`
+	SKU      string  `db:"sku" json:"sku"`
+	Name     string  `db:"name" json:"name"`
+	NameAr   *string `db:"name_ar" json:"name_ar"`
+	NameEn   *string `db:"name_en" json:"name_en"`
+	Unit     string  `db:"unit" json:"unit"`
+	MaxPrice *Money  `db:"max_price" json:"max_price"`
 }
+
+// NameIn is the item's name in lang, the Hebrew when lang's is not given.
+func (it Item) NameIn(lang string) string { return nameIn(lang, it.Name, it.NameAr, it.NameEn) }
+
+// Translated reports whether the item has a name of its own in lang, other
+// than the Hebrew.
+func (it Item) Translated(lang string) bool { return lang != "he" && it.NameIn(lang) != it.Name }
 
 // Award is a winning supplier of a tender.
 type Award struct {
@@ -161,11 +185,16 @@ type Offer struct {
 	ValidFrom    calendar.Date `db:"valid_from" json:"valid_from"`
 }
 
-// TenderInput is what creating or updating a tender takes.
+// TenderInput is what creating or updating a tender takes. The Arabic and
+// English title and category are optional ("" for none).
 type TenderInput struct {
 	Number           string           `json:"number"`
 	Title            string           `json:"title"`
+	TitleAr          string           `json:"title_ar"`
+	TitleEn          string           `json:"title_en"`
 	Category         string           `json:"category"`
+	CategoryAr       string           `json:"category_ar"`
+	CategoryEn       string           `json:"category_en"`
 	Description      string           `json:"description"`
 	ValidFrom        calendar.Date    `json:"valid_from"`
 	ValidUntil       calendar.Date    `json:"valid_until"`
@@ -192,6 +221,10 @@ func (in *TenderInput) Validate() error {
 	required(&fs, "number", in.Number, 32)
 	required(&fs, "title", in.Title, 300)
 	required(&fs, "category", in.Category, 100)
+	optional(&fs, "title_ar", &in.TitleAr, 300)
+	optional(&fs, "title_en", &in.TitleEn, 300)
+	optional(&fs, "category_ar", &in.CategoryAr, 100)
+	optional(&fs, "category_en", &in.CategoryEn, 100)
 	if len([]rune(in.Description)) > 10000 {
 		fs = append(fs, apperr.Field("description", "msg.max_len", 10000))
 	}
@@ -252,10 +285,13 @@ func (in *TenderInput) Validate() error {
 	return nil
 }
 
-// ItemInput is what adding an item to a tender takes.
+// ItemInput is what adding an item to a tender takes; the Arabic and
+// English names are optional ("" for none).
 type ItemInput struct {
 	SKU      string `json:"sku"`
 	Name     string `json:"name"`
+	NameAr   string `json:"name_ar"`
+	NameEn   string `json:"name_en"`
 	Unit     string `json:"unit"`
 	MaxPrice *Money `json:"max_price"`
 }
@@ -268,6 +304,8 @@ func (in *ItemInput) Validate() error {
 	in.Unit = strings.TrimSpace(in.Unit)
 	required(&fs, "sku", in.SKU, 64)
 	required(&fs, "name", in.Name, 500)
+	optional(&fs, "name_ar", &in.NameAr, 500)
+	optional(&fs, "name_en", &in.NameEn, 500)
 	required(&fs, "unit", in.Unit, 32)
 	if in.MaxPrice != nil && (!in.MaxPrice.IsPositive() || !in.MaxPrice.HasAgorot()) {
 		fs = append(fs, apperr.Field("max_price", "tender.msg.positive_amount"))
@@ -322,6 +360,15 @@ func required(fs *[]apperr.FieldError, field, v string, max int) {
 	case v == "":
 		*fs = append(*fs, apperr.Field(field, "msg.required"))
 	case len([]rune(v)) > max:
+		*fs = append(*fs, apperr.Field(field, "msg.max_len", max))
+	}
+}
+
+// optional trims *v and appends a field error when it is longer than max
+// characters.
+func optional(fs *[]apperr.FieldError, field string, v *string, max int) {
+	*v = strings.TrimSpace(*v)
+	if len([]rune(*v)) > max {
 		*fs = append(*fs, apperr.Field(field, "msg.max_len", max))
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
+	"unicode"
 
 	"github.com/gin-gonic/gin"
 
@@ -44,6 +46,8 @@ func mountPages(r gin.IRouter, eng *page.Engine, s *Store) {
 	g.GET("/new", write, eng.Serve(p.newTender))
 	g.POST("", write, eng.Serve(p.createTender))
 	g.GET("/:id", eng.Serve(p.tender))
+	g.GET("/:id/price-list.csv", eng.Serve(p.priceListTemplate(TemplateCSV)))
+	g.GET("/:id/price-list.xlsx", eng.Serve(p.priceListTemplate(TemplateXLSX)))
 	g.POST("/:id/items", write, eng.Serve(p.addItem))
 	g.POST("/:id/awards", write, eng.Serve(p.addAward))
 	g.POST("/:id/awards/:award/prices", write, eng.Serve(p.uploadPrices))
@@ -56,13 +60,71 @@ type searchData struct {
 	Q          string
 	Category   string
 	TenderID   int64
-	Categories []string
+	Categories []categoryOption
 	Tenders    []*Tender
 	Hits       []Hit
+	Total      int
+	Capped     bool
 	NextURL    string
 	CanOrder   bool
 	Searched   bool
 }
+
+// categoryOption is a category of the catalog's filter: its value (the
+// Hebrew) and its tender's name for it in each language.
+type categoryOption struct {
+	Value string
+	of    *Tender
+}
+
+// Label is the category in lang.
+func (o categoryOption) Label(lang string) string { return o.of.CategoryIn(lang) }
+
+// Found is the line that says how many items the search found, in lang's
+// plural form.
+func (d searchData) Found(lang string) apperr.Msg {
+	n := apperr.Arg{Text: money.Group(strconv.Itoa(d.Total))}
+	if d.Capped {
+		return apperr.Msg{Key: "catalog.found_more", Args: []apperr.Arg{n}}
+	}
+	return apperr.Msg{Key: "catalog.found." + pluralForm(lang, d.Total), Args: []apperr.Arg{n}}
+}
+
+// pluralForm is the CLDR plural category of the whole number n in lang:
+// Hebrew has one, two and other; Arabic zero, one, two, few (3–10, and so
+// on for each hundred), many (11–99) and other; English one and other.
+func pluralForm(lang string, n int) string {
+	switch lang {
+	case "ar":
+		switch m := n % 100; {
+		case n == 0:
+			return "zero"
+		case n == 1:
+			return "one"
+		case n == 2:
+			return "two"
+		case m >= 3 && m <= 10:
+			return "few"
+		case m >= 11:
+			return "many"
+		}
+	case "he":
+		switch n {
+		case 1:
+			return "one"
+		case 2:
+			return "two"
+		}
+	default:
+		if n == 1 {
+			return "one"
+		}
+	}
+	return "other"
+}
+
+// maxSearch is the longest query the catalog reads, in characters.
+const maxSearch = 100
 
 func (p *pages) searchPage(c *gin.Context) error {
 	caller := auth.Caller(c)
@@ -75,6 +137,9 @@ func (p *pages) searchPage(c *gin.Context) error {
 		pg.Limit = 30
 	}
 	d := searchData{Q: c.Query("q"), Category: c.Query("category"), CanOrder: caller.Has(auth.RoleOfficer)}
+	if r := []rune(d.Q); len(r) > maxSearch {
+		d.Q = string(r[:maxSearch])
+	}
 	d.TenderID, _ = strconv.ParseInt(c.Query("tender"), 10, 64)
 	today := calendar.Today()
 	ts, err := p.store.Tenders(c, caller, TenderFilter{Status: StatusActive, Page: paging.Page{Limit: 200}})
@@ -89,17 +154,19 @@ func (p *pages) searchPage(c *gin.Context) error {
 		d.Tenders = append(d.Tenders, t)
 		if !seen[t.Category] {
 			seen[t.Category] = true
-			d.Categories = append(d.Categories, t.Category)
+			d.Categories = append(d.Categories, categoryOption{Value: t.Category, of: t})
 		}
 	}
-	sort.Strings(d.Categories)
-	d.Hits, err = p.store.Search(c, caller, SearchQuery{Q: d.Q, Category: d.Category, TenderID: d.TenderID, Page: pg}, today)
+	lang := page.LangOf(c)
+	sort.SliceStable(d.Categories, func(i, j int) bool { return d.Categories[i].Label(lang) < d.Categories[j].Label(lang) })
+	res, err := p.store.Search(c, caller, SearchQuery{Q: d.Q, Category: d.Category, TenderID: d.TenderID, Page: pg}, today)
 	if err != nil {
 		return err
 	}
+	d.Hits, d.Total, d.Capped = res.Hits, res.Total, res.Capped
 	d.Searched = d.Q != "" || d.Category != "" || d.TenderID != 0
 	if n := len(d.Hits); n > 0 {
-		d.NextURL = nextURL(c, "/catalog", pg.Cursor(n, d.Hits[n-1].ID))
+		d.NextURL = nextURL(c, "/catalog", pg.Cursor(n, d.Hits[n-1].Key()))
 	}
 	p.eng.Render(c, http.StatusOK, p.search, d, nil)
 	return nil
@@ -168,6 +235,7 @@ func (p *pages) createTender(c *gin.Context) error {
 	f := page.ReadForm(c)
 	in := TenderInput{
 		Number: f.Value("number"), Title: f.Value("title"), Category: f.Value("category"),
+		TitleAr: f.Value("title_ar"), TitleEn: f.Value("title_en"), CategoryAr: f.Value("category_ar"), CategoryEn: f.Value("category_en"),
 		Description: f.Value("description"), AwardRule: f.Value("award_rule"),
 		ValidFrom: f.Date("valid_from", false), ValidUntil: f.Date("valid_until", false),
 		ExtendedUntil: f.Date("extended_until", false),
@@ -233,19 +301,33 @@ type tenderData struct {
 	Items       []Item
 	Awards      []Award
 	// Prices[itemID][awardID] is the price in force today.
-	Prices       map[int64]map[int64]Money
-	Suppliers    []supplierOption
-	CanEdit      bool
-	UploadAward  int64
-	UploadErrors []BadRow
-	Reasons      []string
+	Prices    map[int64]map[int64]Money
+	Suppliers []supplierOption
+	CanEdit   bool
+	// Templates: the caller may download the price-list templates (a
+	// writer, or a supplier that fills one in).
+	Templates   bool
+	UploadAward int64
+	// What was wrong with the upload to UploadAward: its bad rows, or the
+	// problems of the file as a whole.
+	UploadErrors   []BadRow
+	UploadProblems []apperr.Msg
+	Reasons        []string
+	MaxRows        int
 }
 
 func (p *pages) tender(c *gin.Context) error {
-	return p.renderTender(c, http.StatusOK, nil, 0, nil)
+	return p.renderTender(c, http.StatusOK, nil, nil)
 }
 
-func (p *pages) renderTender(c *gin.Context, status int, f *page.Form, uploadAward int64, rows []BadRow) error {
+// upload is what went wrong with an upload of a price list to award.
+type upload struct {
+	award    int64
+	rows     []BadRow
+	problems []apperr.Msg
+}
+
+func (p *pages) renderTender(c *gin.Context, status int, f *page.Form, up *upload) error {
 	caller := auth.Caller(c)
 	id, err := web.ParamID(c, "id", "not_found.tender")
 	if err != nil {
@@ -255,8 +337,12 @@ func (p *pages) renderTender(c *gin.Context, status int, f *page.Form, uploadAwa
 	if err != nil {
 		return err
 	}
-	d := tenderData{Tender: t, CanEdit: caller.HasAny(writers...), UploadAward: uploadAward,
-		UploadErrors: rows, Reasons: Reasons, Authorities: map[int64]string{}}
+	d := tenderData{Tender: t, CanEdit: caller.HasAny(writers...), Reasons: Reasons, MaxRows: maxPriceListRows,
+		Authorities: map[int64]string{}}
+	d.Templates = d.CanEdit || caller.OrgKind == auth.OrgSupplier
+	if up != nil {
+		d.UploadAward, d.UploadErrors, d.UploadProblems = up.award, up.rows, up.problems
+	}
 	as, err := p.store.authorityOptions(c, page.LangOf(c))
 	if err != nil {
 		return err
@@ -303,7 +389,7 @@ func (p *pages) addItem(c *gin.Context) error {
 		return err
 	}
 	f := page.ReadForm(c)
-	in := ItemInput{SKU: f.Value("sku"), Name: f.Value("name"), Unit: f.Value("unit")}
+	in := ItemInput{SKU: f.Value("sku"), Name: f.Value("name"), NameAr: f.Value("name_ar"), NameEn: f.Value("name_en"), Unit: f.Value("unit")}
 	if f.Value("max_price") != "" {
 		m := money.Of(f.Decimal("max_price", false))
 		in.MaxPrice = &m
@@ -314,12 +400,13 @@ func (p *pages) addItem(c *gin.Context) error {
 			p.eng.Redirect(c, "/tenders/"+page.Itoa(id)+"#items", "tender.item_added")
 			return nil
 		}
-		rename := map[string]string{"items[0].sku": "sku", "items[0].name": "name", "items[0].unit": "unit", "items[0].max_price": "max_price"}
+		rename := map[string]string{"items[0].sku": "sku", "items[0].name": "name", "items[0].name_ar": "name_ar",
+			"items[0].name_en": "name_en", "items[0].unit": "unit", "items[0].max_price": "max_price"}
 		if !f.Absorb(err, rename) && !absorbFieldConflict(f, err) {
 			return err
 		}
 	}
-	return p.renderTender(c, http.StatusUnprocessableEntity, f, 0, nil)
+	return p.renderTender(c, http.StatusUnprocessableEntity, f, nil)
 }
 
 func (p *pages) addAward(c *gin.Context) error {
@@ -339,7 +426,7 @@ func (p *pages) addAward(c *gin.Context) error {
 			return err
 		}
 	}
-	return p.renderTender(c, http.StatusUnprocessableEntity, f, 0, nil)
+	return p.renderTender(c, http.StatusUnprocessableEntity, f, nil)
 }
 
 // uploadPrices imports a price-list file for one award; a file with bad
@@ -353,14 +440,13 @@ func (p *pages) uploadPrices(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	f := page.NewForm(nil)
 	fh, err := c.FormFile("file")
 	if err != nil {
 		if web.IsTooLarge(err) {
 			return apperr.New(apperr.KindTooLarge, "tender.import.too_large")
 		}
-		f.Fail(fmt.Sprintf("file_%d", awardID), "msg.required")
-		return p.renderTender(c, http.StatusUnprocessableEntity, f, awardID, nil)
+		up := &upload{award: awardID, problems: []apperr.Msg{{Key: "tender.msg.choose_file"}}}
+		return p.renderTender(c, http.StatusUnprocessableEntity, nil, up)
 	}
 	file, err := fh.Open()
 	if err != nil {
@@ -380,15 +466,53 @@ func (p *pages) uploadPrices(c *gin.Context) error {
 	if !errors.As(err, &ae) || ae.Kind != apperr.KindInvalid {
 		return err
 	}
-	rows, _ := ae.Extra["bad_rows"].([]BadRow)
-	if len(rows) == 0 {
-		field := fmt.Sprintf("file_%d", awardID)
+	up := &upload{award: awardID}
+	up.rows, _ = ae.Extra["bad_rows"].([]BadRow)
+	if len(up.rows) == 0 {
 		for _, fe := range ae.Fields {
-			f.FailMsg(field, fe.Msg)
+			up.problems = append(up.problems, fe.Msg)
 		}
-		f.FailMsg(field, ae.Msg) // when no field names the problem
+		if len(up.problems) == 0 {
+			up.problems = []apperr.Msg{ae.Msg}
+		}
 	}
-	return p.renderTender(c, http.StatusUnprocessableEntity, f, awardID, rows)
+	return p.renderTender(c, http.StatusUnprocessableEntity, nil, up)
+}
+
+// priceListTemplate sends the price list of the :id tender ready to fill,
+// in format, its columns named in the caller's language.
+func (p *pages) priceListTemplate(format string) func(c *gin.Context) error {
+	return func(c *gin.Context) error {
+		id, err := web.ParamID(c, "id", "not_found.tender")
+		if err != nil {
+			return err
+		}
+		t, err := p.store.VisibleTender(c, auth.Caller(c), id)
+		if err != nil {
+			return err
+		}
+		items, err := p.store.Items(c, id)
+		if err != nil {
+			return err
+		}
+		data, err := PriceListTemplate(format, page.LangOf(c), items)
+		if err != nil {
+			return err
+		}
+		contentType := "text/csv; charset=utf-8"
+		if format == TemplateXLSX {
+			contentType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+		}
+		name := "price-list-" + strings.Map(func(r rune) rune {
+			if r < 0x80 && (unicode.IsLetter(r) || unicode.IsDigit(r)) {
+				return r
+			}
+			return '-'
+		}, t.Number)
+		c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.%s"`, name, format))
+		c.Data(http.StatusOK, contentType, data)
+		return nil
+	}
 }
 
 func (p *pages) transition(c *gin.Context) error {
@@ -400,10 +524,27 @@ func (p *pages) transition(c *gin.Context) error {
 	if _, ok := tenderTransitions[action]; !ok {
 		return apperr.NotFound("not_found.action")
 	}
+	// Closing is final: a tender it applies to asks first, on a page that
+	// says so (page.Confirmation); the second post, with confirm=1, closes.
+	if action == ActionClose && !page.Confirmed(page.ReadForm(c)) {
+		t, err := p.store.VisibleTender(c, auth.Caller(c), id)
+		if err != nil {
+			return err
+		}
+		if slices.Contains(tenderTransitions[action].from, t.Status) {
+			p.eng.Confirm(c, page.Confirmation{
+				Title: apperr.M("tender.confirm_close.title", t.Number),
+				Consequences: []apperr.Msg{apperr.M("tender.confirm_close.no_orders"), apperr.M("tender.confirm_close.pending"),
+					apperr.M("tender.confirm_close.kept"), apperr.M("tender.confirm_close.final")},
+				Action: c.Request.URL.Path, Button: apperr.M("tender.confirm_close.button"), Back: "/tenders/" + page.Itoa(id),
+			})
+			return nil
+		}
+	}
 	if _, err := p.store.Transition(c, id, action); err != nil {
 		f := page.NewForm(nil)
 		if f.AbsorbConflict(err) || f.Absorb(err, nil) {
-			return p.renderTender(c, http.StatusConflict, f, 0, nil)
+			return p.renderTender(c, http.StatusConflict, f, nil)
 		}
 		return err
 	}
@@ -420,10 +561,43 @@ func (p *pages) transitionAward(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := p.store.TransitionAward(c, id, awardID, c.Param("action")); err != nil {
+	// Suspending and terminating an award ask first, on a page that says
+	// what follows (page.Confirmation); the second post, with confirm=1,
+	// does it.
+	action := c.Param("action")
+	if (action == AwardActionSuspend || action == AwardActionTerminate) && !page.Confirmed(page.ReadForm(c)) {
+		t, err := p.store.VisibleTender(c, auth.Caller(c), id)
+		if err != nil {
+			return err
+		}
+		awards, err := p.store.Awards(c, id)
+		if err != nil {
+			return err
+		}
+		for _, a := range awards {
+			if a.ID != awardID || !slices.Contains(awardTransitions[action].from, a.Status) {
+				continue
+			}
+			cf := page.Confirmation{Action: c.Request.URL.Path, Back: "/tenders/" + page.Itoa(id) + "#awards"}
+			if action == AwardActionTerminate {
+				cf.Title = apperr.M("tender.confirm_terminate.title", a.SupplierName, t.Number)
+				cf.Consequences = []apperr.Msg{apperr.M("tender.confirm_award.no_orders", a.SupplierName),
+					apperr.M("tender.confirm_award.pending"), apperr.M("tender.confirm_award.kept"), apperr.M("tender.confirm_terminate.final")}
+				cf.Button = apperr.M("tender.confirm_terminate.button")
+			} else {
+				cf.Title = apperr.M("tender.confirm_suspend.title", a.SupplierName, t.Number)
+				cf.Consequences = []apperr.Msg{apperr.M("tender.confirm_award.no_orders", a.SupplierName),
+					apperr.M("tender.confirm_award.pending"), apperr.M("tender.confirm_award.kept"), apperr.M("tender.confirm_suspend.resume")}
+				cf.Button = apperr.M("tender.confirm_suspend.button")
+			}
+			p.eng.Confirm(c, cf)
+			return nil
+		}
+	}
+	if _, err := p.store.TransitionAward(c, id, awardID, action); err != nil {
 		f := page.NewForm(nil)
 		if f.AbsorbConflict(err) {
-			return p.renderTender(c, http.StatusConflict, f, 0, nil)
+			return p.renderTender(c, http.StatusConflict, f, nil)
 		}
 		return err
 	}

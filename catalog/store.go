@@ -23,14 +23,18 @@ type Store struct {
 }
 
 // NewStore returns a Store over the pool db.
-func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
+func NewStore(db *sqlx.DB) *Store { return &Store{db: database.Audited(db)} }
 
 // InTx returns the store running on tx: its reads see tx's writes and its
 // writes join tx, which the caller commits or rolls back.
 func (s *Store) InTx(tx *sqlx.Tx) *Store { return &Store{db: tx} }
 
-const tenderColumns = `t.id, t.number, t.title, t.category, t.description, t.valid_from, t.valid_until,
-	t.extended_until, t.status, t.ceiling, t.fee_percent, t.award_rule, t.confirmation_days, t.created_at, t.updated_at`
+const tenderColumns = `t.id, t.number, t.title, t.title_ar, t.title_en, t.category, t.category_ar, t.category_en,
+	t.description, t.valid_from, t.valid_until, t.extended_until, t.status, t.ceiling, t.fee_percent, t.award_rule,
+	t.confirmation_days, t.created_at, t.updated_at`
+
+// itemColumns are the columns of an Item.
+const itemColumns = `id, tender_id, sku, name, name_ar, name_en, unit, max_price`
 
 // Tender returns tender id with its authorities, whatever its status, or
 // apperr not-found. It is not scoped: handlers use VisibleTender.
@@ -173,11 +177,12 @@ func (s *Store) CreateTender(ctx context.Context, in TenderInput) (_ *Tender, er
 		}
 		const q = `
 			INSERT INTO tenders (number, title, category, description, valid_from, valid_until, extended_until,
-				ceiling, fee_percent, award_rule, confirmation_days)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+				ceiling, fee_percent, award_rule, confirmation_days, title_ar, title_en, category_ar, category_en)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULLIF($12, ''), NULLIF($13, ''), NULLIF($14, ''), NULLIF($15, ''))
 			RETURNING id`
 		err := tx.GetContext(ctx, &id, q, in.Number, in.Title, in.Category, in.Description, in.ValidFrom, in.ValidUntil,
-			in.ExtendedUntil, in.Ceiling, *in.FeePercent, in.AwardRule, in.ConfirmationDays)
+			in.ExtendedUntil, in.Ceiling, *in.FeePercent, in.AwardRule, in.ConfirmationDays,
+			in.TitleAr, in.TitleEn, in.CategoryAr, in.CategoryEn)
 		if database.IsUniqueViolation(err) {
 			return numberTaken(in.Number)
 		}
@@ -233,10 +238,13 @@ func (s *Store) UpdateTender(ctx context.Context, id int64, in TenderInput, ifMa
 		}
 		const q = `
 			UPDATE tenders SET number = $2, title = $3, category = $4, description = $5, valid_from = $6, valid_until = $7,
-				extended_until = $8, ceiling = $9, fee_percent = $10, award_rule = $11, confirmation_days = $12, updated_at = now()
+				extended_until = $8, ceiling = $9, fee_percent = $10, award_rule = $11, confirmation_days = $12,
+				title_ar = NULLIF($13, ''), title_en = NULLIF($14, ''), category_ar = NULLIF($15, ''), category_en = NULLIF($16, ''),
+				updated_at = now()
 			WHERE id = $1`
 		_, err = tx.ExecContext(ctx, q, id, in.Number, in.Title, in.Category, in.Description, in.ValidFrom, in.ValidUntil,
-			in.ExtendedUntil, in.Ceiling, *in.FeePercent, in.AwardRule, in.ConfirmationDays)
+			in.ExtendedUntil, in.Ceiling, *in.FeePercent, in.AwardRule, in.ConfirmationDays,
+			in.TitleAr, in.TitleEn, in.CategoryAr, in.CategoryEn)
 		if database.IsUniqueViolation(err) {
 			return numberTaken(in.Number)
 		}

@@ -21,7 +21,7 @@ func (s *Store) Items(ctx context.Context, tenderID int64) ([]Item, error) {
 func (s *Store) ItemsPage(ctx context.Context, tenderID int64, page paging.Page) (_ []Item, err error) {
 	defer apperr.Wrap(&err, "catalog.Store.ItemsPage(%d)", tenderID)
 	const q = `
-		SELECT id, tender_id, sku, name, unit, max_price FROM tender_items
+		SELECT ` + itemColumns + ` FROM tender_items
 		WHERE tender_id = $1 AND id > $2 ORDER BY id LIMIT $3`
 	var limit any
 	if page.Limit > 0 {
@@ -60,10 +60,11 @@ func (s *Store) AddItems(ctx context.Context, tenderID int64, items []ItemInput)
 		}
 		for i, in := range items {
 			const q = `
-				INSERT INTO tender_items (tender_id, sku, name, unit, max_price) VALUES ($1, $2, $3, $4, $5)
-				RETURNING id, tender_id, sku, name, unit, max_price`
+				INSERT INTO tender_items (tender_id, sku, name, name_ar, name_en, unit, max_price)
+				VALUES ($1, $2, $3, NULLIF($4, ''), NULLIF($5, ''), $6, $7)
+				RETURNING ` + itemColumns
 			var it Item
-			err := tx.GetContext(ctx, &it, q, tenderID, in.SKU, in.Name, in.Unit, in.MaxPrice)
+			err := tx.GetContext(ctx, &it, q, tenderID, in.SKU, in.Name, in.NameAr, in.NameEn, in.Unit, in.MaxPrice)
 			if database.IsUniqueViolation(err) {
 				field := "sku"
 				if len(items) > 1 {

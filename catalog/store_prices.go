@@ -96,7 +96,7 @@ func (s *Store) offersInForce(ctx context.Context, itemIDs []int64, supplierID i
 // itemsOf returns those of ids that are items of tender tenderID, by id.
 func (s *Store) itemsOf(ctx context.Context, tenderID int64, ids []int64) (map[int64]*Item, error) {
 	var items []Item
-	const q = `SELECT id, tender_id, sku, name, unit, max_price FROM tender_items WHERE tender_id = $1 AND id = ANY($2)`
+	const q = `SELECT ` + itemColumns + ` FROM tender_items WHERE tender_id = $1 AND id = ANY($2)`
 	if err := s.db.SelectContext(ctx, &items, q, tenderID, pq.Array(ids)); err != nil {
 		return nil, err
 	}

@@ -3,6 +3,8 @@ package orders
 import (
 	"context"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -12,6 +14,8 @@ import (
 	"madaf/authorities"
 	"madaf/internal/apperr"
 	"madaf/internal/auth"
+	"madaf/internal/calendar"
+	"madaf/internal/orderstatus"
 	"madaf/internal/paging"
 	"madaf/internal/web"
 )
@@ -49,40 +53,103 @@ func (h *handlers) list(c *gin.Context) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	f := Filter{Limit: page.Limit, After: page.After}
-	var fields []apperr.FieldError
-	if s := c.Query("status"); s != "" {
-		f.Statuses = strings.Split(s, ",")
-	}
-	for _, q := range []struct {
-		name string
-		dst  *int64
-	}{{"tender_id", &f.TenderID}, {"supplier_id", &f.SupplierID}} {
-		if s := c.Query(q.name); s != "" {
-			n, err := strconv.ParseInt(s, 10, 64)
-			if err != nil || n <= 0 {
-				fields = append(fields, apperr.Field(q.name, "order.must_be_id"))
-			}
-			*q.dst = n
-		}
-	}
-	for _, q := range []struct {
-		name string
-		dst  *bool
-	}{{"overdue", &f.Overdue}, {"overridden", &f.Overridden}} {
-		if s := c.Query(q.name); s != "" {
-			b, err := strconv.ParseBool(s)
-			if err != nil {
-				fields = append(fields, apperr.Field(q.name, "msg.json_bool"))
-			}
-			*q.dst = b
-		}
-	}
+	f, fields := readFilter(c.Request.URL.Query())
 	if len(fields) > 0 {
 		return 0, nil, apperr.Invalid("order.bad_filter", fields...)
 	}
+	f.Limit, f.After = page.Limit, page.After
 	os, err := h.svc.List(c.Request.Context(), auth.Caller(c), f)
 	return http.StatusOK, paging.Of(page, os, func(o Order) int64 { return o.ID }), err
+}
+
+// readFilter reads the filters of an order list from a query: status
+// (comma-separated; "returned" and "overdue" are also accepted), returned,
+// overdue, overridden, tender_id, supplier_id, authority_id, number,
+// supplier, tender, from, to (YYYY-MM-DD), min_total and max_total. It
+// reports every value that cannot be read.
+func readFilter(q url.Values) (Filter, []apperr.FieldError) {
+	var f Filter
+	var fields []apperr.FieldError
+	if s := q.Get("status"); s != "" {
+		for _, st := range strings.Split(s, ",") {
+			switch st = strings.TrimSpace(st); st {
+			case "returned":
+				f.Returned = true
+			case "overdue":
+				f.Overdue = true
+			default:
+				if !slices.Contains(orderstatus.All, st) {
+					fields = append(fields, apperr.Field("status", "msg.oneof", strings.Join(append(slices.Clone(orderstatus.All), "returned", "overdue"), ", ")))
+					continue
+				}
+				f.Statuses = append(f.Statuses, st)
+			}
+		}
+	}
+	for _, p := range []struct {
+		name string
+		dst  *int64
+	}{{"tender_id", &f.TenderID}, {"supplier_id", &f.SupplierID}, {"authority_id", &f.AuthorityID}} {
+		if s := q.Get(p.name); s != "" {
+			n, err := strconv.ParseInt(s, 10, 64)
+			if err != nil || n <= 0 {
+				fields = append(fields, apperr.Field(p.name, "order.must_be_id"))
+			}
+			*p.dst = n
+		}
+	}
+	for _, p := range []struct {
+		name string
+		dst  *bool
+	}{{"returned", &f.Returned}, {"overdue", &f.Overdue}, {"overridden", &f.Overridden}} {
+		if s := q.Get(p.name); s != "" {
+			b, err := strconv.ParseBool(s)
+			if err != nil {
+				fields = append(fields, apperr.Field(p.name, "msg.json_bool"))
+			}
+			*p.dst = *p.dst || b
+		}
+	}
+	for _, p := range []struct {
+		name string
+		dst  *string
+	}{{"number", &f.Number}, {"supplier", &f.Supplier}, {"tender", &f.Tender}} {
+		if s := strings.TrimSpace(q.Get(p.name)); len([]rune(s)) > 100 {
+			fields = append(fields, apperr.Field(p.name, "msg.max", 100))
+		} else {
+			*p.dst = s
+		}
+	}
+	for _, p := range []struct {
+		name string
+		dst  *calendar.Date
+	}{{"from", &f.From}, {"to", &f.To}} {
+		if s := q.Get(p.name); s != "" {
+			d, err := calendar.Parse(s)
+			if err != nil {
+				fields = append(fields, apperr.Field(p.name, "msg.date"))
+			}
+			*p.dst = d
+		}
+	}
+	for _, p := range []struct {
+		name string
+		dst  **decimal.Decimal
+	}{{"min_total", &f.MinTotal}, {"max_total", &f.MaxTotal}} {
+		if s := strings.ReplaceAll(q.Get(p.name), ",", ""); s != "" {
+			d, err := decimal.NewFromString(s)
+			switch {
+			case err != nil:
+				fields = append(fields, apperr.Field(p.name, "msg.number"))
+				continue
+			case d.IsNegative():
+				fields = append(fields, apperr.Field(p.name, "msg.not_negative"))
+				continue
+			}
+			*p.dst = &d
+		}
+	}
+	return f, fields
 }
 
 func (h *handlers) get(c *gin.Context) (int, any, error) {

@@ -11,7 +11,8 @@ import (
 )
 
 // BudgetLines returns the budget lines p may see with their balances (what
-// the reserving orders hold, their count, what is left): an authority
+// the reserving orders hold, their count, what is left, read from each
+// line's capacity_holds row): an authority
 // user's authority's, the cluster's of authorityID or of every authority
 // when 0; of fiscal year year, or every year when 0. Another authority's
 // lines are not found; a supplier sees none.
@@ -27,14 +28,14 @@ func (s *Service) BudgetLines(ctx context.Context, p *auth.Principal, authorityI
 	default:
 		return []authorities.BudgetBalance{}, nil
 	}
-	return s.stores.authorities.BudgetBalances(ctx, authorityID, year)
+	return s.stores.orders.budgetBalances(ctx, authorityID, year)
 }
 
 // BudgetLine returns budget line id with its balance, or not-found when p
 // may not see it.
 func (s *Service) BudgetLine(ctx context.Context, p *auth.Principal, id int64) (b *authorities.BudgetBalance, err error) {
 	defer apperr.Wrap(&err, "orders.Service.BudgetLine(%d)", id)
-	b, err = s.stores.authorities.BudgetBalance(ctx, id)
+	b, err = s.stores.orders.budgetBalance(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +61,7 @@ type BudgetView struct {
 // BudgetOf returns the view of order o's budget line for p (who may see o).
 func (s *Service) BudgetOf(ctx context.Context, p *auth.Principal, o *Order) (v *BudgetView, err error) {
 	defer apperr.Wrap(&err, "orders.Service.BudgetOf(%d)", o.ID)
-	b, err := s.stores.authorities.BudgetBalance(ctx, o.BudgetLineID)
+	b, err := s.stores.orders.budgetBalance(ctx, o.BudgetLineID)
 	if err != nil {
 		return nil, err
 	}

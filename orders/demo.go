@@ -63,6 +63,9 @@ func SeedDemo(ctx context.Context, db *sqlx.DB) (err error) {
 	if n > 0 {
 		return nil
 	}
+	if err := seedBudgetDefaults(ctx, on, calendar.Today().Year()); err != nil {
+		return err
+	}
 	users := auth.NewStore(db)
 	principal := func(email string) (*auth.Principal, error) {
 		id, err := on.orders.userByEmail(ctx, email)
@@ -246,6 +249,28 @@ func tenderNumbered(ctx context.Context, on stores, officer *auth.Principal, num
 		}
 	}
 	return nil, apperr.NotFound("not_found.tender")
+}
+
+// seedBudgetDefaults has every authority charge each tender category to
+// its budget line of demoBudgetCodes in year by default, as its treasurer
+// would set it.
+func seedBudgetDefaults(ctx context.Context, on stores, year int) error {
+	lines, err := on.authorities.BudgetBalances(ctx, 0, year)
+	if err != nil {
+		return err
+	}
+	for _, l := range lines {
+		treasurer := &auth.Principal{OrgKind: auth.OrgAuthority, AuthorityID: l.AuthorityID, Roles: []string{auth.RoleTreasurer}}
+		for category, code := range demoBudgetCodes {
+			if code != l.Code {
+				continue
+			}
+			if err := on.authorities.SetCategoryDefault(ctx, treasurer, l.AuthorityID, year, category, l.ID); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // demoBudgetLine returns officer's authority's budget line of year coded

@@ -18,8 +18,10 @@ import (
 // as the order. A concurrent request with the same (user, key) blocks on
 // the key's unique index until the first commits, then finds the row and
 // replays its answer; if the first rolls back, the second inserts the key
-// and creates the order itself. Refusals (4xx) are kept too: the order's
-// work is rolled back to a savepoint and the refusal stored with the key.
+// and creates the order itself. Refusals (4xx) are kept too: a refusal of
+// the checks comes before anything is written and is stored with the key in
+// the same transaction; a refusal of the database (a constraint) aborts the
+// transaction, and the key is claimed again with the refusal in another.
 
 // storedAnswer is the first answer given for a key.
 type storedAnswer struct {
@@ -46,12 +48,12 @@ func (s *Service) createOnce(ctx context.Context, p *auth.Principal, in NewOrder
 	}
 	hash := requestHash(in)
 	var (
-		out      *Order
-		replayed bool
-		refusal  error
+		out                   *Order
+		replayed              bool
+		refusal, refusedWrite error
 	)
 	err := database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		out, replayed, refusal = nil, false, nil
+		out, replayed, refusal, refusedWrite = nil, false, nil, nil
 		store := s.stores.orders.InTx(tx)
 		inserted, err := store.claimKey(ctx, p.UserID, key, hash)
 		if err != nil {
@@ -62,39 +64,82 @@ func (s *Service) createOnce(ctx context.Context, p *auth.Principal, in NewOrder
 			out, refusal, err = replay(ctx, store, p.UserID, key, hash)
 			return err
 		}
-		if err := store.beforeCreate(ctx); err != nil {
-			return err
-		}
-		o, err := s.create(ctx, tx, p, in)
-		var answer storedAnswer
+		wrote := false
+		o, err := s.create(ctx, tx, p, in, func() { wrote = true })
 		switch {
 		case err == nil:
-			out, answer.Order = o, o
+			out = o
 		case apperr.KindOf(err) == apperr.KindInternal:
 			return err
+		case wrote:
+			// The database refused the order's writes, which aborts the
+			// transaction: the refusal is kept in a transaction of its own.
+			refusedWrite = err
+			return errWriteRefused
 		default:
-			if err := store.undoCreate(ctx); err != nil {
-				return err
-			}
 			refusal = err
-			var ae *apperr.Error
-			errors.As(err, &ae)
-			answer.Error = &storedError{Kind: ae.Kind, Msg: ae.Msg, Fields: ae.Fields, Extra: ae.Extra}
 		}
-		raw, err := json.Marshal(answer)
+		return keep(ctx, store, p.UserID, key, out, refusal)
+	})
+	if refusedWrite != nil && errors.Is(err, errWriteRefused) {
+		return s.keepRefusal(ctx, p, key, hash, refusedWrite)
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return out, replayed, refusal
+}
+
+// errWriteRefused rolls back a creation whose writes the database refused.
+var errWriteRefused = errors.New("orders: the database refused the order")
+
+// keepRefusal keeps refused as the first answer for (p, key), in a
+// transaction of its own, unless a request with the same key answered
+// meanwhile: that answer is replayed then.
+func (s *Service) keepRefusal(ctx context.Context, p *auth.Principal, key string, hash []byte, refused error) (*Order, bool, error) {
+	var (
+		out      *Order
+		replayed bool
+		refusal  error
+	)
+	err := database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		out, replayed, refusal = nil, false, refused
+		store := s.stores.orders.InTx(tx)
+		inserted, err := store.claimKey(ctx, p.UserID, key, hash)
 		if err != nil {
 			return err
 		}
-		var orderID *int64
-		if out != nil {
-			orderID = &out.ID
+		if !inserted {
+			replayed = true
+			out, refusal, err = replay(ctx, store, p.UserID, key, hash)
+			return err
 		}
-		return store.keepAnswer(ctx, p.UserID, key, orderID, raw)
+		return keep(ctx, store, p.UserID, key, nil, refused)
 	})
 	if err != nil {
 		return nil, false, err
 	}
 	return out, replayed, refusal
+}
+
+// keep stores the first answer given for (userID, key): order o, or the
+// refusal (an *apperr.Error).
+func keep(ctx context.Context, store *Store, userID int64, key string, o *Order, refusal error) error {
+	var answer storedAnswer
+	var orderID *int64
+	if o != nil {
+		answer.Order, orderID = o, &o.ID
+	}
+	if refusal != nil {
+		var ae *apperr.Error
+		errors.As(refusal, &ae)
+		answer.Error = &storedError{Kind: ae.Kind, Msg: ae.Msg, Fields: ae.Fields, Extra: ae.Extra}
+	}
+	raw, err := json.Marshal(answer)
+	if err != nil {
+		return err
+	}
+	return store.keepAnswer(ctx, userID, key, orderID, raw)
 }
 
 // replay returns the answer stored for (userID, key), or a 422 when the key

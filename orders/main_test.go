@@ -174,13 +174,14 @@ func (e *env) orderBody(tn *tender, w int, qty ...string) map[string]any {
 		lines = append(lines, map[string]any{"item_id": tn.Items[i], "quantity": q})
 	}
 	return map[string]any{"tender_id": tn.ID, "supplier_id": tn.Winners[w], "budget_line_id": e.budgetLine,
-		"delivery_address": "רחוב הנדיב 1", "lines": lines}
+		"delivery_address": "רחוב הנדיב 1", "requested_date": "2030-06-30", "lines": lines}
 }
 
 // mustCreate creates a draft through the service.
 func (e *env) mustCreate(tn *tender, w int, budgetLine int64, qty ...string) *orders.Order {
 	e.t.Helper()
-	in := orders.NewOrder{TenderID: tn.ID, SupplierID: tn.Winners[w], BudgetLineID: budgetLine}
+	in := orders.NewOrder{TenderID: tn.ID, SupplierID: tn.Winners[w], BudgetLineID: budgetLine,
+		DeliveryAddress: "רחוב הנדיב 1", RequestedDate: calendar.NewDate(2030, time.June, 30)}
 	for i, q := range qty {
 		in.Lines = append(in.Lines, orders.LineInput{ItemID: tn.Items[i], Quantity: orders.Qty(q)})
 	}

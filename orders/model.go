@@ -18,34 +18,38 @@
 //   - the budget line (budget_lines.amount), by the total including VAT,
 //     since the authority pays the VAT out of the line.
 //
-// A null ceiling or allocation is unlimited. Submit is the only operation
-// that adds an order to the reserving set, and it does so in one
-// transaction that first locks, with SELECT ... FOR UPDATE and in this
-// fixed order, the order row (Store.LockOrder), the tender row
-// (catalog.Store.LockTender), the tender_authorities row
-// (catalog.Store.LockParticipation) and the budget_lines row
-// (authorities.Store.LockBudgetLine), and only then sums the reserving
-// orders and compares. Why no capacity is ever exceeded, whatever the
-// concurrency:
+// A null ceiling or allocation is unlimited. What the reserving orders hold
+// on each capacity is kept on one row of capacity_holds per tender,
+// participation and budget line, changed by triggers on orders in the
+// statement that moves an order into or out of the reserving set
+// (migrations/00209_capacity_holds.sql), so that no path can forget it and
+// no check sums orders. Submit is the only operation that adds an order to
+// the reserving set, and it does so in one transaction that first locks,
+// with SELECT ... FOR NO KEY UPDATE (which does not block inserting an
+// order that refers to those rows), the order row, then in one statement
+// the tender row, the tender_authorities row, the budget_lines row and
+// their three capacity_holds rows (Store.lockCapacity), and only then
+// reads what is held and compares. Why no capacity is ever exceeded,
+// whatever the concurrency:
 //
-//  1. Two submissions that share a capacity share the row that carries it
-//     (the same tender for a ceiling or allocation, the same budget line),
+//  1. Two submissions that share a capacity share the row that carries it,
 //     so the second blocks on that row until the first commits or rolls
 //     back.
-//  2. The sums are read by statements that start after the locks are
-//     granted; under READ COMMITTED each statement sees every transaction
-//     committed before it started, so the second submission counts the
-//     first one's reservation.
+//  2. What is held is read after the locks are granted; under READ
+//     COMMITTED the second submission reads the row as the first one's
+//     commit left it.
 //  3. Every other transition keeps an order in the reserving set or takes
 //     it out (return, reject, cancel), and a reserving order's amounts,
-//     tender and budget line never change; releasing can only make the sums
-//     smaller, so it needs no capacity lock.
+//     tender and budget line never change; releasing can only make what is
+//     held smaller.
 //
-// Hence at every commit, for each capacity, the sum of the reserving
-// orders is at most the capacity. The locks are always taken in the same
-// order (order → tender → tender authority → budget line) and every other
-// transition locks only the order row, so submissions cannot deadlock one
-// another.
+// Hence at every commit, for each capacity, what the reserving orders hold
+// is at most the capacity. The order row is always locked first and the
+// capacity rows after it, in one statement; a deadlock between that
+// statement and a release's trigger is detected by PostgreSQL (40P01) and
+// the transaction run again by database.WithTx, so it costs a retry, never
+// a wrong figure. `madaf volumes verify` recomputes the holds from the
+// orders.
 //
 // # Signatures
 //
@@ -64,6 +68,7 @@ package orders
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -75,6 +80,7 @@ import (
 	"madaf/internal/i18n"
 	"madaf/internal/money"
 	"madaf/internal/orderstatus"
+	"madaf/internal/validate"
 	"madaf/suppliers"
 )
 
@@ -121,7 +127,12 @@ var (
 )
 
 // Order is a call-off order under a shelf tender. Money is fixed at
-// submission; while draft it is an estimate at today's prices.
+// submission; while draft it is an estimate at today's prices. A draft may
+// have no budget line yet (BudgetLineID 0, null in JSON). Notes are the
+// authority's own. ContactName and ContactEmail are the officer who placed
+// the order, whom the supplier asks about it. The supplier's view of an
+// order has no budget line, notes or other internal figures
+// (asSentToSupplier).
 type Order struct {
 	ID                 int64         `db:"id" json:"id"`
 	Number             string        `db:"number" json:"number"`
@@ -166,10 +177,15 @@ type Order struct {
 	CancelNote         string        `db:"cancel_note" json:"cancel_note"`
 	ReturnNote         string        `db:"return_note" json:"return_note"`
 	CreatedBy          int64         `db:"created_by" json:"created_by"`
+	ContactName        string        `db:"contact_name" json:"contact_name"`
+	ContactEmail       string        `db:"contact_email" json:"contact_email"`
 	CreatedAt          time.Time     `db:"created_at" json:"created_at"`
 	UpdatedAt          time.Time     `db:"updated_at" json:"updated_at"`
 	// Overdue is true for a sent order past its confirmation deadline.
 	Overdue bool `db:"overdue" json:"overdue"`
+	// Returned is true for a draft a signatory sent back for correction
+	// (ReturnNote says why), until it is submitted again.
+	Returned bool `db:"returned" json:"returned"`
 	// Overridden is true when a rotation tender's proposal was overridden.
 	Overridden bool `db:"-" json:"overridden"`
 
@@ -179,6 +195,20 @@ type Order struct {
 
 // ETag is the order's entity tag, "v<version>".
 func (o *Order) ETag() string { return fmt.Sprintf(`"v%d"`, o.Version) }
+
+// MarshalJSON writes the order with a budget_line_id of null when it has
+// none (a draft not yet charged, or the supplier's view).
+func (o Order) MarshalJSON() ([]byte, error) {
+	type plain Order
+	var line *int64
+	if o.BudgetLineID != 0 {
+		line = &o.BudgetLineID
+	}
+	return json.Marshal(struct {
+		plain
+		BudgetLineID *int64 `json:"budget_line_id"`
+	}{plain(o), line})
+}
 
 // Line is one order line: the item, the quantity and the unit price in
 // force (a snapshot taken at submission).
@@ -230,13 +260,61 @@ type BudgetSeen struct {
 // Recorded reports whether the figures were recorded.
 func (b BudgetSeen) Recorded() bool { return b.Amount != nil }
 
-// asSentToSupplier drops what the authority's treasurer saw of its budget
-// line when signing: the supplier sees who signed, never the authority's
-// budget.
+// asSentToSupplier leaves of o what was sent to its supplier: the lines,
+// prices and totals, the delivery address and date, the contact, who signed
+// and what the supplier did. The authority's own notes, the note it was
+// returned with, its budget line and what its treasurer saw of it, the
+// rotation's proposal and the justification of overriding it are dropped.
 func (o *Order) asSentToSupplier() {
+	o.BudgetLineID, o.BudgetLineCode = 0, ""
+	o.Notes, o.ReturnNote, o.CancelNote, o.Justification = "", "", "", ""
+	o.ProposedSupplierID, o.Overridden, o.Returned = nil, false, false
 	for i := range o.Signatures {
 		o.Signatures[i].BudgetSeen = BudgetSeen{}
 	}
+}
+
+// supplierFacts are, per action, the facts of an event the supplier sees:
+// the deadline its order was sent with, and what it did itself.
+var supplierFacts = map[string][]string{
+	ActionSign:    {"confirm_by"},
+	ActionConfirm: {"promised_date"},
+	ActionDeliver: {"delivered_on", "lines"},
+	ActionClose:   {"invoice_ref"},
+	ActionCancel:  {"reason"},
+}
+
+// supplierNotes are the actions whose note is the supplier's own.
+var supplierNotes = []string{ActionConfirm, ActionReject, ActionDeliver}
+
+// asSeenBySupplier is the part of an order's history its supplier sees:
+// from the signature that sent the order on, each event with the facts of
+// supplierFacts and, for the supplier's own actions, its note. The
+// authority's drafts, edits, submissions, returns and the notes of its
+// people are left out.
+func asSeenBySupplier(events []Event) []Event {
+	from := slices.IndexFunc(events, func(e Event) bool { return e.ToStatus == orderstatus.Sent })
+	if from < 0 {
+		return []Event{}
+	}
+	out := make([]Event, 0, len(events)-from)
+	for _, e := range events[from:] {
+		if !slices.Contains(supplierNotes, e.Action) {
+			e.Note = ""
+		}
+		var all map[string]json.RawMessage
+		kept := map[string]json.RawMessage{}
+		if json.Unmarshal(e.Data, &all) == nil {
+			for _, k := range supplierFacts[e.Action] {
+				if v, ok := all[k]; ok {
+					kept[k] = v
+				}
+			}
+		}
+		e.Data, _ = json.Marshal(kept)
+		out = append(out, e)
+	}
+	return out
 }
 
 // SignatureFor returns the current submission's signature of slot, nil
@@ -296,10 +374,13 @@ func (e Event) Signing() *SignEvent {
 
 // NewOrder is the body of POST /orders and PUT /orders/{id}. Prices come
 // from the tender, never from the client.
+//
+// A draft may lack its budget line (0), delivery address and requested
+// date; Submit refuses it until it has them (Unfinished).
 type NewOrder struct {
 	TenderID        int64         `json:"tender_id" validate:"required,gt=0"`
 	SupplierID      int64         `json:"supplier_id" validate:"required,gt=0"`
-	BudgetLineID    int64         `json:"budget_line_id" validate:"required,gt=0"`
+	BudgetLineID    int64         `json:"budget_line_id" validate:"omitempty,gt=0"`
 	DeliveryAddress string        `json:"delivery_address" validate:"max=500"`
 	RequestedDate   calendar.Date `json:"requested_date"`
 	Notes           string        `json:"notes" validate:"max=4000"`
@@ -337,6 +418,18 @@ func (in *NewOrder) Validate() error {
 	in.Justification = strings.TrimSpace(in.Justification)
 	if len(fields) > 0 {
 		return apperr.Invalid("order.invalid", fields...)
+	}
+	return nil
+}
+
+// check reports what is wrong with a cancellation: its fields' rules,
+// and a note for the reason "other".
+func (in *CancelInput) check() error {
+	if err := validate.Struct(in); err != nil {
+		return err
+	}
+	if in.Reason == "other" && strings.TrimSpace(in.Note) == "" {
+		return apperr.Invalid("order.cancellation_invalid", apperr.Field("note", "order.note_required_other"))
 	}
 	return nil
 }
@@ -408,11 +501,25 @@ func (l *StringList) Scan(src any) error {
 	return nil
 }
 
-// Filter selects orders for List.
+// Filter selects orders for List; zero fields do not narrow.
 type Filter struct {
-	Statuses   []string
-	TenderID   int64
-	SupplierID int64
+	Statuses []string
+	// Returned keeps the drafts sent back for correction.
+	Returned    bool
+	TenderID    int64
+	SupplierID  int64
+	AuthorityID int64
+	// Number keeps the orders whose number contains it; Supplier those
+	// whose supplier's name does; Tender those whose tender's number or
+	// title does (without regard to case).
+	Number   string
+	Supplier string
+	Tender   string
+	// From and To bound the order's date (its submission day, or its
+	// creation day while it was never submitted), both included.
+	From, To calendar.Date
+	// MinTotal and MaxTotal bound the total incl. VAT, both included.
+	MinTotal, MaxTotal *decimal.Decimal
 	// BudgetLineID keeps the orders charged to the budget line.
 	BudgetLineID int64
 	// Overdue keeps sent orders past their confirmation deadline.
@@ -467,6 +574,9 @@ func (c *FailedCheck) UnmarshalJSON(b []byte) error {
 
 // Checks named in a refused submission.
 const (
+	CheckDeliveryAddress  = "delivery_address"
+	CheckRequestedDate    = "requested_date"
+	CheckBudgetLineChosen = "budget_line_chosen"
 	CheckTenderActive     = "tender_active"
 	CheckTenderOpen       = "tender_open"
 	CheckAwardRule        = "award_rule"
@@ -480,6 +590,43 @@ const (
 	CheckAllocation       = "allocation"
 	CheckBudget           = "budget_line_balance"
 )
+
+// Field is the order form's field a failed check is about ("" when the
+// check is about no one field).
+func (c FailedCheck) Field() string {
+	switch c.Check {
+	case CheckDeliveryAddress:
+		return "delivery_address"
+	case CheckRequestedDate:
+		return "requested_date"
+	case CheckBudgetLineChosen, CheckBudgetLine, CheckBudget:
+		return "budget_line_id"
+	case CheckRotation:
+		return "justification"
+	}
+	return ""
+}
+
+// Unfinished are the checks draft o fails on day today for lack of what
+// only its officer can give: a delivery address, a requested date that is
+// not past, a budget line. Submit refuses an order that fails any, with
+// every other check it fails.
+func Unfinished(o *Order, today calendar.Date) []FailedCheck {
+	var out []FailedCheck
+	if strings.TrimSpace(o.DeliveryAddress) == "" {
+		out = append(out, FailedCheck{Check: CheckDeliveryAddress, Msg: apperr.M("order.check.delivery_address")})
+	}
+	switch {
+	case o.RequestedDate.IsZero():
+		out = append(out, FailedCheck{Check: CheckRequestedDate, Msg: apperr.M("order.check.requested_date")})
+	case o.RequestedDate.Before(today):
+		out = append(out, FailedCheck{Check: CheckRequestedDate, Msg: apperr.M("order.check.requested_date_past", o.RequestedDate.String())})
+	}
+	if o.BudgetLineID == 0 {
+		out = append(out, FailedCheck{Check: CheckBudgetLineChosen, Msg: apperr.M("order.check.budget_line_chosen")})
+	}
+	return out
+}
 
 // refused is the 409 of a submission; failed_checks names each failed
 // check.

@@ -11,15 +11,15 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"madaf/internal/apperr"
-	"madaf/internal/database"
 	"madaf/internal/i18n"
 	"madaf/internal/mail"
 	"madaf/internal/money"
 )
 
 // Mails are written to mail_outbox in the transaction of the transition
-// that causes them, rendered in the recipient's language, and sent later
-// by a Sender; a rolled-back transition sends nothing.
+// that causes them, rendered in the recipient's language with the
+// Message-ID every copy will carry, and sent later by a Sender; a
+// rolled-back transition sends nothing.
 
 // Kinds of order mail. A kind's subject and first paragraph are the
 // catalog keys order.mail.<kind>.subject and order.mail.<kind>.intro.
@@ -103,6 +103,7 @@ func (st *step) writeNotices(ctx context.Context, o *Order) error {
 		return err
 	}
 	link := st.s.baseURL + "/orders/" + strconv.FormatInt(o.ID, 10)
+	domain := mail.Domain(st.s.baseURL)
 	for _, n := range st.notices {
 		for _, r := range n.to {
 			lang := r.Lang
@@ -110,7 +111,7 @@ func (st *step) writeNotices(ctx context.Context, o *Order) error {
 				lang = i18n.DefaultLang
 			}
 			subject, body := renderMail(i18n.For(lang), n.kind, o, a.Name(lang), link, n.facts)
-			if err := st.orders.queueMail(ctx, o.ID, n.kind, r.Email, lang, subject, body); err != nil {
+			if err := st.orders.queueMail(ctx, o.ID, n.kind, r.Email, lang, subject, body, domain); err != nil {
 				return err
 			}
 		}
@@ -142,10 +143,21 @@ func renderMail(cat i18n.Catalog, kind string, o *Order, authority, link string,
 	return subject, b.String()
 }
 
-// Sender drains the mail outbox: it claims due mails with FOR UPDATE SKIP
-// LOCKED (so that several instances share the work and never send one mail
-// twice at once), sends them, and on failure retries with exponential
-// backoff until MaxAttempts, after which the mail is dead.
+// sendTimeout bounds one SMTP conversation; record bounds writing down
+// its outcome.
+const (
+	sendTimeout   = 30 * time.Second
+	recordTimeout = 10 * time.Second
+)
+
+// Sender drains the mail outbox one mail at a time: it claims a due mail
+// with a lease (FOR UPDATE SKIP LOCKED, so that several senders share the
+// work and never take one mail at once), sends it under its stored
+// Message-ID, and records that it was sent in a commit of its own as soon
+// as the SMTP server accepted it. A sender that stops between the two
+// leaves the mail to be sent again when the lease ends, with the same
+// Message-ID. On failure the mail is retried with exponential backoff
+// until MaxAttempts, after which it is dead.
 type Sender struct {
 	DB     *sqlx.DB
 	Mailer mail.Mailer
@@ -157,8 +169,10 @@ type Sender struct {
 	Backoff time.Duration
 	// Interval between polls of the outbox (default 5s).
 	Interval time.Duration
-	// Batch is how many mails one transaction claims (default 10).
-	Batch int
+	// Lease is how long a claimed mail stays its sender's before another
+	// may take it (default 5 minutes; never less than a minute, twice the
+	// time one SMTP conversation may take).
+	Lease time.Duration
 }
 
 func (s *Sender) defaults() {
@@ -171,9 +185,10 @@ func (s *Sender) defaults() {
 	if s.Interval <= 0 {
 		s.Interval = 5 * time.Second
 	}
-	if s.Batch <= 0 {
-		s.Batch = 10
+	if s.Lease <= 0 {
+		s.Lease = 5 * time.Minute
 	}
+	s.Lease = max(s.Lease, 2*sendTimeout)
 	if s.Logger == nil {
 		s.Logger = slog.Default()
 	}
@@ -196,61 +211,52 @@ func (s *Sender) Run(ctx context.Context) {
 	}
 }
 
-// Drain sends the mails due now, batch by batch, and returns how many were
+// Drain sends the mails due now, one by one, and returns how many were
 // sent. A mail that fails stays pending with its next attempt pushed back,
 // or becomes dead after MaxAttempts.
 func (s *Sender) Drain(ctx context.Context) (sent int, err error) {
 	defer apperr.Wrap(&err, "orders.Sender.Drain")
 	s.defaults()
+	store := NewStore(s.DB)
 	for ctx.Err() == nil {
-		n, claimed, err := s.drainBatch(ctx)
-		sent += n
-		if err != nil || claimed < s.Batch {
+		r, ok, err := store.claimMail(ctx, s.Lease)
+		if err != nil || !ok {
+			return sent, err
+		}
+		delivered, err := s.deliver(ctx, store, r)
+		if delivered {
+			sent++
+		}
+		if err != nil {
 			return sent, err
 		}
 	}
 	return sent, ctx.Err()
 }
 
-func (s *Sender) drainBatch(ctx context.Context) (sent, claimed int, err error) {
-	err = database.WithTx(ctx, s.DB, func(tx *sqlx.Tx) error {
-		sent, claimed = 0, 0
-		store := NewStore(s.DB).InTx(tx)
-		rows, err := store.claimMails(ctx, s.Batch)
-		if err != nil {
-			return err
-		}
-		claimed = len(rows)
-		for _, r := range rows {
-			sendCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-			err := s.Mailer.Send(sendCtx, mail.Message{To: r.Recipient, Subject: r.Subject, Body: r.Body})
-			cancel()
-			if err == nil {
-				sent++
-				if err := store.mailSent(ctx, r.ID); err != nil {
-					return err
-				}
-				continue
-			}
-			attempts := r.Attempts + 1
-			status, wait := "pending", s.backoff(attempts)
-			if attempts >= s.MaxAttempts {
-				status = "dead"
-				s.Logger.Error("mail dead after retries", "outbox_id", r.ID, "attempts", attempts, "error", err)
-			} else {
-				s.Logger.Warn("mail not sent; will retry", "outbox_id", r.ID, "attempts", attempts, "error", err)
-			}
-			msg := err.Error()
-			if len(msg) > 500 {
-				msg = msg[:500]
-			}
-			if err := store.mailFailed(ctx, r.ID, status, attempts, msg, wait); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	return sent, claimed, err
+// deliver sends claimed mail r and records the outcome, even when ctx
+// ends meanwhile: what the server accepted is recorded as sent.
+func (s *Sender) deliver(ctx context.Context, store *Store, r outboxRow) (delivered bool, err error) {
+	sendCtx, cancel := context.WithTimeout(ctx, sendTimeout)
+	sendErr := s.Mailer.Send(sendCtx, mail.Message{ID: r.MessageID, To: r.Recipient, Subject: r.Subject, Body: r.Body})
+	cancel()
+	recordCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
+	if sendErr == nil {
+		return true, store.mailSent(recordCtx, r.ID)
+	}
+	status, wait := "pending", s.backoff(r.Attempts)
+	if r.Attempts >= s.MaxAttempts {
+		status = "dead"
+		s.Logger.Error("mail dead after retries", "outbox_id", r.ID, "attempts", r.Attempts, "error", sendErr)
+	} else {
+		s.Logger.Warn("mail not sent; will retry", "outbox_id", r.ID, "attempts", r.Attempts, "error", sendErr)
+	}
+	msg := sendErr.Error()
+	if len(msg) > 500 {
+		msg = strings.ToValidUTF8(msg[:500], "")
+	}
+	return false, store.mailFailed(recordCtx, r.ID, r.Attempts, status, msg, wait)
 }
 
 // backoff is the wait after the attempts-th failure.

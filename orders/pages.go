@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 	"github.com/shopspring/decimal"
@@ -16,8 +17,11 @@ import (
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
 	"madaf/internal/i18n"
+	"madaf/internal/money"
 	"madaf/internal/orderstatus"
 	"madaf/internal/page"
+	"madaf/internal/paging"
+	"madaf/internal/validate"
 	"madaf/internal/web"
 )
 
@@ -142,9 +146,10 @@ func (p *pages) myDrafts(c *gin.Context, caller *auth.Principal, tenderID int64)
 
 // addToCart puts an item into the caller's draft order for the item's
 // tender, creating the draft when there is none: the supplier is the
-// rotation's proposal or the cheapest eligible winner with every price, the
-// budget line the authority's first of the year. The officer reviews both
-// on the order form.
+// rotation's proposal or the cheapest eligible winner with every price;
+// the budget line is the one the authority charges the tender's category
+// to by default (none when it has none) and the delivery address the
+// authority's default. The officer reviews them on the order form.
 func (p *pages) addToCart(c *gin.Context) error {
 	caller := auth.Caller(c)
 	f := page.ReadForm(c)
@@ -197,7 +202,7 @@ func (p *pages) addToCart(c *gin.Context) error {
 	if in.SupplierID, err = p.proposedSupplier(c, caller, tenderID, lines); err != nil {
 		return err
 	}
-	if in.BudgetLineID, err = p.firstBudgetLine(c, caller); err != nil {
+	if in.BudgetLineID, in.DeliveryAddress, err = p.formDefaults(c, caller.AuthorityID, tenderID); err != nil {
 		return err
 	}
 	if _, _, err := p.svc.Create(c, caller, in, ""); err != nil {
@@ -245,17 +250,23 @@ func (p *pages) proposedSupplier(c *gin.Context, caller *auth.Principal, tenderI
 	return best.SupplierID, nil
 }
 
-// firstBudgetLine is the caller's authority's first budget line of this
-// year.
-func (p *pages) firstBudgetLine(c *gin.Context, caller *auth.Principal) (int64, error) {
-	lines, err := p.auth.BudgetLines(c, caller, caller.AuthorityID, calendar.Today().Year())
+// formDefaults are what the order form of authority authorityID offers on
+// an order under tender tenderID before the officer chooses: the budget
+// line the authority charges the tender's category to this year (0 when
+// it set none) and its default delivery address ("" when none).
+func (p *pages) formDefaults(c *gin.Context, authorityID, tenderID int64) (budgetLine int64, address string, err error) {
+	t, err := p.svc.stores.catalog.Tender(c, tenderID)
 	if err != nil {
-		return 0, err
+		return 0, "", err
 	}
-	if len(lines) == 0 {
-		return 0, apperr.Conflict("cart.no_budget_line")
+	if budgetLine, err = p.auth.DefaultBudgetLine(c, authorityID, calendar.Today().Year(), t.Category); err != nil {
+		return 0, "", err
 	}
-	return lines[0].ID, nil
+	a, err := p.auth.Authority(c, authorityID)
+	if err != nil {
+		return 0, "", err
+	}
+	return budgetLine, a.DefaultDeliveryAddress, nil
 }
 
 // draftInput is the NewOrder that reproduces draft o.
@@ -280,7 +291,18 @@ type formData struct {
 	Misfit *budgetOption
 	// Proposed is the rotation's proposed supplier (0 when none).
 	Proposed int64
-	Checks   []FailedCheck
+	// Checks are the failed checks of a refused submission; Errors the
+	// form's field errors that no check names, in the form's order. The
+	// summary at the top lists both, each linked to its field.
+	Checks []FailedCheck
+	Errors []formError
+}
+
+// formError is a field error as the summary lists it: the field's name,
+// the id of the control it links to, the message key of the field's label
+// and, for a quantity, the item's name.
+type formError struct {
+	Field, Anchor, Label, Item string
 }
 
 // budgetOption is a budget line offered on the order form, with what it
@@ -300,10 +322,25 @@ func (p *pages) editPage(c *gin.Context) error {
 		return nil
 	}
 	f := page.NewForm(url.Values{
-		"supplier_id": {page.Itoa(o.SupplierID)}, "budget_line_id": {page.Itoa(o.BudgetLineID)},
+		"supplier_id": {page.Itoa(o.SupplierID)}, "budget_line_id": {""},
 		"delivery_address": {o.DeliveryAddress}, "requested_date": {o.RequestedDate.String()},
 		"notes": {o.Notes}, "justification": {o.Justification},
 	})
+	if o.BudgetLineID != 0 {
+		f.Values.Set("budget_line_id", page.Itoa(o.BudgetLineID))
+	}
+	if o.BudgetLineID == 0 || o.DeliveryAddress == "" {
+		line, address, err := p.formDefaults(c, o.AuthorityID, o.TenderID)
+		if err != nil {
+			return err
+		}
+		if o.BudgetLineID == 0 && line != 0 {
+			f.Values.Set("budget_line_id", page.Itoa(line))
+		}
+		if o.DeliveryAddress == "" {
+			f.Values.Set("delivery_address", address)
+		}
+	}
 	for _, l := range o.Lines {
 		f.Values.Set(qtyField(l.ItemID), l.Quantity.String())
 	}
@@ -312,9 +349,50 @@ func (p *pages) editPage(c *gin.Context) error {
 
 func qtyField(itemID int64) string { return "qty_" + page.Itoa(itemID) }
 
+// formFields are the order form's fields after its quantities, in the
+// order the form draws them, with the id each links to and its label.
+var formFields = []struct{ name, anchor, label string }{
+	{"supplier_id", "supplier-choice", "order.supplier"},
+	{"justification", "justification", "order.justification"},
+	{"budget_line_id", "budget_line_id", "order.budget_line"},
+	{"requested_date", "requested_date", "order.requested_date"},
+	{"delivery_address", "delivery_address", "order.delivery_address"},
+	{"notes", "notes", "order.internal_notes"},
+}
+
+// summary lists the field errors of f that none of checks names, in the
+// form's order: the quantities of o's lines, then formFields.
+func summary(o *Order, f *page.Form, checks []FailedCheck) []formError {
+	named := map[string]bool{}
+	for _, ch := range checks {
+		named[ch.Field()] = true
+	}
+	var out []formError
+	add := func(e formError) {
+		if _, failed := f.Errors[e.Field]; failed && !named[e.Field] {
+			out = append(out, e)
+		}
+	}
+	for _, l := range o.Lines {
+		add(formError{Field: qtyField(l.ItemID), Anchor: qtyField(l.ItemID), Label: "order.quantity", Item: l.Name})
+	}
+	for _, ff := range formFields {
+		add(formError{Field: ff.name, Anchor: ff.anchor, Label: ff.label})
+	}
+	return out
+}
+
 func (p *pages) renderForm(c *gin.Context, status int, o *Order, f *page.Form, checks []FailedCheck) error {
 	caller := auth.Caller(c)
-	d := formData{Order: o, Checks: checks}
+	for _, ch := range checks {
+		if field := ch.Field(); field != "" {
+			f.FailMsg(field, ch.Msg)
+		}
+	}
+	d := formData{Order: o, Checks: checks, Errors: summary(o, f, checks)}
+	if f.Message.IsZero() && len(f.Errors) > 0 {
+		f.Refuse("order.form_errors")
+	}
 	lines := make([]LineInput, 0, len(o.Lines))
 	for _, l := range o.Lines {
 		lines = append(lines, LineInput{ItemID: l.ItemID, Quantity: l.Quantity})
@@ -347,8 +425,12 @@ func (p *pages) renderForm(c *gin.Context, status int, o *Order, f *page.Form, c
 }
 
 // saveDraft saves the order form; with action=submit it then submits the
-// draft for signature. Field errors come back beside their fields (422), a
-// refused submission with its failed checks (409).
+// draft for signature. Every error comes back at once, beside its field
+// and in the summary at the top: the form's own (422) with, on a
+// submission, what the draft still lacks (a delivery address, a requested
+// date, a budget line); a refused submission with all its failed checks
+// (409). A form opened on an older version of the draft (another tab,
+// another user) comes back with what was typed and the conflict (409).
 func (p *pages) saveDraft(c *gin.Context) error {
 	caller := auth.Caller(c)
 	o, err := p.order(c)
@@ -356,8 +438,11 @@ func (p *pages) saveDraft(c *gin.Context) error {
 		return err
 	}
 	f := page.ReadForm(c)
+	if o.Status == orderstatus.Draft && !validate.IfMatch(f.Value("etag"), o.ETag()) {
+		return p.renderStale(c, o, f)
+	}
 	in := NewOrder{TenderID: o.TenderID,
-		SupplierID: f.Int64("supplier_id", page.Required), BudgetLineID: f.Int64("budget_line_id", page.Required),
+		SupplierID: f.Int64("supplier_id", page.Required), BudgetLineID: f.Int64("budget_line_id", false),
 		DeliveryAddress: f.Value("delivery_address"), RequestedDate: f.Date("requested_date", false),
 		Notes: f.Value("notes"), Justification: f.Value("justification")}
 	rename := map[string]string{}
@@ -377,17 +462,28 @@ func (p *pages) saveDraft(c *gin.Context) error {
 	if !in.RequestedDate.IsZero() && in.RequestedDate.Before(calendar.Today()) {
 		f.Fail("requested_date", "order.date_past")
 	}
+	submit := f.Value("action") == "submit"
+	// What a submission would be refused for lack of, shown with the
+	// form's own errors when the draft cannot even be saved.
+	var lacking []FailedCheck
+	if submit {
+		lacking = Unfinished(&Order{DeliveryAddress: in.DeliveryAddress, RequestedDate: in.RequestedDate, BudgetLineID: in.BudgetLineID},
+			calendar.Today())
+	}
 	if !f.Valid() {
-		return p.renderForm(c, http.StatusUnprocessableEntity, o, f, nil)
+		return p.renderForm(c, http.StatusUnprocessableEntity, o, f, lacking)
 	}
 	updated, err := p.svc.Update(c, caller, o.ID, f.Value("etag"), in)
 	if err != nil {
 		if f.Absorb(err, rename) {
-			return p.renderForm(c, http.StatusUnprocessableEntity, o, f, nil)
+			return p.renderForm(c, http.StatusUnprocessableEntity, o, f, lacking)
+		}
+		if apperr.KindOf(err) == apperr.KindPrecondition && o.Status == orderstatus.Draft {
+			return p.renderStale(c, o, f)
 		}
 		return err
 	}
-	if f.Value("action") != "submit" {
+	if !submit {
 		p.eng.Redirect(c, "/orders/"+page.Itoa(o.ID)+"/edit", "order.saved")
 		return nil
 	}
@@ -399,14 +495,6 @@ func (p *pages) saveDraft(c *gin.Context) error {
 			if len(checks) == 0 {
 				f.Message = ae.Msg
 			}
-			for _, ch := range checks {
-				switch ch.Check {
-				case CheckBudgetLine, CheckBudget:
-					f.FailMsg("budget_line_id", ch.Msg)
-				case CheckRotation:
-					f.FailMsg("justification", ch.Msg)
-				}
-			}
 			return p.renderForm(c, http.StatusConflict, updated, f, checks)
 		}
 		return err
@@ -415,41 +503,84 @@ func (p *pages) saveDraft(c *gin.Context) error {
 	return nil
 }
 
+// renderStale draws the form of draft o again (409) when it was posted
+// from an older version: what the user typed stays, quantities of lines
+// added since are the draft's, and saving again replaces the newer version.
+func (p *pages) renderStale(c *gin.Context, o *Order, f *page.Form) error {
+	for _, l := range o.Lines {
+		if _, typed := f.Values[qtyField(l.ItemID)]; !typed {
+			f.Values.Set(qtyField(l.ItemID), l.Quantity.String())
+		}
+	}
+	f.Refuse("order.stale_form", o.UpdatedAt.In(calendar.Israel).Format("02/01/2006 15:04"))
+	return p.renderForm(c, http.StatusConflict, o, f, nil)
+}
+
 // ---- lists ----
 
-// listData is "my orders" (all orders for the cluster).
+// listData is the orders list with its search: an authority's own orders,
+// or, for the cluster, every authority's, each named.
 type listData struct {
 	Orders   []Order
 	Status   string
 	Statuses []string
-	NextURL  string
+	// Authorities are the authorities the cluster searches by (none for
+	// an authority's users, who see their own only).
+	Authorities []authorityOption
+	NextURL     string
 }
 
+// authorityOption is an authority the search offers, named in the
+// reader's language.
+type authorityOption struct {
+	ID   int64
+	Name string
+}
+
+// listPage draws the orders the caller may see that the query selects:
+// status (also "returned" and "overdue"), number, supplier, tender,
+// authority_id, from, to, min_total and max_total, as the API's list reads
+// them. A value that cannot be read stands beside its field (422).
 func (p *pages) listPage(c *gin.Context) error {
 	caller := auth.Caller(c)
-	d := listData{Status: c.Query("status"), Statuses: append(slices.Clone(orderstatus.All), "overdue")}
-	f := Filter{Limit: 50}
-	switch {
-	case d.Status == "overdue":
-		f.Overdue = true
-	case d.Status != "":
-		if !orderstatus.Valid(d.Status) {
-			return apperr.NotFound("not_found.status")
+	q := c.Request.URL.Query()
+	d := listData{Status: q.Get("status"), Statuses: append(slices.Clone(orderstatus.All), "returned", "overdue")}
+	if caller.IsCluster() {
+		as, err := p.auth.List(c, caller, paging.Page{Limit: 1000})
+		if err != nil {
+			return err
 		}
-		f.Statuses = []string{d.Status}
+		lang := page.LangOf(c)
+		for _, a := range as {
+			d.Authorities = append(d.Authorities, authorityOption{ID: a.ID, Name: a.Name(lang)})
+		}
+		slices.SortFunc(d.Authorities, func(a, b authorityOption) int { return strings.Compare(a.Name, b.Name) })
 	}
-	f.After, _ = strconv.ParseInt(c.Query("after"), 10, 64)
-	var err error
-	if d.Orders, err = p.svc.List(c, caller, f); err != nil {
-		return err
+	form := page.NewForm(q)
+	f, fields := readFilter(q)
+	for _, fe := range fields {
+		form.FailMsg(fe.Field, fe.Msg)
+	}
+	status := http.StatusOK
+	if form.Valid() {
+		f.Limit = 50
+		f.After, _ = strconv.ParseInt(q.Get("after"), 10, 64)
+		var err error
+		if d.Orders, err = p.svc.List(c, caller, f); err != nil {
+			if !form.Absorb(err, nil) {
+				return err
+			}
+		}
+	}
+	if !form.Valid() {
+		status = http.StatusUnprocessableEntity
 	}
 	p.localize(c, all(d.Orders)...)
 	if n := len(d.Orders); n == f.Limit {
-		q := c.Request.URL.Query()
 		q.Set("after", page.Itoa(d.Orders[n-1].ID))
 		d.NextURL = "/orders?" + q.Encode()
 	}
-	p.eng.Render(c, http.StatusOK, p.list, d, nil)
+	p.eng.Render(c, status, p.list, d, form)
 	return nil
 }
 
@@ -550,8 +681,10 @@ func (p *pages) renderOrder(c *gin.Context, status int, o *Order, f *page.Form, 
 	}
 	d := showData{Order: o, Events: events, CancelReasons: CancelReasons, Today: calendar.Today(),
 		ShowFee: caller.IsCluster() || caller.Has(auth.RoleSupplier), Reasons: reasons}
-	if bl, err := p.auth.BudgetLineByID(c, o.BudgetLineID); err == nil {
-		d.BudgetLine = bl
+	if o.BudgetLineID != 0 {
+		if bl, err := p.auth.BudgetLineByID(c, o.BudgetLineID); err == nil {
+			d.BudgetLine = bl
+		}
 	}
 	officer := caller.Has(auth.RoleOfficer) && caller.AuthorityID == o.AuthorityID
 	supplier := caller.Has(auth.RoleSupplier) && caller.SupplierID == o.SupplierID
@@ -702,15 +835,65 @@ func (p *pages) closeOrder(c *gin.Context) error {
 	})
 }
 
+// cancelFields are the cancel form's names of CancelInput's fields.
+var cancelFields = map[string]string{"reason": "cancel_reason", "note": "cancel_note"}
+
+// cancel withdraws the order once the officer has confirmed it on a page
+// that says what cancelling does (confirmCancel); a cancellation the order
+// does not allow is refused as before, without that page.
 func (p *pages) cancel(c *gin.Context) error {
+	o, err := p.order(c)
+	if err != nil {
+		return err
+	}
+	caller := auth.Caller(c)
+	f := page.ReadForm(c)
+	mayCancel := caller.Has(auth.RoleOfficer) && caller.AuthorityID == o.AuthorityID && slices.Contains(rules[ActionCancel].from, o.Status)
+	if mayCancel && !page.Confirmed(f) {
+		return p.confirmCancel(c, o, f)
+	}
 	return p.act(c, "order.cancelled", func(o *Order, f *page.Form) (map[string]string, error) {
 		reason := f.Text("cancel_reason", page.Required)
 		if !f.Valid() {
 			return nil, nil
 		}
 		_, err := p.svc.Cancel(c, auth.Caller(c), o.ID, f.Value("etag"), CancelInput{Reason: reason, Note: f.Value("cancel_note")})
-		return map[string]string{"reason": "cancel_reason", "note": "cancel_note"}, err
+		return cancelFields, err
 	})
+}
+
+// confirmCancel checks the cancel form and draws the page that says what
+// cancelling order o will do: it cannot be undone; what the order holds of
+// its budget line and ceilings is released; a supplier that has the order
+// is told. A form with errors is drawn again on the order page (422).
+func (p *pages) confirmCancel(c *gin.Context, o *Order, f *page.Form) error {
+	in := CancelInput{Reason: f.Text("cancel_reason", page.Required), Note: f.Value("cancel_note")}
+	if f.Valid() {
+		f.Absorb(in.check(), cancelFields)
+	}
+	if !f.Valid() {
+		return p.renderOrder(c, http.StatusUnprocessableEntity, o, f, nil)
+	}
+	consequences := []apperr.Msg{apperr.M("order.confirm_cancel.final")}
+	if orderstatus.Reserves(o.Status) {
+		consequences = append(consequences, apperr.M("order.confirm_cancel.releases", money.Format(o.Total.Decimal), o.BudgetLineCode))
+	}
+	switch o.Status {
+	case orderstatus.PendingApproval:
+		consequences = append(consequences, apperr.M("order.confirm_cancel.signatures"))
+	case orderstatus.Sent:
+		consequences = append(consequences, apperr.M("order.confirm_cancel.supplier_told", o.SupplierName))
+	}
+	consequences = append(consequences, apperr.M("order.confirm_cancel.reason", apperr.K("cancel_reason."+in.Reason)))
+	p.eng.Confirm(c, page.Confirmation{
+		Title:        apperr.M("order.confirm_cancel.title", o.Number),
+		Consequences: consequences,
+		Action:       "/orders/" + page.Itoa(o.ID) + "/cancel",
+		Values:       f.Values,
+		Button:       apperr.M("order.confirm_cancel.button"),
+		Back:         "/orders/" + page.Itoa(o.ID),
+	})
+	return nil
 }
 
 // Remaining is what is left to deliver of l.

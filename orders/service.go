@@ -88,25 +88,61 @@ func (s *Service) Get(ctx context.Context, p *auth.Principal, id int64) (o *Orde
 	return o, nil
 }
 
-// List returns one page of the orders p may see, newest first, without
-// their lines. An unknown status is invalid.
+// List returns one page of the orders p may see that f selects, newest
+// first, without their lines; a supplier sees each as it was sent. An
+// unknown status, or a range whose end comes before its start, is invalid.
 func (s *Service) List(ctx context.Context, p *auth.Principal, f Filter) (out []Order, err error) {
 	defer apperr.Wrap(&err, "orders.Service.List(%+v)", f)
-	for _, st := range f.Statuses {
-		if !orderstatus.Valid(st) {
-			return nil, apperr.Invalid("order.bad_filter", apperr.Field("status", "msg.oneof", strings.Join(orderstatus.All, ", ")))
+	if err := f.check(); err != nil {
+		return nil, err
+	}
+	if out, err = s.stores.orders.Orders(ctx, p, f, s.today()); err != nil {
+		return nil, err
+	}
+	if p.OrgKind == auth.OrgSupplier {
+		for i := range out {
+			out[i].asSentToSupplier()
 		}
 	}
-	return s.stores.orders.Orders(ctx, p, f, s.today())
+	return out, nil
 }
 
-// Events returns the history of order id, oldest first.
+// check reports every field of f that selects nothing sensible.
+func (f *Filter) check() error {
+	var fields []apperr.FieldError
+	for _, st := range f.Statuses {
+		if !orderstatus.Valid(st) {
+			fields = append(fields, apperr.Field("status", "msg.oneof", strings.Join(orderstatus.All, ", ")))
+			break
+		}
+	}
+	if !f.From.IsZero() && !f.To.IsZero() && f.To.Before(f.From) {
+		fields = append(fields, apperr.Field("to", "order.filter.to_before_from"))
+	}
+	if f.MinTotal != nil && f.MaxTotal != nil && f.MaxTotal.LessThan(*f.MinTotal) {
+		fields = append(fields, apperr.Field("max_total", "order.filter.max_below_min"))
+	}
+	if len(fields) > 0 {
+		return apperr.Invalid("order.bad_filter", fields...)
+	}
+	return nil
+}
+
+// Events returns the history of order id, oldest first; a supplier sees
+// only what happened from the order's sending on, without the authority's
+// notes (asSeenBySupplier).
 func (s *Service) Events(ctx context.Context, p *auth.Principal, id int64) (out []Event, err error) {
 	defer apperr.Wrap(&err, "orders.Service.Events(%d)", id)
 	if _, err := s.Get(ctx, p, id); err != nil {
 		return nil, err
 	}
-	return s.stores.orders.Events(ctx, id)
+	if out, err = s.stores.orders.Events(ctx, id); err != nil {
+		return nil, err
+	}
+	if p.OrgKind == auth.OrgSupplier {
+		out = asSeenBySupplier(out)
+	}
+	return out, nil
 }
 
 // allowed answers 403 unless p holds a role that may take action.
@@ -144,6 +180,9 @@ type step struct {
 	now     time.Time
 	today   calendar.Date
 	notices []notice
+	// result is the order as the action left it, when the action knows it
+	// whole; else change reads it back.
+	result *Order
 }
 
 // change runs action on order id in one transaction: it locks the order
@@ -157,7 +196,12 @@ func (s *Service) change(ctx context.Context, p *auth.Principal, id int64, ifMat
 	err := database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		now := s.now()
 		st := &step{stores: s.stores.inTx(tx), s: s, tx: tx, p: p, now: now, today: calendar.DateOf(now)}
-		o, err := st.orders.LockOrder(ctx, id, st.today)
+		lock := st.orders.LockOrder
+		if action == ActionSubmit {
+			// A submission reads its lines beside its capacity rows.
+			lock = st.orders.lockOrderRow
+		}
+		o, err := lock(ctx, id, st.today)
 		if err != nil {
 			return err
 		}
@@ -179,8 +223,10 @@ func (s *Service) change(ctx context.Context, p *auth.Principal, id int64, ifMat
 		if err := fn(st); err != nil {
 			return err
 		}
-		if out, err = st.orders.Order(ctx, id, st.today); err != nil {
-			return err
+		if out = st.result; out == nil {
+			if out, err = st.orders.Order(ctx, id, st.today); err != nil {
+				return err
+			}
 		}
 		return st.writeNotices(ctx, out)
 	})
@@ -220,7 +266,7 @@ func (s *Service) Create(ctx context.Context, p *auth.Principal, in NewOrder, id
 		return s.createOnce(ctx, p, in, idempotencyKey)
 	}
 	err = database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		o, err = s.create(ctx, tx, p, in)
+		o, err = s.create(ctx, tx, p, in, nil)
 		return err
 	})
 	return o, false, err
@@ -242,16 +288,18 @@ type draft struct {
 }
 
 // prepare checks a draft's references against the database and prices its
-// lines; every failing field is reported at once.
+// lines, reading them in one statement (draftContext); every failing field
+// is reported at once.
 func (s *Service) prepare(ctx context.Context, on stores, p *auth.Principal, in *NewOrder, today calendar.Date) (*draft, error) {
-	t, err := on.catalog.Tender(ctx, in.TenderID)
+	c, err := on.orders.draftContext(ctx, p.AuthorityID, in, today)
 	if apperr.Is(err, apperr.KindNotFound) {
 		return nil, apperr.Invalid("order.invalid", apperr.Field("tender_id", "order.not_a_tender"))
 	}
 	if err != nil {
 		return nil, err
 	}
-	if !t.Participates(p.AuthorityID) {
+	t := &c.tender
+	if !c.participates {
 		return nil, apperr.Invalid("order.invalid", apperr.Field("tender_id", "order.tender_not_open"))
 	}
 	if t.AwardRule == catalog.RuleCompetition {
@@ -265,45 +313,29 @@ func (s *Service) prepare(ctx context.Context, on stores, p *auth.Principal, in 
 	}
 
 	var fields []apperr.FieldError
-	award, err := awardOf(ctx, on, t.ID, in.SupplierID)
-	if err != nil && !apperr.Is(err, apperr.KindNotFound) {
-		return nil, err
-	}
-	supplierOK := err == nil && award.Status == catalog.AwardActive
+	supplierOK := c.awardStatus == catalog.AwardActive
 	if !supplierOK {
 		fields = append(fields, apperr.Field("supplier_id", "order.not_active_winner", t.Number))
 	}
-	bl, err := on.authorities.BudgetLineByID(ctx, in.BudgetLineID)
-	if err != nil && !apperr.Is(err, apperr.KindNotFound) {
-		return nil, err
-	}
-	if bl == nil || bl.AuthorityID != p.AuthorityID {
+	if in.BudgetLineID != 0 && c.lineAuthority != p.AuthorityID {
 		fields = append(fields, apperr.Field("budget_line_id", "order.not_our_budget_line"))
 	}
 
-	items, err := itemsOf(ctx, on, t.ID)
-	if err != nil {
-		return nil, err
-	}
 	d := &draft{tender: t}
 	var totals []decimal.Decimal
 	for i, l := range in.Lines {
-		it, ok := items[l.ItemID]
-		if !ok {
+		it := c.items[i]
+		if it.ID == 0 {
 			fields = append(fields, apperr.Field(fmt.Sprintf("lines[%d].item_id", i), "order.not_tender_item", t.Number))
 			continue
 		}
 		line := Line{LineNo: i + 1, ItemID: it.ID, SKU: it.SKU, Name: it.Name, Unit: it.Unit, Quantity: l.Quantity}
 		if supplierOK {
-			price, err := on.orders.priceInForce(ctx, it.ID, in.SupplierID, today)
-			switch {
-			case apperr.Is(err, apperr.KindNotFound):
+			if !it.Price.Valid {
 				fields = append(fields, apperr.Field(fmt.Sprintf("lines[%d].item_id", i), "order.no_price"))
-			case err != nil:
-				return nil, err
-			default:
-				line.UnitPrice.Decimal = price
-				line.LineTotal.Decimal = LineTotal(l.Quantity.Decimal, price)
+			} else {
+				line.UnitPrice.Decimal = it.Price.Decimal
+				line.LineTotal.Decimal = LineTotal(l.Quantity.Decimal, it.Price.Decimal)
 				totals = append(totals, line.LineTotal.Decimal)
 			}
 		}
@@ -321,11 +353,10 @@ func (s *Service) prepare(ctx context.Context, on stores, p *auth.Principal, in 
 	if len(fields) > 0 {
 		return nil, apperr.Invalid("order.invalid", fields...)
 	}
-	rate, err := on.orders.VATRate(ctx, today)
-	if err != nil {
-		return nil, err
+	if !c.vatRate.Valid {
+		return nil, noVATRate(today)
 	}
-	d.figures = Compute(totals, rate, t.FeePercent)
+	d.figures = Compute(totals, c.vatRate.Decimal, t.FeePercent)
 	return d, nil
 }
 
@@ -377,38 +408,27 @@ func competitionRequired(t *catalog.Tender) error {
 }
 
 // create inserts the draft inside tx: its number, lines, creation event
-// and volumes entry.
-func (s *Service) create(ctx context.Context, tx *sqlx.Tx, p *auth.Principal, in NewOrder) (*Order, error) {
+// and volumes entry. beforeWrite, when not nil, runs once the draft has
+// passed its checks, before anything is written.
+func (s *Service) create(ctx context.Context, tx *sqlx.Tx, p *auth.Principal, in NewOrder, beforeWrite func()) (*Order, error) {
 	now := s.now()
 	today := calendar.DateOf(now)
 	on := s.stores.inTx(tx)
-	store := on.orders
 	d, err := s.prepare(ctx, on, p, &in, today)
 	if err != nil {
 		return nil, err
 	}
-	seq, number, err := store.nextNumber(ctx, p.AuthorityID, today.Year())
+	if beforeWrite != nil {
+		beforeWrite()
+	}
+	o, err := on.orders.createOrder(ctx, p, &in, d, today, now)
 	if err != nil {
 		return nil, err
 	}
-	id, err := store.insertOrder(ctx, p, &in, d, today.Year(), seq, number, now)
-	if err != nil {
+	if err := volumes.Transition(ctx, tx, volumeFigures(o, d.tender.Category), "", orderstatus.Draft, now); err != nil {
 		return nil, err
 	}
-	if err := store.insertLines(ctx, id, d.lines); err != nil {
-		return nil, err
-	}
-	if err := store.addEvent(ctx, id, p, ActionCreate, "", orderstatus.Draft, "", map[string]any{"number": number}, now); err != nil {
-		return nil, err
-	}
-	vf, err := store.figures(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if err := volumes.Transition(ctx, tx, vf, "", orderstatus.Draft, now); err != nil {
-		return nil, err
-	}
-	return store.Order(ctx, id, today)
+	return o, nil
 }
 
 // Update replaces a draft's fields and lines (PUT semantics); only the

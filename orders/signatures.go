@@ -285,6 +285,45 @@ func (s *Service) Sign(ctx context.Context, p *auth.Principal, orderID int64, if
 	})
 }
 
+// askSignatures mails, for each slot still to be signed on o (the order
+// as the step leaves it), everyone who may fill it (mailSignatureAwaited,
+// naming the slot, in their own language): the holders of its role and
+// every delegate of it whose delegation is in force today and whose
+// maximum covers o's total. Those who prepared o in its current round,
+// who may not sign it, are not asked.
+func (st *step) askSignatures(ctx context.Context, o *Order) error {
+	preparers, err := st.orders.preparers(ctx, o.ID)
+	if err != nil {
+		return err
+	}
+	for _, slot := range Slots {
+		if o.SignatureFor(slot) != nil {
+			continue
+		}
+		ids, err := st.orders.roleHolders(ctx, o.AuthorityID, authorities.SlotRole(slot))
+		if err != nil {
+			return err
+		}
+		delegations, err := st.authorities.Delegations(ctx, st.p, o.AuthorityID,
+			authorities.DelegationFilter{Slot: slot, Status: authorities.DelegationInForce, On: st.today})
+		if err != nil {
+			return err
+		}
+		for _, d := range delegations {
+			if o.Total.LessThanOrEqual(d.MaxTotal.Decimal) {
+				ids = append(ids, d.DelegateID)
+			}
+		}
+		ids = slices.DeleteFunc(ids, func(id int64) bool { return slices.Contains(preparers, id) })
+		to, err := st.orders.activeRecipients(ctx, ids)
+		if err != nil {
+			return err
+		}
+		st.notify(mailSignatureAwaited, []fact{named("order.mail.role", "role."+slot)}, to...)
+	}
+	return nil
+}
+
 // Signed reports whether every slot of o's current submission is signed.
 func (o *Order) Signed() bool {
 	for _, slot := range Slots {

@@ -287,11 +287,17 @@ func TestBudgetLineFiguresFollowTheReservingOrders(t *testing.T) {
 		t.Fatalf("after four submissions: %+v", l)
 	}
 	wantStatus(t, e.do("POST", fmt.Sprintf("/api/v1/orders/%d/return", drafts[0].ID), e.head, map[string]any{"note": "חסר פירוט"}), http.StatusOK)
-	e.wantLineMatchesSQL(t, lineID, "after a return")
+	if l := e.wantLineMatchesSQL(t, lineID, "after a return"); l.Held != "354.00" || l.HeldOrders != 3 || l.Left != "4646.00" {
+		t.Fatalf("after a return: %+v", l)
+	}
 	wantStatus(t, e.do("POST", fmt.Sprintf("/api/v1/orders/%d/cancel", drafts[1].ID), e.officer, map[string]any{"reason": "duplicate"}), http.StatusOK)
-	e.wantLineMatchesSQL(t, lineID, "after a cancellation")
+	if l := e.wantLineMatchesSQL(t, lineID, "after a cancellation"); l.Held != "236.00" || l.HeldOrders != 2 || l.Left != "4764.00" {
+		t.Fatalf("after a cancellation: %+v", l)
+	}
 	e.mustSign(drafts[2], e.treasurer, e.head)
-	e.wantLineMatchesSQL(t, lineID, "after the signatures")
+	if l := e.wantLineMatchesSQL(t, lineID, "after the signatures"); l.Held != "236.00" || l.HeldOrders != 2 {
+		t.Fatalf("a sent order stops holding the line: %+v", l)
+	}
 	wantStatus(t, e.do("POST", fmt.Sprintf("/api/v1/orders/%d/reject", drafts[2].ID), tn.Users[0], map[string]any{"reason": "אין מלאי"}), http.StatusOK)
 	if l := e.wantLineMatchesSQL(t, lineID, "after a rejection"); l.Held != "118.00" || l.HeldOrders != 1 {
 		t.Fatalf("after a return, a cancellation and a rejection: %+v", l)

@@ -33,21 +33,24 @@ func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
 // writes join tx, which the caller commits or rolls back.
 func (s *Store) InTx(tx *sqlx.Tx) *Store { return &Store{db: tx} }
 
-// orderColumns are an order's columns; $1 is today, for overdue.
+// orderColumns are an order's columns; $1 is today, for overdue. A draft
+// without a budget line reads budget line 0 with no code.
 const orderColumns = `o.id, o.number, o.status, o.version, o.authority_id, a.name_he AS authority_name,
 	o.tender_id, t.number AS tender_number, t.title AS tender_title, t.award_rule,
-	o.supplier_id, s.legal_name AS supplier_name, o.budget_line_id, b.code AS budget_line_code,
+	o.supplier_id, s.legal_name AS supplier_name, coalesce(o.budget_line_id, 0) AS budget_line_id, coalesce(b.code, '') AS budget_line_code,
 	o.delivery_address, o.requested_date, o.notes, o.proposed_supplier_id, o.justification,
 	o.subtotal, o.vat_rate, o.vat, o.total, o.fee_percent, o.fee, o.submission, o.submitted_on, o.submitted_at,
 	o.signatures_required, o.sent_at, o.confirm_by, o.confirmed_at, o.promised_on, o.delivered_at, o.closed_at,
-	o.invoice_ref, o.reject_reason, o.cancel_reason, o.cancel_note, o.return_note, o.created_by, o.created_at, o.updated_at,
-	(o.status = 'sent' AND o.confirm_by < $1) AS overdue`
+	o.invoice_ref, o.reject_reason, o.cancel_reason, o.cancel_note, o.return_note, o.created_by,
+	cu.name AS contact_name, cu.email AS contact_email, o.created_at, o.updated_at,
+	(o.status = 'sent' AND o.confirm_by < $1) AS overdue, (o.status = 'draft' AND o.submission > 0) AS returned`
 
 const orderFrom = ` FROM orders o
 	JOIN authorities a ON a.id = o.authority_id
 	JOIN tenders t ON t.id = o.tender_id
 	JOIN suppliers s ON s.id = o.supplier_id
-	JOIN budget_lines b ON b.id = o.budget_line_id`
+	JOIN users cu ON cu.id = o.created_by
+	LEFT JOIN budget_lines b ON b.id = o.budget_line_id`
 
 // scopeSQL limits orders to what p may see: the cluster sees every order,
 // an authority user its authority's, a supplier its own once they were
@@ -99,13 +102,23 @@ func (s *Store) Order(ctx context.Context, id int64, today calendar.Date) (o *Or
 // the first lock every change of an order takes.
 func (s *Store) LockOrder(ctx context.Context, id int64, today calendar.Date) (o *Order, err error) {
 	defer apperr.Wrap(&err, "orders.Store.LockOrder(%d)", id)
-	const q = `SELECT ` + orderColumns + orderFrom + ` WHERE o.id = $2 FOR UPDATE OF o`
-	o = &Order{}
-	if err := s.db.GetContext(ctx, o, q, today, id); err != nil {
-		return nil, notFound(err, "not_found.order")
+	if o, err = s.lockOrderRow(ctx, id, today); err != nil {
+		return nil, err
 	}
 	if err := s.details(ctx, o); err != nil {
 		return nil, err
+	}
+	return o, nil
+}
+
+// lockOrderRow is LockOrder without the order's lines and signatures. The
+// lock (FOR NO KEY UPDATE) leaves the key-share locks of the rows that
+// refer to the order free.
+func (s *Store) lockOrderRow(ctx context.Context, id int64, today calendar.Date) (*Order, error) {
+	const q = `SELECT ` + orderColumns + orderFrom + ` WHERE o.id = $2 FOR NO KEY UPDATE OF o`
+	o := &Order{}
+	if err := s.db.GetContext(ctx, o, q, today, id); err != nil {
+		return nil, notFound(err, "not_found.order")
 	}
 	return o, nil
 }
@@ -142,15 +155,54 @@ func (o *Order) derive() {
 	}
 }
 
-// Orders returns one page of the orders p may see, newest first, without
-// their lines.
+// orderDateSQL is an order's date: its submission day, or its creation
+// day in Israel while it was never submitted.
+const orderDateSQL = `coalesce(o.submitted_on, (o.created_at AT TIME ZONE 'Asia/Jerusalem')::date)`
+
+// likeArg is s as an ILIKE pattern matching any text containing it.
+func likeArg(s string) string {
+	return "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s) + "%"
+}
+
+// Orders returns one page of the orders p may see that f selects, newest
+// first, without their lines.
 func (s *Store) Orders(ctx context.Context, p *auth.Principal, f Filter, today calendar.Date) (out []Order, err error) {
 	defer apperr.Wrap(&err, "orders.Store.Orders(%+v)", f)
 	args := []any{today}
 	where := []string{scopeSQL(p, &args)}
+	cond := func(sql string, arg any) {
+		args = append(args, arg)
+		where = append(where, fmt.Sprintf(sql, len(args)))
+	}
 	if len(f.Statuses) > 0 {
-		args = append(args, pq.Array(f.Statuses))
-		where = append(where, fmt.Sprintf("o.status = ANY($%d)", len(args)))
+		cond("o.status = ANY($%d)", pq.Array(f.Statuses))
+	}
+	if f.Returned {
+		where = append(where, "o.status = 'draft' AND o.submission > 0")
+	}
+	if f.AuthorityID > 0 {
+		cond("o.authority_id = $%d", f.AuthorityID)
+	}
+	if f.Number != "" {
+		cond("o.number ILIKE $%d", likeArg(f.Number))
+	}
+	if f.Supplier != "" {
+		cond("s.legal_name ILIKE $%d", likeArg(f.Supplier))
+	}
+	if f.Tender != "" {
+		cond("(t.number ILIKE $%[1]d OR t.title ILIKE $%[1]d)", likeArg(f.Tender))
+	}
+	if !f.From.IsZero() {
+		cond(orderDateSQL+" >= $%d", f.From)
+	}
+	if !f.To.IsZero() {
+		cond(orderDateSQL+" <= $%d", f.To)
+	}
+	if f.MinTotal != nil {
+		cond("o.total >= $%d", *f.MinTotal)
+	}
+	if f.MaxTotal != nil {
+		cond("o.total <= $%d", *f.MaxTotal)
 	}
 	if f.TenderID > 0 {
 		args = append(args, f.TenderID)
@@ -229,57 +281,92 @@ func (s *Store) addEvent(ctx context.Context, orderID int64, actor *auth.Princip
 	if err != nil {
 		return err
 	}
-	var actorID *int64
-	if actor != nil && actor.UserID != 0 {
-		actorID = &actor.UserID
-	}
+	actorID := principalActor(actor)
 	const q = `INSERT INTO order_events (order_id, at, actor_id, action, from_status, to_status, note, data)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
-	_, err = s.db.ExecContext(ctx, q, orderID, at, actorID, action, from, to, note, raw)
+	_, err = s.db.ExecContext(ctx, q, orderID, at, actorID, action, from, to, note, string(raw))
 	return err
 }
 
-// nextNumber takes the next order number of authority in year. The
-// counter row stays locked until the transaction ends, so numbers are
-// handed out in commit order without gaps.
-func (s *Store) nextNumber(ctx context.Context, authorityID int64, year int) (int, string, error) {
-	const q = `INSERT INTO order_counters (authority_id, year, last) VALUES ($1, $2, 1)
-		ON CONFLICT (authority_id, year) DO UPDATE SET last = order_counters.last + 1
-		RETURNING last`
-	var seq int
-	if err := s.db.GetContext(ctx, &seq, q, authorityID, year); err != nil {
-		return 0, "", err
-	}
-	return seq, fmt.Sprintf("%d-%04d", year, seq), nil
-}
-
-// insertOrder adds draft number (seq of year) of p's authority and
-// returns its id; its lines are added apart.
-func (s *Store) insertOrder(ctx context.Context, p *auth.Principal, in *NewOrder, d *draft, year, seq int, number string, at time.Time) (int64, error) {
-	const q = `INSERT INTO orders (authority_id, year, seq, number, tender_id, supplier_id, budget_line_id,
-			delivery_address, requested_date, notes, proposed_supplier_id, justification,
-			subtotal, vat_rate, vat, total, fee_percent, fee, created_by, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20)
-		RETURNING id`
+// createOrder adds draft d of p's authority, in one statement: the next
+// order number of today's year (the counter row stays locked until the
+// transaction ends, so numbers are handed out in commit order without
+// gaps), the order, its lines and its creation event. It returns the order
+// as stored, with its lines; a new draft has no signatures.
+func (s *Store) createOrder(ctx context.Context, p *auth.Principal, in *NewOrder, d *draft, today calendar.Date, at time.Time) (*Order, error) {
+	// The CTE is named orders so that orderFrom reads the row it inserted.
+	const q = `WITH counter AS (
+			INSERT INTO order_counters (authority_id, year, last) VALUES ($2, $3, 1)
+			ON CONFLICT (authority_id, year) DO UPDATE SET last = order_counters.last + 1
+			RETURNING last),
+		orders AS (
+			INSERT INTO orders (authority_id, year, seq, number, tender_id, supplier_id, budget_line_id,
+				delivery_address, requested_date, notes, proposed_supplier_id, justification,
+				subtotal, vat_rate, vat, total, fee_percent, fee, created_by, created_at, updated_at)
+			SELECT $2, $3, last, format('%s-%s', $3, lpad(last::text, greatest(4, length(last::text)), '0')),
+				$4, $5, NULLIF($6::bigint, 0), $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19
+			FROM counter
+			RETURNING *),
+		lines AS (` + insertLinesSQL + `
+			FROM orders o, unnest($20::int[], $21::bigint[], $22::text[], $23::text[], $24::text[], $25::numeric[], $26::numeric[], $27::numeric[])
+				AS l(line_no, item_id, sku, name, unit, quantity, unit_price, line_total)
+			RETURNING id, line_no),
+		event AS (
+			INSERT INTO order_events (order_id, at, actor_id, action, from_status, to_status, note, data)
+			SELECT id, $19, NULLIF($18::bigint, 0), 'create', '', status, '', jsonb_build_object('number', number) FROM orders)
+		SELECT ` + orderColumns + `, (SELECT array_agg(id ORDER BY line_no) FROM lines) AS line_ids` + orderFrom
 	f := d.figures
-	var id int64
-	err := s.db.GetContext(ctx, &id, q, p.AuthorityID, year, seq, number, in.TenderID, in.SupplierID,
-		in.BudgetLineID, in.DeliveryAddress, in.RequestedDate, in.Notes, d.proposal, in.Justification,
-		f.Subtotal, f.VATRate, f.VAT, f.Total, f.FeePercent, f.Fee, p.UserID, at)
-	return id, database.MapError(err)
+	cols := lineArrays(d.lines)
+	var row struct {
+		Order
+		LineIDs pq.Int64Array `db:"line_ids"`
+	}
+	args := append([]any{today, p.AuthorityID, today.Year(), in.TenderID, in.SupplierID, in.BudgetLineID,
+		in.DeliveryAddress, in.RequestedDate, in.Notes, d.proposal, in.Justification,
+		f.Subtotal, f.VATRate, f.VAT, f.Total, f.FeePercent, f.Fee, p.UserID, at}, cols...)
+	if err := s.db.GetContext(ctx, &row, q, args...); err != nil {
+		return nil, database.MapError(err)
+	}
+	o := &row.Order
+	o.Lines, o.Signatures = make([]Line, len(d.lines)), []Signature{}
+	for i, l := range d.lines {
+		o.Lines[i] = l
+		o.Lines[i].ID = row.LineIDs[i]
+	}
+	o.derive()
+	return o, nil
 }
 
-// insertLines adds lines to order orderID.
-func (s *Store) insertLines(ctx context.Context, orderID int64, lines []Line) error {
-	const q = `INSERT INTO order_lines (order_id, line_no, item_id, sku, name, unit, quantity, unit_price, line_total)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`
-	for _, l := range lines {
-		if _, err := s.db.ExecContext(ctx, q, orderID, l.LineNo, l.ItemID, l.SKU, l.Name, l.Unit,
-			l.Quantity.Decimal, l.UnitPrice.Decimal, l.LineTotal.Decimal); err != nil {
-			return database.MapError(err)
-		}
+// insertLinesSQL inserts the rows of l (line_no, item_id, sku, name, unit,
+// quantity, unit_price, line_total) as lines of order o; the caller gives
+// the FROM clause.
+const insertLinesSQL = `
+	INSERT INTO order_lines (order_id, line_no, item_id, sku, name, unit, quantity, unit_price, line_total)
+	SELECT o.id, l.line_no, l.item_id, l.sku, l.name, l.unit, l.quantity, l.unit_price, l.line_total`
+
+// lineArrays are lines as the arrays insertLinesSQL unnests, in its
+// order.
+func lineArrays(lines []Line) []any {
+	n := len(lines)
+	nos, items := make([]int64, n), make([]int64, n)
+	skus, names, units := make([]string, n), make([]string, n), make([]string, n)
+	qty, prices, totals := make([]string, n), make([]string, n), make([]string, n)
+	for i, l := range lines {
+		nos[i], items[i], skus[i], names[i], units[i] = int64(l.LineNo), l.ItemID, l.SKU, l.Name, l.Unit
+		qty[i], prices[i], totals[i] = l.Quantity.String(), l.UnitPrice.Decimal.String(), l.LineTotal.Decimal.String()
 	}
-	return nil
+	return []any{pq.Array(nos), pq.Array(items), pq.Array(skus), pq.Array(names), pq.Array(units),
+		pq.Array(qty), pq.Array(prices), pq.Array(totals)}
+}
+
+// insertLines adds lines to order orderID, in one statement.
+func (s *Store) insertLines(ctx context.Context, orderID int64, lines []Line) error {
+	const q = insertLinesSQL + `
+		FROM (SELECT $1::bigint AS id) o,
+			unnest($2::int[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::numeric[], $8::numeric[], $9::numeric[])
+			AS l(line_no, item_id, sku, name, unit, quantity, unit_price, line_total)`
+	_, err := s.db.ExecContext(ctx, q, append([]any{orderID}, lineArrays(lines)...)...)
+	return database.MapError(err)
 }
 
 // deleteLines removes the lines of draft orderID, which its update
@@ -320,6 +407,18 @@ func (s *Store) figures(ctx context.Context, id int64) (volumes.OrderFigures, er
 		f.SentAt = *r.SentAt
 	}
 	return f, nil
+}
+
+// volumeFigures is what order o, of a tender of category, contributes to
+// the volumes, as figures reads it.
+func volumeFigures(o *Order, category string) volumes.OrderFigures {
+	f := volumes.OrderFigures{OrderID: o.ID, TenderID: o.TenderID, AuthorityID: o.AuthorityID, SupplierID: o.SupplierID,
+		Category: category, SubmittedOn: o.SubmittedOn, Subtotal: o.Subtotal.Decimal, VAT: o.VAT.Decimal,
+		Total: o.Total.Decimal, Fee: o.Fee.Decimal, ConfirmBy: o.ConfirmBy, PromisedOn: o.PromisedOn}
+	if o.SentAt != nil {
+		f.SentAt = *o.SentAt
+	}
+	return f
 }
 
 // holidays returns the public holidays after from and up to 120 days on,

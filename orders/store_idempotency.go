@@ -20,26 +20,12 @@ func (s *Store) claimKey(ctx context.Context, userID int64, key string, hash []b
 	return inserted, err
 }
 
-// beforeCreate marks the point a refused creation rolls back to, keeping
-// the key.
-func (s *Store) beforeCreate(ctx context.Context) error {
-	const q = `SAVEPOINT create_order`
-	_, err := s.db.ExecContext(ctx, q)
-	return err
-}
-
-// undoCreate rolls the transaction back to beforeCreate.
-func (s *Store) undoCreate(ctx context.Context) error {
-	const q = `ROLLBACK TO SAVEPOINT create_order`
-	_, err := s.db.ExecContext(ctx, q)
-	return err
-}
-
 // keepAnswer stores the first answer given for (userID, key): the order
-// created (orderID, nil for a refusal) and the answer as JSON.
+// created (orderID, nil for a refusal) and the answer as JSON (sent as
+// text, which the jsonb column parses).
 func (s *Store) keepAnswer(ctx context.Context, userID int64, key string, orderID *int64, answer []byte) error {
 	const q = `UPDATE idempotency_keys SET order_id = $3, answer = $4 WHERE user_id = $1 AND key = $2`
-	_, err := s.db.ExecContext(ctx, q, userID, key, orderID, answer)
+	_, err := s.db.ExecContext(ctx, q, userID, key, orderID, string(answer))
 	return err
 }
 

@@ -3,11 +3,14 @@ package orders
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/lib/pq"
 
 	"madaf/internal/apperr"
+	"madaf/internal/auth"
 	"madaf/internal/calendar"
 	"madaf/internal/database"
 )
@@ -30,7 +33,7 @@ func moved(res sql.Result, err error) error {
 
 // updateDraft replaces draft o's fields by in, priced as d.
 func (s *Store) updateDraft(ctx context.Context, o *Order, in *NewOrder, d *draft, at time.Time) error {
-	const q = `UPDATE orders SET tender_id = $3, supplier_id = $4, budget_line_id = $5, delivery_address = $6,
+	const q = `UPDATE orders SET tender_id = $3, supplier_id = $4, budget_line_id = NULLIF($5::bigint, 0), delivery_address = $6,
 			requested_date = $7, notes = $8, proposed_supplier_id = $9, justification = $10,
 			subtotal = $11, vat_rate = $12, vat = $13, total = $14, fee_percent = $15, fee = $16,
 			version = version + 1, updated_at = $17
@@ -41,24 +44,47 @@ func (s *Store) updateDraft(ctx context.Context, o *Order, in *NewOrder, d *draf
 		f.Subtotal, f.VATRate, f.VAT, f.Total, f.FeePercent, f.Fee, at))
 }
 
-// submitOrder sends draft o for signature: its money fixed as f on day
-// today, a new submission whose slots required are to be signed.
-func (s *Store) submitOrder(ctx context.Context, o *Order, f Figures, required []string, proposal *int64, today calendar.Date, at time.Time) error {
-	const q = `UPDATE orders SET status = 'pending_approval',
-			subtotal = $3, vat_rate = $4, vat = $5, total = $6, fee_percent = $7, fee = $8,
-			submission = submission + 1, submitted_on = $9, submitted_at = $10, signatures_required = $11,
-			proposed_supplier_id = $12, return_note = '',
-			version = version + 1, updated_at = $10
-		WHERE id = $1 AND status = $2`
-	return moved(s.db.ExecContext(ctx, q, o.ID, o.Status, f.Subtotal, f.VATRate, f.VAT, f.Total, f.FeePercent, f.Fee,
-		today, at, pq.Array(required), proposal))
-}
-
-// repriceLine fixes line lineID at the unit price in force and its total.
-func (s *Store) repriceLine(ctx context.Context, lineID int64, l Line) error {
-	const q = `UPDATE order_lines SET unit_price = $2, line_total = $3 WHERE id = $1`
-	_, err := s.db.ExecContext(ctx, q, lineID, l.UnitPrice.Decimal, l.LineTotal.Decimal)
-	return err
+// submitOrder sends draft o for signature in one statement: its lines
+// repriced as lines, its money fixed as f on day today, a new submission
+// whose slots required are to be signed, and the submit event by actor with
+// data. It returns the order as the statement left it, without its lines
+// and signatures; an order that left its status meanwhile is a conflict
+// ("order.changed").
+func (s *Store) submitOrder(ctx context.Context, o *Order, lines []Line, f Figures, required []string, proposal *int64,
+	actor *auth.Principal, data map[string]any, today calendar.Date, at time.Time) (*Order, error) {
+	// The CTE is named orders so that orderFrom reads the row it updated.
+	const q = `WITH orders AS (
+			UPDATE orders SET status = 'pending_approval',
+				subtotal = $4, vat_rate = $5, vat = $6, total = $7, fee_percent = $8, fee = $9,
+				submission = submission + 1, submitted_on = $1, submitted_at = $10, signatures_required = $11,
+				proposed_supplier_id = $12, return_note = '',
+				version = version + 1, updated_at = $10
+			WHERE id = $2 AND status = $3
+			RETURNING *),
+		repriced AS (
+			UPDATE order_lines l SET unit_price = r.unit_price, line_total = r.line_total
+			FROM orders o, unnest($13::bigint[], $14::numeric[], $15::numeric[]) AS r(id, unit_price, line_total)
+			WHERE l.id = r.id AND l.order_id = o.id),
+		event AS (
+			INSERT INTO order_events (order_id, at, actor_id, action, from_status, to_status, note, data)
+			SELECT id, $10, $16, 'submit', $3, status, '', $17::jsonb FROM orders)
+		SELECT ` + orderColumns + orderFrom
+	ids := make([]int64, len(lines))
+	prices, totals := make([]string, len(lines)), make([]string, len(lines))
+	for i, l := range lines {
+		ids[i], prices[i], totals[i] = l.ID, l.UnitPrice.String(), l.LineTotal.String()
+	}
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return nil, err
+	}
+	out := &Order{}
+	err = s.db.GetContext(ctx, out, q, today, o.ID, o.Status, f.Subtotal, f.VATRate, f.VAT, f.Total, f.FeePercent, f.Fee,
+		at, pq.Array(required), proposal, pq.Array(ids), pq.Array(prices), pq.Array(totals), principalActor(actor), string(raw))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apperr.Conflict("order.changed")
+	}
+	return out, database.MapError(err)
 }
 
 // signOrder records a signature that leaves pending order o awaiting

@@ -10,6 +10,7 @@ import (
 	"madaf/internal/auth"
 	"madaf/internal/money"
 	"madaf/internal/orderstatus"
+	"madaf/volumes"
 )
 
 // Submit sends a draft for signature and reserves its capacity, in one
@@ -21,32 +22,27 @@ import (
 // signatures (Slots), whose holders are mailed. A refusal is a 409 naming
 // every failed check (failed_checks) and, for a capacity, what is left;
 // nothing changes then. See the package documentation for why the reservation
-// holds under any concurrency.
+// holds under any concurrency. The submission reads what the reserving
+// orders hold from one row per capacity (capacity_holds), whatever the
+// number of orders.
 func (s *Service) Submit(ctx context.Context, p *auth.Principal, orderID int64, ifMatch string) (o *Order, err error) {
 	defer apperr.Wrap(&err, "orders.Service.Submit(%d)", orderID)
 	return s.change(ctx, p, orderID, ifMatch, ActionSubmit, func(st *step) error {
 		o, today := st.o, st.today
+		if o.BudgetLineID == 0 {
+			return refused(Unfinished(o, today))
+		}
 		// The capacity rows, locked in the one fixed order (the order's
-		// row is locked already).
-		t, err := st.catalog.LockTender(ctx, o.TenderID)
+		// row is locked already), with what the reserving orders hold on
+		// them, the award, the VAT rate and the lines' prices in force.
+		c, err := st.orders.lockCapacity(ctx, o, today)
 		if err != nil {
 			return err
 		}
-		var allocation *decimal.Decimal
-		ta, err := st.catalog.LockParticipation(ctx, o.TenderID, o.AuthorityID)
-		switch {
-		case apperr.Is(err, apperr.KindNotFound):
-		case err != nil:
-			return err
-		case ta.Allocation != nil:
-			allocation = &ta.Allocation.Decimal
-		}
-		bl, err := st.authorities.LockBudgetLine(ctx, o.BudgetLineID)
-		if err != nil {
-			return err
-		}
+		t, bl := &c.tender, &c.line
+		o.Lines = c.lines
 
-		var failed []FailedCheck
+		failed := Unfinished(o, today)
 		fail := func(check, key string, args ...any) {
 			failed = append(failed, FailedCheck{Check: check, Msg: apperr.M(key, args...)})
 		}
@@ -57,14 +53,10 @@ func (s *Service) Submit(ctx context.Context, p *auth.Principal, orderID int64, 
 			fail(CheckTenderActive, "order.check.tender_closed", t.Number, today.String(), apperr.K("tender_status."+t.Status),
 				t.ValidFrom.String(), t.EndsOn().String())
 		}
-		if ta == nil {
+		if !c.participates {
 			fail(CheckTenderOpen, "order.check.tender_not_open", t.Number)
 		}
-		award, err := awardOf(ctx, st.stores, t.ID, o.SupplierID)
-		if err != nil && !apperr.Is(err, apperr.KindNotFound) {
-			return err
-		}
-		if err != nil || award.Status != catalog.AwardActive {
+		if c.awardStatus != catalog.AwardActive {
 			fail(CheckAwardActive, "order.check.award_inactive", t.Number)
 		}
 		reasons, err := st.suppliers.Eligibility(ctx, o.SupplierID, today)
@@ -99,32 +91,24 @@ func (s *Service) Submit(ctx context.Context, p *auth.Principal, orderID int64, 
 			if m := l.Quantity.lineCheck(l.LineNo); !m.IsZero() {
 				failed = append(failed, FailedCheck{Check: CheckQuantity, ItemID: l.ItemID, Msg: m})
 			}
-			price, err := st.orders.priceInForce(ctx, l.ItemID, o.SupplierID, today)
-			if apperr.Is(err, apperr.KindNotFound) {
+			price := c.pricesInForce[i]
+			if !price.Valid {
 				priced = false
 				failed = append(failed, FailedCheck{Check: CheckPrice, ItemID: l.ItemID,
 					Msg: apperr.M("order.check.no_price", l.LineNo, l.SKU, today.String())})
 				continue
 			}
-			if err != nil {
-				return err
-			}
 			lines[i] = l
-			lines[i].UnitPrice, lines[i].LineTotal = money.Of(price), money.Of(LineTotal(l.Quantity.Decimal, price))
+			lines[i].UnitPrice, lines[i].LineTotal = money.Of(price.Decimal), money.Of(LineTotal(l.Quantity.Decimal, price.Decimal))
 			totals[i] = lines[i].LineTotal.Decimal
 		}
 
 		var fig Figures
 		if priced {
-			rate, err := st.orders.VATRate(ctx, today)
-			if err != nil {
-				return err
+			if !c.vatRate.Valid {
+				return noVATRate(today)
 			}
-			fig = Compute(totals, rate, t.FeePercent)
-			onTender, onAllocation, onBudget, err := st.orders.reserved(ctx, t.ID, o.AuthorityID, bl.ID)
-			if err != nil {
-				return err
-			}
+			fig = Compute(totals, c.vatRate.Decimal, t.FeePercent)
 			var ceiling *decimal.Decimal
 			if t.Ceiling != nil {
 				ceiling = &t.Ceiling.Decimal
@@ -144,14 +128,14 @@ func (s *Service) Submit(ctx context.Context, p *auth.Principal, orderID int64, 
 				failed = append(failed, FailedCheck{Check: check, Msg: msg(money.Format(left), money.Format(need)),
 					Remaining: amountPtr(left), Required: amountPtr(need)})
 			}
-			capacity(CheckCeiling, ceiling, onTender, fig.Subtotal, func(left, need string) apperr.Msg {
+			capacity(CheckCeiling, ceiling, c.heldTender, fig.Subtotal, func(left, need string) apperr.Msg {
 				return apperr.M("order.check.ceiling", left, need)
 			})
-			capacity(CheckAllocation, allocation, onAllocation, fig.Subtotal, func(left, need string) apperr.Msg {
+			capacity(CheckAllocation, c.allocation, c.heldAlloc, fig.Subtotal, func(left, need string) apperr.Msg {
 				return apperr.M("order.check.allocation", left, need)
 			})
 			if bl.AuthorityID == o.AuthorityID {
-				capacity(CheckBudget, &bl.Amount.Decimal, onBudget, fig.Total, func(left, need string) apperr.Msg {
+				capacity(CheckBudget, &bl.Amount.Decimal, c.heldBudget, fig.Total, func(left, need string) apperr.Msg {
 					return apperr.M("order.check.budget", bl.Code, left, need)
 				})
 			}
@@ -160,15 +144,7 @@ func (s *Service) Submit(ctx context.Context, p *auth.Principal, orderID int64, 
 			return refused(failed)
 		}
 
-		for _, l := range lines {
-			if err := st.orders.repriceLine(ctx, l.ID, l); err != nil {
-				return err
-			}
-		}
 		required := Slots
-		if err := st.orders.submitOrder(ctx, o, fig, required, proposal, today, st.now); err != nil {
-			return err
-		}
 		data := map[string]any{"subtotal": money.Of(fig.Subtotal), "vat_rate": money.Of(fig.VATRate), "vat": money.Of(fig.VAT),
 			"total": money.Of(fig.Total), "fee": money.Of(fig.Fee), "signatures_required": required}
 		if proposal != nil {
@@ -177,17 +153,19 @@ func (s *Service) Submit(ctx context.Context, p *auth.Principal, orderID int64, 
 				data["justification"] = o.Justification
 			}
 		}
-		if err := st.record(ctx, ActionSubmit, orderstatus.PendingApproval, "", data); err != nil {
+		// One statement reprices the lines, fixes the order's money and
+		// appends the event; the capacity_holds rows follow by trigger.
+		out, err := st.orders.submitOrder(ctx, o, lines, fig, required, proposal, st.p, data, today, st.now)
+		if err != nil {
 			return err
 		}
-		for _, role := range required {
-			users, err := st.orders.authorityUsers(ctx, o.AuthorityID, role)
-			if err != nil {
-				return err
-			}
-			st.notify(mailSignatureAwaited, []fact{named("order.mail.role", "role."+role)}, users...)
+		out.Lines, out.Signatures = lines, []Signature{}
+		out.derive()
+		if err := volumes.Transition(ctx, st.tx, volumeFigures(out, t.Category), o.Status, orderstatus.PendingApproval, st.now); err != nil {
+			return err
 		}
-		return nil
+		st.result = out
+		return st.askSignatures(ctx, out)
 	})
 }
 

@@ -19,7 +19,7 @@ type Store struct {
 }
 
 // NewStore returns a Store over the pool db.
-func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
+func NewStore(db *sqlx.DB) *Store { return &Store{db: database.Audited(db)} }
 
 // InTx returns a Store that runs its statements in tx.
 func (s *Store) InTx(tx *sqlx.Tx) *Store { return &Store{db: tx} }

@@ -19,8 +19,8 @@ import (
 // Handlers serves the volume figures and the exports.
 type Handlers struct {
 	Store *Store
-	// OCDS configures the release package; URI defaults to the address
-	// the package is served from.
+	// OCDS configures the release package; its URI defaults to the
+	// address the package is served from under OCDS.BaseURL.
 	OCDS OCDS
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
@@ -214,15 +214,7 @@ func (h *Handlers) exportOCDS(c *gin.Context) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	o := h.OCDS
-	if o.URI == "" {
-		scheme := "https"
-		if c.Request.TLS == nil {
-			scheme = "http"
-		}
-		o.URI = scheme + "://" + c.Request.Host + c.Request.URL.Path
-	}
-	pkg, err := h.Store.ReleasePackage(c.Request.Context(), auth.Caller(c), f, o, h.now())
+	pkg, err := h.Store.ReleasePackage(c.Request.Context(), auth.Caller(c), f, h.OCDS, h.now())
 	if err != nil {
 		return 0, nil, err
 	}

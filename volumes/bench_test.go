@@ -84,8 +84,8 @@ func benchDB(b *testing.B) *sqlx.DB {
 func generate(ctx context.Context, db *sqlx.DB, orders int, logf func(string, ...any)) error {
 	steps := []struct{ what, sql string }{
 		{"tuning", `SET synchronous_commit = off`},
-		{"authorities", fmt.Sprintf(`INSERT INTO authorities (code, name_he, kind, signature_threshold)
-			SELECT (9000 + a)::text, 'רשות ' || a, 'local_council', 50000 FROM generate_series(1, %d) a`, benchAuthorities)},
+		{"authorities", fmt.Sprintf(`INSERT INTO authorities (code, name_he, kind)
+			SELECT (9000 + a)::text, 'רשות ' || a, 'local_council' FROM generate_series(1, %d) a`, benchAuthorities)},
 		{"suppliers", fmt.Sprintf(`INSERT INTO suppliers (company_number, legal_name, email)
 			SELECT lpad((510000000 + s)::text, 9, '0'), 'ספק ' || s || ' בע"מ', 's' || s || '@bench.example' FROM generate_series(1, %d) s`, benchSuppliers)},
 		// Certificates: every fifteenth supplier's insurance ends within a month.

@@ -28,17 +28,25 @@ func ContentType(format string) string {
 }
 
 // newTableWriter writes tables in format to w, their headers and labels in
-// lang (Hebrew when lang is not one of the service's languages).
-func newTableWriter(format string, w io.Writer, lang string) (tableWriter, error) {
-	cat := i18n.For(lang)
+// lang (Hebrew when lang is not one of the service's languages); a
+// workbook's properties name it as doc.
+func newTableWriter(format string, w io.Writer, lang string, doc document) (tableWriter, error) {
 	switch format {
 	case FormatCSV:
-		return newCSVWriter(w, cat)
+		return newCSVWriter(w, i18n.For(lang))
 	case FormatXLSX:
-		return newXLSXWriter(w, cat, i18n.Dir(lang) == "rtl")
+		return newXLSXWriter(w, lang, doc)
 	}
 	return nil, apperr.NotFound("not_found.export_format")
 }
+
+// The exports' documents.
+var (
+	ordersDocument    = document{title: "volumes.workbook.orders", subject: "volumes.workbook.orders_subject"}
+	volumesDocument   = document{title: "volumes.workbook.volumes", subject: "volumes.workbook.volumes_subject"}
+	feesDocument      = document{title: "volumes.workbook.fees", subject: "volumes.workbook.fees_subject"}
+	statementDocument = document{title: "volumes.workbook.statement", subject: "volumes.workbook.statement_subject"}
+)
 
 // statusLabel is an order status as the pages name it, in cat's language.
 func statusLabel(cat i18n.Catalog, status string) string { return cat.Enum("order_status", status) }
@@ -83,7 +91,7 @@ func (s *Store) ExportOrders(ctx context.Context, p *auth.Principal, f Filter, s
 	if err != nil {
 		return err
 	}
-	tw, err := newTableWriter(format, w, p.Lang)
+	tw, err := newTableWriter(format, w, p.Lang, ordersDocument)
 	if err != nil {
 		return err
 	}
@@ -121,7 +129,7 @@ func (s *Store) ExportVolumes(ctx context.Context, p *auth.Principal, group stri
 		}
 		reports = append(reports, rep)
 	}
-	tw, err := newTableWriter(format, w, p.Lang)
+	tw, err := newTableWriter(format, w, p.Lang, volumesDocument)
 	if err != nil {
 		return err
 	}
@@ -196,7 +204,7 @@ func (s *Store) ExportFees(ctx context.Context, p *auth.Principal, f Filter, for
 	if err != nil {
 		return err
 	}
-	tw, err := newTableWriter(format, w, p.Lang)
+	tw, err := newTableWriter(format, w, p.Lang, feesDocument)
 	if err != nil {
 		return err
 	}
@@ -231,7 +239,7 @@ func (s *Store) ExportStatement(ctx context.Context, p *auth.Principal, supplier
 	if err != nil {
 		return err
 	}
-	tw, err := newTableWriter(format, w, p.Lang)
+	tw, err := newTableWriter(format, w, p.Lang, statementDocument)
 	if err != nil {
 		return err
 	}
@@ -243,7 +251,7 @@ func (s *Store) ExportStatement(ctx context.Context, p *auth.Principal, supplier
 	cat := i18n.For(p.Lang)
 	for _, l := range st.Lines {
 		if err := tw.row(l.OrderNumber, l.SubmittedOn, l.AuthorityName, l.TenderNumber, statusLabel(cat, l.Status),
-			l.Subtotal, l.FeePercent.StringFixed(2), l.Fee); err != nil {
+			l.Subtotal, l.FeePercent, l.Fee); err != nil {
 			return err
 		}
 	}

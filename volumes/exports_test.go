@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,6 +17,7 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
 
+	"madaf/internal/money"
 	"madaf/internal/webtest"
 	"madaf/volumes"
 )
@@ -128,12 +130,12 @@ func testExportsXLSX(t *testing.T, w *world) {
 		}
 		total := sumOrders(t, w, "total", "order_status_committed(status) AND extract(year FROM submitted_on) = 2026")
 		for _, sheet := range want {
-			rows, err := f.GetRows(sheet)
+			rows, err := f.GetRows(sheet, excelize.Options{RawCellValue: true})
 			if err != nil {
 				t.Fatal(err)
 			}
 			last := rows[len(rows)-1]
-			got, _ := decimal.NewFromString(strings.ReplaceAll(last[4], ",", ""))
+			got, _ := decimal.NewFromString(last[4])
 			if last[0] != `סה"כ` || got.StringFixed(2) != total {
 				t.Fatalf("%s: totals row %v, want total %s", sheet, last, total)
 			}
@@ -144,21 +146,21 @@ func testExportsXLSX(t *testing.T, w *world) {
 				t.Fatalf("%s is not right to left", sheet)
 			}
 		}
-		months, _ := f.GetRows("לפי חודש")
+		months, _ := f.GetRows("לפי חודש", excelize.Options{RawCellValue: true})
 		if months[1][0] != "2026-02" || months[2][0] != "2026-03" {
 			t.Fatalf("months %v", months)
 		}
 	})
 	t.Run("Orders", func(t *testing.T) {
 		f := open(w.download(t, w.lead, "/api/v1/exports/orders.xlsx", xlsx))
-		rows, err := f.GetRows("הזמנות")
+		rows, err := f.GetRows("הזמנות", excelize.Options{RawCellValue: true})
 		if err != nil {
 			t.Fatal(err)
 		}
 		var n int
 		w.db.Get(&n, `SELECT count(*) FROM orders`)
 		last := rows[len(rows)-1]
-		fee, _ := decimal.NewFromString(strings.ReplaceAll(last[11], ",", ""))
+		fee, _ := decimal.NewFromString(last[11])
 		if len(rows) != n+2 || fee.StringFixed(2) != sumOrders(t, w, "fee", "true") {
 			t.Fatalf("%d orders, totals %v", len(rows)-2, last)
 		}
@@ -168,8 +170,8 @@ func testExportsXLSX(t *testing.T, w *world) {
 		if got := f.GetSheetList(); !slices.Equal(got, []string{"עמלות"}) {
 			t.Fatalf("sheets %v", got)
 		}
-		rows, _ := f.GetRows("עמלות")
-		fee, _ := decimal.NewFromString(strings.ReplaceAll(rows[len(rows)-1][6], ",", ""))
+		rows, _ := f.GetRows("עמלות", excelize.Options{RawCellValue: true})
+		fee, _ := decimal.NewFromString(rows[len(rows)-1][6])
 		if fee.StringFixed(2) != sumOrders(t, w, "fee", "order_status_committed(status)") {
 			t.Fatalf("fee total %v", rows[len(rows)-1])
 		}
@@ -245,7 +247,8 @@ func testOCDSPackage(t *testing.T, w *world) {
 	if len(pkg.Releases) != 2+sent {
 		t.Fatalf("%d releases, want 2 tenders and %d orders", len(pkg.Releases), sent)
 	}
-	tenderOCID := volumes.TenderOCID("ocds-test01", w.medical.ID)
+	prefix := w.h.OCDS.Prefix
+	tenderOCID := volumes.TenderOCID(prefix, w.medical.ID)
 	var framework, callOff *volumes.Release
 	for i, r := range pkg.Releases {
 		switch {
@@ -258,10 +261,60 @@ func testOCDSPackage(t *testing.T, w *world) {
 	if framework == nil || !framework.Tender.Techniques.HasFrameworkAgreement || len(framework.Awards) != 2 {
 		t.Fatalf("the medical tender's release: %+v", framework)
 	}
-	if callOff == nil || !strings.HasPrefix(callOff.OCID, "ocds-test01-order-") || callOff.RelatedProcesses[0].Relationship[0] != "framework" ||
+	if callOff == nil || !strings.HasPrefix(callOff.OCID, prefix+"-order-") || callOff.RelatedProcesses[0].Relationship[0] != "framework" ||
 		callOff.Tender.Competitive == nil || *callOff.Tender.Competitive || callOff.Buyer == nil ||
 		len(callOff.Awards) != 1 || len(callOff.Contracts) != 1 {
 		t.Fatalf("a call-off's release: %+v", callOff)
+	}
+
+	for _, r := range pkg.Releases {
+		if !strings.HasPrefix(r.OCID, prefix+"-") {
+			t.Errorf("ocid %q lacks the configured prefix %q", r.OCID, prefix)
+		}
+	}
+
+	// Every call-off's amounts are before VAT: the award's and the
+	// contract's value are the order's subtotal, as the tender's value and
+	// the items' unit prices are; their description gives the VAT.
+	for _, r := range pkg.Releases {
+		if len(r.RelatedProcesses) == 0 {
+			continue
+		}
+		var o struct{ Subtotal, VATRate, VAT, Total decimal.Decimal }
+		if err := w.db.QueryRow(`SELECT subtotal, vat_rate, vat, total FROM orders WHERE $1 || '-order-' || id = $2`, prefix, r.OCID).
+			Scan(&o.Subtotal, &o.VATRate, &o.VAT, &o.Total); err != nil {
+			t.Fatal(err)
+		}
+		award, contract := r.Awards[0], r.Contracts[0]
+		for what, v := range map[string]*volumes.Value{"tender": r.Tender.Value, "award": award.Value, "contract": contract.Value} {
+			if got, _ := decimal.NewFromString(string(v.Amount)); !got.Equal(o.Subtotal) {
+				t.Errorf("%s: %s value %s, want the subtotal %s before VAT", r.OCID, what, v.Amount, o.Subtotal)
+			}
+		}
+		want := fmt.Sprintf(`כל הסכומים לפני מע"מ. מע"מ בשיעור %s%%: %s ₪; סה"כ כולל מע"מ: %s ₪.`,
+			o.VATRate.String(), money.FormatAmount(o.VAT), money.FormatAmount(o.Total))
+		if award.Description != want || contract.Description != want {
+			t.Errorf("%s: descriptions %q / %q, want %q", r.OCID, award.Description, contract.Description, want)
+		}
+	}
+
+	// The package and its publisher are named under the configured base
+	// URL, whatever Host the request names.
+	wantURI := "https://madaf.example/api/v1/exports/ocds?from=2025-01&to=2026-12"
+	req := httptest.NewRequest("GET", "/api/v1/exports/ocds?to=2026-12&from=2025-01", nil)
+	req.Host = "attacker.example"
+	req.Header.Set("Authorization", "Bearer "+w.lead.Token)
+	rec := httptest.NewRecorder()
+	w.base.Engine.ServeHTTP(rec, req)
+	var hosted volumes.ReleasePackage
+	if err := json.Unmarshal(rec.Body.Bytes(), &hosted); err != nil {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	if hosted.URI != wantURI || hosted.Publisher.URI != "https://madaf.example" || strings.Contains(rec.Body.String(), "attacker") {
+		t.Errorf("package uri %q, publisher uri %q; want %q under https://madaf.example", hosted.URI, hosted.Publisher.URI, wantURI)
+	}
+	if pkg.URI != "https://madaf.example/api/v1/exports/ocds" {
+		t.Errorf("the whole package's uri %q", pkg.URI)
 	}
 
 	// A package that breaks the schema is refused: the check can fail.

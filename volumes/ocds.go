@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -11,6 +14,7 @@ import (
 	"madaf/internal/apperr"
 	"madaf/internal/auth"
 	"madaf/internal/i18n"
+	"madaf/internal/money"
 	"madaf/internal/orderstatus"
 )
 
@@ -22,13 +26,55 @@ const OCDSLanguage = "he"
 
 // OCDS is what a release package needs besides the data.
 type OCDS struct {
-	// Prefix is the registered ocid prefix ("ocds-madaf01").
+	// Prefix is the publisher's registered ocid prefix.
 	Prefix string
 	// Publisher is the publishing organisation's name; the cluster's name
 	// in OCDSLanguage when empty.
 	Publisher string
-	// URI identifies the package (the address it is served from).
+	// BaseURL is the service's public address: the publisher's URI, under
+	// which the package's URI is built (never from the request's Host).
+	// DefaultBaseURL when empty.
+	BaseURL string
+	// URI identifies the package; when empty, the address it is served
+	// from under BaseURL.
 	URI string
+}
+
+// DefaultBaseURL is the public address of a service started with the
+// defaults, for a configuration that names none.
+const DefaultBaseURL = "http://localhost:8080"
+
+// baseURL is o's public address without a trailing slash.
+func (o OCDS) baseURL() string {
+	if o.BaseURL == "" {
+		return DefaultBaseURL
+	}
+	return strings.TrimRight(o.BaseURL, "/")
+}
+
+// OCDSPath is where the release package is served.
+const OCDSPath = "/api/v1/exports/ocds"
+
+// packageURI is the address under o's base URL that serves the package f
+// selects: OCDSPath with f as its query.
+func (o OCDS) packageURI(f Filter) string {
+	q := url.Values{}
+	if !f.From.IsZero() {
+		q.Set("from", f.From.Time().Format("2006-01"))
+	}
+	if !f.To.IsZero() {
+		q.Set("to", f.To.Time().Format("2006-01"))
+	}
+	for name, id := range map[string]int64{"tender": f.TenderID, "authority": f.AuthorityID, "supplier": f.SupplierID} {
+		if id != 0 {
+			q.Set(name, strconv.FormatInt(id, 10))
+		}
+	}
+	u := o.baseURL() + OCDSPath
+	if len(q) > 0 {
+		u += "?" + q.Encode()
+	}
+	return u
 }
 
 // The OCDS structures this service publishes: the subset of the 1.1.5
@@ -47,6 +93,7 @@ type (
 	// Publisher is the package's publisher.
 	Publisher struct {
 		Name string `json:"name"`
+		URI  string `json:"uri,omitempty"`
 	}
 	// Release is one contracting process at one moment.
 	Release struct {
@@ -125,22 +172,24 @@ type (
 	}
 	// OCDSAward is an award to suppliers.
 	OCDSAward struct {
-		ID        string   `json:"id"`
-		Title     string   `json:"title,omitempty"`
-		Status    string   `json:"status"`
-		Date      string   `json:"date,omitempty"`
-		Value     *Value   `json:"value,omitempty"`
-		Suppliers []OrgRef `json:"suppliers"`
+		ID          string   `json:"id"`
+		Title       string   `json:"title,omitempty"`
+		Description string   `json:"description,omitempty"`
+		Status      string   `json:"status"`
+		Date        string   `json:"date,omitempty"`
+		Value       *Value   `json:"value,omitempty"`
+		Suppliers   []OrgRef `json:"suppliers"`
 	}
 	// OCDSContract is a contract that follows an award.
 	OCDSContract struct {
-		ID         string  `json:"id"`
-		AwardID    string  `json:"awardID"`
-		Title      string  `json:"title,omitempty"`
-		Status     string  `json:"status"`
-		Value      *Value  `json:"value,omitempty"`
-		DateSigned string  `json:"dateSigned,omitempty"`
-		Period     *Period `json:"period,omitempty"`
+		ID          string  `json:"id"`
+		AwardID     string  `json:"awardID"`
+		Title       string  `json:"title,omitempty"`
+		Description string  `json:"description,omitempty"`
+		Status      string  `json:"status"`
+		Value       *Value  `json:"value,omitempty"`
+		DateSigned  string  `json:"dateSigned,omitempty"`
+		Period      *Period `json:"period,omitempty"`
 	}
 	// RelatedProcess points at another contracting process.
 	RelatedProcess struct {
@@ -153,7 +202,9 @@ type (
 )
 
 // TechniquesExtension is the OCDS extension that defines
-// tender.techniques.hasFrameworkAgreement.
+// tender.techniques.hasFrameworkAgreement and, for a call-off,
+// tender.competitive. The extension registry lists no frozen (tagged)
+// version of it, only this live one.
 const TechniquesExtension = "https://raw.githubusercontent.com/open-contracting-extensions/ocds_techniques_extension/master/extension.json"
 
 // TenderOCID and OrderOCID are the contracting process ids of a tender
@@ -198,9 +249,17 @@ var (
 // winning suppliers as awards; each order sent to a supplier (narrowed by
 // f, months by submission) as a call-off of its own, related to its
 // tender's process, with the authority as buyer and an award and contract
-// for the supplier.
+// for the supplier. Every amount is before VAT, as the tenders price and
+// cap them: a tender's ceiling, a call-off's value, its award's and
+// contract's, and each item's unit price. OCDS 1.1.5 has no field for tax,
+// so a call-off's award and contract say in their description that the
+// amounts are before VAT, with the rate, the VAT and the total including
+// it.
 func (s *Store) ReleasePackage(ctx context.Context, p *auth.Principal, f Filter, o OCDS, now time.Time) (_ *ReleasePackage, err error) {
 	defer apperr.Wrap(&err, "volumes.Store.ReleasePackage(%v)", f)
+	if o.URI == "" {
+		o.URI = o.packageURI(f)
+	}
 	f, err = scope(p, f)
 	if err != nil {
 		return nil, err
@@ -210,7 +269,7 @@ func (s *Store) ReleasePackage(ctx context.Context, p *auth.Principal, f Filter,
 		o.Publisher = cat.T("cluster.name")
 	}
 	pkg := &ReleasePackage{URI: o.URI, Version: "1.1", Extensions: []string{TechniquesExtension},
-		PublishedDate: stamp(now), Publisher: Publisher{Name: o.Publisher}, Releases: []Release{}}
+		PublishedDate: stamp(now), Publisher: Publisher{Name: o.Publisher, URI: o.baseURL()}, Releases: []Release{}}
 	cluster := Party{ID: clusterPartyID, Name: o.Publisher}
 
 	tenders, err := s.ocdsTenders(ctx, f)
@@ -303,10 +362,11 @@ func orderRelease(cat i18n.Catalog, prefix string, cluster Party, o *ocdsOrder) 
 	if o.SubmittedAt != nil {
 		awardDate = *o.SubmittedAt
 	}
-	r.Awards = []OCDSAward{{ID: awardID, Title: r.Tender.Title, Status: awardStatuses[o.Status], Date: stamp(awardDate),
-		Value: ils(o.Total), Suppliers: []OrgRef{{ID: supplier.ID, Name: supplier.Name}}}}
-	c := OCDSContract{ID: fmt.Sprintf("order-%d-contract", o.ID), AwardID: awardID, Title: r.Tender.Title,
-		Status: contractStatuses[o.Status], Value: ils(o.Total), DateSigned: stamp(o.SentAt)}
+	vat := cat.T("volumes.ocds.amounts_before_vat", o.VATRate.String(), money.FormatAmount(o.VAT), money.FormatAmount(o.Total))
+	r.Awards = []OCDSAward{{ID: awardID, Title: r.Tender.Title, Description: vat, Status: awardStatuses[o.Status],
+		Date: stamp(awardDate), Value: ils(o.Subtotal), Suppliers: []OrgRef{{ID: supplier.ID, Name: supplier.Name}}}}
+	c := OCDSContract{ID: fmt.Sprintf("order-%d-contract", o.ID), AwardID: awardID, Title: r.Tender.Title, Description: vat,
+		Status: contractStatuses[o.Status], Value: ils(o.Subtotal), DateSigned: stamp(o.SentAt)}
 	if !o.PromisedOn.IsZero() {
 		c.Period = &Period{StartDate: stamp(o.SentAt), EndDate: stamp(o.PromisedOn.Time())}
 	}

@@ -2,7 +2,6 @@ package volumes
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -41,7 +40,6 @@ type dashboardData struct {
 	Performance []Performance
 	Charts      []page.Chart
 	Recent      []RecentOrder
-	ExportQuery string
 }
 
 func (p *pages) dashboardPage(c *gin.Context) error {
@@ -52,7 +50,6 @@ func (p *pages) dashboardPage(c *gin.Context) error {
 		d.Years = append(d.Years, y)
 	}
 	f := YearFilter(d.Year)
-	d.ExportQuery = "from=" + strconv.Itoa(d.Year) + "-01&to=" + strconv.Itoa(d.Year) + "-12"
 	var err error
 	if d.Headline, err = p.store.Headline(c, caller, d.Year, today); err != nil {
 		return err
@@ -117,14 +114,12 @@ type supplierData struct {
 	ByAuthority *Report
 	Performance []Performance
 	Charts      []page.Chart
-	ExportQuery string
 }
 
 func (p *pages) supplierPage(c *gin.Context) error {
 	caller := auth.Caller(c)
 	today := calendar.Today()
 	d := supplierData{Year: page.QueryYear(c)}
-	d.ExportQuery = "from=" + strconv.Itoa(d.Year) + "-01&to=" + strconv.Itoa(d.Year) + "-12"
 	f := YearFilter(d.Year)
 	var err error
 	if d.Headline, err = p.store.Headline(c, caller, d.Year, today); err != nil {

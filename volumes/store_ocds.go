@@ -106,6 +106,8 @@ type ocdsOrder struct {
 	CompanyNumber string          `db:"company_number"`
 	SupplierName  string          `db:"supplier_name"`
 	Subtotal      decimal.Decimal `db:"subtotal"`
+	VATRate       decimal.Decimal `db:"vat_rate"`
+	VAT           decimal.Decimal `db:"vat"`
 	Total         decimal.Decimal `db:"total"`
 	SubmittedAt   *time.Time      `db:"submitted_at"`
 	SentAt        time.Time       `db:"sent_at"`
@@ -132,7 +134,7 @@ func (s *Store) ocdsOrders(ctx context.Context, f Filter) ([]*ocdsOrder, error) 
 	q := `SELECT o.id, o.number, o.status, o.version, o.tender_id, t.title AS tender_title,
 			a.code AS authority_code, name_in($1, a.name_he, a.name_ar, a.name_en) AS authority_name,
 			s.company_number, s.legal_name AS supplier_name,
-			o.subtotal, o.total, o.submitted_at, o.sent_at, o.promised_on, o.updated_at
+			o.subtotal, o.vat_rate, o.vat, o.total, o.submitted_at, o.sent_at, o.promised_on, o.updated_at
 		FROM orders o
 		JOIN tenders t ON t.id = o.tender_id
 		JOIN authorities a ON a.id = o.authority_id

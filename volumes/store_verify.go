@@ -122,11 +122,30 @@ var verifications = []struct {
 		FROM volume_confirmation_hours h FULL JOIN want w USING (supplier_id, hour)
 		WHERE coalesce(h.order_count, 0) <> coalesce(w.order_count, 0)
 		ORDER BY 1`},
+	// What the reserving orders hold on each capacity, which submissions
+	// and the capacity guards read (kept by the triggers on orders).
+	{"capacity holds", `WITH want AS (
+			SELECT c.kind, c.id, c.authority_id, sum(o.subtotal) AS subtotal, sum(o.total) AS total, count(*) AS orders
+			FROM orders o
+			CROSS JOIN LATERAL (VALUES ('tender', o.tender_id, 0::bigint), ('allocation', o.tender_id, o.authority_id),
+				('budget_line', o.budget_line_id, 0::bigint)) AS c(kind, id, authority_id)
+			WHERE order_status_reserves(o.status) AND c.id IS NOT NULL
+			GROUP BY 1, 2, 3
+		)
+		SELECT format('%s %s%s: kept %s, recomputed %s', kind, id,
+			CASE WHEN authority_id <> 0 THEN ' authority ' || authority_id ELSE '' END,
+			coalesce(format('subtotal %s total %s orders %s', h.subtotal, h.total, h.orders), 'nothing'),
+			coalesce(format('subtotal %s total %s orders %s', w.subtotal, w.total, w.orders), 'nothing'))
+		FROM capacity_holds h FULL JOIN want w USING (kind, id, authority_id)
+		WHERE (coalesce(h.subtotal, 0), coalesce(h.total, 0), coalesce(h.orders, 0))
+			IS DISTINCT FROM (coalesce(w.subtotal, 0), coalesce(w.total, 0), coalesce(w.orders, 0))
+		ORDER BY kind, id, authority_id`},
 }
 
-// Verify recomputes every figure on db from the orders tables and writes
-// each difference from what the transitions kept to w, one a line, then a
-// summary. It returns the number of differences; there should be none.
+// Verify recomputes every figure on db, and what the reserving orders hold
+// on each capacity, from the orders tables and writes each difference from
+// what the transitions kept to w, one a line, then a summary. It returns
+// the number of differences; there should be none.
 func Verify(ctx context.Context, db database.Handle, w io.Writer) (differences int, err error) {
 	defer apperr.Wrap(&err, "volumes.Verify")
 	for _, v := range verifications {

@@ -61,7 +61,7 @@ func newWorld(t *testing.T) *world {
 	w.base = webtest.NewBase(t, db)
 	w.svc = orders.NewService(db, orders.Options{BaseURL: "https://madaf.example", Now: w.clock})
 	orders.Mount(w.base.API, w.svc)
-	w.h = volumes.Routes{Store: volumes.NewStore(db), OCDS: volumes.OCDS{Prefix: "ocds-test01"}, Now: w.clock}
+	w.h = volumes.Routes{Store: volumes.NewStore(db), OCDS: volumes.OCDS{Prefix: "ocds-test01", BaseURL: "https://madaf.example/"}, Now: w.clock}
 	w.h.Mount(server.Router{API: w.base.API})
 
 	w.a = w.mustAuthority("זכרון יעקב")
@@ -163,7 +163,8 @@ func (w *world) create(a int64, tn *tender, wi int, qty ...string) *order {
 	if a == w.b {
 		o.officer, o.treasurer, o.head = w.officerB, w.treasurerB, w.headB
 	}
-	in := orders.NewOrder{TenderID: tn.ID, SupplierID: tn.Winners[wi], BudgetLineID: w.budget[[2]int64{a, int64(w.today().Year())}]}
+	in := orders.NewOrder{TenderID: tn.ID, SupplierID: tn.Winners[wi], BudgetLineID: w.budget[[2]int64{a, int64(w.today().Year())}],
+		DeliveryAddress: "רחוב הנדיב 1", RequestedDate: calendar.NewDate(2030, time.June, 30)}
 	for i, q := range qty {
 		in.Lines = append(in.Lines, orders.LineInput{ItemID: tn.Items[i], Quantity: orders.Qty(q)})
 	}

@@ -39,7 +39,7 @@ func newFixture(t *testing.T) *env {
 	lead := webtest.MustUser(t, db, accounts.NewUser{Email: "lead@x.example", OrgKind: auth.OrgCluster, Roles: []string{auth.RoleEconomicLead}})
 	admin := webtest.MustUser(t, db, accounts.NewUser{Email: "admin@x.example", OrgKind: auth.OrgCluster, Roles: []string{auth.RoleClusterAdmin}})
 	var authority int64
-	if err := db.Get(&authority, `INSERT INTO authorities (code, name_he, kind, signature_threshold) VALUES ('9300', 'זכרון יעקב', 'local_council', 100000) RETURNING id`); err != nil {
+	if err := db.Get(&authority, `INSERT INTO authorities (code, name_he, kind) VALUES ('9300', 'זכרון יעקב', 'local_council') RETURNING id`); err != nil {
 		t.Fatal(err)
 	}
 	officer := webtest.MustUser(t, db, accounts.NewUser{Email: "o@x.example", OrgKind: auth.OrgAuthority, AuthorityID: authority, Roles: []string{auth.RoleOfficer}})

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"madaf/internal/apperr"
 	"madaf/internal/i18n"
@@ -260,7 +261,7 @@ var (
 // and its table is the introduction. Chapters that are not domains (the
 // summary, the appendix) are skipped. Every fault is reported with its line
 // number, all at once; a status phrase that maps to no canonical status is
-// such a fault.
+// such a fault, and so is a line that is not UTF-8 text (or holds a NUL).
 func ParseText(data []byte) (*Document, error) {
 	text := strings.TrimPrefix(string(data), "\ufeff")
 	text = strings.ReplaceAll(text, "\r\n", "\n")
@@ -357,6 +358,10 @@ func ParseText(data []byte) (*Document, error) {
 
 	for i, raw := range lines {
 		n := i + 1
+		if !utf8.ValidString(raw) || strings.ContainsRune(raw, 0) {
+			probs.add(n, "workplan.problem_not_text")
+			continue
+		}
 		marked := bookmark.MatchString(raw)
 		line := bookmark.ReplaceAllString(raw, "")
 		if strings.HasPrefix(line, "\t") {

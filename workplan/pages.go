@@ -227,10 +227,27 @@ func (p *pages) showSummary(c *gin.Context) error {
 	return nil
 }
 
+// carryOver copies the year's open tasks into the next year's plan once
+// the editor has confirmed it on a page that says what carrying over does
+// (page.Confirmation); the second post, with confirm=1, carries over.
 func (p *pages) carryOver(c *gin.Context) error {
 	year, err := paramYear(c)
 	if err != nil {
 		return err
+	}
+	if _, err := p.store.Plan(c, year); err == nil && !page.Confirmed(page.ReadForm(c)) {
+		into := apperr.M("workplan.confirm_carry.new_plan", year+1)
+		if _, err := p.store.Plan(c, year+1); err == nil {
+			into = apperr.M("workplan.confirm_carry.existing_plan", year+1)
+		}
+		p.eng.Confirm(c, page.Confirmation{
+			Title: apperr.M("workplan.confirm_carry.title", year, year+1),
+			Consequences: []apperr.Msg{apperr.M("workplan.confirm_carry.copies", year, year+1), into,
+				apperr.M("workplan.confirm_carry.stay", year), apperr.M("workplan.confirm_carry.no_undo", year+1)},
+			Action: c.Request.URL.Path, Button: apperr.M("workplan.confirm_carry.button", year+1),
+			Back: fmt.Sprintf("/workplan/%d", year),
+		})
+		return nil
 	}
 	res, err := p.store.CarryOver(c, year, auth.Caller(c).UserID)
 	if err != nil {

@@ -2,6 +2,7 @@ package workplan_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"mime/multipart"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"madaf/accounts"
 	"madaf/internal/auth"
@@ -123,8 +125,9 @@ func TestPagesTaskStatusAndPlanning(t *testing.T) {
 	plan := lead.Get("/workplan/2024")
 	pagetest.Expect(t, plan, http.StatusOK, "מכרזי מדף פעילים:", `<span class="num">0 / 8</span>`, "מנוע שגשוג:")
 
-	// Carry-over, then the engines page.
-	r = lead.Post("/workplan/2024/carry-over", nil)
+	// Carry-over, asked first and then confirmed, then the engines page.
+	pagetest.Expect(t, lead.Post("/workplan/2024/carry-over", nil), http.StatusOK, `id="confirm-form"`, "תוכנית 2025 אינה קיימת עדיין")
+	r = lead.Post("/workplan/2024/carry-over", url.Values{"confirm": {"1"}})
 	pagetest.Expect(t, r, http.StatusSeeOther)
 	next := lead.Follow(r)
 	pagetest.Expect(t, next, http.StatusOK, "המשימות הפתוחות הועברו", "תוכנית העבודה 2025", "הועברה מ-2024")
@@ -153,7 +156,23 @@ func TestPagesScope(t *testing.T) {
 		t.Errorf("anonymous: %d %s", r.Code, r.Location)
 	}
 	// English pages.
+	// The cluster admin's role requires a second factor.
+	const secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+	var adminID int64
+	if err := f.db.Get(&adminID, `SELECT id FROM users WHERE email = 'admin@x.example'`); err != nil {
+		t.Fatal(err)
+	}
+	if err := accounts.NewStore(f.db).EnrolSecondFactor(context.Background(), adminID, secret); err != nil {
+		t.Fatal(err)
+	}
 	admin := pagetest.New(t, h)
+	admin.SecondFactor = func(string) string {
+		code, err := auth.TOTPCode(secret, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return code
+	}
 	admin.Login("admin@x.example", webtest.Password)
 	admin.Post("/lang", url.Values{"lang": {"en"}, "next": {"/"}})
 	pagetest.Expect(t, admin.Get("/workplan/2024/summary"), http.StatusOK, "Summary by domain 2024", "Done fully", "Not relevant")

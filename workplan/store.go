@@ -19,7 +19,7 @@ type Store struct {
 }
 
 // NewStore returns the store over db.
-func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
+func NewStore(db *sqlx.DB) *Store { return &Store{db: database.Audited(db)} }
 
 // InTx returns the store running its statements in tx.
 func (s *Store) InTx(tx *sqlx.Tx) *Store { return &Store{db: tx} }

@@ -508,8 +508,8 @@ func TestOrderFigures(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	mustGet(&a1, `INSERT INTO authorities (code, name_he, kind, signature_threshold) VALUES ('9300', 'זכרון יעקב', 'local_council', 100000) RETURNING id`)
-	mustGet(&a2, `INSERT INTO authorities (code, name_he, kind, signature_threshold) VALUES ('654', 'כפר קרע', 'local_council', 100000) RETURNING id`)
+	mustGet(&a1, `INSERT INTO authorities (code, name_he, kind) VALUES ('9300', 'זכרון יעקב', 'local_council') RETURNING id`)
+	mustGet(&a2, `INSERT INTO authorities (code, name_he, kind) VALUES ('654', 'כפר קרע', 'local_council') RETURNING id`)
 	mustGet(&bl1, `INSERT INTO budget_lines (authority_id, fiscal_year, code, name, amount) VALUES ($1, 2024, '1', 'ציוד', 1000000) RETURNING id`, a1)
 	mustGet(&bl2, `INSERT INTO budget_lines (authority_id, fiscal_year, code, name, amount) VALUES ($1, 2024, '1', 'ציוד', 1000000) RETURNING id`, a2)
 	mustGet(&tender, `

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -10,13 +11,23 @@ import (
 	"madaf/internal/dbtest"
 )
 
-func TestMain(m *testing.M) { dbtest.Main(m) }
+// runAsMadaf, set in a test binary's environment, makes it run the command
+// itself (main) instead of the tests, so that a test can see its exit.
+const runAsMadaf = "RUN_AS_MADAF_COMMAND"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(runAsMadaf) == "1" {
+		main()
+		os.Exit(0)
+	}
+	dbtest.Main(m)
+}
 
 func TestUserAdd(t *testing.T) {
 	ctx := context.Background()
 	db := dbtest.New(t)
 	var authorityID int64
-	db.Get(&authorityID, `INSERT INTO authorities (code, name_he, kind, signature_threshold) VALUES ('9300', 'זכרון יעקב', 'local_council', 50000) RETURNING id`)
+	db.Get(&authorityID, `INSERT INTO authorities (code, name_he, kind) VALUES ('9300', 'זכרון יעקב', 'local_council') RETURNING id`)
 	db.Exec(`INSERT INTO suppliers (company_number, legal_name, email) VALUES ('510000011', 'ספק', 's@example.com')`)
 
 	tests := []struct {

@@ -6,6 +6,13 @@
 //	madaf user add --email E --name N --org ORG --role R   (password on stdin)
 //	madaf volumes verify                recompute volume figures from the orders
 //	madaf workplan import --year Y FILE import a work plan (report text or XLSX)
+//	madaf healthcheck [URL]             exit 0 when the service's /healthz answers 200
+//	madaf backup FILE                   write the database to FILE (pg_dump, custom format)
+//	madaf restore [--clean] FILE        restore FILE into an empty database (pg_restore)
+//
+// The configuration is read from the environment (README "Configuration");
+// a setting that cannot work, or an unknown MADAF_ variable, stops the
+// command with one line naming the variable.
 package main
 
 import (
@@ -15,9 +22,8 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
-
-	"github.com/jmoiron/sqlx"
 
 	"madaf/app"
 	"madaf/internal/database"
@@ -26,7 +32,7 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:])
+	err := run(ctx, os.Args[1:], os.Environ())
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "madaf:", err)
@@ -34,18 +40,23 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, args []string) error {
-	cfg := loadConfig()
-	if err := cfg.check(); err != nil {
+func run(ctx context.Context, args, environ []string) error {
+	cfg, err := loadConfig(environ)
+	if err != nil {
 		return err
 	}
-	slog.SetDefault(cfg.logger)
+	logger := cfg.logger()
+	slog.SetDefault(logger)
 	cmd := "serve"
 	if len(args) > 0 {
 		cmd, args = args[0], args[1:]
 	}
 	switch cmd {
 	case "serve", "migrate", "demo", "user", "volumes", "workplan":
+	case "healthcheck":
+		return healthcheck(ctx, cfg, args)
+	case "backup", "restore":
+		return backupCommand(ctx, cfg, cmd, args)
 	case "help", "-h", "--help":
 		fmt.Println(usage)
 		return nil
@@ -53,20 +64,47 @@ func run(ctx context.Context, args []string) error {
 		return fmt.Errorf("unknown command %q\n%s", cmd, usage)
 	}
 
-	db, closeDB, err := openDatabase(ctx, cfg)
+	url, stopServer, err := databaseURL(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer closeDB()
-
+	defer stopServer()
+	go func() {
+		// A second interrupt while the first drains stops at once, and
+		// the private development server with the command.
+		<-ctx.Done()
+		again := make(chan os.Signal, 1)
+		signal.Notify(again, os.Interrupt, syscall.SIGTERM)
+		<-again
+		stopServer()
+		os.Exit(130)
+	}()
+	// Migrations and the administrative commands may run long statements:
+	// only the service's own pool has the statement timeout.
+	unlimited := cfg.db
+	unlimited.StatementTimeout = 0
 	if cmd != "migrate" {
-		if err := database.MigrateUp(ctx, db.DB, migrations.FS); err != nil {
-			return fmt.Errorf("migrate: %w", err)
+		if err := migrateUp(ctx, url, unlimited); err != nil {
+			return err
 		}
+	}
+	opts := unlimited
+	if cmd == "serve" {
+		opts = cfg.db
+	}
+	db, err := database.Open(ctx, url, opts)
+	if err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	defer db.Close()
+
+	// The audit trail names the command as the author of what it changes.
+	if cmd != "serve" {
+		ctx = database.WithActor(ctx, database.Actor{Label: strings.TrimSpace("madaf " + cmd + " " + first(args))})
 	}
 	switch cmd {
 	case "serve":
-		return serve(ctx, db, cfg)
+		return serve(ctx, db, cfg, logger)
 	case "migrate":
 		return migrate(ctx, db, args)
 	case "demo":
@@ -90,22 +128,41 @@ const usage = `usage: madaf [serve]
        madaf demo
        madaf user add --email E --name N --org cluster|authority:<id or code>|supplier:<company number> --role R  (password on stdin)
        madaf volumes verify
-       madaf workplan import --year YEAR FILE`
+       madaf workplan import --year YEAR FILE
+       madaf backup FILE
+       madaf restore [--clean] FILE
+       madaf healthcheck [URL]`
 
-// openDatabase connects to DATABASE_URL, or to the development database
-// (the local server, else a private one), and returns how to let go of it.
-func openDatabase(ctx context.Context, cfg config) (*sqlx.DB, func(), error) {
+// databaseURL is DATABASE_URL, or the development database (the local
+// server, else a private one), and how to let go of what was started.
+func databaseURL(ctx context.Context, cfg config) (string, func(), error) {
 	url, stopServer, err := database.Development(ctx, cfg.databaseURL, "madaf", cfg.privateDir)
 	if errors.Is(err, database.ErrNoPostgres) {
-		return nil, nil, err
+		return "", nil, err
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("database: %w", err)
+		return "", nil, fmt.Errorf("database: %w", err)
 	}
-	db, err := database.Open(ctx, url)
+	return url, stopServer, nil
+}
+
+// migrateUp applies the pending migrations on a pool of its own.
+func migrateUp(ctx context.Context, url string, opts database.Options) error {
+	db, err := database.Open(ctx, url, opts)
 	if err != nil {
-		stopServer()
-		return nil, nil, fmt.Errorf("database: %w", err)
+		return fmt.Errorf("database: %w", err)
 	}
-	return db, func() { db.Close(); stopServer() }, nil
+	defer db.Close()
+	if err := database.MigrateUp(ctx, db.DB, migrations.FS); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// first is args' first word, "" when there is none.
+func first(args []string) string {
+	if len(args) == 0 {
+		return ""
+	}
+	return args[0]
 }

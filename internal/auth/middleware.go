@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"log/slog"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -13,8 +14,13 @@ const principalKey = "madaf.principal"
 
 // Identify puts the caller on the request when it carries a valid bearer
 // token or session cookie. A bearer token that is wrong, revoked or expired
-// is refused at once (401); a stale cookie is ignored.
-func Identify(s *Store) gin.HandlerFunc {
+// is refused at once (401); a cookie of no live session is ignored; a
+// session whose user has yet to enrol a required second factor reaches
+// only the enrolment (see requireEnrolment). When
+// the token or the session cannot be looked up (the database is
+// unavailable), the request is answered by fail, with the lookup's error,
+// and goes no further: it is neither anonymous nor refused.
+func Identify(s *Store, fail func(c *gin.Context, err error)) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if h := c.GetHeader("Authorization"); h != "" {
 			secret, ok := strings.CutPrefix(h, "Bearer ")
@@ -23,22 +29,49 @@ func Identify(s *Store) gin.HandlerFunc {
 				return
 			}
 			p, err := s.TokenPrincipal(c.Request.Context(), strings.TrimSpace(secret))
-			if err != nil {
-				if apperr.Is(err, apperr.KindNotFound) {
-					err = apperr.Unauthorized("auth.token_invalid")
-				}
-				web.Error(c, err)
+			switch {
+			case apperr.Is(err, apperr.KindNotFound):
+				SecurityEvent(c, slog.LevelWarn, "token_refused", "")
+				web.Error(c, apperr.Unauthorized("auth.token_invalid"))
+				return
+			case err != nil:
+				fail(c, err)
 				return
 			}
 			p.ViaToken = true
 			c.Set(principalKey, p)
 		} else if secret, err := c.Cookie(CookieName); err == nil && secret != "" {
-			if p, err := s.SessionPrincipal(c.Request.Context(), secret); err == nil {
+			p, err := s.SessionPrincipal(c.Request.Context(), secret)
+			switch {
+			case err == nil:
 				c.Set(principalKey, p)
+				if p.SecondFactorDue && !secondFactorExempt(c.Request) {
+					requireEnrolment(c)
+					return
+				}
+			case !apperr.Is(err, apperr.KindNotFound):
+				fail(c, err)
+				return
 			}
 		}
 		c.Next()
 	}
+}
+
+// SecurityEvent logs event (sign_in, sign_in_failed, token_created, …) on
+// the request's logger with the attribute security=event, the client's
+// address, the account (the caller's e-mail when account is empty) and the
+// user agent, then attrs. Refusals are logged at warning level, the rest
+// at info.
+func SecurityEvent(c *gin.Context, level slog.Level, event, account string, attrs ...any) {
+	if account == "" {
+		if p := Caller(c); p != nil {
+			account = p.Email
+		}
+	}
+	attrs = append([]any{"security", event, "client", c.ClientIP(), "account", account,
+		"user_agent", c.Request.UserAgent()}, attrs...)
+	web.Logger(c).Log(c.Request.Context(), level, "security event", attrs...)
 }
 
 // Caller returns the authenticated caller, or nil.

@@ -41,6 +41,10 @@ type Principal struct {
 	OrgNameHe, OrgNameAr, OrgNameEn string
 	// ViaToken is true when the request carried a personal API token.
 	ViaToken bool
+	// SecondFactorDue is true when the user's roles or delegations require
+	// a second factor that they have not enrolled yet: such a session
+	// reaches only the enrolment (see Identify).
+	SecondFactorDue bool
 }
 
 // Has reports whether the caller holds role.

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -38,7 +39,7 @@ func HashPassword(password string) (string, error) {
 // existing user by its duration.
 func CheckPassword(hash, password string) bool {
 	if hash == "" {
-		checkPassword(dummyHash, password)
+		checkPassword(dummyHash(), password)
 		return false
 	}
 	return checkPassword(hash, password)
@@ -64,8 +65,12 @@ func checkPassword(hash, password string) bool {
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
 
-// dummyHash is what CheckPassword checks against when there is no hash.
-var dummyHash, _ = HashPassword("madaf-no-such-user")
+// dummyHash is what CheckPassword checks against when there is no hash,
+// computed at the first such check rather than when the program starts.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := HashPassword("madaf-no-such-user")
+	return h
+})
 
 // newSecret returns a random URL-safe secret with prefix and its SHA-256,
 // which is what the database keeps.

@@ -4,15 +4,18 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+
+	"madaf/internal/web"
 )
 
 // CookieName is the session cookie.
 const CookieName = "madaf_session"
 
-// StartSession creates a session for userID and sets its cookie: HttpOnly,
-// SameSite=Lax, and Secure when the request came over TLS.
+// StartSession creates a session for userID, noting the client's address
+// and user agent, and sets its cookie: HttpOnly, SameSite=Lax, and Secure
+// when the request came over TLS.
 func StartSession(c *gin.Context, s *Store, userID int64) error {
-	secret, expires, err := s.NewSession(c.Request.Context(), userID)
+	secret, expires, err := s.OpenSession(c.Request.Context(), userID, c.ClientIP(), c.Request.UserAgent())
 	if err != nil {
 		return err
 	}
@@ -35,8 +38,13 @@ func EndSession(c *gin.Context, s *Store) error {
 	return nil
 }
 
-// IsTLS reports whether the request reached us (or the proxy in front of
-// us) over TLS.
-func IsTLS(r *http.Request) bool {
-	return r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https"
+// SessionSecret is the secret of the session cookie the request carries,
+// "" when it carries none.
+func SessionSecret(c *gin.Context) string {
+	secret, _ := c.Cookie(CookieName)
+	return secret
 }
+
+// IsTLS reports whether the request reached us, or a trusted proxy in
+// front of us, over TLS (see web.IsTLS).
+func IsTLS(r *http.Request) bool { return web.IsTLS(r) }

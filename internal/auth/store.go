@@ -21,7 +21,7 @@ type Store struct {
 }
 
 // NewStore returns a Store over the pool db.
-func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
+func NewStore(db *sqlx.DB) *Store { return &Store{db: database.Audited(db)} }
 
 // InTx returns the Store running its statements in tx.
 func (s *Store) InTx(tx *sqlx.Tx) *Store { return &Store{db: tx} }
@@ -39,12 +39,14 @@ type principalRow struct {
 	OrgNameHe   string         `db:"org_name_he"`
 	OrgNameAr   string         `db:"org_name_ar"`
 	OrgNameEn   string         `db:"org_name_en"`
+	// SecondFactorDue: see Principal.
+	SecondFactorDue bool `db:"second_factor_due"`
 }
 
 func (r *principalRow) principal() *Principal {
 	return &Principal{UserID: r.UserID, Email: r.Email, Name: r.Name, OrgKind: r.OrgKind,
 		AuthorityID: r.AuthorityID, SupplierID: r.SupplierID, Roles: []string(r.Roles), Lang: r.Lang,
-		OrgNameHe: r.OrgNameHe, OrgNameAr: r.OrgNameAr, OrgNameEn: r.OrgNameEn}
+		OrgNameHe: r.OrgNameHe, OrgNameAr: r.OrgNameAr, OrgNameEn: r.OrgNameEn, SecondFactorDue: r.SecondFactorDue}
 }
 
 // principalColumns and principalJoins select a principal from users u
@@ -54,7 +56,8 @@ const (
 		coalesce(u.authority_id, 0) AS authority_id, coalesce(u.supplier_id, 0) AS supplier_id, u.roles, u.lang,
 		coalesce(name_in('he', a.name_he, a.name_ar, a.name_en), sp.legal_name, '') AS org_name_he,
 		coalesce(name_in('ar', a.name_he, a.name_ar, a.name_en), sp.legal_name, '') AS org_name_ar,
-		coalesce(name_in('en', a.name_he, a.name_ar, a.name_en), sp.legal_name, '') AS org_name_en`
+		coalesce(name_in('en', a.name_he, a.name_ar, a.name_en), sp.legal_name, '') AS org_name_en,
+		u.totp_enabled_at IS NULL AND second_factor_required(u.id, u.roles) AS second_factor_due`
 	principalJoins = `
 		LEFT JOIN authorities a ON a.id = u.authority_id
 		LEFT JOIN suppliers sp ON sp.id = u.supplier_id`
@@ -76,13 +79,7 @@ func (s *Store) Principal(ctx context.Context, userID int64) (_ *Principal, err 
 // the cookie holds, and when it expires.
 func (s *Store) NewSession(ctx context.Context, userID int64) (secret string, expires time.Time, err error) {
 	defer apperr.Wrap(&err, "auth.Store.NewSession(%d)", userID)
-	secret, hash := newSecret("")
-	expires = time.Now().Add(SessionTTL)
-	const q = `INSERT INTO sessions (token_hash, user_id, expires_at) VALUES ($1, $2, $3)`
-	if _, err := s.db.ExecContext(ctx, q, hash, userID, expires); err != nil {
-		return "", time.Time{}, err
-	}
-	return secret, expires, nil
+	return s.OpenSession(ctx, userID, "", "")
 }
 
 // DeleteSession ends the session with secret; an unknown secret is no
@@ -95,11 +92,17 @@ func (s *Store) DeleteSession(ctx context.Context, secret string) (err error) {
 }
 
 // SessionPrincipal returns the principal of an unexpired session of an
-// active user, or apperr.ErrNotFound.
+// active user, or apperr.ErrNotFound. Like TokenPrincipal it notes the
+// session's use (last_used_at) at most once a minute.
 func (s *Store) SessionPrincipal(ctx context.Context, secret string) (_ *Principal, err error) {
 	defer apperr.Wrap(&err, "auth.Store.SessionPrincipal")
-	const q = `SELECT ` + principalColumns + ` FROM sessions s JOIN users u ON u.id = s.user_id` + principalJoins + `
-		WHERE s.token_hash = $1 AND s.expires_at > now() AND u.active`
+	const q = `WITH session AS (
+			SELECT s.token_hash, s.user_id FROM sessions s JOIN users u ON u.id = s.user_id
+			WHERE s.token_hash = $1 AND s.expires_at > now() AND u.active),
+		used AS (
+			UPDATE sessions s SET last_used_at = now() FROM session
+			WHERE s.token_hash = session.token_hash AND s.last_used_at < now() - interval '1 minute')
+		SELECT ` + principalColumns + ` FROM session JOIN users u ON u.id = session.user_id` + principalJoins
 	var r principalRow
 	if err := s.db.GetContext(ctx, &r, q, hashSecret(secret)); err != nil {
 		return nil, database.MapError(err)
@@ -163,14 +166,18 @@ func (s *Store) RevokeToken(ctx context.Context, userID, tokenID int64) (err err
 }
 
 // TokenPrincipal returns the principal of an unrevoked token of an active
-// user and notes the token's use, or apperr.ErrNotFound.
+// user, or apperr.ErrNotFound, in one statement. It notes the token's use
+// (last_used_at) at most once a minute: a lookup of a token used
+// within the last minute writes nothing, so it costs no commit.
 func (s *Store) TokenPrincipal(ctx context.Context, secret string) (_ *Principal, err error) {
 	defer apperr.Wrap(&err, "auth.Store.TokenPrincipal")
-	const q = `WITH used AS (
-			UPDATE api_tokens t SET last_used_at = now() FROM users u
-			WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.id = t.user_id AND u.active
-			RETURNING t.user_id)
-		SELECT ` + principalColumns + ` FROM used JOIN users u ON u.id = used.user_id` + principalJoins
+	const q = `WITH token AS (
+			SELECT t.id, t.user_id FROM api_tokens t JOIN users u ON u.id = t.user_id
+			WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active),
+		used AS (
+			UPDATE api_tokens t SET last_used_at = now() FROM token
+			WHERE t.id = token.id AND (t.last_used_at IS NULL OR t.last_used_at < now() - interval '1 minute'))
+		SELECT ` + principalColumns + ` FROM token JOIN users u ON u.id = token.user_id` + principalJoins
 	var r principalRow
 	if err := s.db.GetContext(ctx, &r, q, hashSecret(secret)); err != nil {
 		return nil, database.MapError(err)

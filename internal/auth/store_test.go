@@ -39,9 +39,9 @@ func TestPrincipalCarriesOrgName(t *testing.T) {
 	db := dbtest.New(t)
 	s := auth.NewStore(db)
 	var kq, zy, sup int64
-	db.Get(&kq, `INSERT INTO authorities (code, name_he, name_ar, name_en, kind, signature_threshold)
-		VALUES ('654', 'כפר קרע', 'كفر قرع', 'Kafr Qara', 'local_council', 1) RETURNING id`)
-	db.Get(&zy, `INSERT INTO authorities (code, name_he, kind, signature_threshold) VALUES ('9300', 'זכרון יעקב', 'local_council', 1) RETURNING id`)
+	db.Get(&kq, `INSERT INTO authorities (code, name_he, name_ar, name_en, kind)
+		VALUES ('654', 'כפר קרע', 'كفر قرع', 'Kafr Qara', 'local_council') RETURNING id`)
+	db.Get(&zy, `INSERT INTO authorities (code, name_he, kind) VALUES ('9300', 'זכרון יעקב', 'local_council') RETURNING id`)
 	db.Get(&sup, `INSERT INTO suppliers (company_number, legal_name, email) VALUES ('510000011', 'מדיקל בע"מ', 's@example.com') RETURNING id`)
 
 	tests := []struct {

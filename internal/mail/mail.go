@@ -21,9 +21,28 @@ import (
 
 // Message is one plain-text mail to one recipient.
 type Message struct {
+	// ID is the Message-ID header, angle brackets included. Every copy of
+	// one mail carries the same, so that a receiver drops a copy sent
+	// again; empty, the message gets a random one.
+	ID      string
 	To      string
 	Subject string
 	Body    string
+}
+
+// Domain is the host of the public address rawURL, for the right-hand side
+// of Message-IDs: an IPv6 address in brackets, "localhost" when rawURL
+// names no host.
+func Domain(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Hostname() == "" {
+		return "localhost"
+	}
+	host := strings.ToLower(u.Hostname())
+	if strings.Contains(host, ":") {
+		return "[" + host + "]"
+	}
+	return host
 }
 
 // Mailer sends a message or says why it could not.
@@ -43,13 +62,16 @@ func New(rawURL string, logger *slog.Logger) (Mailer, error) {
 // Log writes mails to the log instead of sending them.
 type Log struct{ Logger *slog.Logger }
 
-// Send logs m; it never fails.
+// Send logs m (its id, recipient and subject; the body only at debug
+// level, since it may carry what the recipient alone should read); it
+// never fails.
 func (l *Log) Send(_ context.Context, m Message) error {
 	logger := l.Logger
 	if logger == nil {
 		logger = slog.Default()
 	}
-	logger.Info("mail (not sent: no SMTP server configured)", "to", m.To, "subject", m.Subject, "body", m.Body)
+	logger.Info("mail (not sent: no SMTP server configured)", "message_id", m.ID, "to", m.To, "subject", m.Subject)
+	logger.Debug("mail body", "message_id", m.ID, "body", m.Body)
 	return nil
 }
 
@@ -172,21 +194,19 @@ func (s *SMTP) Send(ctx context.Context, m Message) error {
 
 // Compose writes m as an RFC 5322 message: UTF-8 plain text, the subject
 // encoded per RFC 2047, the body in base64 so that Hebrew and Arabic pass
-// any relay.
+// any relay, and m.ID as its Message-ID (a random one when m has none).
 func Compose(from string, m Message, at time.Time) []byte {
 	var b strings.Builder
-	id := make([]byte, 12)
-	rand.Read(id)
-	domain := "madaf"
-	if i := strings.LastIndexByte(from, '@'); i >= 0 {
-		domain = from[i+1:]
+	id := m.ID
+	if id == "" {
+		id = randomID(from)
 	}
 	header := func(k, v string) { b.WriteString(k + ": " + v + "\r\n") }
 	header("From", (&mail.Address{Name: "Madaf", Address: from}).String())
 	header("To", (&mail.Address{Address: m.To}).String())
 	header("Subject", mime.BEncoding.Encode("UTF-8", m.Subject))
 	header("Date", at.Format(time.RFC1123Z))
-	header("Message-ID", "<"+hex.EncodeToString(id)+"@"+domain+">")
+	header("Message-ID", id)
 	header("MIME-Version", "1.0")
 	header("Content-Type", "text/plain; charset=UTF-8")
 	header("Content-Transfer-Encoding", "base64")
@@ -198,4 +218,15 @@ func Compose(from string, m Message, at time.Time) []byte {
 	}
 	b.WriteString(enc + "\r\n")
 	return []byte(b.String())
+}
+
+// randomID is a Message-ID of random bits at the domain of address from.
+func randomID(from string) string {
+	b := make([]byte, 12)
+	rand.Read(b)
+	domain := "madaf"
+	if i := strings.LastIndexByte(from, '@'); i >= 0 {
+		domain = from[i+1:]
+	}
+	return "<" + hex.EncodeToString(b) + "@" + domain + ">"
 }

@@ -1,6 +1,7 @@
 package page_test
 
 import (
+	"context"
 	"errors"
 	"io/fs"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/google/go-cmp/cmp"
@@ -164,13 +166,30 @@ func newApp(t *testing.T) (*gin.Engine, *page.Engine) {
 	base.Engine.GET("/probe", eng.Required(), func(c *gin.Context) { eng.Render(c, http.StatusOK, home, nil, nil) })
 	base.Engine.GET("/cluster-only", eng.RequireRole(auth.RoleEconomicLead), func(c *gin.Context) {})
 	base.Engine.GET("/boom", eng.Serve(func(c *gin.Context) error { return errors.New("secret internals") }))
-	webtest.MustUser(t, db, accounts.NewUser{Email: "officer@example.org", Name: "דנה כהן", OrgKind: auth.OrgCluster, Roles: []string{auth.RoleClusterAdmin}})
+	u := webtest.MustUser(t, db, accounts.NewUser{Email: "officer@example.org", Name: "דנה כהן", OrgKind: auth.OrgCluster, Roles: []string{auth.RoleClusterAdmin}})
+	if err := accounts.NewStore(db).EnrolSecondFactor(context.Background(), u.ID, testSecret); err != nil {
+		t.Fatal(err)
+	}
 	return base.Engine, eng
+}
+
+// testSecret is the second factor of newApp's cluster admin.
+const testSecret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+// codeNow is the current code of testSecret.
+func codeNow(t *testing.T) string {
+	t.Helper()
+	code, err := auth.TOTPCode(testSecret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code
 }
 
 func TestPages(t *testing.T) {
 	h, _ := newApp(t)
 	c := pagetest.New(t, h)
+	c.SecondFactor = func(string) string { return codeNow(t) }
 
 	t.Run("anonymous visitor goes to login and back", func(t *testing.T) {
 		r := c.Get("/probe?x=1")

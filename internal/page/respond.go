@@ -30,6 +30,7 @@ type errorData struct {
 // login page and back; 404, 403, 409, 422, 429 and 500 draw the error page
 // with a safe message. Internal errors are logged, never shown.
 func (e *Engine) Fail(c *gin.Context, err error) {
+	err = web.Unavailable(err)
 	kind := apperr.KindOf(err)
 	if kind == apperr.KindUnauthorized && auth.Caller(c) == nil {
 		e.toLogin(c)

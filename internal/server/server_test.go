@@ -1,15 +1,25 @@
 package server_test
 
 import (
+	"crypto/tls"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/jmoiron/sqlx"
 	"github.com/shopspring/decimal"
 
 	"madaf/internal/calendar"
 	"madaf/internal/dbtest"
+	"madaf/internal/server"
 	"madaf/internal/web"
 	"madaf/internal/webtest"
 )
@@ -109,4 +119,117 @@ func TestServerErrors(t *testing.T) {
 			t.Fatalf("%s", r.Body)
 		}
 	})
+}
+
+// TestServerForwardedHeaders: X-Forwarded-For, -Proto and -Host are believed
+// only from a trusted proxy; HSTS is sent over TLS, direct or through one.
+func TestServerForwardedHeaders(t *testing.T) {
+	db := dbtest.New(t)
+	base := server.New(db, slog.New(slog.NewTextHandler(io.Discard, nil)), server.Options{TrustedProxies: []string{"10.0.0.0/8", "192.0.2.10"}})
+	base.Engine.GET("/probe", func(c *gin.Context) {
+		c.JSON(http.StatusOK, gin.H{"client": c.ClientIP(), "tls": web.IsTLS(c.Request), "host": c.Request.Host})
+	})
+	spoof := []string{"X-Forwarded-For", "198.51.100.7", "X-Forwarded-Proto", "https", "X-Forwarded-Host", "madaf.example.org"}
+	tests := []struct {
+		name     string
+		peer     string
+		tls      bool
+		headers  []string
+		client   string
+		overTLS  bool
+		host     string
+		wantHSTS bool
+	}{
+		{"UntrustedClientSpoofs", "203.0.113.5:4000", false, spoof, "203.0.113.5", false, "example.com", false},
+		{"UntrustedNeighbour", "11.0.0.1:4000", false, spoof, "11.0.0.1", false, "example.com", false},
+		{"TrustedRange", "10.1.2.3:4000", false, spoof, "198.51.100.7", true, "madaf.example.org", true},
+		{"TrustedAddress", "192.0.2.10:4000", false, spoof, "198.51.100.7", true, "madaf.example.org", true},
+		{"TrustedProxyOverHTTP", "10.1.2.3:4000", false, []string{"X-Forwarded-For", "198.51.100.7", "X-Forwarded-Proto", "http"}, "198.51.100.7", false, "example.com", false},
+		{"NearestProxySaysHTTP", "10.1.2.3:4000", false, []string{"X-Forwarded-Proto", "https, http"}, "10.1.2.3", false, "example.com", false},
+		{"DirectTLS", "203.0.113.5:4000", true, nil, "203.0.113.5", true, "example.com", true},
+		{"PlainHTTP", "203.0.113.5:4000", false, nil, "203.0.113.5", false, "example.com", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest("GET", "/probe", nil)
+			req.RemoteAddr = tt.peer
+			if tt.tls {
+				req.TLS = &tls.ConnectionState{}
+			}
+			for i := 0; i+1 < len(tt.headers); i += 2 {
+				req.Header.Set(tt.headers[i], tt.headers[i+1])
+			}
+			w := httptest.NewRecorder()
+			base.Engine.ServeHTTP(w, req)
+			var got struct {
+				Client string `json:"client"`
+				TLS    bool   `json:"tls"`
+				Host   string `json:"host"`
+			}
+			if err := json.Unmarshal(w.Body.Bytes(), &got); err != nil {
+				t.Fatalf("%d %s", w.Code, w.Body)
+			}
+			if got.Client != tt.client || got.TLS != tt.overTLS || got.Host != tt.host {
+				t.Errorf("client %q, TLS %v, host %q; want %q, %v, %q", got.Client, got.TLS, got.Host, tt.client, tt.overTLS, tt.host)
+			}
+			hsts := w.Header().Get("Strict-Transport-Security")
+			if tt.wantHSTS != (hsts == "max-age=63072000; includeSubDomains") || (!tt.wantHSTS && hsts != "") {
+				t.Errorf("Strict-Transport-Security %q", hsts)
+			}
+		})
+	}
+	if err := base.TrustProxies([]string{"10.0.0.0/33"}); err == nil {
+		t.Error("a CIDR range of 33 bits was taken")
+	}
+}
+
+// TestServerReadyzWhenTheDatabaseHangs: a database that accepts connections
+// and never answers makes /readyz answer 503 within its timeout instead of
+// hanging.
+func TestServerReadyzWhenTheDatabaseHangs(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var held []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			held = append(held, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		l.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range held {
+			c.Close()
+		}
+	})
+	db, err := sqlx.Open("postgres", "postgres://postgres@"+l.Addr().String()+"/madaf?sslmode=disable")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	base := server.New(db, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	done := make(chan *httptest.ResponseRecorder, 1)
+	go func() {
+		w := httptest.NewRecorder()
+		base.Engine.ServeHTTP(w, httptest.NewRequest("GET", "/readyz", nil))
+		done <- w
+	}()
+	select {
+	case w := <-done:
+		if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" {
+			t.Fatalf("/readyz: %d %v %s", w.Code, w.Header(), w.Body)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("/readyz did not answer while the database hangs")
+	}
 }

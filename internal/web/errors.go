@@ -14,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"madaf/internal/apperr"
+	"madaf/internal/database"
 	"madaf/internal/i18n"
 )
 
@@ -65,14 +66,28 @@ var statuses = map[apperr.Kind]int{
 	apperr.KindTooManyRequests: http.StatusTooManyRequests,
 	KindMethodNotAllowed:       http.StatusMethodNotAllowed,
 	KindUnsupportedMediaType:   http.StatusUnsupportedMediaType,
+	database.KindUnavailable:   http.StatusServiceUnavailable,
 }
 
-// StatusOf is the HTTP status for err.
+// StatusOf is the HTTP status for err: 503 for a database that cannot be
+// reached (see Unavailable), else the status of its kind.
 func StatusOf(err error) int {
-	if s, ok := statuses[apperr.KindOf(err)]; ok {
+	if s, ok := statuses[apperr.KindOf(Unavailable(err))]; ok {
 		return s
 	}
 	return http.StatusInternalServerError
+}
+
+// Unavailable is err, or, when err is an internal error saying that the
+// database cannot be reached or did not answer in time
+// (database.IsUnavailable), the database's Unavailable error: 503 with
+// Retry-After. Every responder passes errors through it, so that no caller
+// sees a 500 for an outage.
+func Unavailable(err error) error {
+	if apperr.KindOf(err) == apperr.KindInternal && database.IsUnavailable(err) {
+		return database.Unavailable(err)
+	}
+	return err
 }
 
 // internalMsg is what the caller of an internal error is told.
@@ -80,9 +95,11 @@ var internalMsg = apperr.M("error.internal")
 
 // Error writes err as problem+json and aborts the request. An error that is
 // not an *apperr.Error is an internal error: it is logged with the request
-// id and the caller sees only a generic message. A 401 carries the bearer
-// challenge (RFC 6750).
+// id and the caller sees only a generic message; so is the cause of a 503.
+// A 401 carries the bearer challenge (RFC 6750), a 503 (and a 429) a
+// Retry-After.
 func Error(c *gin.Context, err error) {
+	err = Unavailable(err)
 	kind := apperr.KindOf(err)
 	status := StatusOf(err)
 	en := i18n.For("en")
@@ -107,6 +124,9 @@ func Error(c *gin.Context, err error) {
 		extra = ae.Extra
 		if ae.RetryAfter > 0 {
 			c.Header("Retry-After", strconv.Itoa(ae.RetryAfter))
+		}
+		if status == http.StatusServiceUnavailable {
+			c.Error(err) // the cause, for the access log
 		}
 	} else {
 		kind = apperr.KindInternal

@@ -1,12 +1,15 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -47,12 +50,12 @@ func Observe(logger *slog.Logger, m *Metrics) gin.HandlerFunc {
 		status, method := c.Writer.Status(), Method(c)
 		route := c.FullPath()
 		if route == "" {
-			route = "unmatched"
+			route = unmatchedRoute
 		}
 		elapsed := time.Since(start)
 		if m != nil {
-			m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
-			m.latency.WithLabelValues(method, route).Observe(elapsed.Seconds())
+			m.requests.WithLabelValues(metricMethod(method), route, strconv.Itoa(status)).Inc()
+			m.latency.WithLabelValues(metricMethod(method), route).Observe(elapsed.Seconds())
 		}
 		attrs := []any{"method", method, "route", route, "status", status, "duration_ms", elapsed.Milliseconds()}
 		if status >= 500 {
@@ -90,15 +93,89 @@ func LimitBody(limit int64) gin.HandlerFunc {
 }
 
 // SecureHeaders sets the headers every answer carries: a strict
-// Content-Security-Policy without inline scripts, no framing, no sniffing.
+// Content-Security-Policy without inline scripts, no framing, no sniffing;
+// and, on a request that came over TLS (see IsTLS), HSTS for two years and
+// the subdomains. It must run after Forwarded.
 func SecureHeaders() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		h := c.Writer.Header()
+		if IsTLS(c.Request) {
+			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
 		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		c.Next()
+	}
+}
+
+// forwardingHeaders are the headers by which a proxy tells the client's
+// address, scheme and host.
+var forwardingHeaders = []string{"X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Real-Ip", "Forwarded"}
+
+// Forwarded believes the headers by which a proxy names the client, the
+// scheme and the host (X-Forwarded-For, -Proto, -Host; X-Real-IP and
+// Forwarded) only on a request whose peer trusted accepts: on any other
+// they are removed before anything reads them, so a client cannot pass for
+// another address or for TLS. From a trusted proxy, the scheme and the host
+// are those the nearest proxy added (the last of a list), and the host
+// becomes the request's. gin's own list of trusted proxies (for ClientIP)
+// must say the same. It must run before everything that reads the headers.
+func Forwarded(trusted func(peer netip.Addr) bool) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		r := c.Request
+		peer, err := netip.ParseAddrPort(r.RemoteAddr)
+		if err != nil || !trusted(peer.Addr().Unmap()) {
+			for _, h := range forwardingHeaders {
+				r.Header.Del(h)
+			}
+			c.Next()
+			return
+		}
+		if proto := nearest(r.Header.Values("X-Forwarded-Proto")); proto != "" {
+			r.Header.Set("X-Forwarded-Proto", strings.ToLower(proto))
+		}
+		if host := nearest(r.Header.Values("X-Forwarded-Host")); host != "" {
+			r.Host = host
+		}
+		c.Next()
+	}
+}
+
+// nearest is the last element of a header's comma-separated values: the
+// one the proxy nearest to the service added.
+func nearest(values []string) string {
+	if len(values) == 0 {
+		return ""
+	}
+	last := values[len(values)-1]
+	if i := strings.LastIndexByte(last, ','); i >= 0 {
+		last = last[i+1:]
+	}
+	return strings.TrimSpace(last)
+}
+
+// IsTLS reports whether the request reached the service over TLS, or
+// reached a trusted proxy in front of it over TLS (Forwarded removed the
+// header from anyone else).
+func IsTLS(r *http.Request) bool {
+	return r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https"
+}
+
+// Deadline ends every request's context after d (none when d is 0), so that
+// the database work of a request whose answer can no longer be written
+// stops.
+func Deadline(d time.Duration) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if d <= 0 {
+			c.Next()
+			return
+		}
+		ctx, cancel := context.WithTimeout(c.Request.Context(), d)
+		defer cancel()
+		c.Request = c.Request.WithContext(ctx)
 		c.Next()
 	}
 }
@@ -140,6 +217,19 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	}
 	reg.MustRegister(m.requests, m.latency)
 	return m
+}
+
+// unmatchedRoute is the route label of a request that matched no route.
+const unmatchedRoute = "unmatched"
+
+// metricMethod is the method label of the HTTP metrics: the methods the
+// service routes, and OTHER for any other, so that no caller can add series
+// by inventing methods.
+func metricMethod(m string) string {
+	if slices.Contains(methodOrder, m) {
+		return m
+	}
+	return "OTHER"
 }
 
 func newID() string {

@@ -4,6 +4,7 @@
 package pagetest
 
 import (
+	"html"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -14,6 +15,10 @@ import (
 
 // Client is a browser-like client of an http.Handler (the real engine).
 type Client struct {
+	// SecondFactor, when set, gives the current code of the user with
+	// email, with which Login answers the sign-in's second step.
+	SecondFactor func(email string) string
+
 	t       testing.TB
 	h       http.Handler
 	cookies map[string]*http.Cookie
@@ -66,11 +71,20 @@ func (c *Client) Do(req *http.Request) *Response {
 	return &Response{Code: w.Code, Body: w.Body.String(), Header: w.Header(), Location: w.Header().Get("Location")}
 }
 
-// Login signs in through the login form and fails the test unless it
-// succeeds.
+// codeStep finds the step and the next page of the sign-in's code form.
+var codeStep = regexp.MustCompile(`name="step" value="([^"]+)">\s*<input type="hidden" name="next" value="([^"]*)"`)
+
+// Login signs in through the login form, answering its code step with
+// SecondFactor, and fails the test unless it succeeds.
 func (c *Client) Login(email, password string) {
 	c.t.Helper()
 	r := c.Post("/login", url.Values{"email": {email}, "password": {password}})
+	if m := codeStep.FindStringSubmatch(r.Body); r.Code == http.StatusOK && m != nil {
+		if c.SecondFactor == nil {
+			c.t.Fatalf("login %s: asks for a code and the client has no SecondFactor", email)
+		}
+		r = c.Post("/login/code", url.Values{"step": {html.UnescapeString(m[1])}, "next": {html.UnescapeString(m[2])}, "code": {c.SecondFactor(email)}})
+	}
 	if r.Code != http.StatusSeeOther {
 		c.t.Fatalf("login %s: status %d, want 303\n%s", email, r.Code, r.Body)
 	}

@@ -1,0 +1,21 @@
+package auth
+
+import (
+	"github.com/gin-gonic/gin"
+
+	"madaf/internal/database"
+)
+
+// Attribute names the caller (or "anonymous") and the client's address on
+// the request's context, so that every transaction the request begins is
+// recorded in the audit trail under them. It runs after Identify.
+func Attribute() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		a := database.Actor{Label: "anonymous", Address: c.ClientIP()}
+		if p := Caller(c); p != nil {
+			a.UserID, a.Label = p.UserID, p.Email
+		}
+		c.Request = c.Request.WithContext(database.WithActor(c.Request.Context(), a))
+		c.Next()
+	}
+}
