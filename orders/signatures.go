@@ -292,34 +292,29 @@ func (s *Service) Sign(ctx context.Context, p *auth.Principal, orderID int64, if
 // maximum covers o's total. Those who prepared o in its current round,
 // who may not sign it, are not asked.
 func (st *step) askSignatures(ctx context.Context, o *Order) error {
-	preparers, err := st.orders.preparers(ctx, o.ID)
+	var open []string
+	for _, slot := range Slots {
+		if o.SignatureFor(slot) == nil {
+			open = append(open, slot)
+		}
+	}
+	if len(open) == 0 {
+		return nil
+	}
+	all, err := st.orders.slotRecipients(ctx, o.ID, o.AuthorityID, open, o.Total.Decimal, st.today)
 	if err != nil {
 		return err
 	}
 	for _, slot := range Slots {
-		if o.SignatureFor(slot) != nil {
-			continue
-		}
-		ids, err := st.orders.roleHolders(ctx, o.AuthorityID, authorities.SlotRole(slot))
-		if err != nil {
-			return err
-		}
-		delegations, err := st.authorities.Delegations(ctx, st.p, o.AuthorityID,
-			authorities.DelegationFilter{Slot: slot, Status: authorities.DelegationInForce, On: st.today})
-		if err != nil {
-			return err
-		}
-		for _, d := range delegations {
-			if o.Total.LessThanOrEqual(d.MaxTotal.Decimal) {
-				ids = append(ids, d.DelegateID)
+		var to []recipient
+		for _, r := range all {
+			if r.Slot == slot {
+				to = append(to, r.recipient)
 			}
 		}
-		ids = slices.DeleteFunc(ids, func(id int64) bool { return slices.Contains(preparers, id) })
-		to, err := st.orders.activeRecipients(ctx, ids)
-		if err != nil {
-			return err
+		if len(to) > 0 {
+			st.notify(mailSignatureAwaited, []fact{named("order.mail.role", "role."+slot)}, to...)
 		}
-		st.notify(mailSignatureAwaited, []fact{named("order.mail.role", "role."+slot)}, to...)
 	}
 	return nil
 }

@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"github.com/lib/pq"
+	"github.com/shopspring/decimal"
 
+	"madaf/internal/calendar"
 	"madaf/internal/database"
 )
 
@@ -27,21 +29,32 @@ func (s *Store) authorityUsers(ctx context.Context, authorityID int64, role stri
 	return out, err
 }
 
-// roleHolders returns the ids of the active users of an authority holding
-// role.
-func (s *Store) roleHolders(ctx context.Context, authorityID int64, role string) ([]int64, error) {
-	const q = `SELECT id FROM users WHERE authority_id = $1 AND active AND $2 = ANY(roles) ORDER BY id`
-	var out []int64
-	err := s.db.SelectContext(ctx, &out, q, authorityID, role)
-	return out, err
+// slotRecipient is a user to mail that a slot awaits their signature.
+type slotRecipient struct {
+	Slot string `db:"slot"`
+	recipient
 }
 
-// activeRecipients returns the active users among ids as mail
-// recipients, each once, by id.
-func (s *Store) activeRecipients(ctx context.Context, ids []int64) ([]recipient, error) {
-	const q = `SELECT id, email, lang FROM users WHERE id = ANY($1) AND active ORDER BY id`
-	var out []recipient
-	err := s.db.SelectContext(ctx, &out, q, pq.Array(ids))
+// slotRecipients returns, for each of slots (each named after its role) of order
+// orderID of authority authorityID, the active users who may fill it on
+// day: the role's holders and the delegates of the slot whose delegation
+// is in force that day and covers total; never who prepared the order in
+// its current round (as preparers reads it). By slot, then user.
+func (s *Store) slotRecipients(ctx context.Context, orderID, authorityID int64, slots []string, total decimal.Decimal, day calendar.Date) ([]slotRecipient, error) {
+	const q = `
+		WITH preparers AS (` + preparersQuery + `),
+		candidates AS (
+			SELECT s.slot, u.id FROM unnest($3::text[]) AS s(slot)
+				JOIN users u ON u.authority_id = $2 AND s.slot = ANY(u.roles)
+			UNION
+			SELECT d.slot, d.delegate_id FROM signature_delegations d
+			WHERE d.authority_id = $2 AND d.slot = ANY($3::text[])
+				AND delegation_status(d.revoked_at, d.valid_from, d.valid_until, $5) = 'in_force' AND $4 <= d.max_total)
+		SELECT c.slot, u.id, u.email, u.lang FROM candidates c JOIN users u ON u.id = c.id AND u.active
+		WHERE u.id NOT IN (SELECT actor_id FROM preparers)
+		ORDER BY c.slot, u.id`
+	var out []slotRecipient
+	err := s.db.SelectContext(ctx, &out, q, orderID, authorityID, pq.Array(slots), total, day)
 	return out, err
 }
 

@@ -48,14 +48,17 @@ func (s *Store) addSignature(ctx context.Context, o *Order, g *Signature, at tim
 	return database.MapError(err)
 }
 
+// preparersQuery selects who created, edited or submitted order $1 in its
+// current round (since it was last returned): who may not sign it.
+const preparersQuery = `SELECT DISTINCT actor_id FROM order_events
+		WHERE order_id = $1 AND actor_id IS NOT NULL AND action IN ('create', 'update', 'submit')
+			AND id > coalesce((SELECT max(id) FROM order_events WHERE order_id = $1 AND action = 'return'), 0)`
+
 // preparers returns the users who created, edited or submitted order
 // orderID in its current round: since it was last returned to draft, or
 // since it was created.
 func (s *Store) preparers(ctx context.Context, orderID int64) ([]int64, error) {
-	const q = `SELECT DISTINCT actor_id FROM order_events
-		WHERE order_id = $1 AND actor_id IS NOT NULL AND action IN ('create', 'update', 'submit')
-			AND id > coalesce((SELECT max(id) FROM order_events WHERE order_id = $1 AND action = 'return'), 0)
-		ORDER BY actor_id`
+	const q = preparersQuery + ` ORDER BY actor_id`
 	var out []int64
 	err := s.db.SelectContext(ctx, &out, q, orderID)
 	return out, err
