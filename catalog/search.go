@@ -66,14 +66,14 @@ type SearchResult struct {
 
 // SearchCountLimit is how far a search counts the items it finds; beyond
 // it the result says "more than SearchCountLimit".
-const SearchCountLimit = 1000
+const SearchCountLimit = 100
 
 // How an item matches a query, best first. An item is found by the best
 // tier it matches; the tiers of one level share a result, and a level is
 // tried only when the levels before it find nothing:
 //
 //   - level 0: matchSKU, its code starts with the query's (MED-001,
-//     med001); matchName, its Hebrew name holds the query as typed;
+//     med001; a query without a Latin letter or digit is no code); matchName, its Hebrew name holds the query as typed;
 //     matchWords, its names (Hebrew, Arabic, English) hold every word of
 //     the query in search-key form, a Hebrew plural (ים, ות) or an English
 //     one (s, es) also without its ending;
@@ -240,7 +240,7 @@ const minStem = 3
 // searchPlan is a query made ready for the store: the item code, the text
 // as typed, and for each word of it its forms in search-key form.
 type searchPlan struct {
-	sku   string // SKUKey of the query; "" when it is too short to be a code
+	sku   string // SKUKey of the query; "" when too short or without a Latin letter or digit to be a code
 	typed string // the query as typed, trimmed
 	// forms[tier][i] are the forms word i may take in the tiers matchWords,
 	// matchPrefix and matchPrefixes: the word and the word without a
@@ -253,7 +253,7 @@ type searchPlan struct {
 // planSearch reads q. Words of one letter are left to the typed match.
 func planSearch(q string) searchPlan {
 	p := searchPlan{typed: strings.TrimSpace(q), similar: SearchKey(q)}
-	if k := SKUKey(q); len([]rune(k)) >= 2 {
+	if k := SKUKey(q); len([]rune(k)) >= 2 && strings.ContainsFunc(k, isASCIIAlnum) {
 		p.sku = k
 	}
 	if len([]rune(strings.ReplaceAll(p.similar, " ", ""))) < 4 {
@@ -277,6 +277,10 @@ func planSearch(q string) searchPlan {
 	}
 	return p
 }
+
+// isASCIIAlnum reports whether r is a Latin letter or a digit, which every
+// item code has.
+func isASCIIAlnum(r rune) bool { return r >= '0' && r <= '9' || r >= 'a' && r <= 'z' }
 
 // withoutPlural is w and, when it ends in a plural ending and keeps
 // minStem letters without it, w without the ending.

@@ -251,15 +251,30 @@ func TestSearchCountsResults(t *testing.T) {
 		t.Errorf("the Arabic page for eleven items lacks its plural form")
 	}
 
-	// A page of 30 out of more than a thousand.
+	// More than SearchCountLimit, on the first page and on a later one.
 	sw.db.MustExec(`INSERT INTO tender_items (tender_id, sku, name, unit)
 		SELECT $1, 'BULK-' || g, 'נורת לד דגם ' || g, 'יחידה' FROM generate_series(1, $2::int) g`, sw.tender.ID, catalog.SearchCountLimit+5)
-	if body := sw.page(t, "he", "נורת"); !strings.Contains(body, "נמצאו יותר מ-1,000 פריטים") {
-		t.Errorf("the page for 1,005 items does not say more than 1,000")
+	more := fmt.Sprintf("נמצאו יותר מ-%d פריטים", catalog.SearchCountLimit)
+	if body := sw.page(t, "he", "נורת"); !strings.Contains(body, more) {
+		t.Errorf("the page for %d items does not say %q", catalog.SearchCountLimit+5, more)
 	}
-	res := sw.api(t, "נורת", "&limit=200")
-	if len(res.Items) != 200 || res.Total != catalog.SearchCountLimit || !res.TotalCapped || res.NextCursor == "" {
-		t.Errorf("API: %d hits, total %d, capped %v, cursor %q", len(res.Items), res.Total, res.TotalCapped, res.NextCursor)
+	for _, extra := range []string{"&limit=200", "&limit=30"} {
+		res := sw.api(t, "נורת", extra)
+		if res.Total != catalog.SearchCountLimit || !res.TotalCapped {
+			t.Errorf("API %s: %d hits, total %d, capped %v", extra, len(res.Items), res.Total, res.TotalCapped)
+		}
+		if extra == "&limit=30" {
+			next := sw.api(t, "נורת", extra+"&cursor="+res.NextCursor)
+			if len(next.Items) != 30 || next.Total != catalog.SearchCountLimit || !next.TotalCapped {
+				t.Errorf("API, second page: %d hits, total %d, capped %v", len(next.Items), next.Total, next.TotalCapped)
+			}
+		}
+	}
+	// Exactly as many as counted, and one more.
+	sw.db.MustExec(`INSERT INTO tender_items (tender_id, sku, name, unit)
+		SELECT $1, 'LAMP-' || g, 'מנורת שולחן דגם ' || g, 'יחידה' FROM generate_series(1, $2::int) g`, sw.tender.ID, catalog.SearchCountLimit)
+	if res := sw.api(t, "מנורת", "&limit=30"); res.Total != catalog.SearchCountLimit || res.TotalCapped {
+		t.Errorf("API for %d items: total %d, capped %v", catalog.SearchCountLimit, res.Total, res.TotalCapped)
 	}
 }
 

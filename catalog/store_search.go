@@ -23,11 +23,12 @@ import (
 // q.Page.Limit of them after the key q.Page.After (Hit.Key). The result
 // counts every matching item, up to SearchCountLimit.
 //
-// The page is one statement: the tenders the caller may order from, each
-// tier's page of matching items (a tier is read only while the page is not
-// full, so a common name piece costs one read in id order that stops at the
-// page's end), and each item's prices in force. A full page is counted by a
-// second statement.
+// The first page is one statement: the tenders the caller may order from,
+// each tier's matching items up to one past SearchCountLimit (a tier is
+// read only while that many are not found, so a common name piece costs one
+// read in id order that stops early), their count, the page of them, and
+// each item's prices in force. A later page is counted by a second
+// statement.
 func (s *Store) Search(ctx context.Context, p *auth.Principal, q SearchQuery, day calendar.Date) (_ *SearchResult, err error) {
 	defer apperr.Wrap(&err, "catalog.Store.Search(%q, %s)", q.Q, day)
 	plan := planSearch(q.Q)
@@ -44,6 +45,7 @@ func (s *Store) Search(ctx context.Context, p *auth.Principal, q SearchQuery, da
 	var rows []struct {
 		Item
 		Tier             int           `db:"tier"`
+		Found            int           `db:"found"`
 		TenderNumber     string        `db:"tender_number"`
 		TenderTitle      string        `db:"tender_title"`
 		TenderTitleAr    *string       `db:"tender_title_ar"`
@@ -75,18 +77,22 @@ func (s *Store) Search(ctx context.Context, p *auth.Principal, q SearchQuery, da
 		}
 	}
 
-	if q.Page.After == 0 && len(res.Hits) < limit {
-		res.Total = len(res.Hits)
-		return res, nil
+	if q.Page.After == 0 {
+		if len(rows) > 0 {
+			res.Total = rows[0].Found
+		}
+	} else {
+		shown := afterTier
+		if len(res.Hits) > 0 {
+			shown = res.Hits[0].tier
+		}
+		if res.Total, err = s.countMatches(ctx, p, q, day, plan, level(shown)); err != nil {
+			return nil, err
+		}
 	}
-	shown := afterTier
-	if len(res.Hits) > 0 {
-		shown = res.Hits[0].tier
-	}
-	res.Total, err = s.countMatches(ctx, p, q, day, plan, level(shown))
 	res.Capped = res.Total > SearchCountLimit
 	res.Total = min(res.Total, SearchCountLimit)
-	return res, err
+	return res, nil
 }
 
 // searchStatement is the statement of one page of a search for plan, and
@@ -101,6 +107,12 @@ func searchStatement(p *auth.Principal, q SearchQuery, day calendar.Date, plan s
 	}
 	conds := matchConditions(plan, &a, lvl)
 	n := a.add(limit)
+	// The first page also counts what the search finds: each tier reads
+	// up to one item past SearchCountLimit.
+	w := n
+	if q.Page.After == 0 {
+		w = a.add(max(limit, SearchCountLimit+1))
+	}
 	var ctes []string
 	var picked []int // the tiers read, in order
 	cte := func(tier int) string { return fmt.Sprintf("m%d", tier) }
@@ -128,12 +140,12 @@ func searchStatement(p *auth.Principal, q SearchQuery, day calendar.Date, plan s
 			}
 		}
 		if len(full) > 0 && len(full) == len(picked) {
-			where = append([]string{strings.Join(full, " + ") + " < " + n}, where...)
+			where = append([]string{strings.Join(full, " + ") + " < " + w}, where...)
 		} else if len(found) > 0 {
 			where = append([]string{"NOT EXISTS (" + strings.Join(found, " UNION ALL ") + ")"}, where...)
 		}
 		ctes = append(ctes, fmt.Sprintf(`%s AS MATERIALIZED (
-			SELECT i.id, %d AS tier FROM tender_items i WHERE %s ORDER BY i.id LIMIT %s)`, cte(tier), tier, strings.Join(where, " AND "), n))
+			SELECT i.id, %d AS tier FROM tender_items i WHERE %s ORDER BY i.id LIMIT %s)`, cte(tier), tier, strings.Join(where, " AND "), w))
 		picked = append(picked, tier)
 	}
 	if len(picked) == 0 {
@@ -152,8 +164,10 @@ func searchStatement(p *auth.Principal, q SearchQuery, day calendar.Date, plan s
 		WITH t AS (
 			SELECT t.id, t.number, t.title, t.title_ar, t.title_en, t.category, t.category_ar, t.category_en, t.award_rule
 			FROM tenders t WHERE ` + tenders.where + `
-		), ` + strings.Join(ctes, ", ") + `, m AS (
-			` + strings.Join(union, " UNION ALL ") + ` ORDER BY tier, id LIMIT ` + n + `
+		), ` + strings.Join(ctes, ", ") + `, found AS (
+			` + strings.Join(union, " UNION ALL ") + `
+		), m AS (
+			SELECT id, tier FROM found ORDER BY tier, id LIMIT ` + n + `
 		), h AS (
 			SELECT i.id, i.tender_id, i.sku, i.name, i.name_ar, i.name_en, i.unit, i.max_price, m.tier
 			FROM m JOIN tender_items i ON i.id = m.id
@@ -164,6 +178,7 @@ func searchStatement(p *auth.Principal, q SearchQuery, day calendar.Date, plan s
 			ORDER BY p.item_id, p.award_id, p.valid_from DESC, p.id DESC
 		)
 		SELECT h.id, h.tender_id, h.sku, h.name, h.name_ar, h.name_en, h.unit, h.max_price, h.tier,
+			(SELECT count(*) FROM found) AS found,
 			t.number AS tender_number, t.title AS tender_title, t.title_ar AS tender_title_ar, t.title_en AS tender_title_en,
 			t.category AS tender_category, t.category_ar AS tender_category_ar, t.category_en AS tender_category_en,
 			t.award_rule AS tender_award_rule,
