@@ -8,36 +8,21 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gin-gonic/gin"
 	"github.com/jmoiron/sqlx"
 
 	"madaf/accounts"
 	"madaf/internal/auth"
-	"madaf/internal/dbtest"
-	"madaf/internal/page"
 	"madaf/internal/page/pagetest"
-	"madaf/internal/server"
 	"madaf/internal/webtest"
-	"madaf/templates"
 )
 
 var scriptTag = regexp.MustCompile(`<script[^>]*>`)
 
-// newPages is the base server with the page engine, the accounts pages and
-// one page (/probe) that needs a signed-in caller; the database holds the
+// newPages is newApp's server as a handler, its database holding the
 // cluster admin officer@example.org, whose second factor is testSecret.
 func newPages(t *testing.T) (http.Handler, *sqlx.DB) {
 	t.Helper()
-	db := dbtest.New(t)
-	base := webtest.NewBase(t, db)
-	eng, err := page.New(templates.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng.Mount(base.Engine)
-	accounts.Routes{Store: accounts.NewStore(db), Sessions: base.Auth}.Mount(server.Router{Site: base.Engine, Pages: eng})
-	home := eng.MustPage("home")
-	base.Engine.GET("/probe", eng.Required(), func(c *gin.Context) { eng.Render(c, http.StatusOK, home, nil, nil) })
+	base, db := newApp(t)
 	admin := webtest.MustUser(t, db, accounts.NewUser{Email: "officer@example.org", Name: "דנה כהן", OrgKind: auth.OrgCluster, Roles: []string{auth.RoleClusterAdmin}})
 	mustSecondFactor(t, db, admin.ID)
 	return base.Engine, db

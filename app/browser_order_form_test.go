@@ -1,7 +1,6 @@
 package app
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -48,21 +47,8 @@ func TestBrowserOrderForm(t *testing.T) {
 	}
 	edit, orderPath := fmt.Sprintf("/orders/%d/edit", draft), fmt.Sprintf("/orders/%d", draft)
 
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromium), chromedp.UserDataDir(t.TempDir()),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("lang", "he-IL"), chromedp.Env("LANGUAGE=he", "LANG=he_IL.UTF-8"), chromedp.WindowSize(1366, 900),
-	)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(alloc)
-	defer cancel()
-	b := &browser{t: t, ctx: ctx, base: srv.URL, db: db}
+	b := startChromium(t, srv.URL, db)
 	start := time.Now()
-	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
 
 	const (
 		internalNote = "הערה פנימית: התקציב אושר בישיבת ההנהלה"

@@ -197,23 +197,8 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromium), chromedp.UserDataDir(t.TempDir()),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("lang", "he-IL"), chromedp.Env("LANGUAGE=he", "LANG=he_IL.UTF-8"), chromedp.WindowSize(1280, 900),
-	)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(alloc)
-	defer cancel()
-	b := &browser{t: t, ctx: ctx, base: srv.URL, db: db}
+	b := startChromium(t, srv.URL, db)
 	start := time.Now()
-	// The first action starts the browser; it runs on the tab's own context,
-	// since cancelling the context of the first action closes the browser.
-	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
 
 	laptop, monitor := idStr(fx.laptopID), idStr(fx.monitorID)
 
