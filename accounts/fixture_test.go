@@ -29,6 +29,13 @@ const testSecret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 // page (/probe) that needs a signed-in caller.
 func newApp(t *testing.T) (*server.Base, *sqlx.DB) {
 	t.Helper()
+	return newAppWith(t, nil)
+}
+
+// newAppWith is newApp with the accounts' route table changed by configure
+// (a clock on its store, a secret key) before it is mounted.
+func newAppWith(t *testing.T, configure func(rt *accounts.Routes)) (*server.Base, *sqlx.DB) {
+	t.Helper()
 	db := dbtest.New(t)
 	base := webtest.NewBase(t, db)
 	eng, err := page.New(templates.FS)
@@ -36,8 +43,11 @@ func newApp(t *testing.T) (*server.Base, *sqlx.DB) {
 		t.Fatal(err)
 	}
 	eng.Mount(base.Engine)
-	accounts.Routes{Store: accounts.NewStore(db), Sessions: base.Auth, BaseURL: "https://madaf.example"}.
-		Mount(server.Router{API: base.API, Site: base.Engine, Pages: eng})
+	rt := accounts.Routes{Store: accounts.NewStore(db), Sessions: base.Auth, BaseURL: "https://madaf.example"}
+	if configure != nil {
+		configure(&rt)
+	}
+	rt.Mount(server.Router{API: base.API, Site: base.Engine, Pages: eng})
 	home := eng.MustPage("home")
 	base.Engine.GET("/probe", eng.Required(), func(c *gin.Context) { eng.Render(c, http.StatusOK, home, nil, nil) })
 	return base, db

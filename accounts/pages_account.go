@@ -223,14 +223,19 @@ func (p *pages) confirmEnrolment(c *gin.Context) error {
 	f := page.ReadForm(c)
 	code := f.Text("code", page.Required)
 	if f.Valid() {
-		codes, err := p.store.ConfirmEnrolment(c.Request.Context(), auth.Caller(c).UserID, code)
+		codes, err := p.store.ConfirmEnrolment(c.Request.Context(), auth.Caller(c).UserID, code, c.ClientIP())
 		if err == nil {
 			auth.SecurityEvent(c, slog.LevelInfo, "second_factor_enabled", "")
 			return p.renderSecondFactor(c, http.StatusOK, nil, codes)
 		}
-		if !f.Absorb(err, nil) {
+		if apperr.Is(err, apperr.KindTooManyRequests) {
+			auth.SecurityEvent(c, slog.LevelWarn, "enrolment_throttled", "")
+		}
+		status := absorbRefusal(f, err)
+		if status == 0 {
 			return err
 		}
+		return p.renderSecondFactor(c, status, f, nil)
 	}
 	return p.renderSecondFactor(c, http.StatusUnprocessableEntity, f, nil)
 }

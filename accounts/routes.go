@@ -17,12 +17,15 @@ type Routes struct {
 	// BaseURL is the service's public address, for the links in mails
 	// (the default of MADAF_BASE_URL when empty).
 	BaseURL string
+	// SecretKey seals the second factors' secrets (MADAF_SECRET_KEY); nil
+	// is the development key.
+	SecretKey *auth.SecretKey
 }
 
 // Mount adds the accounts API under r.API and, when r draws pages, the
 // sign-in, sign-out, language and user administration pages.
 func (rt Routes) Mount(r server.Router) {
-	store := rt.Store.WithBaseURL(rt.BaseURL)
+	store := rt.Store.WithBaseURL(rt.BaseURL).WithSecretKey(rt.SecretKey)
 	if r.API != nil {
 		mountAPI(r.API, store, rt.Sessions)
 	}

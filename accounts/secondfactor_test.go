@@ -25,8 +25,8 @@ var (
 
 // TestSecondFactorRequired: a treasurer, or a holder of a signature
 // delegation, without a second factor reaches nothing but the enrolment
-// after signing in (pages go there, the API answers 403; API tokens are not
-// held back), and enrols with the QR code's secret.
+// after signing in (pages go there, the API answers 403, with the session
+// or with an API token alike), and enrols with the QR code's secret.
 func TestSecondFactorRequired(t *testing.T) {
 	base, db := newApp(t)
 	h := base.Engine
@@ -45,8 +45,18 @@ func TestSecondFactorRequired(t *testing.T) {
 	if r.Code != http.StatusForbidden || r.Map(t)["code"] != "account.second_factor_required" {
 		t.Errorf("API with the session: %d %s", r.Code, r.Body)
 	}
-	if r := webtest.Do(h, "GET", "/api/v1/me", webtest.MustToken(t, db, treasurer.ID), nil); r.Code != http.StatusOK {
-		t.Errorf("API with a token: %d", r.Code)
+	token, err := auth.NewStore(db).NewToken(t.Context(), treasurer.ID, "script")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/api/v1/me", "/api/v1/auth/tokens"} {
+		r := webtest.Do(h, "GET", path, token.Token, nil)
+		if r.Code != http.StatusForbidden || r.Map(t)["code"] != "account.second_factor_required" {
+			t.Errorf("API with a token before enrolling: GET %s %d %s", path, r.Code, r.Body)
+		}
+	}
+	if r := webtest.Do(h, "POST", "/api/v1/auth/tokens", token.Token, map[string]string{"name": "another"}); r.Code != http.StatusForbidden {
+		t.Errorf("a token made another before enrolling: %d %s", r.Code, r.Body)
 	}
 	pagetest.Expect(t, c.Get(auth.EnrolmentPath), http.StatusOK, `id="second-factor-due"`, `id="begin-enrolment"`)
 
@@ -71,6 +81,9 @@ func TestSecondFactorRequired(t *testing.T) {
 	if r := webtest.Do(h, "GET", "/api/v1/me", "", nil, "Cookie", cookie); r.Code != http.StatusOK {
 		t.Errorf("API with the session after enrolling: %d", r.Code)
 	}
+	if r := webtest.Do(h, "GET", "/api/v1/me", token.Token, nil); r.Code != http.StatusOK {
+		t.Errorf("API with the token after enrolling: %d %s", r.Code, r.Body)
+	}
 	if again := c.Get(auth.EnrolmentPath); strings.Contains(again.Body, secret) || again.Code != http.StatusOK {
 		t.Error("the secret is shown again after enrolment")
 	}
@@ -91,10 +104,30 @@ func TestSecondFactorRequired(t *testing.T) {
 		deputy := webtest.MustUser(t, db, accounts.NewUser{Email: "deputy@zichron.example", OrgKind: auth.OrgAuthority, AuthorityID: authorityID, Roles: []string{auth.RoleOfficer}})
 		d := signIn(t, db, h, deputy.Email)
 		pagetest.Expect(t, d.Get("/probe"), http.StatusOK)
+		token := webtest.MustToken(t, db, deputy.ID)
+		if r := webtest.Do(h, "GET", "/api/v1/me", token, nil); r.Code != http.StatusOK {
+			t.Fatalf("an officer's token: %d", r.Code)
+		}
 		db.MustExec(`INSERT INTO signature_delegations (authority_id, slot, holder_id, delegate_id, max_total, valid_from, valid_until, granted_by)
 			VALUES ($1, 'treasurer', $2, $3, 50000, current_date, current_date + 30, $2)`, authorityID, treasurer.ID, deputy.ID)
 		if r := d.Get("/probe"); r.Code != http.StatusSeeOther || r.Location != auth.EnrolmentPath {
 			t.Errorf("a delegate without a second factor: %d %q", r.Code, r.Location)
+		}
+		r := webtest.Do(h, "GET", "/api/v1/me", token, nil)
+		if r.Code != http.StatusForbidden || r.Map(t)["code"] != "account.second_factor_required" {
+			t.Errorf("a token made before the delegation: %d %s", r.Code, r.Body)
+		}
+	})
+	t.Run("NewRole", func(t *testing.T) {
+		officer := webtest.MustUser(t, db, accounts.NewUser{Email: "officer@zichron.example", OrgKind: auth.OrgAuthority, AuthorityID: authorityID, Roles: []string{auth.RoleOfficer}})
+		token := webtest.MustToken(t, db, officer.ID)
+		db.MustExec(`UPDATE users SET roles = ARRAY['officer', 'head'] WHERE id = $1`, officer.ID)
+		r := webtest.Do(h, "GET", "/api/v1/me", token, nil)
+		if r.Code != http.StatusForbidden || r.Map(t)["code"] != "account.second_factor_required" {
+			t.Errorf("a token made before the user became head: %d %s", r.Code, r.Body)
+		}
+		if r := webtest.Do(h, "POST", "/api/v1/auth/logout", token, nil); r.Code != http.StatusNoContent {
+			t.Errorf("signing out: %d %s", r.Code, r.Body)
 		}
 	})
 }

@@ -39,13 +39,44 @@ type Store struct {
 	db database.Handle
 	// baseURL is the service's public address, for the links in mails.
 	baseURL string
+	// key seals the TOTP secrets (users.totp_secret).
+	key *auth.SecretKey
+	// now is the clock of links, sign-in steps and codes.
+	now func() time.Time
 }
 
-// NewStore returns a Store over the pool db.
-func NewStore(db *sqlx.DB) *Store { return &Store{db: database.Audited(db)} }
+// NewStore returns a Store over the pool db, sealing secrets under the
+// development key (see WithSecretKey) on the system clock.
+func NewStore(db *sqlx.DB) *Store {
+	return &Store{db: database.Audited(db), key: auth.DevelopmentKey(), now: time.Now}
+}
 
 // InTx returns the Store running its statements in tx.
-func (s *Store) InTx(tx *sqlx.Tx) *Store { return &Store{db: tx, baseURL: s.baseURL} }
+func (s *Store) InTx(tx *sqlx.Tx) *Store {
+	c := *s
+	c.db = tx
+	return &c
+}
+
+// WithSecretKey returns the Store sealing the second factors' secrets
+// under key (MADAF_SECRET_KEY); nil keeps the development key. It opens
+// what the development key sealed, and secrets stored before they were
+// sealed, and seals them again under key when it reads them.
+func (s *Store) WithSecretKey(key *auth.SecretKey) *Store {
+	c := *s
+	if key != nil {
+		c.key = key
+	}
+	return &c
+}
+
+// WithClock returns the Store reading the time from now: when a link or a
+// sign-in step expires, and which TOTP code is current.
+func (s *Store) WithClock(now func() time.Time) *Store {
+	c := *s
+	c.now = now
+	return &c
+}
 
 type userRow struct {
 	User

@@ -14,7 +14,9 @@ const defaultBaseURL = "http://localhost:8080"
 // WithBaseURL returns the Store writing links in mails to baseURL, the
 // service's public address (defaultBaseURL when empty).
 func (s *Store) WithBaseURL(baseURL string) *Store {
-	return &Store{db: s.db, baseURL: baseURL}
+	c := *s
+	c.baseURL = baseURL
+	return &c
 }
 
 // link is the public address of path.

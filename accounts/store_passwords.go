@@ -47,10 +47,11 @@ type LinkHolder struct {
 // made by user by (0: by the user themselves), and returns its secret.
 func (s *Store) issueToken(ctx context.Context, userID int64, purpose string, ttl time.Duration, by int64) (string, time.Time, error) {
 	secret, hash := auth.NewOneTimeSecret()
-	const q = `INSERT INTO account_tokens (user_id, purpose, token_hash, created_by, expires_at)
-		VALUES ($1, $2, $3, NULLIF($4, 0), now() + make_interval(secs => $5)) RETURNING expires_at`
+	const q = `INSERT INTO account_tokens (user_id, purpose, token_hash, created_by, created_at, expires_at)
+		VALUES ($1, $2, $3, NULLIF($4, 0), $5, $6) RETURNING expires_at`
+	now := s.now()
 	var expires time.Time
-	if err := s.db.GetContext(ctx, &expires, q, userID, purpose, hash, by, ttl.Seconds()); err != nil {
+	if err := s.db.GetContext(ctx, &expires, q, userID, purpose, hash, by, now, now.Add(ttl)); err != nil {
 		return "", time.Time{}, err
 	}
 	return secret, expires, nil
@@ -127,9 +128,18 @@ func (s *Store) SendPasswordLink(ctx context.Context, userID, by int64) (_ *Pass
 // user with e-mail email, unless resetsPerHour links were sent to them in
 // the last hour. It answers the same, and does the same work, whether or
 // not there is such a user: one lookup, one mail rendered, one statement
-// that stores the link and queues the mail only when the user exists.
+// that stores the link and queues the mail only when the user exists. Since
+// storing takes a little longer than not, it returns no sooner than
+// resetAnswerTime after it was called (unless ctx ends first), so that its
+// time tells no more than its answer.
 func (s *Store) RequestPasswordReset(ctx context.Context, email string) (err error) {
 	defer apperr.Wrap(&err, "accounts.Store.RequestPasswordReset")
+	start := time.Now()
+	defer func() {
+		if err == nil {
+			waitUntil(ctx, start.Add(resetAnswerTime))
+		}
+	}()
 	const find = `SELECT ` + userColumns + ` FROM users u WHERE lower(u.email) = lower($1) AND u.active`
 	var r userRow
 	if err := s.db.GetContext(ctx, &r, find, email); err != nil && !apperr.Is(database.MapError(err), apperr.KindNotFound) {
@@ -138,26 +148,41 @@ func (s *Store) RequestPasswordReset(ctx context.Context, email string) (err err
 	u := r.user()
 	secret, hash := auth.NewOneTimeSecret()
 	lang := mailLang(u.Lang)
-	expires := time.Now().Add(resetTTL)
+	now := s.now()
+	expires := now.Add(resetTTL)
 	subject, body := renderMail(i18n.For(lang), mailResetLink, u.Name, s.link("/reset/"+secret), validUntil(expires))
 	const q = `
 		WITH u AS (
 			SELECT id, email FROM users
 			WHERE lower(email) = lower($1) AND active
 			  AND (SELECT count(*) FROM account_tokens t
-			       WHERE t.user_id = users.id AND t.purpose = 'reset' AND t.created_at > now() - interval '1 hour') < $8),
+			       WHERE t.user_id = users.id AND t.purpose = 'reset' AND t.created_at > $10::timestamptz - interval '1 hour') < $8),
 		link AS (
-			INSERT INTO account_tokens (user_id, purpose, token_hash, expires_at)
-			SELECT id, 'reset', $2, $3 FROM u RETURNING user_id)
+			INSERT INTO account_tokens (user_id, purpose, token_hash, created_at, expires_at)
+			SELECT id, 'reset', $2, $10, $3 FROM u RETURNING user_id)
 		SELECT queue_mail(NULL, $4, u.email, $5, $6, $7, $9) FROM link JOIN u ON u.id = link.user_id`
-	_, err = s.db.ExecContext(ctx, q, email, hash, expires, mailResetLink, lang, subject, body, resetsPerHour, s.mailDomain())
+	_, err = s.db.ExecContext(ctx, q, email, hash, expires, mailResetLink, lang, subject, body, resetsPerHour, s.mailDomain(), now)
 	return err
 }
 
-// linkQuery selects the holder of a valid link: unused, unexpired, of an
-// active user.
+// resetAnswerTime is how long a request for a reset link takes at least:
+// far more than storing the link and its mail takes, little for a person.
+const resetAnswerTime = 100 * time.Millisecond
+
+// waitUntil returns at t, or when ctx ends if that is sooner.
+func waitUntil(ctx context.Context, t time.Time) {
+	timer := time.NewTimer(time.Until(t))
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+	case <-ctx.Done():
+	}
+}
+
+// linkQuery selects the holder of a valid link with the hash $1 at the
+// time $2: unused, unexpired, of an active user.
 const linkQuery = `SELECT t.id, t.user_id, t.purpose, u.name, u.email FROM account_tokens t JOIN users u ON u.id = t.user_id
-	WHERE t.token_hash = $1 AND t.purpose IN ('reset', 'invitation') AND t.used_at IS NULL AND t.expires_at > now() AND u.active`
+	WHERE t.token_hash = $1 AND t.purpose IN ('reset', 'invitation') AND t.used_at IS NULL AND t.expires_at > $2 AND u.active`
 
 type linkRow struct {
 	ID     int64 `db:"id"`
@@ -171,7 +196,7 @@ type linkRow struct {
 func (s *Store) PasswordLinkHolder(ctx context.Context, secret string) (_ *LinkHolder, err error) {
 	defer apperr.Wrap(&err, "accounts.Store.PasswordLinkHolder")
 	var r linkRow
-	if err := s.db.GetContext(ctx, &r, linkQuery, auth.HashSecret(secret)); err != nil {
+	if err := s.db.GetContext(ctx, &r, linkQuery, auth.HashSecret(secret), s.now()); err != nil {
 		if apperr.Is(database.MapError(err), apperr.KindNotFound) {
 			return nil, apperr.NotFound("account.link_invalid")
 		}
@@ -192,7 +217,7 @@ func (s *Store) SetPasswordByLink(ctx context.Context, secret, password, address
 	var u *User
 	err = database.Transact(ctx, s.db, func(tx *sqlx.Tx) error {
 		var r linkRow
-		if err := tx.GetContext(ctx, &r, linkQuery+` FOR UPDATE OF t`, auth.HashSecret(secret)); err != nil {
+		if err := tx.GetContext(ctx, &r, linkQuery+` FOR UPDATE OF t`, auth.HashSecret(secret), s.now()); err != nil {
 			if apperr.Is(database.MapError(err), apperr.KindNotFound) {
 				return apperr.NotFound("account.link_invalid")
 			}
@@ -215,7 +240,7 @@ func (s *Store) SetPasswordByLink(ctx context.Context, secret, password, address
 			return err
 		}
 		if r.Purpose == purposeReset {
-			if err := st.queueMail(ctx, u, mailPasswordChanged, s.link("/forgot"), when(time.Now()), from(address)); err != nil {
+			if err := st.queueMail(ctx, u, mailPasswordChanged, s.link("/forgot"), when(s.now()), from(address)); err != nil {
 				return err
 			}
 		}
@@ -284,7 +309,7 @@ func (s *Store) ChangePassword(ctx context.Context, userID int64, current, next,
 		if err := st.setPassword(ctx, tx, userID, next, keep); err != nil {
 			return err
 		}
-		return st.queueMail(ctx, u, mailPasswordChanged, s.link("/forgot"), when(time.Now()), from(address))
+		return st.queueMail(ctx, u, mailPasswordChanged, s.link("/forgot"), when(s.now()), from(address))
 	})
 	if err != nil {
 		return err

@@ -2,6 +2,10 @@ package accounts
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -52,8 +56,12 @@ func (s *Store) BeginEnrolment(ctx context.Context, userID int64) (err error) {
 	if err != nil {
 		return err
 	}
+	sealed, err := s.key.Seal(secret, totpRecord(userID))
+	if err != nil {
+		return err
+	}
 	const q = `UPDATE users SET totp_secret = $2 WHERE id = $1 AND totp_enabled_at IS NULL`
-	res, err := s.db.ExecContext(ctx, q, userID, secret)
+	res, err := s.db.ExecContext(ctx, q, userID, sealed)
 	if err != nil {
 		return err
 	}
@@ -72,60 +80,165 @@ func (s *Store) BeginEnrolment(ctx context.Context, userID int64) (err error) {
 func (s *Store) PendingSecret(ctx context.Context, userID int64) (_ string, err error) {
 	defer apperr.Wrap(&err, "accounts.Store.PendingSecret(%d)", userID)
 	const q = `SELECT totp_secret FROM users WHERE id = $1 AND totp_enabled_at IS NULL AND totp_secret IS NOT NULL`
-	var secret string
-	if err := s.db.GetContext(ctx, &secret, q, userID); err != nil {
+	var stored string
+	if err := s.db.GetContext(ctx, &stored, q, userID); err != nil {
 		if apperr.Is(database.MapError(err), apperr.KindNotFound) {
 			return "", apperr.NotFound("account.enrolment_not_begun")
 		}
 		return "", err
 	}
-	return secret, nil
+	secret, _, err := s.openSecret(userID, stored)
+	return secret, err
 }
 
-// ConfirmEnrolment enables user userID's pending second factor when code
-// is its current code, and returns the user's recoveryCodeCount new
-// recovery codes, shown this once; the user is mailed that it was enabled.
-// A wrong code is invalid (account.code_invalid, field code); no pending
-// enrolment is not found (account.enrolment_not_begun).
-func (s *Store) ConfirmEnrolment(ctx context.Context, userID int64, code string) (_ []string, err error) {
-	defer apperr.Wrap(&err, "accounts.Store.ConfirmEnrolment(%d)", userID)
+// ConfirmEnrolment enables user userID's pending second factor when code,
+// sent from address, is its current code, and returns the user's
+// recoveryCodeCount new recovery codes, shown this once; the user is mailed
+// that it was enabled. A wrong code is invalid (account.code_invalid, field
+// code), recorded and throttled as a wrong code at sign-in is (see
+// VerifySecondFactor): while throttled it answers too-many-requests
+// (login.throttled), whatever the code. No pending enrolment is not found
+// (account.enrolment_not_begun).
+func (s *Store) ConfirmEnrolment(ctx context.Context, userID int64, code, address string) (_ []string, err error) {
+	defer apperr.Wrap(&err, "accounts.Store.ConfirmEnrolment(%d, %s)", userID, address)
 	var codes []string
+	var outcome error
 	err = database.Transact(ctx, s.db, func(tx *sqlx.Tx) error {
+		codes, outcome = nil, nil
+		st := s.InTx(tx)
+		u, err := st.User(ctx, userID)
+		if err != nil {
+			return err
+		}
+		marked := secondFactorMarker + u.Email
+		wait, err := lockAndThrottle(ctx, tx, u.Email, marked, address)
+		if err != nil {
+			return err
+		}
+		if wait > 0 {
+			outcome = throttledRefusal(wait)
+			return nil
+		}
 		const q = `SELECT totp_secret FROM users WHERE id = $1 AND totp_enabled_at IS NULL AND totp_secret IS NOT NULL FOR UPDATE`
-		var secret string
-		if err := tx.GetContext(ctx, &secret, q, userID); err != nil {
+		var stored string
+		if err := tx.GetContext(ctx, &stored, q, userID); err != nil {
 			if apperr.Is(database.MapError(err), apperr.KindNotFound) {
 				return apperr.NotFound("account.enrolment_not_begun")
 			}
 			return err
 		}
-		step, ok := auth.MatchTOTP(secret, code, time.Now())
-		if !ok {
-			return apperr.Invalid("account.code_invalid", apperr.Field("code", "account.code_wrong"))
+		secret, keep, err := s.openSecret(userID, stored)
+		if err != nil {
+			return err
 		}
-		st := s.InTx(tx)
-		const enable = `UPDATE users SET totp_enabled_at = now() WHERE id = $1`
-		if _, err := tx.ExecContext(ctx, enable, userID); err != nil {
+		step, ok := auth.MatchTOTP(secret, code, s.now())
+		if !ok {
+			outcome = apperr.Invalid("account.code_invalid", apperr.Field("code", "account.code_wrong"))
+			return recordFailure(ctx, tx, marked, address)
+		}
+		if err := st.forgetFailures(ctx, marked, address); err != nil {
+			return err
+		}
+		const enable = `UPDATE users SET totp_enabled_at = now(), totp_secret = $2 WHERE id = $1`
+		if _, err := tx.ExecContext(ctx, enable, userID, keep); err != nil {
 			return err
 		}
 		if err := st.noteStep(ctx, userID, step); err != nil {
 			return err
 		}
-		var err error
 		if codes, err = st.replaceRecoveryCodes(ctx, userID); err != nil {
 			return err
 		}
-		u, err := st.User(ctx, userID)
-		if err != nil {
-			return err
-		}
-		return st.queueMail(ctx, u, mailSecondFactorEnabled, s.link("/account/2fa"), when(time.Now()))
+		return st.queueMail(ctx, u, mailSecondFactorEnabled, s.link("/account/2fa"), when(s.now()))
 	})
 	if err != nil {
 		return nil, err
 	}
-	return codes, nil
+	return codes, outcome
 }
+
+// totpRecord names user userID's TOTP secret, to which its sealed value
+// is bound (see auth.SecretKey).
+func totpRecord(userID int64) string { return "users.totp_secret/" + strconv.FormatInt(userID, 10) }
+
+// openSecret returns the TOTP secret that stored, user userID's
+// users.totp_secret, holds, and what to store in its place: stored itself,
+// or the secret sealed under the Store's key when stored was plain or
+// sealed under the development key. A secret sealed under another key is
+// an error of the configuration (auth.ErrSealedElsewhere).
+func (s *Store) openSecret(userID int64, stored string) (secret, keep string, err error) {
+	secret, stale, err := s.key.Open(stored, totpRecord(userID))
+	if err != nil {
+		return "", "", fmt.Errorf("the second factor of user %d: %w", userID, err)
+	}
+	if !stale {
+		return secret, stored, nil
+	}
+	keep, err = s.key.Seal(secret, totpRecord(userID))
+	return secret, keep, err
+}
+
+// ResealSecondFactors seals under the Store's key every TOTP secret stored
+// plain (from before secrets were sealed) or under the development key,
+// and returns how many it sealed; the service runs it at start. A secret
+// that the key cannot open (sealed under another MADAF_SECRET_KEY) is a
+// *SealedElsewhereError naming its users, and nothing is sealed: the
+// service must not start with a key that locks its signers out.
+func (s *Store) ResealSecondFactors(ctx context.Context) (_ int, err error) {
+	defer apperr.Wrap(&err, "accounts.Store.ResealSecondFactors")
+	n := 0
+	err = database.Transact(ctx, s.db, func(tx *sqlx.Tx) error {
+		n = 0
+		const q = `SELECT id, totp_secret FROM users WHERE totp_secret IS NOT NULL ORDER BY id FOR UPDATE`
+		var rows []struct {
+			ID     int64  `db:"id"`
+			Secret string `db:"totp_secret"`
+		}
+		if err := tx.SelectContext(ctx, &rows, q); err != nil {
+			return err
+		}
+		closed := &SealedElsewhereError{}
+		for _, r := range rows {
+			_, keep, err := s.openSecret(r.ID, r.Secret)
+			switch {
+			case errors.Is(err, auth.ErrSealedElsewhere):
+				closed.Users = append(closed.Users, r.ID)
+				continue
+			case err != nil:
+				return err
+			case keep == r.Secret:
+				continue
+			}
+			const reseal = `UPDATE users SET totp_secret = $2 WHERE id = $1`
+			if _, err := tx.ExecContext(ctx, reseal, r.ID, keep); err != nil {
+				return err
+			}
+			n++
+		}
+		if len(closed.Users) > 0 {
+			return closed
+		}
+		return nil
+	})
+	return n, err
+}
+
+// SealedElsewhereError is ResealSecondFactors' answer when the Store's key
+// does not open the second factors of Users (it wraps
+// auth.ErrSealedElsewhere).
+type SealedElsewhereError struct {
+	Users []int64
+}
+
+func (e *SealedElsewhereError) Error() string {
+	ids := make([]string, len(e.Users))
+	for i, id := range e.Users {
+		ids[i] = strconv.FormatInt(id, 10)
+	}
+	return "the second factors of users " + strings.Join(ids, ", ") + " are sealed under another key"
+}
+
+func (e *SealedElsewhereError) Unwrap() error { return auth.ErrSealedElsewhere }
 
 // replaceRecoveryCodes stores new recovery codes for userID in place of
 // any earlier ones and returns them.
@@ -208,7 +321,7 @@ func (s *Store) DisableSecondFactor(ctx context.Context, userID int64, password,
 			}
 			return apperr.Conflict("account.second_factor_off")
 		}
-		return st.queueMail(ctx, u, mailSecondFactorOff, s.link("/account/2fa"), when(time.Now()), from(address))
+		return st.queueMail(ctx, u, mailSecondFactorOff, s.link("/account/2fa"), when(s.now()), from(address))
 	})
 	if err != nil {
 		return err
@@ -235,8 +348,12 @@ func (s *Store) EnrolSecondFactor(ctx context.Context, userID int64, secret stri
 	if _, err := auth.TOTPKey(secret, "check"); err != nil {
 		return err
 	}
+	sealed, err := s.key.Seal(secret, totpRecord(userID))
+	if err != nil {
+		return err
+	}
 	const q = `UPDATE users SET totp_secret = $2, totp_enabled_at = now() WHERE id = $1`
-	res, err := s.db.ExecContext(ctx, q, userID, secret)
+	res, err := s.db.ExecContext(ctx, q, userID, sealed)
 	if err != nil {
 		return err
 	}

@@ -53,7 +53,7 @@ func (s *Store) signedIn(ctx context.Context, u *User, failures, address string)
 	if !fresh {
 		return nil
 	}
-	return s.queueMail(ctx, u, mailNewAddress, s.link("/account"), when(time.Now()), from(address))
+	return s.queueMail(ctx, u, mailNewAddress, s.link("/account"), when(s.now()), from(address))
 }
 
 // BeginSignIn stores the step between the password of user userID and
@@ -61,8 +61,8 @@ func (s *Store) signedIn(ctx context.Context, u *User, failures, address string)
 // the code form carries. The user's steps that are over are forgotten.
 func (s *Store) BeginSignIn(ctx context.Context, userID int64) (secret string, err error) {
 	defer apperr.Wrap(&err, "accounts.Store.BeginSignIn(%d)", userID)
-	const over = `DELETE FROM account_tokens WHERE user_id = $1 AND purpose = 'sign_in' AND (used_at IS NOT NULL OR expires_at <= now())`
-	if _, err := s.db.ExecContext(ctx, over, userID); err != nil {
+	const over = `DELETE FROM account_tokens WHERE user_id = $1 AND purpose = 'sign_in' AND (used_at IS NOT NULL OR expires_at <= $2)`
+	if _, err := s.db.ExecContext(ctx, over, userID, s.now()); err != nil {
 		return "", err
 	}
 	secret, _, err = s.issueToken(ctx, userID, purposeSignIn, signInTTL, 0)
@@ -84,12 +84,12 @@ func (s *Store) CompleteSignIn(ctx context.Context, secret, code, address string
 	err = database.Transact(ctx, s.db, func(tx *sqlx.Tx) error {
 		user, outcome = nil, nil
 		const q = `SELECT id, user_id FROM account_tokens
-			WHERE token_hash = $1 AND purpose = 'sign_in' AND used_at IS NULL AND expires_at > now() FOR UPDATE`
+			WHERE token_hash = $1 AND purpose = 'sign_in' AND used_at IS NULL AND expires_at > $2 FOR UPDATE`
 		var t struct {
 			ID     int64 `db:"id"`
 			UserID int64 `db:"user_id"`
 		}
-		if err := tx.GetContext(ctx, &t, q, auth.HashSecret(secret)); err != nil {
+		if err := tx.GetContext(ctx, &t, q, auth.HashSecret(secret), s.now()); err != nil {
 			if apperr.Is(database.MapError(err), apperr.KindNotFound) {
 				outcome = apperr.NotFound("account.sign_in_expired")
 				return nil
@@ -143,32 +143,50 @@ func (s *Store) VerifySecondFactor(ctx context.Context, userID int64, code, addr
 // failure of the database. The account and the address are locked as
 // Authenticate locks them.
 func (s *Store) verifyCode(ctx context.Context, tx *sqlx.Tx, u *User, code, address string) (outcome, err error) {
-	const lock = `SELECT pg_advisory_xact_lock(1, hashtext(lower($1))), pg_advisory_xact_lock(2, hashtext($2))`
-	if _, err := tx.ExecContext(ctx, lock, u.Email, address); err != nil {
-		return nil, err
-	}
 	marked := secondFactorMarker + u.Email
-	wait, err := throttled(ctx, tx, marked, address)
+	wait, err := lockAndThrottle(ctx, tx, u.Email, marked, address)
 	if err != nil {
 		return nil, err
 	}
 	if wait > 0 {
-		refusal := apperr.New(apperr.KindTooManyRequests, "login.throttled")
-		refusal.RetryAfter = wait
-		return refusal, nil
+		return throttledRefusal(wait), nil
 	}
 	ok, err := s.useCode(ctx, u.ID, code)
 	if err != nil {
 		return nil, err
 	}
 	if !ok || !u.Active {
-		const record = `INSERT INTO login_failures (email, address) VALUES ($1, $2)`
-		if _, err := tx.ExecContext(ctx, record, marked, address); err != nil {
-			return nil, err
-		}
-		return apperr.Unauthorized("login.code_wrong"), nil
+		return apperr.Unauthorized("login.code_wrong"), recordFailure(ctx, tx, marked, address)
 	}
 	return nil, s.signedIn(ctx, u, marked, address)
+}
+
+// lockAndThrottle takes, in tx, the locks that serialise the attempts of
+// account email from address (as Authenticate takes them: account, then
+// address) and returns how many seconds the attempts counted under
+// failures (the e-mail, or the marked e-mail of second-factor codes) must
+// still wait, or 0.
+func lockAndThrottle(ctx context.Context, tx *sqlx.Tx, email, failures, address string) (int, error) {
+	const lock = `SELECT pg_advisory_xact_lock(1, hashtext(lower($1))), pg_advisory_xact_lock(2, hashtext($2))`
+	if _, err := tx.ExecContext(ctx, lock, email, address); err != nil {
+		return 0, err
+	}
+	return throttled(ctx, tx, failures, address)
+}
+
+// throttledRefusal is the answer to an attempt that must wait seconds.
+func throttledRefusal(seconds int) error {
+	refusal := apperr.New(apperr.KindTooManyRequests, "login.throttled")
+	refusal.RetryAfter = seconds
+	return refusal
+}
+
+// recordFailure records a failed attempt counted under failures from
+// address, in tx.
+func recordFailure(ctx context.Context, tx *sqlx.Tx, failures, address string) error {
+	const record = `INSERT INTO login_failures (email, address) VALUES ($1, $2)`
+	_, err := tx.ExecContext(ctx, record, failures, address)
+	return err
 }
 
 // useCode reports whether code is the current TOTP code of user userID's
@@ -188,7 +206,17 @@ func (s *Store) useCode(ctx context.Context, userID int64, code string) (bool, e
 		}
 		return false, err
 	}
-	if step, ok := auth.MatchTOTP(r.Secret, code, time.Now()); ok {
+	secret, keep, err := s.openSecret(userID, r.Secret)
+	if err != nil {
+		return false, err
+	}
+	if keep != r.Secret {
+		const reseal = `UPDATE users SET totp_secret = $2 WHERE id = $1 AND totp_secret = $3`
+		if _, err := s.db.ExecContext(ctx, reseal, userID, keep, r.Secret); err != nil {
+			return false, err
+		}
+	}
+	if step, ok := auth.MatchTOTP(secret, code, s.now()); ok {
 		if step <= r.Step {
 			return false, nil
 		}

@@ -14,6 +14,8 @@ import (
 	"madaf/audit"
 	"madaf/authorities"
 	"madaf/catalog"
+	"madaf/competitions"
+	"madaf/internal/auth"
 	"madaf/internal/page"
 	"madaf/internal/server"
 	"madaf/orders"
@@ -45,6 +47,9 @@ type Config struct {
 	MetricsApart bool
 	// RequestTimeout ends each request's context (none when 0).
 	RequestTimeout time.Duration
+	// SecretKey seals the second factors' secrets at rest
+	// (MADAF_SECRET_KEY); nil is the development key.
+	SecretKey *auth.SecretKey
 }
 
 // New returns the whole service over db.
@@ -65,12 +70,14 @@ func mount(base *server.Base, db *sqlx.DB, cfg Config) {
 	pages.Mount(base.Engine)
 	base.AnswerPagesWith(pages.Fail)
 	r := server.Router{API: base.API, Site: base.Engine, Pages: pages}
+	orderService := orders.NewService(db, orders.Options{BaseURL: cfg.BaseURL})
 	features := []server.Feature{
-		accounts.Routes{Store: accounts.NewStore(db), Sessions: base.Auth, BaseURL: cfg.BaseURL},
+		accounts.Routes{Store: accounts.NewStore(db), Sessions: base.Auth, BaseURL: cfg.BaseURL, SecretKey: cfg.SecretKey},
 		authorities.Routes{Store: authorities.NewStore(db)},
 		suppliers.Routes{Store: suppliers.NewStore(db)},
 		catalog.Routes{Store: catalog.NewStore(db)},
-		orders.Routes{Service: orders.NewService(db, orders.Options{BaseURL: cfg.BaseURL})},
+		orders.Routes{Service: orderService},
+		competitions.Routes{Service: competitions.NewService(db, competitions.Options{BaseURL: cfg.BaseURL, Orders: orderService})},
 		volumes.Routes{Store: volumes.NewStore(db), OCDS: volumes.OCDS{Prefix: cfg.OCIDPrefix, BaseURL: cfg.BaseURL}},
 		workplan.Routes{Store: workplan.NewStore(db)},
 		audit.Routes{Store: audit.NewStore(db)},
@@ -83,9 +90,12 @@ func mount(base *server.Base, db *sqlx.DB, cfg Config) {
 }
 
 // Workers are the background loops `madaf serve` runs until shutdown (the
-// mail outbox sender, …); each returns when ctx ends.
+// mail outbox sender, the closer of mini-competitions past their deadline,
+// …); each returns when ctx ends.
 func Workers(db *sqlx.DB, cfg Config) []func(ctx context.Context) {
 	var ws []func(ctx context.Context)
 	ws = append(ws, orders.MailSender(db, cfg.SMTPURL, cfg.Logger).Run)
+	closer := &competitions.Closer{Service: competitions.NewService(db, competitions.Options{BaseURL: cfg.BaseURL}), Logger: cfg.Logger}
+	ws = append(ws, closer.Run)
 	return ws
 }

@@ -153,6 +153,8 @@ func mustAuthzWorld(t testing.TB) *authzWorld {
 	} {
 		w.params[k] = v
 	}
+	competition, question := mustAuthzCompetition(t, db, w.order, ids["officer"], ids["supplier"])
+	w.params["competitions/:id"], w.params["questions/:question_id"] = n(competition), n(question)
 	w.fill = strings.NewReplacer("{date}", calendar.Today().AddDays(5).String(), "{later}", calendar.Today().AddDays(14).String(),
 		"{tender}", n(w.order.tender), "{supplier}", n(medical),
 		"{item}", n(w.order.item), "{budget_line}", n(line.ID), "{line_year}", strconv.Itoa(line.Year),
@@ -444,10 +446,10 @@ func authzVerdictOf(method string, rec *httptest.ResponseRecorder) authzVerdict 
 // the callers it lists and a refusal for every other, and never a 5xx. A
 // route without an entry fails the test, as does an entry without a route.
 //
-// Several handlers check the body before the caller (an out-of-scope
-// caller's empty body answers 422, as a missing id does): for them the
-// valid body is the one the table is held to, and the empty one must
-// still not be done nor reach the row's state (no 2xx, 3xx or 409).
+// A caller the table refuses is refused before the body is looked at: its
+// empty body answers 401, 403 or 404 (or the login page) too, never 400 or
+// 422, so that a caller who may not act learns nothing of the body's rules.
+// A route of authzBodies is held to the table again with a valid body.
 //
 // The routes that only read are called first, those that change something
 // after, each by the callers the table refuses before those it allows.
@@ -488,7 +490,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 				case v == authzAllowed && !allowed[c.name] && (rec.Code < 400 || rec.Code == http.StatusConflict):
 					problems = append(problems, fmt.Sprintf("%s %s (empty) as %s: ALLOWED (%d %s), the table refuses", r.Method, path, c.name, rec.Code, authzSnippet(rec)))
 				case v == authzAllowed && !allowed[c.name]:
-					bodyFirst = append(bodyFirst, fmt.Sprintf("%s as %s: %d", key, c.name, rec.Code))
+					bodyFirst = append(bodyFirst, fmt.Sprintf("%s %s (empty) as %s: %d %s, the body was checked before the caller", r.Method, path, c.name, rec.Code, authzSnippet(rec)))
 				}
 				rec = w.do(t, c, r.Method, path, body)
 				calls++
@@ -515,10 +517,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}
 	}
 	t.Logf("%d routes × %d callers: %d calls", len(routes), len(w.callers), calls)
-	if len(bodyFirst) > 0 {
-		t.Logf("%d refused callers whose empty body was answered before they were (422 instead of 403/404):\n%s",
-			len(bodyFirst), strings.Join(bodyFirst, "\n"))
-	}
+	problems = append(problems, bodyFirst...)
 	if len(problems) > 0 {
 		sort.Strings(problems)
 		t.Errorf("%d answers differ from the table:\n%s", len(problems), strings.Join(problems, "\n"))

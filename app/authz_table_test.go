@@ -187,6 +187,32 @@ var authzTable = map[string]string{
 	"POST /orders/:id/close":          "officer deputy",
 	"POST /orders/:id/cancel":         "officer deputy",
 
+	// Mini-competitions: a request is seen by the cluster, its authority
+	// and the winners invited to it; the officer runs it, the invited
+	// winners quote, the committee (here its treasurer) decides, and the
+	// lead reads the report.
+	"GET /api/v1/competitions":                                    "signed",
+	"POST /api/v1/competitions":                                   "officers",
+	"GET /api/v1/competitions/report":                             "cluster",
+	"GET /api/v1/competitions/:id":                                "cluster zichron supplier",
+	"PUT /api/v1/competitions/:id":                                "officer deputy",
+	"POST /api/v1/competitions/:id/publish":                       "officer deputy",
+	"POST /api/v1/competitions/:id/cancel":                        "officer deputy",
+	"GET /api/v1/competitions/:id/events":                         "cluster zichron",
+	"GET /api/v1/competitions/:id/questions":                      "cluster zichron supplier",
+	"POST /api/v1/competitions/:id/questions":                     "supplier",
+	"POST /api/v1/competitions/:id/questions/:question_id/answer": "officer deputy",
+	"GET /api/v1/competitions/:id/quote":                          "supplier",
+	"PUT /api/v1/competitions/:id/quote":                          "supplier",
+	"POST /api/v1/competitions/:id/quote/withdraw":                "supplier",
+	"POST /api/v1/competitions/:id/decline":                       "supplier",
+	"GET /api/v1/competitions/:id/quotes":                         "cluster zichron supplier",
+	"GET /api/v1/competitions/:id/protocol":                       "cluster zichron",
+	"POST /api/v1/competitions/:id/proposal":                      "treasurer",
+	"POST /api/v1/competitions/:id/votes":                         "treasurer",
+	"POST /api/v1/competitions/:id/pass":                          "officer deputy",
+	"PUT /api/v1/tenders/:id/competition":                         "lead", // the economic lead sets a tender's competition rules
+
 	// Volumes: every answer is scoped to the caller; the alerts and the
 	// dashboard are the cluster's.
 	"GET /api/v1/volumes":                "signed",
@@ -266,8 +292,9 @@ func parseAuthzTable() (map[string]map[string]bool, error) {
 	return out, nil
 }
 
-// authzBodies are the valid bodies of the routes that read their body
-// before they check the caller, JSON for the API and a form for a page;
+// authzBodies are valid bodies of the routes that an empty body cannot
+// act on, JSON for the API and a form for a page, so that the callers the
+// table allows are seen to be allowed;
 // {name} is a value of the world (authzWorld.fill) or, {order_line}, the
 // line of the route's own order.
 var authzBodies = map[string]string{

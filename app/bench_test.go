@@ -79,6 +79,13 @@ func (w *wire) traced(fn func()) []string {
 	return slices.Clone(w.trace)
 }
 
+// saw reports whether a statement traced so far contains s.
+func (w *wire) saw(s string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.ContainsFunc(w.trace, func(q string) bool { return strings.Contains(q, s) })
+}
+
 var spaces = regexp.MustCompile(`\s+`)
 
 // sent reads the messages of one write of a connection; turn is true when
@@ -722,6 +729,11 @@ func TestOrderFlowRoundTrips(t *testing.T) {
 	trace := w.wire.traced(func() {
 		if _, _, err := w.pair(c); err != nil {
 			t.Fatal(err)
+		}
+		// The create's answer is kept for its idempotency key after it
+		// was sent: wait for that statement too.
+		for start := time.Now(); !w.wire.saw("state = 'answered'") && time.Since(start) < 10*time.Second; {
+			time.Sleep(10 * time.Millisecond)
 		}
 	})
 	rt1, _ := w.wire.counts()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -14,6 +15,7 @@ import (
 	"madaf/catalog"
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
+	"madaf/internal/paging"
 	"madaf/orders"
 	"madaf/suppliers"
 	"madaf/workplan"
@@ -63,6 +65,9 @@ func SeedDemo(ctx context.Context, db *sqlx.DB, w io.Writer) (bool, error) {
 	if err := catalog.SeedDemo(ctx, db); err != nil {
 		return false, fmt.Errorf("demo catalog: %w", err)
 	}
+	if err := seedOrderDesks(ctx, db); err != nil {
+		return false, fmt.Errorf("demo order desks: %w", err)
+	}
 	if err := orders.SeedDemo(ctx, db); err != nil {
 		return false, fmt.Errorf("demo orders: %w", err)
 	}
@@ -97,15 +102,17 @@ var demoAuthorities = []demoAuthority{
 	{"654", "כפר קרע", "كفر قرع", "Kafr Qara", authorities.KindLocalCouncil, 20000},
 }
 
+// demoBudgetLines are every authority's budget lines, each year, named in
+// Hebrew, Arabic and English.
 var demoBudgetLines = []struct {
-	code, name string
-	amount     int64
+	code, he, ar, en string
+	amount           int64
 }{
-	{"1-611-750", "ציוד מחשוב ותקשורת", 900000},
-	{"1-613-740", "ציוד רפואי ועזרה ראשונה", 300000},
-	{"1-616-780", "אבטחת מידע וסייבר", 450000},
-	{"1-746-750", "גני משחקים ומתקני ספורט", 1200000},
-	{"1-742-760", "שיפוץ ואחזקת מבני ציבור", 1500000},
+	{"1-611-750", "ציוד מחשוב ותקשורת", "معدات الحوسبة والاتصالات", "Computing and communication equipment", 900000},
+	{"1-613-740", "ציוד רפואי ועזרה ראשונה", "معدات طبية وإسعاف أولي", "Medical and first-aid equipment", 300000},
+	{"1-616-780", "אבטחת מידע וסייבר", "أمن المعلومات والسايبر", "Information and cyber security", 450000},
+	{"1-746-750", "גני משחקים ומתקני ספורט", "ملاعب أطفال ومنشآت رياضية", "Playgrounds and sports facilities", 1200000},
+	{"1-742-760", "שיפוץ ואחזקת מבני ציבור", "ترميم وصيانة المباني العامة", "Renovation and upkeep of public buildings", 1500000},
 }
 
 var demoSuppliers = []suppliers.SupplierInput{
@@ -130,10 +137,10 @@ func seedFoundation(ctx context.Context, db *sqlx.DB) error {
 			return err
 		}
 		treasurer := &auth.Principal{OrgKind: auth.OrgAuthority, AuthorityID: a.ID, Roles: []string{auth.RoleTreasurer}}
-		for _, fy := range []int{year - 1, year} {
+		for _, fy := range []int{year - 2, year - 1, year} {
 			for _, b := range demoBudgetLines {
 				if _, err := as.CreateBudgetLine(ctx, treasurer, a.ID, authorities.BudgetLineInput{
-					FiscalYear: fy, Code: b.code, Name: b.name, Amount: decimal.NewFromInt(b.amount)}); err != nil {
+					FiscalYear: fy, Code: b.code, Name: b.he, NameAr: b.ar, NameEn: b.en, Amount: decimal.NewFromInt(b.amount)}); err != nil {
 					return err
 				}
 			}
@@ -176,6 +183,28 @@ func seedFoundation(ctx context.Context, db *sqlx.DB) error {
 		return err
 	}
 	return seedSecondFactors(ctx, us, users)
+}
+
+// seedOrderDesks gives every supplier without a demo login an order desk,
+// a user at its contact address, which confirms and delivers the orders
+// of the demo's history (the password is DemoPassword).
+func seedOrderDesks(ctx context.Context, db *sqlx.DB) error {
+	cluster := &auth.Principal{OrgKind: auth.OrgCluster, Roles: []string{auth.RoleClusterAdmin}}
+	all, err := suppliers.NewStore(db).List(ctx, cluster, paging.Page{Limit: 500})
+	if err != nil {
+		return err
+	}
+	us := accounts.NewStore(db)
+	for _, sp := range all {
+		if slices.ContainsFunc(DemoLogins, func(l DemoLogin) bool { return l.Org == "supplier:"+sp.CompanyNumber }) {
+			continue
+		}
+		if _, err := us.CreateUser(ctx, accounts.NewUser{Email: sp.Email, Name: "מוקד הזמנות", Password: DemoPassword,
+			OrgKind: auth.OrgSupplier, SupplierID: sp.ID, Roles: []string{auth.RoleSupplier}}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // seedSecondFactors enrols DemoTOTPSecret as the second factor of every

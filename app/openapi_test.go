@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"mime"
 	"mime/multipart"
 	"net/http"
@@ -635,7 +636,11 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 		path := fmt.Sprintf("/api/v1/orders/%d", o.ID)
 		newOrder["notes"] = "בדיקת המסמך, עודכן"
 		officer.do(t, http.StatusOK, "PUT", path, newOrder, "If-Match", `"v1"`)
-		officer.do(t, http.StatusPreconditionFailed, "PUT", path, newOrder, "If-Match", `"v1"`)
+		// Another change on the stale version (the same one again would be
+		// its repeat, answered with the order).
+		stale := maps.Clone(newOrder)
+		stale["notes"] = "בדיקת המסמך, שוב"
+		officer.do(t, http.StatusPreconditionFailed, "PUT", path, stale, "If-Match", `"v1"`)
 		officer.do(t, http.StatusOK, "POST", path+"/submit", nil)
 		treasurer.do(t, http.StatusOK, "POST", path+"/sign", map[string]any{"legal": true, "budget_line": true, "no_deficit": true, "note": "תקין"})
 		head.do(t, http.StatusOK, "POST", path+"/sign", map[string]any{"slot": "head"})
@@ -662,12 +667,15 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 		supplier.do(t, http.StatusOK, "POST", path2+"/reject", map[string]any{"reason": "אין מלאי"})
 		supplier.get(t, path2+"/events", nil)
 
-		// Cancelled, and a conflict when cancelled again.
+		// Cancelled, and a conflict when cancelled again for another reason
+		// (for the same one, it is the repeat of the first, answered with
+		// the order).
 		var o3 item
 		officer.do(t, http.StatusCreated, "POST", "/api/v1/orders", newOrder).JSON(t, &o3)
 		path3 := fmt.Sprintf("/api/v1/orders/%d", o3.ID)
 		officer.do(t, http.StatusOK, "POST", path3+"/cancel", map[string]any{"reason": "duplicate"})
-		officer.do(t, http.StatusConflict, "POST", path3+"/cancel", map[string]any{"reason": "duplicate"})
+		officer.do(t, http.StatusOK, "POST", path3+"/cancel", map[string]any{"reason": "duplicate"})
+		officer.do(t, http.StatusConflict, "POST", path3+"/cancel", map[string]any{"reason": "wrong_details"})
 
 		// Errors.
 		officer.do(t, http.StatusUnprocessableEntity, "POST", "/api/v1/orders", map[string]any{"tender_id": tenderID, "lines": []any{}})
@@ -905,6 +913,21 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 			map[string]any{"figure": "committed_volume", "figure_target": "250000.00", "notes": nil})
 		lead.get(t, fmt.Sprintf("/api/v1/workplan/2024/tasks/%d", task), nil)
 		lead.get(t, "/api/v1/workplan/2024", nil)
+	})
+
+	t.Run("AuditTrail", func(t *testing.T) {
+		var trail struct {
+			Items []struct {
+				ChangeSet *int64 `json:"change_set"`
+			} `json:"items"`
+		}
+		lead.get(t, "/api/v1/audit?limit=50", &trail)
+		if len(trail.Items) == 0 || trail.Items[0].ChangeSet == nil {
+			t.Fatalf("the trail: %+v", trail.Items)
+		}
+		lead.get(t, fmt.Sprintf("/api/v1/audit?change_set=%d&object=tenders", *trail.Items[0].ChangeSet), nil)
+		lead.get(t, "/api/v1/audit/export?object=tenders", nil)
+		lead.do(t, http.StatusUnprocessableEntity, "GET", "/api/v1/audit?change_set=last", nil)
 	})
 
 	var ops []string

@@ -81,10 +81,10 @@ func (ck *pageChecker) check(lang, page string) []finding {
 		out = append(out, finding{"page language", "lang=" + got})
 	}
 	for _, text := range visibleTexts(page) {
-		out = append(out, ck.rawKeys(text)...)
-		out = append(out, artefacts(text)...)
-		if lang != "en" {
-			out = append(out, englishRuns(text)...)
+		out = append(out, ck.rawKeys(text.text)...)
+		out = append(out, artefacts(text.text)...)
+		if lang != "en" && !text.english {
+			out = append(out, englishRuns(text.text)...)
 		}
 	}
 	return out
@@ -203,10 +203,17 @@ func englishRuns(text string) []finding {
 // title, placeholder, aria-label and alt attributes, and the label (value)
 // of input buttons. A <button>'s value is sent, not shown: its label is its
 // text.
-func visibleTexts(page string) []string {
+//
+// A text inside an element marked lang="en" (an English value the page
+// shows as data, such as a record's English name in the audit trail) is
+// marked english: it is meant to be English.
+func visibleTexts(page string) []shownText {
 	z := html.NewTokenizer(strings.NewReader(page))
-	var out []string
+	var out []shownText
 	hidden := 0
+	// enTag is the element marked lang="en" the tokenizer is inside, and
+	// enDepth how deep in elements of its name.
+	enTag, enDepth := "", 0
 	for {
 		tt := z.Next()
 		switch tt {
@@ -220,28 +227,48 @@ func visibleTexts(page string) []string {
 				}
 				continue
 			}
+			if tt == html.StartTagToken {
+				switch {
+				case enTag == "" && attr(tok, "lang") == "en":
+					enTag, enDepth = tok.Data, 1
+				case tok.Data == enTag:
+					enDepth++
+				}
+			}
 			for _, a := range tok.Attr {
 				switch a.Key {
 				case "title", "placeholder", "aria-label", "alt":
-					out = append(out, a.Val)
+					out = append(out, shownText{a.Val, enTag != ""})
 				case "value":
 					if tok.Data == "input" && slices.Contains([]string{"submit", "button", "reset"}, attr(tok, "type")) {
-						out = append(out, a.Val)
+						out = append(out, shownText{a.Val, enTag != ""})
 					}
 				}
 			}
 		case html.EndTagToken:
-			if tok := z.Token(); (tok.Data == "script" || tok.Data == "style") && hidden > 0 {
+			tok := z.Token()
+			if (tok.Data == "script" || tok.Data == "style") && hidden > 0 {
 				hidden--
+			}
+			if tok.Data == enTag {
+				if enDepth--; enDepth == 0 {
+					enTag = ""
+				}
 			}
 		case html.TextToken:
 			if hidden == 0 {
 				if s := strings.TrimSpace(string(z.Text())); s != "" {
-					out = append(out, s)
+					out = append(out, shownText{s, enTag != ""})
 				}
 			}
 		}
 	}
+}
+
+// shownText is a text of a page; english when an element marks it so.
+type shownText struct {
+	text    string
+	english bool
 }
 
 func attr(tok html.Token, key string) string {

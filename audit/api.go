@@ -25,10 +25,11 @@ const exportLimit = 100_000
 var Readers = []string{auth.RoleClusterAdmin, auth.RoleEconomicLead, auth.RoleTreasurer}
 
 // filterOf reads the trail's filter from the query string (object,
-// object_id, user, action, from, to) within the caller's scope. All the
-// query's mistakes come back together.
+// object_id, user, action, change_set, request, from, to) within the
+// caller's scope. All the query's mistakes come back together.
 func filterOf(c *gin.Context, objects []string) (Filter, error) {
-	f := Filter{Object: c.Query("object"), ObjectID: strings.TrimSpace(c.Query("object_id")), Action: c.Query("action")}
+	f := Filter{Object: c.Query("object"), ObjectID: strings.TrimSpace(c.Query("object_id")), Action: c.Query("action"),
+		RequestID: strings.TrimSpace(c.Query("request"))}
 	var fields []apperr.FieldError
 	if f.Object != "" && !slices.Contains(objects, f.Object) {
 		fields = append(fields, apperr.Field("object", "msg.oneof", strings.Join(objects, ", ")))
@@ -36,12 +37,17 @@ func filterOf(c *gin.Context, objects []string) (Filter, error) {
 	if f.Action != "" && !slices.Contains(Actions, f.Action) {
 		fields = append(fields, apperr.Field("action", "msg.oneof", strings.Join(Actions, ", ")))
 	}
-	if u := c.Query("user"); u != "" {
-		id, err := strconv.ParseInt(u, 10, 64)
-		if err != nil || id <= 0 {
-			fields = append(fields, apperr.Field("user", "msg.whole_number"))
+	for _, n := range []struct {
+		name string
+		to   *int64
+	}{{"user", &f.ActorID}, {"change_set", &f.ChangeSet}} {
+		if v := c.Query(n.name); v != "" {
+			id, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || id <= 0 {
+				fields = append(fields, apperr.Field(n.name, "msg.whole_number"))
+			}
+			*n.to = id
 		}
-		f.ActorID = id
 	}
 	for _, d := range []struct {
 		name string

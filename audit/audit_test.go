@@ -16,9 +16,11 @@ import (
 	"madaf/catalog"
 	"madaf/internal/auth"
 	"madaf/internal/dbtest"
+	"madaf/internal/page"
 	"madaf/internal/server"
 	"madaf/internal/webtest"
 	"madaf/suppliers"
+	"madaf/templates"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -244,7 +246,7 @@ func TestEveryTableIsAuditedOrSaysWhyNot(t *testing.T) {
 		"order_deliveries":               "orders keep their own append-only history (order_events)",
 		"order_events":                   "append-only itself",
 		"order_counters":                 "numbering, derived",
-		"idempotency_keys":               "replayed answers, not records",
+		"request_keys":                   "replayed answers, not records",
 		"mail_outbox":                    "outgoing mail, not records",
 		"capacity_holds":                 "derived from orders by triggers",
 		"workplan_task_events":           "append-only itself",
@@ -302,5 +304,82 @@ func TestEveryTableIsAuditedOrSaysWhyNot(t *testing.T) {
 		if !strings.Contains(secretLine, "'"+column+"'") {
 			t.Errorf("%s holds bytes the trail would record as they are: add %q to audit_row's secrets", c, column)
 		}
+	}
+}
+
+// TestChangeSets: the entries one request wrote (a tender with its
+// participants) share the transaction's change set and the request's id,
+// by which the trail filters, on the API and on the page.
+func TestChangeSets(t *testing.T) {
+	w := newWorld(t)
+	eng, err := page.New(templates.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := webtest.NewBase(t, w.db)
+	eng.Mount(base.Engine)
+	r := server.Router{API: base.API, Site: base.Engine, Pages: eng}
+	catalog.Routes{Store: catalog.NewStore(w.db)}.Mount(server.Router{API: base.API})
+	audit.Routes{Store: audit.NewStore(w.db)}.Mount(r)
+	h := base.Engine
+
+	body := map[string]any{
+		"number": "12/2025", "title": "ציוד משחקים", "category": "תשתיות", "valid_from": "2025-01-01", "valid_until": "2027-12-31",
+		"fee_percent": "2", "award_rule": "single", "confirmation_days": 5,
+		"authorities": []map[string]any{{"authority_id": w.a}, {"authority_id": w.b}},
+	}
+	created := webtest.Do(h, "POST", "/api/v1/tenders", w.lead, body, "X-Request-ID", "tender-12-2025-create")
+	if created.Code != http.StatusCreated {
+		t.Fatalf("%d %s", created.Code, created.Body)
+	}
+	list := func(query string) []audit.Entry {
+		t.Helper()
+		r := webtest.Do(h, "GET", "/api/v1/audit?"+query, w.admin, nil)
+		if r.Code != http.StatusOK {
+			t.Fatalf("%s: %d %s", query, r.Code, r.Body)
+		}
+		var l struct{ Items []audit.Entry }
+		r.JSON(t, &l)
+		return l.Items
+	}
+	byRequest := list("request=tender-12-2025-create")
+	if len(byRequest) != 3 {
+		t.Fatalf("%d entries of the request, want the tender and its two participants: %+v", len(byRequest), byRequest)
+	}
+	set := byRequest[0].ChangeSet
+	for _, e := range byRequest {
+		if e.ChangeSet == nil || *e.ChangeSet != *set || e.RequestID != "tender-12-2025-create" {
+			t.Fatalf("entry %d: change set %v, request %q", e.ID, e.ChangeSet, e.RequestID)
+		}
+	}
+	bySet := list(fmt.Sprintf("change_set=%d", *set))
+	if len(bySet) != 3 {
+		t.Fatalf("%d entries of the change set, want 3", len(bySet))
+	}
+	if r := webtest.Do(h, "GET", "/api/v1/audit?change_set=last", w.admin, nil); r.Code != http.StatusUnprocessableEntity ||
+		!strings.Contains(r.Body.String(), `"change_set"`) {
+		t.Fatalf("a change set that is no number: %d %s", r.Code, r.Body)
+	}
+
+	var adminID int64
+	w.db.Get(&adminID, `SELECT id FROM users WHERE email = 'admin@example.com'`)
+	secret, _, err := auth.NewStore(w.db).NewSession(t.Context(), adminID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := webtest.Do(h, "GET", fmt.Sprintf("/audit?change_set=%d", *set), "", nil, "Cookie", auth.CookieName+"="+secret)
+	link := fmt.Sprintf(`href="/audit?change_set=%d"`, *set)
+	if p.Code != http.StatusOK || strings.Count(p.Body.String(), link) != 3 || !strings.Contains(p.Body.String(), "12/2025") {
+		t.Fatalf("the page of the change set: %d, %d links %s\n%s", p.Code, strings.Count(p.Body.String(), link), link, p.Body)
+	}
+}
+
+// TestEmptyTrailIsAnEmptyList: a filter that selects nothing answers an
+// empty list, not null.
+func TestEmptyTrailIsAnEmptyList(t *testing.T) {
+	w := newWorld(t)
+	r := webtest.Do(w.h, "GET", "/api/v1/audit?object=holidays&action=delete", w.admin, nil)
+	if r.Code != http.StatusOK || !strings.Contains(r.Body.String(), `"items":[]`) {
+		t.Fatalf("%d %s", r.Code, r.Body)
 	}
 }

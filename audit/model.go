@@ -28,6 +28,14 @@ type Entry struct {
 	Action      string          `db:"action" json:"action"`
 	Before      json.RawMessage `db:"before" json:"before"`
 	After       json.RawMessage `db:"after" json:"after"`
+	// ChangeSet names the transaction that made the change: every entry
+	// of one change (a tender with its participants, a user with their
+	// invitation) has the same. Nil for entries older than change sets.
+	ChangeSet *int64 `db:"change_set" json:"change_set"`
+	// RequestID is the id of the request the change was made for (the
+	// X-Request-ID of the service's logs), "" for a change made outside a
+	// request (a command, the database directly).
+	RequestID string `db:"request_id" json:"request_id"`
 }
 
 // Actions are the kinds of change the trail records.
@@ -40,6 +48,8 @@ type Filter struct {
 	ObjectID    string
 	ActorID     int64
 	Action      string
+	ChangeSet   int64
+	RequestID   string
 	From, To    calendar.Date
 	AuthorityID int64
 }

@@ -3,6 +3,7 @@ package audit
 import (
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -21,7 +22,26 @@ type pages struct {
 // fields named in the reader's language.
 type entryView struct {
 	Entry
-	Fields []Change
+	Fields []fieldView
+}
+
+// fieldView is a change of one field as the page shows it. Lang is the
+// language of the field's values where the field holds a translation
+// (name_en, title_ar, …), so that they are marked as such.
+type fieldView struct {
+	Change
+	Lang string
+}
+
+// valueLang is the language of the values of column: en or ar for a
+// column of the translations into them, "" for any other.
+func valueLang(column string) string {
+	for _, l := range []string{"en", "ar"} {
+		if strings.HasSuffix(column, "_"+l) {
+			return l
+		}
+	}
+	return ""
 }
 
 type trailData struct {
@@ -59,14 +79,16 @@ func (p *pages) trailPage(c *gin.Context) error {
 	}
 	cat := p.eng.Catalog(page.LangOf(c))
 	for _, e := range entries {
-		v := entryView{Entry: e, Fields: e.Changes()}
-		for i := range v.Fields {
-			v.Fields[i].Field = fieldName(cat, v.Fields[i].Field)
+		v := entryView{Entry: e}
+		for _, ch := range e.Changes() {
+			lang := valueLang(ch.Field)
+			ch.Field = fieldName(cat, ch.Field)
+			v.Fields = append(v.Fields, fieldView{Change: ch, Lang: lang})
 		}
 		d.Entries = append(d.Entries, v)
 	}
 	q := url.Values{}
-	for _, k := range []string{"object", "object_id", "user", "action", "from", "to"} {
+	for _, k := range []string{"object", "object_id", "user", "action", "change_set", "request", "from", "to"} {
 		if v := c.Query(k); v != "" {
 			q.Set(k, v)
 		}

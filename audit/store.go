@@ -45,6 +45,12 @@ func (s *Store) List(ctx context.Context, f Filter, p paging.Page) (_ []Entry, e
 	if f.Action != "" {
 		add("action = %s", f.Action)
 	}
+	if f.ChangeSet != 0 {
+		add("change_set = %s", f.ChangeSet)
+	}
+	if f.RequestID != "" {
+		add("request_id = %s", f.RequestID)
+	}
 	if !f.From.IsZero() {
 		add("at >= (%s::date)::timestamp AT TIME ZONE 'Asia/Jerusalem'", f.From)
 	}
@@ -58,9 +64,9 @@ func (s *Store) List(ctx context.Context, f Filter, p paging.Page) (_ []Entry, e
 		add("id < %s", p.After)
 	}
 	args = append(args, p.Limit)
-	q := `SELECT id, at, actor_id, actor, address, authority_id, object, object_id, action, coalesce(before, 'null') AS before, coalesce(after, 'null') AS after
+	q := `SELECT id, at, actor_id, actor, address, authority_id, object, object_id, action, coalesce(before, 'null') AS before, coalesce(after, 'null') AS after, change_set, request_id
 		FROM audit_log WHERE ` + where + ` ORDER BY id DESC LIMIT $` + strconv.Itoa(len(args))
-	var out []Entry
+	out := []Entry{}
 	if err := s.db.SelectContext(ctx, &out, q, args...); err != nil {
 		return nil, err
 	}

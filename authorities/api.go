@@ -1,6 +1,7 @@
 package authorities
 
 import (
+	"cmp"
 	"net/http"
 	"strconv"
 
@@ -109,7 +110,8 @@ func (h *handlers) createBudgetLine(c *gin.Context) (int, any, error) {
 	}
 	var in BudgetLineInput
 	if err := web.BindJSON(c, &in); err != nil {
-		return 0, nil, err
+		// A caller who may not write the lines learns nothing of the body's rules.
+		return 0, nil, cmp.Or(h.s.canWriteBudget(c.Request.Context(), auth.Caller(c), id), err)
 	}
 	b, err := h.s.CreateBudgetLine(c.Request.Context(), auth.Caller(c), id, in)
 	return http.StatusCreated, b, err
@@ -126,7 +128,7 @@ func (h *handlers) updateBudgetLine(c *gin.Context) (int, any, error) {
 	}
 	var in BudgetLineInput
 	if err := web.BindJSON(c, &in); err != nil {
-		return 0, nil, err
+		return 0, nil, cmp.Or(h.s.canWriteBudget(c.Request.Context(), auth.Caller(c), id), err)
 	}
 	b, err := h.s.UpdateBudgetLine(c.Request.Context(), auth.Caller(c), id, lineID, in)
 	return http.StatusOK, b, err

@@ -14,6 +14,7 @@ import (
 
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
+	"madaf/internal/i18n"
 	"madaf/internal/money"
 )
 
@@ -233,23 +234,37 @@ func (m *Member) Holds(role string) bool { return slices.Contains(m.Roles, role)
 // Signs reports whether m holds a signing role (treasurer or head).
 func (m *Member) Signs() bool { return m.Holds(auth.RoleTreasurer) || m.Holds(auth.RoleHead) }
 
-// BudgetLine is an authority's budget line for one fiscal year.
+// BudgetLine is an authority's budget line for one fiscal year. Its name is
+// Hebrew; NameAr and NameEn are its names in Arabic and English, nil when
+// not given (NameIn then gives the Hebrew).
 type BudgetLine struct {
 	ID          int64        `db:"id" json:"id"`
 	AuthorityID int64        `db:"authority_id" json:"authority_id"`
 	FiscalYear  int          `db:"fiscal_year" json:"fiscal_year"`
 	Code        string       `db:"code" json:"code"`
 	Name        string       `db:"name" json:"name"`
+	NameAr      *string      `db:"name_ar" json:"name_ar"`
+	NameEn      *string      `db:"name_en" json:"name_en"`
 	Amount      money.Amount `db:"amount" json:"amount"`
 	CreatedAt   time.Time    `db:"created_at" json:"created_at"`
 	UpdatedAt   time.Time    `db:"updated_at" json:"updated_at"`
 }
 
-// BudgetLineInput is the writable part of a budget line.
+// NameIn is the line's name in lang, the Hebrew where it has none in lang.
+func (b BudgetLine) NameIn(lang string) string { return i18n.NameIn(lang, b.Name, b.NameAr, b.NameEn) }
+
+// Translated reports whether the line has a name of its own in lang other
+// than the Hebrew, which pages then show beside it.
+func (b BudgetLine) Translated(lang string) bool { return b.NameIn(lang) != b.Name }
+
+// BudgetLineInput is the writable part of a budget line. NameAr and NameEn
+// are optional ("" for none).
 type BudgetLineInput struct {
 	FiscalYear int             `json:"fiscal_year" validate:"required,min=2000,max=2100"`
 	Code       string          `json:"code" validate:"required,max=40"`
 	Name       string          `json:"name" validate:"required,max=200"`
+	NameAr     string          `json:"name_ar" validate:"max=200"`
+	NameEn     string          `json:"name_en" validate:"max=200"`
 	Amount     decimal.Decimal `json:"amount"`
 }
 

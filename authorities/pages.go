@@ -328,6 +328,10 @@ func (p *pages) revoke(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	// A caller who may not revoke it is refused before the form is read.
+	if err := p.store.MayRevoke(c, auth.Caller(c), id, delegationID); err != nil {
+		return err
+	}
 	f := page.ReadForm(c)
 	status := http.StatusUnprocessableEntity
 	if f.Value("confirm") != "yes" {
@@ -391,7 +395,8 @@ func (p *pages) addBudgetLine(c *gin.Context) error {
 	caller := auth.Caller(c)
 	f := page.ReadForm(c)
 	in := BudgetLineInput{FiscalYear: int(f.Int64("fiscal_year", page.Required)), Code: f.Text("code", page.Required),
-		Name: f.Text("name", page.Required), Amount: f.Decimal("amount", page.Required)}
+		Name: f.Text("name", page.Required), NameAr: f.Text("name_ar", false), NameEn: f.Text("name_en", false),
+		Amount: f.Decimal("amount", page.Required)}
 	if f.Valid() {
 		err := validate.Struct(&in)
 		if err == nil {

@@ -199,7 +199,7 @@ func (s *Store) Update(ctx context.Context, p *auth.Principal, id int64, in Auth
 	return a, err
 }
 
-const budgetLineColumns = `id, authority_id, fiscal_year, code, name, amount, created_at, updated_at`
+const budgetLineColumns = `id, authority_id, fiscal_year, code, name, name_ar, name_en, amount, created_at, updated_at`
 
 // BudgetLines lists authority id's budget lines (of one year when year is
 // non-zero), newest year first, if p may see the authority.
@@ -241,6 +241,7 @@ func (s *Store) canWriteBudget(ctx context.Context, p *auth.Principal, authority
 }
 
 func checkBudgetLine(in *BudgetLineInput) error {
+	in.NameAr, in.NameEn = strings.TrimSpace(in.NameAr), strings.TrimSpace(in.NameEn)
 	if fe := validate.Amount("amount", in.Amount, true); fe != nil {
 		return apperr.Invalid("authority.budget_line.invalid", *fe)
 	}
@@ -263,10 +264,10 @@ func (s *Store) CreateBudgetLine(ctx context.Context, p *auth.Principal, authori
 	if err := checkBudgetLine(&in); err != nil {
 		return nil, err
 	}
-	const q = `INSERT INTO budget_lines (authority_id, fiscal_year, code, name, amount)
-		VALUES ($1, $2, $3, $4, $5) RETURNING ` + budgetLineColumns
+	const q = `INSERT INTO budget_lines (authority_id, fiscal_year, code, name, amount, name_ar, name_en)
+		VALUES ($1, $2, $3, $4, $5, NULLIF($6, ''), NULLIF($7, '')) RETURNING ` + budgetLineColumns
 	b = &BudgetLine{}
-	err = s.db.GetContext(ctx, b, q, authorityID, in.FiscalYear, in.Code, in.Name, in.Amount)
+	err = s.db.GetContext(ctx, b, q, authorityID, in.FiscalYear, in.Code, in.Name, in.Amount.String(), in.NameAr, in.NameEn)
 	if database.IsUniqueViolation(err) {
 		return nil, lineTaken(&in)
 	}
@@ -287,10 +288,11 @@ func (s *Store) UpdateBudgetLine(ctx context.Context, p *auth.Principal, authori
 	if err := checkBudgetLine(&in); err != nil {
 		return nil, err
 	}
-	const q = `UPDATE budget_lines SET fiscal_year = $3, code = $4, name = $5, amount = $6, updated_at = now()
+	const q = `UPDATE budget_lines SET fiscal_year = $3, code = $4, name = $5, amount = $6,
+			name_ar = NULLIF($7, ''), name_en = NULLIF($8, ''), updated_at = now()
 		WHERE id = $1 AND authority_id = $2 RETURNING ` + budgetLineColumns
 	b = &BudgetLine{}
-	err = s.db.GetContext(ctx, b, q, lineID, authorityID, in.FiscalYear, in.Code, in.Name, in.Amount)
+	err = s.db.GetContext(ctx, b, q, lineID, authorityID, in.FiscalYear, in.Code, in.Name, in.Amount.String(), in.NameAr, in.NameEn)
 	if database.IsUniqueViolation(err) {
 		return nil, lineTaken(&in)
 	}

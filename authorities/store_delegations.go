@@ -276,6 +276,23 @@ func checkPeriod(in *DelegationInput) []apperr.FieldError {
 	return fields
 }
 
+// MayRevoke answers not-found when authority authorityID or its delegation
+// id is out of p's scope, forbidden when p is neither the cluster admin nor
+// a holder of the delegation's slot, nil when p may revoke it.
+func (s *Store) MayRevoke(ctx context.Context, p *auth.Principal, authorityID, id int64) error {
+	if _, err := s.Get(ctx, p, authorityID); err != nil {
+		return err
+	}
+	cur, err := s.delegation(ctx, authorityID, id, calendar.Today())
+	if err != nil {
+		return err
+	}
+	if !p.Has(auth.RoleClusterAdmin) && !(p.OrgKind == auth.OrgAuthority && p.Has(SlotRole(cur.Slot))) {
+		return apperr.Forbidden("authority.delegation.revoke_holder_only")
+	}
+	return nil
+}
+
 // RevokeDelegation revokes, as p, delegation id of authority authorityID
 // from now on. Only a holder of the delegation's slot (a user of the
 // authority holding its role) or the cluster admin may (else forbidden,
@@ -284,17 +301,10 @@ func checkPeriod(in *DelegationInput) []apperr.FieldError {
 // ("authority.delegation.already_revoked").
 func (s *Store) RevokeDelegation(ctx context.Context, p *auth.Principal, authorityID, id int64) (d *Delegation, err error) {
 	defer apperr.Wrap(&err, "authorities.Store.RevokeDelegation(%d, %d)", authorityID, id)
-	if _, err := s.Get(ctx, p, authorityID); err != nil {
+	if err := s.MayRevoke(ctx, p, authorityID, id); err != nil {
 		return nil, err
 	}
 	today := calendar.Today()
-	cur, err := s.delegation(ctx, authorityID, id, today)
-	if err != nil {
-		return nil, err
-	}
-	if !p.Has(auth.RoleClusterAdmin) && !(p.OrgKind == auth.OrgAuthority && p.Has(SlotRole(cur.Slot))) {
-		return nil, apperr.Forbidden("authority.delegation.revoke_holder_only")
-	}
 	const q = `UPDATE signature_delegations SET revoked_at = now(), revoked_by = $3
 		WHERE id = $1 AND authority_id = $2 AND revoked_at IS NULL`
 	res, err := s.db.ExecContext(ctx, q, id, authorityID, p.UserID)

@@ -100,6 +100,28 @@ func (h *Handlers) updateTender(c *gin.Context) (int, any, error) {
 	return http.StatusOK, t, nil
 }
 
+// setCompetitionRules answers PUT /tenders/{id}/competition: the economic
+// lead's rules for the tender's mini-competitions.
+func (h *Handlers) setCompetitionRules(c *gin.Context) (int, any, error) {
+	t, err := h.visible(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	if !auth.Caller(c).Has(auth.RoleEconomicLead) {
+		return 0, nil, apperr.Forbidden("tender.competition_rules_lead_only")
+	}
+	var in CompetitionRules
+	if err := web.BindJSON(c, &in); err != nil {
+		return 0, nil, err
+	}
+	t, err = h.Store.SetCompetitionRules(c.Request.Context(), t.ID, in, c.GetHeader("If-Match"))
+	if err != nil {
+		return 0, nil, err
+	}
+	c.Header("ETag", t.ETag())
+	return http.StatusOK, t, nil
+}
+
 func (h *Handlers) transition(action string) func(c *gin.Context) (int, any, error) {
 	return func(c *gin.Context) (int, any, error) {
 		t, err := h.writable(c)

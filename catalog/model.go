@@ -80,14 +80,21 @@ type Tender struct {
 	ExtendedUntil calendar.Date `db:"extended_until" json:"extended_until"`
 	Status        string        `db:"status" json:"status"`
 	// Expired is derived: today is after the (extended) end of validity.
-	Expired          bool              `db:"-" json:"expired"`
-	Ceiling          *Money            `db:"ceiling" json:"ceiling"`
-	FeePercent       decimal.Decimal   `db:"fee_percent" json:"fee_percent"`
-	AwardRule        string            `db:"award_rule" json:"award_rule"`
-	ConfirmationDays int               `db:"confirmation_days" json:"confirmation_days"`
-	Authorities      []TenderAuthority `db:"-" json:"authorities"`
-	CreatedAt        time.Time         `db:"created_at" json:"created_at"`
-	UpdatedAt        time.Time         `db:"updated_at" json:"updated_at"`
+	Expired          bool            `db:"-" json:"expired"`
+	Ceiling          *Money          `db:"ceiling" json:"ceiling"`
+	FeePercent       decimal.Decimal `db:"fee_percent" json:"fee_percent"`
+	AwardRule        string          `db:"award_rule" json:"award_rule"`
+	ConfirmationDays int             `db:"confirmation_days" json:"confirmation_days"`
+	// CompetitionFrom is the order amount before VAT from which a
+	// multi-winner tender needs a mini-competition (nil: only a
+	// competition tender does); CompetitionMinDays the fewest business
+	// days a request for quotes stays open. The economic lead sets both
+	// (CompetitionRules).
+	CompetitionFrom    *Money            `db:"competition_from" json:"competition_from"`
+	CompetitionMinDays int               `db:"competition_min_days" json:"competition_min_days"`
+	Authorities        []TenderAuthority `db:"-" json:"authorities"`
+	CreatedAt          time.Time         `db:"created_at" json:"created_at"`
+	UpdatedAt          time.Time         `db:"updated_at" json:"updated_at"`
 }
 
 // TitleIn is the tender's title in lang, the Hebrew when lang's is not
@@ -116,6 +123,18 @@ func (t *Tender) ExpiredOn(day calendar.Date) bool { return day.After(t.EndsOn()
 // active and day is within its validity.
 func (t *Tender) OpenOn(day calendar.Date) bool {
 	return t.Status == StatusActive && !day.Before(t.ValidFrom) && !t.ExpiredOn(day)
+}
+
+// NeedsCompetition reports whether an order under the tender for subtotal
+// (before VAT) must come from a mini-competition, the tender having
+// activeAwards active winners: always under a competition tender; under
+// another with more than one active winner once subtotal reaches its
+// CompetitionFrom.
+func (t *Tender) NeedsCompetition(activeAwards int, subtotal decimal.Decimal) bool {
+	if t.AwardRule == RuleCompetition {
+		return true
+	}
+	return t.CompetitionFrom != nil && activeAwards > 1 && !subtotal.LessThan(t.CompetitionFrom.Decimal)
 }
 
 // Participates reports whether authorityID is one of the tender's
@@ -204,6 +223,43 @@ type TenderInput struct {
 	AwardRule        string           `json:"award_rule"`
 	ConfirmationDays int              `json:"confirmation_days"`
 	Authorities      []AuthorityInput `json:"authorities"`
+}
+
+// Bounds of a tender's minimum competition period, in business days.
+const (
+	MinCompetitionDays = 1
+	MaxCompetitionDays = 30
+)
+
+// DefaultCompetitionDays is a tender's minimum competition period until
+// the economic lead sets another.
+const DefaultCompetitionDays = 3
+
+// CompetitionRules are a tender's rules for mini-competitions: the order
+// amount before VAT from which a multi-winner tender needs one (nil: only
+// a competition tender does) and the fewest business days a request stays
+// open (0 keeps DefaultCompetitionDays).
+type CompetitionRules struct {
+	CompetitionFrom    *Money `json:"competition_from"`
+	CompetitionMinDays int    `json:"competition_min_days"`
+}
+
+// Validate reports every rule in breaks, per field, at once.
+func (in *CompetitionRules) Validate() error {
+	var fs []apperr.FieldError
+	if in.CompetitionFrom != nil && (!in.CompetitionFrom.IsPositive() || !in.CompetitionFrom.HasAgorot()) {
+		fs = append(fs, apperr.Field("competition_from", "tender.msg.positive_amount"))
+	}
+	if in.CompetitionMinDays == 0 {
+		in.CompetitionMinDays = DefaultCompetitionDays
+	}
+	if in.CompetitionMinDays < MinCompetitionDays || in.CompetitionMinDays > MaxCompetitionDays {
+		fs = append(fs, apperr.Field("competition_min_days", "tender.msg.competition_days", MinCompetitionDays, MaxCompetitionDays))
+	}
+	if len(fs) > 0 {
+		return apperr.Invalid("tender.competition_invalid", fs...)
+	}
+	return nil
 }
 
 // AuthorityInput is a participating authority and its optional allocation.

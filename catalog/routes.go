@@ -31,6 +31,7 @@ func (h *Handlers) mountAPI(api *gin.RouterGroup) {
 	g.POST("/tenders", auth.RequireRole(writers...), web.Serve(h.createTender))
 	g.GET("/tenders/:id", web.Serve(h.getTender))
 	g.PUT("/tenders/:id", web.Serve(h.updateTender))
+	g.PUT("/tenders/:id/competition", web.Serve(h.setCompetitionRules))
 	g.POST("/tenders/:id/publish", web.Serve(h.transition(ActionPublish)))
 	g.POST("/tenders/:id/suspend", web.Serve(h.transition(ActionSuspend)))
 	g.POST("/tenders/:id/resume", web.Serve(h.transition(ActionResume)))

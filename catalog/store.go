@@ -31,7 +31,7 @@ func (s *Store) InTx(tx *sqlx.Tx) *Store { return &Store{db: tx} }
 
 const tenderColumns = `t.id, t.number, t.title, t.title_ar, t.title_en, t.category, t.category_ar, t.category_en,
 	t.description, t.valid_from, t.valid_until, t.extended_until, t.status, t.ceiling, t.fee_percent, t.award_rule,
-	t.confirmation_days, t.created_at, t.updated_at`
+	t.confirmation_days, t.competition_from, t.competition_min_days, t.created_at, t.updated_at`
 
 // itemColumns are the columns of an Item.
 const itemColumns = `id, tender_id, sku, name, name_ar, name_en, unit, max_price`
@@ -255,6 +255,41 @@ func (s *Store) UpdateTender(ctx context.Context, id int64, in TenderInput, ifMa
 			return err
 		}
 		return ts.insertAuthorities(ctx, id, in.Authorities)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Tender(ctx, id)
+}
+
+// SetCompetitionRules replaces tender id's rules for mini-competitions
+// when ifMatch is its current ETag (or empty). A closed tender cannot
+// change (conflict).
+func (s *Store) SetCompetitionRules(ctx context.Context, id int64, in CompetitionRules, ifMatch string) (_ *Tender, err error) {
+	defer apperr.Wrap(&err, "catalog.Store.SetCompetitionRules(%d)", id)
+	if err := in.Validate(); err != nil {
+		return nil, err
+	}
+	err = database.Transact(ctx, s.db, func(tx *sqlx.Tx) error {
+		ts := s.InTx(tx)
+		status, err := ts.lockTender(ctx, id)
+		if err != nil {
+			return err
+		}
+		var current Tender
+		if err := tx.GetContext(ctx, &current.UpdatedAt, `SELECT updated_at FROM tenders WHERE id = $1`, id); err != nil {
+			return err
+		}
+		if !validate.IfMatch(ifMatch, current.ETag()) {
+			return &apperr.Error{Kind: apperr.KindPrecondition, Msg: apperr.M("tender.stale"),
+				Extra: map[string]any{"etag": current.ETag()}}
+		}
+		if status == StatusClosed {
+			return stateConflict(status, "update")
+		}
+		const q = `UPDATE tenders SET competition_from = $2, competition_min_days = $3, updated_at = now() WHERE id = $1`
+		_, err = tx.ExecContext(ctx, q, id, in.CompetitionFrom, in.CompetitionMinDays)
+		return database.MapError(err)
 	})
 	if err != nil {
 		return nil, err

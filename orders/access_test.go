@@ -127,12 +127,15 @@ func TestForbiddenActionsChangeNothing(t *testing.T) {
 				t.Parallel()
 				path := fmt.Sprintf("/api/v1/orders/%d", o.ID)
 				bodies := map[string]any{
-					"update":  e.orderBody(tn, 0, "5"),
-					"submit":  nil,
-					"sign":    map[string]any{"legal": true, "budget_line": true, "no_deficit": true},
+					"update": e.orderBody(tn, 0, "5"),
+					"submit": nil,
+					// Not the bodies the orders were brought to their state with:
+					// their signer's repeat of those answers the order (see
+					// TestRepeatedTransitionAnswersTheOrder).
+					"sign":    map[string]any{"legal": true, "budget_line": true, "no_deficit": true, "note": "נבדק"},
 					"return":  map[string]any{"note": "חסר פירוט"},
 					"confirm": map[string]any{"promised_date": "2026-03-25"},
-					"reject":  map[string]any{"reason": "אין מלאי"},
+					"reject":  map[string]any{"reason": "אין מלאי במחסן"},
 					"deliver": map[string]any{"lines": []any{map[string]any{"line_id": o.Lines[0].ID, "quantity": "1"}}},
 					"close":   map[string]any{"invoice_ref": "INV-9"},
 					"cancel":  map[string]any{"reason": "other", "note": "טעות"},
@@ -165,7 +168,10 @@ func TestForbiddenActionsChangeNothing(t *testing.T) {
 						if action == "update" {
 							method, url = "PUT", path
 						}
-						r := e.do(method, url, w.u, body)
+						// If-Match: * (which every order matches) makes each
+						// request another than the one that brought the
+						// order to its state.
+						r := e.do(method, url, w.u, body, "If-Match", "*")
 						if r.Code != want {
 							t.Errorf("%s %s a %s order: %d, want %d: %s", w.name, action, status, r.Code, want, r.Body)
 						}

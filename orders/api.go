@@ -1,6 +1,7 @@
 package orders
 
 import (
+	"cmp"
 	"context"
 	"net/http"
 	"net/url"
@@ -36,12 +37,9 @@ func orderAnswer(c *gin.Context, status int, o *Order, err error) (int, any, err
 func (h *handlers) create(c *gin.Context) (int, any, error) {
 	var in NewOrder
 	if err := web.BindJSON(c, &in); err != nil {
-		return 0, nil, err
+		return 0, nil, cmp.Or(allowed(auth.Caller(c), ActionCreate), err)
 	}
-	o, replayed, err := h.svc.Create(c.Request.Context(), auth.Caller(c), in, c.GetHeader("Idempotency-Key"))
-	if replayed {
-		c.Header("Idempotent-Replayed", "true")
-	}
+	o, err := h.svc.Create(c.Request.Context(), auth.Caller(c), in)
 	if err == nil {
 		c.Header("Location", "/api/v1/orders/"+strconv.FormatInt(o.ID, 10))
 	}
@@ -171,7 +169,7 @@ func (h *handlers) update(c *gin.Context) (int, any, error) {
 	}
 	var in NewOrder
 	if err := web.BindJSON(c, &in); err != nil {
-		return 0, nil, err
+		return 0, nil, cmp.Or(h.svc.mayAct(c.Request.Context(), auth.Caller(c), id, ActionUpdate), err)
 	}
 	o, err := h.svc.Update(c.Request.Context(), auth.Caller(c), id, c.GetHeader("If-Match"), in)
 	return orderAnswer(c, http.StatusOK, o, err)
@@ -217,7 +215,10 @@ func (h *handlers) quote(c *gin.Context) (int, any, error) {
 
 // transition answers one state change: it binds the body (none for
 // submit), runs change with the request's If-Match and answers the order.
-func transition[T any](h *handlers, change func(s *Service, ctx context.Context, p *auth.Principal, id int64, ifMatch string, in T) (*Order, error)) gin.HandlerFunc {
+// A body it cannot bind is refused only once the caller may take action on
+// the order: a caller who may not learns nothing of the body's rules (404
+// or 403, never 400 or 422).
+func transition[T any](h *handlers, action string, change func(s *Service, ctx context.Context, p *auth.Principal, id int64, ifMatch string, in T) (*Order, error)) gin.HandlerFunc {
 	return web.Serve(func(c *gin.Context) (int, any, error) {
 		id, err := web.ParamID(c, "id", "not_found.order")
 		if err != nil {
@@ -226,7 +227,7 @@ func transition[T any](h *handlers, change func(s *Service, ctx context.Context,
 		var in T
 		if c.Request.ContentLength != 0 {
 			if err := web.BindJSON(c, &in); err != nil {
-				return 0, nil, err
+				return 0, nil, cmp.Or(h.svc.mayAct(c.Request.Context(), auth.Caller(c), id, action), err)
 			}
 		}
 		o, err := change(h.svc, c.Request.Context(), auth.Caller(c), id, c.GetHeader("If-Match"), in)

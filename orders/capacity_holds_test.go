@@ -183,7 +183,7 @@ func TestCreatingWaitsForNoSubmission(t *testing.T) {
 	svc := orders.NewService(impatient, orders.Options{Now: e.clock})
 	in := orders.NewOrder{TenderID: tn.ID, SupplierID: tn.Winners[0], BudgetLineID: e.budgetLine,
 		Lines: []orders.LineInput{{ItemID: tn.Items[0], Quantity: orders.Qty("2")}}}
-	if _, _, err := svc.Create(ctx, e.officer.P, in, ""); err != nil {
+	if _, err := svc.Create(ctx, e.officer.P, in); err != nil {
 		t.Fatalf("create beside a submission in progress: %v", err)
 	}
 

@@ -26,7 +26,7 @@ func TestIdempotentCreateKeepsTheDatabaseRefusal(t *testing.T) {
 	}
 	var orders, keys int
 	e.db.Get(&orders, `SELECT count(*) FROM orders`)
-	e.db.Get(&keys, `SELECT count(*) FROM idempotency_keys WHERE key = 'too-big' AND answer IS NOT NULL`)
+	e.db.Get(&keys, `SELECT count(*) FROM request_keys WHERE key = 'too-big' AND state = 'answered' AND status = 422`)
 	if orders != 0 || keys != 1 {
 		t.Fatalf("%d orders and %d kept answers", orders, keys)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/shopspring/decimal"
@@ -28,17 +29,20 @@ type demoOrder struct {
 	notes    string
 	// signed are the slots signed on an order left pending.
 	signed []string
+	// late orders are confirmed after their deadline and delivered after
+	// the promised date.
+	late bool
 }
 
 var demoOrders = []demoOrder{
-	{"officer@zichron.example", "01/2024", "510000011", 4200, orderstatus.Closed, "מרכז רפואי קהילתי, רחוב המייסדים 40, זכרון יעקב", "ערכות עזרה ראשונה לבתי הספר", nil},
-	{"officer@zichron.example", "01/2024", "510000011", 9800, orderstatus.Delivered, "אגף החינוך, רחוב הנדיב 12, זכרון יעקב", "מדי לחץ דם למרפאות בתי הספר", nil},
-	{"officer@zichron.example", "01/2024", "510000011", 15600, orderstatus.PartiallyDelivered, "מוקד עירוני, רחוב הנדיב 1, זכרון יעקב", "דפיברילטורים למבני ציבור", nil},
-	{"officer@zichron.example", "01/2024", "510000011", 6300, orderstatus.Confirmed, "מועדון קהילתי, רחוב השומרון 3, זכרון יעקב", "ציוד עזרה ראשונה למועדונים", nil},
-	{"officer@zichron.example", "04/2024", "", 38000, orderstatus.Sent, "גן המייסדים, זכרון יעקב", "החלפת מתקנים בגן השעשועים", nil},
-	{"officer@zichron.example", "05/2024", "510000052", 61000, orderstatus.PendingApproval, "בית העם, רחוב המייסדים 2, זכרון יעקב", "שיפוץ חדרי השירותים", []string{SlotTreasurer}},
-	{"officer@zichron.example", "02/2024", "", 12500, orderstatus.Draft, "בניין המועצה, רחוב הנדיב 1, זכרון יעקב", "עמדות עבודה למחלקת הגבייה", nil},
-	{"officer@kafrqara.example", "09/2024", "", 7400, orderstatus.PendingApproval, "מבנה המועצה, כפר קרע", "חומרי ניקיון לבתי הספר", nil},
+	{"officer@zichron.example", "01/2024", "510000011", 4200, orderstatus.Closed, "מרכז רפואי קהילתי, רחוב המייסדים 40, זכרון יעקב", "ערכות עזרה ראשונה לבתי הספר", nil, false},
+	{"officer@zichron.example", "01/2024", "510000011", 9800, orderstatus.Delivered, "אגף החינוך, רחוב הנדיב 12, זכרון יעקב", "מדי לחץ דם למרפאות בתי הספר", nil, false},
+	{"officer@zichron.example", "01/2024", "510000011", 15600, orderstatus.PartiallyDelivered, "מוקד עירוני, רחוב הנדיב 1, זכרון יעקב", "דפיברילטורים למבני ציבור", nil, false},
+	{"officer@zichron.example", "01/2024", "510000011", 6300, orderstatus.Confirmed, "מועדון קהילתי, רחוב השומרון 3, זכרון יעקב", "ציוד עזרה ראשונה למועדונים", nil, false},
+	{"officer@zichron.example", "04/2024", "", 38000, orderstatus.Sent, "גן המייסדים, זכרון יעקב", "החלפת מתקנים בגן השעשועים", nil, false},
+	{"officer@zichron.example", "05/2024", "510000052", 61000, orderstatus.PendingApproval, "בית העם, רחוב המייסדים 2, זכרון יעקב", "שיפוץ חדרי השירותים", []string{SlotTreasurer}, false},
+	{"officer@zichron.example", "02/2024", "", 12500, orderstatus.Draft, "בניין המועצה, רחוב הנדיב 1, זכרון יעקב", "עמדות עבודה למחלקת הגבייה", nil, false},
+	{"officer@kafrqara.example", "09/2024", "", 7400, orderstatus.PendingApproval, "מבנה המועצה, כפר קרע", "חומרי ניקיון לבתי הספר", nil, false},
 }
 
 // demoBudgetCodes is the budget line each tender category is charged to.
@@ -47,14 +51,15 @@ var demoBudgetCodes = map[string]string{
 	"בינוי ושיפוצים": "1-742-760", "ניקיון ותחזוקה": "1-742-760",
 }
 
-// SeedDemo adds the demo cluster's orders in handling (and one closed
-// order) through the service, so that each carries its events, volumes and
-// mails. It runs after the foundation's and the catalog's demo data, does
-// nothing when orders exist, and skips an order whose officer or tender is
-// missing.
+// SeedDemo adds the demo cluster's orders through the service, so that
+// each carries its events, volumes and mails: the orders in handling today
+// (and one closed), and a history of the 24 months before today. It runs
+// after the foundation's and the catalog's demo data, does nothing when
+// orders exist, and skips an order whose officer or tender is missing.
 func SeedDemo(ctx context.Context, db *sqlx.DB) (err error) {
 	defer apperr.Wrap(&err, "orders.SeedDemo")
-	svc := NewService(db, Options{})
+	clock := &demoClock{}
+	svc := NewService(db, Options{Now: clock.now})
 	on := svc.stores
 	n, err := on.orders.countOrders(ctx)
 	if err != nil {
@@ -74,20 +79,124 @@ func SeedDemo(ctx context.Context, db *sqlx.DB) (err error) {
 		}
 		return users.Principal(ctx, id)
 	}
-	for _, d := range demoOrders {
+	seed := func(d demoOrder, day calendar.Date) error {
 		officer, err := principal(d.officer)
 		if err != nil {
-			continue
+			return nil
 		}
-		if err := seedOrder(ctx, on, svc, principal, officer, d); err != nil {
-			return fmt.Errorf("order on tender %s: %w", d.tender, err)
+		if err := seedOrder(ctx, on, svc, clock, principal, officer, d, day); err != nil {
+			return fmt.Errorf("order on tender %s of %s: %w", d.tender, day, err)
+		}
+		return nil
+	}
+	today := calendar.Today()
+	for _, h := range demoHistory(today) {
+		if err := seed(h.order, h.day); err != nil {
+			return err
+		}
+	}
+	for _, d := range demoOrders {
+		if err := seed(d, today); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-func seedOrder(ctx context.Context, on stores, svc *Service, principal func(string) (*auth.Principal, error), officer *auth.Principal, d demoOrder) error {
+// demoClock is the clock the demo's service reads: a business hour of the
+// day an order's step happens, or now for today's.
+type demoClock struct{ day calendar.Date }
+
+func (c *demoClock) now() time.Time {
+	if c.day.IsZero() || !c.day.Before(calendar.Today()) {
+		return time.Now()
+	}
+	t := c.day.Time()
+	return time.Date(t.Year(), t.Month(), t.Day(), 10, 0, 0, 0, calendar.Israel)
+}
+
+// demoHistoryMonths is how far back the demo's orders reach.
+const demoHistoryMonths = 24
+
+// demoPast is an order of the demo's history and the day it is submitted.
+type demoPast struct {
+	order demoOrder
+	day   calendar.Date
+}
+
+// demoHistoryTenders are the tenders the history orders from, in turn, with
+// what is ordered: Zichron Ya'akov's officer on the tenders it may order
+// from directly (not the mini-competition, nor the rotation, whose small
+// allocation today's demo orders use).
+var demoHistoryTenders = []struct {
+	officer, tender, address, notes string
+}{
+	{"officer@zichron.example", "01/2024", "אגף החינוך, רחוב הנדיב 12, זכרון יעקב", "ערכות עזרה ראשונה לגני הילדים"},
+	{"officer@zichron.example", "02/2024", "בניין המועצה, רחוב הנדיב 1, זכרון יעקב", "החלפת מחשבים במחלקת ההנדסה"},
+	{"officer@zichron.example", "05/2024", "בית העם, רחוב המייסדים 2, זכרון יעקב", "צביעת כיתות בחופשת הקיץ"},
+	{"officer@zichron.example", "07/2024", "בית הספר נילי, זכרון יעקב", "ריהוט לכיתות חדשות"},
+	{"officer@zichron.example", "08/2024", "רחוב המייסדים, זכרון יעקב", "החלפת גופי תאורה ברחוב"},
+	{"officer@zichron.example", "09/2024", "מתנ\"ס זכרון יעקב", "חומרי ניקיון לחוגים"},
+}
+
+// demoHistory is the demo's past: three orders of Zichron Ya'akov in each
+// of the 24 months before today's, on business days, older ones further
+// along, and one of Kafr Qara every four months. Most of what is older
+// than two months is closed; some were delivered late, confirmed after
+// their deadline, rejected or cancelled; the last two months hold orders
+// still in delivery, confirmed, awaiting the supplier (overdue) or a
+// signature. Kafr Qara, which has no signatories, cancels its orders while
+// they wait for them.
+func demoHistory(today calendar.Date) []demoPast {
+	// Seven statuses against six tenders: each tender meets each.
+	older := []string{orderstatus.Closed, orderstatus.Closed, orderstatus.Delivered, orderstatus.Rejected,
+		orderstatus.Closed, orderstatus.Cancelled, orderstatus.Closed}
+	recent := []string{orderstatus.PartiallyDelivered, orderstatus.Confirmed, orderstatus.Sent, orderstatus.Delivered,
+		orderstatus.PendingApproval, orderstatus.Confirmed}
+	first := calendar.NewDate(today.Year(), today.Time().Month(), 1)
+	var out []demoPast
+	i := 0
+	for m := demoHistoryMonths; m >= 1; m-- {
+		month := calendar.DateOf(first.Time().AddDate(0, -m, 0))
+		for k := range 3 {
+			h := demoHistoryTenders[i%len(demoHistoryTenders)]
+			status := older[i%len(older)]
+			if m <= 2 {
+				status = recent[(i+k)%len(recent)]
+			}
+			d := demoOrder{officer: h.officer, tender: h.tender, amount: int64(2000 + (i*7919)%20000), status: status,
+				address: h.address, notes: h.notes, late: i%5 == 2}
+			if status == orderstatus.PendingApproval {
+				d.signed = []string{SlotTreasurer}
+			}
+			out = append(out, demoPast{d, calendar.AddBusinessDays(month, 2+7*k)})
+			i++
+		}
+		if m%4 == 0 {
+			out = append(out, demoPast{demoOrder{officer: "officer@kafrqara.example", tender: "09/2024", amount: 5400,
+				status: orderstatus.Cancelled, address: "מבנה המועצה, כפר קרע", notes: "חומרי ניקיון למבני הציבור"},
+				calendar.AddBusinessDays(month, 4)})
+		}
+	}
+	return out
+}
+
+// seedOrder places d on day and moves it through its lifecycle up to
+// d.status, each step a few business days after the one before and never
+// after today: signed the next business day, confirmed the day after (or,
+// when d is late, two business days past its deadline), delivered a day
+// before the promised date (late: three business days after it) and closed
+// a week later.
+func seedOrder(ctx context.Context, on stores, svc *Service, clock *demoClock, principal func(string) (*auth.Principal, error),
+	officer *auth.Principal, d demoOrder, day calendar.Date) error {
 	today := calendar.Today()
+	at := func(step calendar.Date) calendar.Date {
+		if step.After(today) {
+			return today
+		}
+		return step
+	}
+	clock.day = at(day)
 	t, err := tenderNumbered(ctx, on, officer, d.tender)
 	if apperr.Is(err, apperr.KindNotFound) {
 		return nil // the catalog's demo has no such tender open to the officer
@@ -102,7 +211,7 @@ func seedOrder(ctx context.Context, on stores, svc *Service, principal func(stri
 			return err
 		}
 	case t.AwardRule == catalog.RuleRotation:
-		p, err := propose(ctx, on, t, today)
+		p, err := propose(ctx, on, t, clock.day)
 		if err != nil || p == nil {
 			return err
 		}
@@ -112,19 +221,30 @@ func seedOrder(ctx context.Context, on stores, svc *Service, principal func(stri
 		if err != nil {
 			return err
 		}
-		i := slices.IndexFunc(awards, func(a catalog.Award) bool { return a.Status == catalog.AwardActive })
+		// An active winner, one with a user to answer the order first.
+		active := func(a catalog.Award) bool { return a.Status == catalog.AwardActive }
+		i := slices.IndexFunc(awards, func(a catalog.Award) bool {
+			return active(a) && supplierUser(ctx, on.orders, a.SupplierID) != ""
+		})
+		if i < 0 {
+			i = slices.IndexFunc(awards, active)
+		}
 		if i < 0 {
 			return nil
 		}
 		supplierID = awards[i].SupplierID
 	}
-	budgetLine, err := demoBudgetLine(ctx, on, officer, today.Year(), demoBudgetCodes[t.Category])
+	if supplierUser(ctx, on.orders, supplierID) == "" && !slices.Contains([]string{orderstatus.Draft,
+		orderstatus.PendingApproval, orderstatus.Cancelled}, d.status) {
+		d.status = orderstatus.Sent // nobody at the supplier answers it
+	}
+	budgetLine, err := demoBudgetLine(ctx, on, officer, clock.day.Year(), demoBudgetCodes[t.Category])
 	if err != nil {
 		return err
 	}
 
-	// Up to two items the supplier prices today, in quantities that make
-	// about the amount wanted.
+	// Up to two items the supplier prices that day, in quantities that
+	// make about the amount wanted.
 	items, err := on.catalog.Items(ctx, t.ID)
 	if err != nil {
 		return err
@@ -135,7 +255,7 @@ func seedOrder(ctx context.Context, on stores, svc *Service, principal func(stri
 	}
 	var chosen []priced
 	for _, it := range items {
-		price, err := on.orders.priceInForce(ctx, it.ID, supplierID, today)
+		price, err := on.orders.priceInForce(ctx, it.ID, supplierID, clock.day)
 		if apperr.Is(err, apperr.KindNotFound) {
 			continue
 		}
@@ -150,21 +270,36 @@ func seedOrder(ctx context.Context, on stores, svc *Service, principal func(stri
 		return nil
 	}
 	in := NewOrder{TenderID: t.ID, SupplierID: supplierID, BudgetLineID: budgetLine, DeliveryAddress: d.address,
-		RequestedDate: calendar.AddBusinessDays(today, 15), Notes: d.notes}
+		RequestedDate: calendar.AddBusinessDays(clock.day, 15), Notes: d.notes}
 	share := decimal.NewFromInt(d.amount).Div(decimal.NewFromInt(int64(len(chosen))))
 	for _, it := range chosen {
 		qty := share.Div(it.price).Ceil()
 		in.Lines = append(in.Lines, LineInput{ItemID: it.id, Quantity: Quantity{decimal.Max(qty, decimal.NewFromInt(1))}})
 	}
-	o, _, err := svc.Create(ctx, officer, in, "")
+	o, err := svc.Create(ctx, officer, in)
 	if err != nil || d.status == orderstatus.Draft {
 		return err
 	}
-	if o, err = svc.Submit(ctx, officer, o.ID, ""); err != nil {
+	cancel := func(reason string) error {
+		_, err := svc.Cancel(ctx, officer, o.ID, "", CancelInput{Reason: reason})
 		return err
+	}
+	if o, err = svc.Submit(ctx, officer, o.ID, ""); err != nil {
+		if apperr.Is(err, apperr.KindConflict) && !clock.day.Before(today) {
+			return err // today's orders are sized to fit
+		}
+		if apperr.Is(err, apperr.KindConflict) {
+			return cancel("budget_change") // a capacity the history used up
+		}
+		return err
+	}
+	if d.status == orderstatus.Cancelled && authorityUser(ctx, on.orders, o.AuthorityID, SlotTreasurer) == "" {
+		clock.day = at(calendar.AddBusinessDays(clock.day, 3))
+		return cancel("budget_change")
 	}
 	// Both slots are signed before the order is sent; an order still
 	// pending keeps the slots of d.signed.
+	clock.day = at(calendar.AddBusinessDays(clock.day, 1))
 	slots := Slots
 	if d.status == orderstatus.PendingApproval {
 		slots = d.signed
@@ -178,22 +313,40 @@ func seedOrder(ctx context.Context, on stores, svc *Service, principal func(stri
 			return err
 		}
 	}
-	if d.status == orderstatus.PendingApproval {
+	switch d.status {
+	case orderstatus.PendingApproval, orderstatus.Sent:
 		return nil
-	}
-	if d.status == orderstatus.Sent {
-		return nil
+	case orderstatus.Cancelled:
+		clock.day = at(calendar.AddBusinessDays(clock.day, 1))
+		return cancel("supplier_unavailable")
 	}
 	supplier, err := principal(supplierUser(ctx, on.orders, supplierID))
 	if err != nil {
 		return fmt.Errorf("no user of supplier %d to confirm the demo order: %w", supplierID, err)
 	}
-	if o, err = svc.Confirm(ctx, supplier, o.ID, "", ConfirmInput{PromisedDate: calendar.AddBusinessDays(today, 10)}); err != nil {
+	clock.day = at(calendar.AddBusinessDays(clock.day, 1))
+	if d.late {
+		clock.day = at(calendar.AddBusinessDays(o.ConfirmBy, 2))
+	}
+	if d.status == orderstatus.Rejected {
+		_, err := svc.Reject(ctx, supplier, o.ID, "", RejectInput{Reason: "הפריטים אינם במלאי עד סוף הרבעון"})
+		return err
+	}
+	promised := calendar.AddBusinessDays(clock.day, 10)
+	if o, err = svc.Confirm(ctx, supplier, o.ID, "", ConfirmInput{PromisedDate: promised}); err != nil {
 		return err
 	}
 	if d.status == orderstatus.Confirmed {
 		return nil
 	}
+	delivered := calendar.AddBusinessDays(promised, -1)
+	if d.late {
+		delivered = calendar.AddBusinessDays(promised, 3)
+	}
+	if delivered.Before(clock.day) {
+		delivered = clock.day
+	}
+	clock.day = at(delivered)
 	var delivery DeliverInput
 	for _, l := range o.Lines {
 		delivery.Lines = append(delivery.Lines, DeliveryLine{LineID: l.ID, Quantity: l.Quantity})
@@ -211,11 +364,13 @@ func seedOrder(ctx context.Context, on stores, svc *Service, principal func(stri
 	if len(delivery.Lines) == 0 {
 		return nil
 	}
+	delivery.DeliveredOn = clock.day
 	if o, err = svc.Deliver(ctx, supplier, o.ID, "", delivery); err != nil {
 		return err
 	}
 	if d.status == orderstatus.Closed {
-		_, err = svc.Close(ctx, officer, o.ID, "", CloseInput{InvoiceRef: fmt.Sprintf("INV-%d-%04d", today.Year(), o.ID)})
+		clock.day = at(calendar.AddBusinessDays(clock.day, 5))
+		_, err = svc.Close(ctx, officer, o.ID, "", CloseInput{InvoiceRef: fmt.Sprintf("INV-%d-%04d", clock.day.Year(), o.ID)})
 	}
 	return err
 }

@@ -5,162 +5,47 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
-	"errors"
-
-	"github.com/jmoiron/sqlx"
 
 	"madaf/internal/apperr"
 	"madaf/internal/auth"
-	"madaf/internal/database"
 )
 
-// Idempotency keys: the key row is inserted first, in the same transaction
-// as the order. A concurrent request with the same (user, key) blocks on
-// the key's unique index until the first commits, then finds the row and
-// replays its answer; if the first rolls back, the second inserts the key
-// and creates the order itself. Refusals (4xx) are kept too: a refusal of
-// the checks comes before anything is written and is stored with the key in
-// the same transaction; a refusal of the database (a constraint) aborts the
-// transaction, and the key is claimed again with the refusal in another.
+// A retry of an order action whose first answer was lost is answered with
+// the order, not refused: with an Idempotency-Key the API's middleware
+// replays the first answer (internal/server); without one, or when the
+// first answer was never kept, change recognises the repeat here. Each
+// event of an action records a hash of the request that made it (action,
+// If-Match, input as sent); a request refused as a conflict (the order is
+// past the action, or the caller signed already) or as stale (its If-Match
+// named the order before the action) that carries the same hash as the
+// caller's latest event on the order is that action again, and answers the
+// order as it stands.
 
-// storedAnswer is the first answer given for a key.
-type storedAnswer struct {
-	Order *Order       `json:"order,omitempty"`
-	Error *storedError `json:"error,omitempty"`
+// inputHash identifies request r among the requests of an action.
+func inputHash(r request) []byte {
+	b, _ := json.Marshal(r.input)
+	h := sha256.New()
+	h.Write([]byte(r.action))
+	h.Write([]byte{0})
+	h.Write([]byte(r.ifMatch))
+	h.Write([]byte{0})
+	h.Write(b)
+	return h.Sum(nil)
 }
 
-type storedError struct {
-	Kind   apperr.Kind         `json:"kind"`
-	Msg    apperr.Msg          `json:"msg"`
-	Fields []apperr.FieldError `json:"fields,omitempty"`
-	Extra  map[string]any      `json:"extra,omitempty"`
-}
-
-func requestHash(in NewOrder) []byte {
-	b, _ := json.Marshal(in)
-	h := sha256.Sum256(b)
-	return h[:]
-}
-
-func (s *Service) createOnce(ctx context.Context, p *auth.Principal, in NewOrder, key string) (*Order, bool, error) {
-	if len(key) > 255 {
-		return nil, false, apperr.Invalid("order.bad_idempotency_key", apperr.Field("Idempotency-Key", "msg.max_len", 255))
+// repeated returns order id as it stands, when refusal (a 409 or 412) was
+// the answer to a repeat of p's latest action on it with the same input.
+func (s *Service) repeated(ctx context.Context, p *auth.Principal, id int64, action string, input []byte, refusal error) (*Order, bool) {
+	if !apperr.Is(refusal, apperr.KindConflict) && !apperr.Is(refusal, apperr.KindPrecondition) || p == nil || p.UserID == 0 {
+		return nil, false
 	}
-	hash := requestHash(in)
-	var (
-		out                   *Order
-		replayed              bool
-		refusal, refusedWrite error
-	)
-	err := database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		out, replayed, refusal, refusedWrite = nil, false, nil, nil
-		store := s.stores.orders.InTx(tx)
-		inserted, err := store.claimKey(ctx, p.UserID, key, hash)
-		if err != nil {
-			return err
-		}
-		if !inserted {
-			replayed = true
-			out, refusal, err = replay(ctx, store, p.UserID, key, hash)
-			return err
-		}
-		wrote := false
-		o, err := s.create(ctx, tx, p, in, func() { wrote = true })
-		switch {
-		case err == nil:
-			out = o
-		case apperr.KindOf(err) == apperr.KindInternal:
-			return err
-		case wrote:
-			// The database refused the order's writes, which aborts the
-			// transaction: the refusal is kept in a transaction of its own.
-			refusedWrite = err
-			return errWriteRefused
-		default:
-			refusal = err
-		}
-		return keep(ctx, store, p.UserID, key, out, refusal)
-	})
-	if refusedWrite != nil && errors.Is(err, errWriteRefused) {
-		return s.keepRefusal(ctx, p, key, hash, refusedWrite)
+	last, err := s.stores.orders.latestEventBy(ctx, id, p.UserID)
+	if err != nil || last.Action != action || !bytes.Equal(last.Input, input) {
+		return nil, false
 	}
-	if err != nil {
-		return nil, false, err
+	o, err := s.stores.orders.Order(ctx, id, s.today())
+	if err != nil || !inScope(p, o) {
+		return nil, false
 	}
-	return out, replayed, refusal
-}
-
-// errWriteRefused rolls back a creation whose writes the database refused.
-var errWriteRefused = errors.New("orders: the database refused the order")
-
-// keepRefusal keeps refused as the first answer for (p, key), in a
-// transaction of its own, unless a request with the same key answered
-// meanwhile: that answer is replayed then.
-func (s *Service) keepRefusal(ctx context.Context, p *auth.Principal, key string, hash []byte, refused error) (*Order, bool, error) {
-	var (
-		out      *Order
-		replayed bool
-		refusal  error
-	)
-	err := database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		out, replayed, refusal = nil, false, refused
-		store := s.stores.orders.InTx(tx)
-		inserted, err := store.claimKey(ctx, p.UserID, key, hash)
-		if err != nil {
-			return err
-		}
-		if !inserted {
-			replayed = true
-			out, refusal, err = replay(ctx, store, p.UserID, key, hash)
-			return err
-		}
-		return keep(ctx, store, p.UserID, key, nil, refused)
-	})
-	if err != nil {
-		return nil, false, err
-	}
-	return out, replayed, refusal
-}
-
-// keep stores the first answer given for (userID, key): order o, or the
-// refusal (an *apperr.Error).
-func keep(ctx context.Context, store *Store, userID int64, key string, o *Order, refusal error) error {
-	var answer storedAnswer
-	var orderID *int64
-	if o != nil {
-		answer.Order, orderID = o, &o.ID
-	}
-	if refusal != nil {
-		var ae *apperr.Error
-		errors.As(refusal, &ae)
-		answer.Error = &storedError{Kind: ae.Kind, Msg: ae.Msg, Fields: ae.Fields, Extra: ae.Extra}
-	}
-	raw, err := json.Marshal(answer)
-	if err != nil {
-		return err
-	}
-	return store.keepAnswer(ctx, userID, key, orderID, raw)
-}
-
-// replay returns the answer stored for (userID, key), or a 422 when the key
-// was used with another request.
-func replay(ctx context.Context, store *Store, userID int64, key string, hash []byte) (*Order, error, error) {
-	kept, answer, err := store.keptAnswer(ctx, userID, key)
-	if err != nil {
-		return nil, nil, err
-	}
-	if !bytes.Equal(kept, hash) {
-		return nil, apperr.Invalid("order.idempotency_reused", apperr.Field("Idempotency-Key", "order.idempotency_key_reused")), nil
-	}
-	var a storedAnswer
-	if err := json.Unmarshal(answer, &a); err != nil {
-		return nil, nil, err
-	}
-	if a.Error != nil {
-		return nil, &apperr.Error{Kind: a.Error.Kind, Msg: a.Error.Msg, Fields: a.Error.Fields, Extra: a.Error.Extra}, nil
-	}
-	if a.Order == nil {
-		return nil, nil, errors.New("orders: idempotency key without an answer")
-	}
-	return a.Order, nil, nil
+	return o, true
 }

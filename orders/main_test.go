@@ -185,7 +185,7 @@ func (e *env) mustCreate(tn *tender, w int, budgetLine int64, qty ...string) *or
 	for i, q := range qty {
 		in.Lines = append(in.Lines, orders.LineInput{ItemID: tn.Items[i], Quantity: orders.Qty(q)})
 	}
-	o, _, err := e.svc.Create(ctx, e.officer.P, in, "")
+	o, err := e.svc.Create(ctx, e.officer.P, in)
 	if err != nil {
 		e.t.Fatalf("create: %v", err)
 	}

@@ -134,15 +134,19 @@ var (
 // order has no budget line, notes or other internal figures
 // (asSentToSupplier).
 type Order struct {
-	ID                 int64         `db:"id" json:"id"`
-	Number             string        `db:"number" json:"number"`
-	Status             string        `db:"status" json:"status"`
-	Version            int           `db:"version" json:"version"`
-	AuthorityID        int64         `db:"authority_id" json:"authority_id"`
-	AuthorityName      string        `db:"authority_name" json:"authority_name"`
-	TenderID           int64         `db:"tender_id" json:"tender_id"`
-	TenderNumber       string        `db:"tender_number" json:"tender_number"`
-	TenderTitle        string        `db:"tender_title" json:"tender_title"`
+	ID            int64  `db:"id" json:"id"`
+	Number        string `db:"number" json:"number"`
+	Status        string `db:"status" json:"status"`
+	Version       int    `db:"version" json:"version"`
+	AuthorityID   int64  `db:"authority_id" json:"authority_id"`
+	AuthorityName string `db:"authority_name" json:"authority_name"`
+	TenderID      int64  `db:"tender_id" json:"tender_id"`
+	TenderNumber  string `db:"tender_number" json:"tender_number"`
+	TenderTitle   string `db:"tender_title" json:"tender_title"`
+	// TenderTitleAr and TenderTitleEn are the tender's title in Arabic and
+	// English where it has one (TenderTitleIn picks the reader's).
+	TenderTitleAr      *string       `db:"tender_title_ar" json:"-"`
+	TenderTitleEn      *string       `db:"tender_title_en" json:"-"`
 	AwardRule          string        `db:"award_rule" json:"award_rule"`
 	SupplierID         int64         `db:"supplier_id" json:"supplier_id"`
 	SupplierName       string        `db:"supplier_name" json:"supplier_name"`
@@ -153,15 +157,19 @@ type Order struct {
 	Notes              string        `db:"notes" json:"notes"`
 	ProposedSupplierID *int64        `db:"proposed_supplier_id" json:"proposed_supplier_id"`
 	Justification      string        `db:"justification" json:"justification"`
-	Subtotal           money.Amount  `db:"subtotal" json:"subtotal"`
-	VATRate            money.Amount  `db:"vat_rate" json:"vat_rate"`
-	VAT                money.Amount  `db:"vat" json:"vat"`
-	Total              money.Amount  `db:"total" json:"total"`
-	FeePercent         money.Amount  `db:"fee_percent" json:"fee_percent"`
-	Fee                money.Amount  `db:"fee" json:"fee"`
-	Submission         int           `db:"submission" json:"-"`
-	SubmittedOn        calendar.Date `db:"submitted_on" json:"submitted_on"`
-	SubmittedAt        *time.Time    `db:"submitted_at" json:"submitted_at"`
+	// CompetitionID is the mini-competition whose decision made the order
+	// (nil for a direct order): its lines carry the quoted prices, which
+	// no edit changes.
+	CompetitionID *int64        `db:"competition_id" json:"competition_id"`
+	Subtotal      money.Amount  `db:"subtotal" json:"subtotal"`
+	VATRate       money.Amount  `db:"vat_rate" json:"vat_rate"`
+	VAT           money.Amount  `db:"vat" json:"vat"`
+	Total         money.Amount  `db:"total" json:"total"`
+	FeePercent    money.Amount  `db:"fee_percent" json:"fee_percent"`
+	Fee           money.Amount  `db:"fee" json:"fee"`
+	Submission    int           `db:"submission" json:"-"`
+	SubmittedOn   calendar.Date `db:"submitted_on" json:"submitted_on"`
+	SubmittedAt   *time.Time    `db:"submitted_at" json:"submitted_at"`
 	// SignaturesRequired are the slots the order needs signed: always
 	// treasurer and head (Slots).
 	SignaturesRequired StringList    `db:"signatures_required" json:"signatures_required"`
@@ -191,6 +199,12 @@ type Order struct {
 
 	Lines      []Line      `db:"-" json:"lines,omitempty"`
 	Signatures []Signature `db:"-" json:"signatures,omitempty"`
+}
+
+// TenderTitleIn is the tender's title in lang, the Hebrew where the tender
+// has none in lang.
+func (o *Order) TenderTitleIn(lang string) string {
+	return i18n.NameIn(lang, o.TenderTitle, o.TenderTitleAr, o.TenderTitleEn)
 }
 
 // ETag is the order's entity tag, "v<version>".

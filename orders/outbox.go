@@ -11,6 +11,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"madaf/internal/apperr"
+	"madaf/internal/database"
 	"madaf/internal/i18n"
 	"madaf/internal/mail"
 	"madaf/internal/money"
@@ -103,7 +104,7 @@ func (st *step) writeNotices(ctx context.Context, o *Order) error {
 		return err
 	}
 	link := st.s.baseURL + "/orders/" + strconv.FormatInt(o.ID, 10)
-	domain := mail.Domain(st.s.baseURL)
+	var mails []queuedMail
 	for _, n := range st.notices {
 		for _, r := range n.to {
 			lang := r.Lang
@@ -111,12 +112,13 @@ func (st *step) writeNotices(ctx context.Context, o *Order) error {
 				lang = i18n.DefaultLang
 			}
 			subject, body := renderMail(i18n.For(lang), n.kind, o, a.Name(lang), link, n.facts)
-			if err := st.orders.queueMail(ctx, o.ID, n.kind, r.Email, lang, subject, body, domain); err != nil {
-				return err
-			}
+			mails = append(mails, queuedMail{kind: n.kind, to: r.Email, lang: lang, subject: subject, body: body})
 		}
 	}
-	return nil
+	if len(mails) == 0 {
+		return nil
+	}
+	return st.orders.queueMails(ctx, o.ID, mail.Domain(st.s.baseURL), mails)
 }
 
 // renderMail returns the subject and plain-text body of a mail of kind
@@ -243,7 +245,7 @@ func (s *Sender) deliver(ctx context.Context, store *Store, r outboxRow) (delive
 	recordCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
 	if sendErr == nil {
-		return true, store.mailSent(recordCtx, r.ID)
+		return true, recordSent(recordCtx, store, r.ID)
 	}
 	status, wait := "pending", s.backoff(r.Attempts)
 	if r.Attempts >= s.MaxAttempts {
@@ -257,6 +259,23 @@ func (s *Sender) deliver(ctx context.Context, store *Store, r outboxRow) (delive
 		msg = strings.ToValidUTF8(msg[:500], "")
 	}
 	return false, store.mailFailed(recordCtx, r.ID, r.Attempts, status, msg, wait)
+}
+
+// recordSent records mail id as sent, trying again while the database is
+// unreachable (until ctx ends): the server has accepted the mail, and a
+// record lost to an outage would send it again.
+func recordSent(ctx context.Context, store *Store, id int64) error {
+	for {
+		err := store.mailSent(ctx, id)
+		if err == nil || !database.IsUnavailable(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
 }
 
 // backoff is the wait after the attempts-th failure.

@@ -205,7 +205,7 @@ func (p *pages) addToCart(c *gin.Context) error {
 	if in.BudgetLineID, in.DeliveryAddress, err = p.formDefaults(c, caller.AuthorityID, tenderID); err != nil {
 		return err
 	}
-	if _, _, err := p.svc.Create(c, caller, in, ""); err != nil {
+	if _, err := p.svc.Create(c, caller, in); err != nil {
 		return err
 	}
 	p.eng.Redirect(c, next, "cart.added")
@@ -718,12 +718,16 @@ func (p *pages) order(c *gin.Context) (*Order, error) {
 	return p.svc.Get(c, auth.Caller(c), id)
 }
 
-// act runs one state change from a form on the order page: success
-// redirects back with flash; field errors and conflicts draw the page again
-// beside the action's fields.
-func (p *pages) act(c *gin.Context, flash string, run func(o *Order, f *page.Form) (map[string]string, error)) error {
+// act runs one state change, action, from a form on the order page: a
+// caller who may not take it is refused (404, 403) before the form is
+// read; success redirects back with flash; field errors and conflicts draw
+// the page again beside the action's fields.
+func (p *pages) act(c *gin.Context, action, flash string, run func(o *Order, f *page.Form) (map[string]string, error)) error {
 	o, err := p.order(c)
 	if err != nil {
+		return err
+	}
+	if err := p.svc.permits(c, auth.Caller(c), o, action); err != nil {
 		return err
 	}
 	f := page.ReadForm(c)
@@ -754,7 +758,7 @@ func (p *pages) act(c *gin.Context, flash string, run func(o *Order, f *page.For
 }
 
 func (p *pages) sign(c *gin.Context) error {
-	return p.act(c, "order.signed", func(o *Order, f *page.Form) (map[string]string, error) {
+	return p.act(c, ActionSign, "order.signed", func(o *Order, f *page.Form) (map[string]string, error) {
 		in := SignInput{Slot: f.Value("slot"), Role: f.Value("role"), Legal: f.Value("legal") == "on", BudgetLine: f.Value("budget_line") == "on",
 			NoDeficit: f.Value("no_deficit") == "on", Note: f.Value("sign_note")}
 		_, err := p.svc.Sign(c, auth.Caller(c), o.ID, f.Value("etag"), in)
@@ -763,7 +767,7 @@ func (p *pages) sign(c *gin.Context) error {
 }
 
 func (p *pages) returnOrder(c *gin.Context) error {
-	return p.act(c, "order.returned", func(o *Order, f *page.Form) (map[string]string, error) {
+	return p.act(c, ActionReturn, "order.returned", func(o *Order, f *page.Form) (map[string]string, error) {
 		note := f.Text("return_note", page.Required)
 		if !f.Valid() {
 			return nil, nil
@@ -774,7 +778,7 @@ func (p *pages) returnOrder(c *gin.Context) error {
 }
 
 func (p *pages) confirm(c *gin.Context) error {
-	return p.act(c, "order.confirmed", func(o *Order, f *page.Form) (map[string]string, error) {
+	return p.act(c, ActionConfirm, "order.confirmed", func(o *Order, f *page.Form) (map[string]string, error) {
 		in := ConfirmInput{PromisedDate: f.Date("promised_date", page.Required), Note: f.Value("confirm_note")}
 		if !f.Valid() {
 			return nil, nil
@@ -785,7 +789,7 @@ func (p *pages) confirm(c *gin.Context) error {
 }
 
 func (p *pages) reject(c *gin.Context) error {
-	return p.act(c, "order.rejected", func(o *Order, f *page.Form) (map[string]string, error) {
+	return p.act(c, ActionReject, "order.rejected", func(o *Order, f *page.Form) (map[string]string, error) {
 		reason := f.Text("reason", page.Required)
 		if !f.Valid() {
 			return nil, nil
@@ -796,7 +800,7 @@ func (p *pages) reject(c *gin.Context) error {
 }
 
 func (p *pages) deliver(c *gin.Context) error {
-	return p.act(c, "order.delivery_reported", func(o *Order, f *page.Form) (map[string]string, error) {
+	return p.act(c, ActionDeliver, "order.delivery_reported", func(o *Order, f *page.Form) (map[string]string, error) {
 		in := DeliverInput{DeliveredOn: f.Date("delivered_on", false), Note: f.Value("deliver_note")}
 		rename := map[string]string{"note": "deliver_note"}
 		for _, l := range o.Lines {
@@ -825,7 +829,7 @@ func (p *pages) deliver(c *gin.Context) error {
 }
 
 func (p *pages) closeOrder(c *gin.Context) error {
-	return p.act(c, "order.closed", func(o *Order, f *page.Form) (map[string]string, error) {
+	return p.act(c, ActionClose, "order.closed", func(o *Order, f *page.Form) (map[string]string, error) {
 		ref := f.Text("invoice_ref", page.Required)
 		if !f.Valid() {
 			return nil, nil
@@ -847,12 +851,15 @@ func (p *pages) cancel(c *gin.Context) error {
 		return err
 	}
 	caller := auth.Caller(c)
+	if err := p.svc.permits(c, caller, o, ActionCancel); err != nil {
+		return err
+	}
 	f := page.ReadForm(c)
 	mayCancel := caller.Has(auth.RoleOfficer) && caller.AuthorityID == o.AuthorityID && slices.Contains(rules[ActionCancel].from, o.Status)
 	if mayCancel && !page.Confirmed(f) {
 		return p.confirmCancel(c, o, f)
 	}
-	return p.act(c, "order.cancelled", func(o *Order, f *page.Form) (map[string]string, error) {
+	return p.act(c, ActionCancel, "order.cancelled", func(o *Order, f *page.Form) (map[string]string, error) {
 		reason := f.Text("cancel_reason", page.Required)
 		if !f.Valid() {
 			return nil, nil

@@ -3,6 +3,7 @@ package orders
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/shopspring/decimal"
 
@@ -122,6 +123,14 @@ func (s *Service) Quote(ctx context.Context, p *auth.Principal, tenderID int64, 
 		f := Compute(totals, rate, decimal.Zero)
 		of.Subtotal.Decimal, of.VAT.Decimal, of.Total.Decimal = f.Subtotal, f.VAT, f.Total
 		out.Offers = append(out.Offers, of)
+	}
+	// Above the tender's competition_from, a winner may be ordered from
+	// directly only for less than it: the cart asks for quotes when no
+	// eligible, complete offer stays below.
+	if out.DirectOrder && t.CompetitionFrom != nil && len(out.Offers) > 1 {
+		out.DirectOrder = slices.ContainsFunc(out.Offers, func(of Offer) bool {
+			return of.Eligible && of.Complete && !t.NeedsCompetition(len(out.Offers), of.Subtotal.Decimal)
+		})
 	}
 	if t.AwardRule == catalog.RuleRotation {
 		if out.ProposedSupplierID, err = propose(ctx, s.stores, t, today); err != nil {

@@ -35,7 +35,7 @@ func TestOrderSearch(t *testing.T) {
 		t.Helper()
 		in := orders.NewOrder{TenderID: tn.ID, SupplierID: tn.Winners[0], BudgetLineID: line, DeliveryAddress: "רחוב הנדיב 1",
 			RequestedDate: calendar.NewDate(2030, time.June, 30), Lines: []orders.LineInput{{ItemID: tn.Items[0], Quantity: orders.Qty(qty)}}}
-		o, _, err := e.svc.Create(ctx, u.P, in, "")
+		o, err := e.svc.Create(ctx, u.P, in)
 		if err != nil {
 			t.Fatal(err)
 		}

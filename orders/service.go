@@ -17,6 +17,7 @@ import (
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
 	"madaf/internal/database"
+	"madaf/internal/money"
 	"madaf/internal/orderstatus"
 	"madaf/internal/validate"
 	"madaf/suppliers"
@@ -183,21 +184,38 @@ type step struct {
 	// result is the order as the action left it, when the action knows it
 	// whole; else change reads it back.
 	result *Order
+	// input identifies the request (inputHash), recorded with its event.
+	input []byte
 }
 
-// change runs action on order id in one transaction: it locks the order
-// row, refuses out of scope (404), wrong role and no delegation (403,
-// permitted), stale ifMatch (412)
-// and a status the action does not start from (409), then runs fn and
-// writes the mails fn asked for into the outbox. It returns the order as
-// the transaction left it.
-func (s *Service) change(ctx context.Context, p *auth.Principal, id int64, ifMatch, action string, fn func(st *step) error) (*Order, error) {
+// request is one request of an order action: the action, the If-Match it
+// carries, its input (the body as the caller sent it; nil for none) and
+// the check of its input (nil for none).
+type request struct {
+	action  string
+	ifMatch string
+	input   any
+	check   func() error
+}
+
+// change runs the request's action on order id in one transaction: it
+// locks the order row, refuses out of scope (404), wrong role and no
+// delegation (403, permitted), an input its check refuses (422) — so that
+// a caller who may not act learns nothing of the body's rules —, a stale
+// ifMatch (412) and a status the action does not start from (409), then
+// runs fn and writes the mails fn asked for into the outbox. It returns
+// the order as the transaction left it. A 409 or 412 to a request that
+// repeats the caller's last action on the order with the same input (the
+// repeat of a request whose answer was lost) is answered with the order as
+// it stands instead (see repeated).
+func (s *Service) change(ctx context.Context, p *auth.Principal, id int64, r request, fn func(st *step) error) (*Order, error) {
+	input := inputHash(r)
 	var out *Order
 	err := database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		now := s.now()
-		st := &step{stores: s.stores.inTx(tx), s: s, tx: tx, p: p, now: now, today: calendar.DateOf(now)}
+		st := &step{stores: s.stores.inTx(tx), s: s, tx: tx, p: p, now: now, today: calendar.DateOf(now), input: input}
 		lock := st.orders.LockOrder
-		if action == ActionSubmit {
+		if r.action == ActionSubmit {
 			// A submission reads its lines beside its capacity rows.
 			lock = st.orders.lockOrderRow
 		}
@@ -209,14 +227,19 @@ func (s *Service) change(ctx context.Context, p *auth.Principal, id int64, ifMat
 			return apperr.NotFound("not_found.order")
 		}
 		st.o = o
-		if err := st.permitted(ctx, action); err != nil {
+		if err := st.permitted(ctx, r.action); err != nil {
 			return err
 		}
-		if err := matches(o, ifMatch); err != nil {
+		if r.check != nil {
+			if err := r.check(); err != nil {
+				return err
+			}
+		}
+		if err := matches(o, r.ifMatch); err != nil {
 			return err
 		}
-		if !slices.Contains(rules[action].from, o.Status) {
-			err := apperr.Conflict("order.wrong_state", apperr.K("order_status."+o.Status), apperr.K("order.verb."+action))
+		if !slices.Contains(rules[r.action].from, o.Status) {
+			err := apperr.Conflict("order.wrong_state", apperr.K("order_status."+o.Status), apperr.K("order.verb."+r.action))
 			err.Extra = map[string]any{"status": o.Status}
 			return err
 		}
@@ -231,15 +254,39 @@ func (s *Service) change(ctx context.Context, p *auth.Principal, id int64, ifMat
 		return st.writeNotices(ctx, out)
 	})
 	if err != nil {
+		if o, ok := s.repeated(ctx, p, id, r.action, input, err); ok {
+			return o, nil
+		}
 		return nil, err
 	}
 	return out, nil
 }
 
+// mayAct answers 404 when order id is out of p's scope and 403 when p may
+// not take action on it, nil otherwise: what change checks before the
+// request's input, for a request whose body cannot be read at all.
+func (s *Service) mayAct(ctx context.Context, p *auth.Principal, id int64, action string) error {
+	o, err := s.stores.orders.Order(ctx, id, s.today())
+	if err != nil {
+		return err
+	}
+	if !inScope(p, o) {
+		return apperr.NotFound("not_found.order")
+	}
+	return s.permits(ctx, p, o, action)
+}
+
+// permits answers 403 unless p may take action on order o, which p sees,
+// by role or, for a signature, as a delegate (see step.permitted).
+func (s *Service) permits(ctx context.Context, p *auth.Principal, o *Order, action string) error {
+	st := &step{stores: s.stores, s: s, p: p, o: o, now: s.now(), today: s.today()}
+	return st.permitted(ctx, action)
+}
+
 // record appends the event of the step's action, which moved the order to
 // status to, and tells the volumes, in the step's transaction.
 func (st *step) record(ctx context.Context, action, to, note string, data map[string]any) error {
-	if err := st.orders.addEvent(ctx, st.o.ID, st.p, action, st.o.Status, to, note, data, st.now); err != nil {
+	if err := st.orders.addEvent(ctx, st.o.ID, st.p, action, st.o.Status, to, note, data, st.input, st.now); err != nil {
 		return err
 	}
 	f, err := st.orders.figures(ctx, st.o.ID)
@@ -249,27 +296,22 @@ func (st *step) record(ctx context.Context, action, to, note string, data map[st
 	return volumes.Transition(ctx, st.tx, f, st.o.Status, to, st.now)
 }
 
-// Create adds a draft order for p's authority. With a non-empty
-// idempotency key, the first answer given for (p, key) — the order as it
-// was created, or the refusal — is returned again for every retry with the
-// same body (replayed is true), and never a second order; the same key
-// with a different body is invalid (422).
-func (s *Service) Create(ctx context.Context, p *auth.Principal, in NewOrder, idempotencyKey string) (o *Order, replayed bool, err error) {
+// Create adds a draft order for p's authority. (A retry with an
+// Idempotency-Key gets the first answer again: the API's middleware keeps
+// it, see internal/server.)
+func (s *Service) Create(ctx context.Context, p *auth.Principal, in NewOrder) (o *Order, err error) {
 	defer apperr.Wrap(&err, "orders.Service.Create(%d)", in.TenderID)
 	if err := allowed(p, ActionCreate); err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	if err := validateOrder(&in); err != nil {
-		return nil, false, err
-	}
-	if idempotencyKey != "" {
-		return s.createOnce(ctx, p, in, idempotencyKey)
+		return nil, err
 	}
 	err = database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		o, err = s.create(ctx, tx, p, in, nil)
+		o, err = s.create(ctx, tx, p, in)
 		return err
 	})
-	return o, false, err
+	return o, err
 }
 
 func validateOrder(in *NewOrder) error {
@@ -285,6 +327,9 @@ type draft struct {
 	lines    []Line
 	figures  Figures
 	proposal *int64
+	// competition is the mini-competition whose decision the draft is (its
+	// lines at the quoted prices), nil for a direct order.
+	competition *int64
 }
 
 // prepare checks a draft's references against the database and prices its
@@ -357,6 +402,9 @@ func (s *Service) prepare(ctx context.Context, on stores, p *auth.Principal, in 
 		return nil, noVATRate(today)
 	}
 	d.figures = Compute(totals, c.vatRate.Decimal, t.FeePercent)
+	if t.NeedsCompetition(c.activeAwards, d.figures.Subtotal) {
+		return nil, competitionFromReached(t)
+	}
 	return d, nil
 }
 
@@ -407,19 +455,24 @@ func competitionRequired(t *catalog.Tender) error {
 	return err
 }
 
+// competitionFromReached is the 409 of a direct order under a
+// multi-winner tender whose amount before VAT reaches the tender's
+// competition_from.
+func competitionFromReached(t *catalog.Tender) error {
+	err := apperr.Conflict("order.competition_from_reached", t.Number, money.Format(t.CompetitionFrom.Decimal))
+	err.Extra = map[string]any{"award_rule": t.AwardRule, "competition_from": t.CompetitionFrom}
+	return err
+}
+
 // create inserts the draft inside tx: its number, lines, creation event
-// and volumes entry. beforeWrite, when not nil, runs once the draft has
-// passed its checks, before anything is written.
-func (s *Service) create(ctx context.Context, tx *sqlx.Tx, p *auth.Principal, in NewOrder, beforeWrite func()) (*Order, error) {
+// and volumes entry.
+func (s *Service) create(ctx context.Context, tx *sqlx.Tx, p *auth.Principal, in NewOrder) (*Order, error) {
 	now := s.now()
 	today := calendar.DateOf(now)
 	on := s.stores.inTx(tx)
 	d, err := s.prepare(ctx, on, p, &in, today)
 	if err != nil {
 		return nil, err
-	}
-	if beforeWrite != nil {
-		beforeWrite()
 	}
 	o, err := on.orders.createOrder(ctx, p, &in, d, today, now)
 	if err != nil {
@@ -435,10 +488,11 @@ func (s *Service) create(ctx context.Context, tx *sqlx.Tx, p *auth.Principal, in
 // officer of the order's authority may, and only while it is a draft.
 func (s *Service) Update(ctx context.Context, p *auth.Principal, id int64, ifMatch string, in NewOrder) (o *Order, err error) {
 	defer apperr.Wrap(&err, "orders.Service.Update(%d)", id)
-	if err := validateOrder(&in); err != nil {
-		return nil, err
-	}
-	return s.change(ctx, p, id, ifMatch, ActionUpdate, func(st *step) error {
+	req := request{action: ActionUpdate, ifMatch: ifMatch, input: in, check: func() error { return validateOrder(&in) }}
+	return s.change(ctx, p, id, req, func(st *step) error {
+		if st.o.CompetitionID != nil {
+			return apperr.Conflict("order.competition_order_fixed", *st.o.CompetitionID)
+		}
 		d, err := s.prepare(ctx, st.stores, p, &in, st.today)
 		if err != nil {
 			return err

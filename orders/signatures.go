@@ -206,14 +206,17 @@ func (st *step) permitted(ctx context.Context, action string) error {
 // before.
 func (s *Service) Sign(ctx context.Context, p *auth.Principal, orderID int64, ifMatch string, in SignInput) (o *Order, err error) {
 	defer apperr.Wrap(&err, "orders.Service.Sign(%d)", orderID)
-	if err := validate.Struct(&in); err != nil {
-		return nil, err
-	}
 	slot := cmp.Or(in.Slot, in.Role)
-	if in.Role != "" && in.Role != slot {
-		return nil, apperr.Invalid("order.sign_invalid", apperr.Field("role", "order.role_not_slot", in.Slot))
-	}
-	return s.change(ctx, p, orderID, ifMatch, ActionSign, func(st *step) error {
+	req := request{action: ActionSign, ifMatch: ifMatch, input: in, check: func() error {
+		if err := validate.Struct(&in); err != nil {
+			return err
+		}
+		if in.Role != "" && in.Role != slot {
+			return apperr.Invalid("order.sign_invalid", apperr.Field("role", "order.role_not_slot", in.Slot))
+		}
+		return nil
+	}}
+	return s.change(ctx, p, orderID, req, func(st *step) error {
 		o := st.o
 		preparers, err := st.orders.preparers(ctx, o.ID)
 		if err != nil {

@@ -36,9 +36,9 @@ func (s *Store) InTx(tx *sqlx.Tx) *Store { return &Store{db: tx} }
 // orderColumns are an order's columns; $1 is today, for overdue. A draft
 // without a budget line reads budget line 0 with no code.
 const orderColumns = `o.id, o.number, o.status, o.version, o.authority_id, a.name_he AS authority_name,
-	o.tender_id, t.number AS tender_number, t.title AS tender_title, t.award_rule,
+	o.tender_id, t.number AS tender_number, t.title AS tender_title, t.title_ar AS tender_title_ar, t.title_en AS tender_title_en, t.award_rule,
 	o.supplier_id, s.legal_name AS supplier_name, coalesce(o.budget_line_id, 0) AS budget_line_id, coalesce(b.code, '') AS budget_line_code,
-	o.delivery_address, o.requested_date, o.notes, o.proposed_supplier_id, o.justification,
+	o.delivery_address, o.requested_date, o.notes, o.proposed_supplier_id, o.justification, o.competition_id,
 	o.subtotal, o.vat_rate, o.vat, o.total, o.fee_percent, o.fee, o.submission, o.submitted_on, o.submitted_at,
 	o.signatures_required, o.sent_at, o.confirm_by, o.confirmed_at, o.promised_on, o.delivered_at, o.closed_at,
 	o.invoice_ref, o.reject_reason, o.cancel_reason, o.cancel_note, o.return_note, o.created_by,
@@ -272,8 +272,9 @@ func (s *Store) Events(ctx context.Context, orderID int64) (out []Event, err err
 	return out, err
 }
 
-// addEvent appends an event; data may be nil.
-func (s *Store) addEvent(ctx context.Context, orderID int64, actor *auth.Principal, action, from, to, note string, data map[string]any, at time.Time) error {
+// addEvent appends an event; data may be nil, input (the request's
+// inputHash) is nil for an event no request of an action made.
+func (s *Store) addEvent(ctx context.Context, orderID int64, actor *auth.Principal, action, from, to, note string, data map[string]any, input []byte, at time.Time) error {
 	if data == nil {
 		data = map[string]any{}
 	}
@@ -282,9 +283,9 @@ func (s *Store) addEvent(ctx context.Context, orderID int64, actor *auth.Princip
 		return err
 	}
 	actorID := principalActor(actor)
-	const q = `INSERT INTO order_events (order_id, at, actor_id, action, from_status, to_status, note, data)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`
-	_, err = s.db.ExecContext(ctx, q, orderID, at, actorID, action, from, to, note, string(raw))
+	const q = `INSERT INTO order_events (order_id, at, actor_id, action, from_status, to_status, note, data, input_hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`
+	_, err = s.db.ExecContext(ctx, q, orderID, at, actorID, action, from, to, note, string(raw), input)
 	return err
 }
 
@@ -302,9 +303,9 @@ func (s *Store) createOrder(ctx context.Context, p *auth.Principal, in *NewOrder
 		orders AS (
 			INSERT INTO orders (authority_id, year, seq, number, tender_id, supplier_id, budget_line_id,
 				delivery_address, requested_date, notes, proposed_supplier_id, justification,
-				subtotal, vat_rate, vat, total, fee_percent, fee, created_by, created_at, updated_at)
+				subtotal, vat_rate, vat, total, fee_percent, fee, created_by, created_at, updated_at, competition_id)
 			SELECT $2, $3, last, format('%s-%s', $3, lpad(last::text, greatest(4, length(last::text)), '0')),
-				$4, $5, NULLIF($6::bigint, 0), $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19
+				$4, $5, NULLIF($6::bigint, 0), $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $19, $28
 			FROM counter
 			RETURNING *),
 		lines AS (` + insertLinesSQL + `
@@ -313,7 +314,8 @@ func (s *Store) createOrder(ctx context.Context, p *auth.Principal, in *NewOrder
 			RETURNING id, line_no),
 		event AS (
 			INSERT INTO order_events (order_id, at, actor_id, action, from_status, to_status, note, data)
-			SELECT id, $19, NULLIF($18::bigint, 0), 'create', '', status, '', jsonb_build_object('number', number) FROM orders)
+			SELECT id, $19, NULLIF($18::bigint, 0), 'create', '', status, '',
+				jsonb_strip_nulls(jsonb_build_object('number', number, 'competition_id', competition_id)) FROM orders)
 		SELECT ` + orderColumns + `, (SELECT array_agg(id ORDER BY line_no) FROM lines) AS line_ids` + orderFrom
 	f := d.figures
 	cols := lineArrays(d.lines)
@@ -324,6 +326,7 @@ func (s *Store) createOrder(ctx context.Context, p *auth.Principal, in *NewOrder
 	args := append([]any{today, p.AuthorityID, today.Year(), in.TenderID, in.SupplierID, in.BudgetLineID,
 		in.DeliveryAddress, in.RequestedDate, in.Notes, d.proposal, in.Justification,
 		f.Subtotal, f.VATRate, f.VAT, f.Total, f.FeePercent, f.Fee, p.UserID, at}, cols...)
+	args = append(args, d.competition)
 	if err := s.db.GetContext(ctx, &row, q, args...); err != nil {
 		return nil, database.MapError(err)
 	}

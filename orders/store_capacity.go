@@ -31,7 +31,12 @@ import (
 
 // tenderColumns are a tender's columns as catalog.Tender scans them.
 const tenderColumns = `t.id, t.number, t.title, t.category, t.description, t.valid_from, t.valid_until,
-	t.extended_until, t.status, t.ceiling, t.fee_percent, t.award_rule, t.confirmation_days, t.created_at, t.updated_at`
+	t.extended_until, t.status, t.ceiling, t.fee_percent, t.award_rule, t.confirmation_days,
+	t.competition_from, t.competition_min_days, t.created_at, t.updated_at`
+
+// activeAwardsSQL counts the active awards of tender t: a tender with more
+// than one winner may need a mini-competition above its competition_from.
+const activeAwardsSQL = `(SELECT count(*) FROM awards aa WHERE aa.tender_id = t.id AND aa.status = 'active')`
 
 // vatRateSQL is the VAT rate in force on $1: the effective-dated row with
 // the latest valid_from on or before it (null before the table begins).
@@ -57,7 +62,9 @@ type draftContext struct {
 	// lineAuthority is the authority of the budget line named, 0 when
 	// none is named or it does not exist.
 	lineAuthority int64
-	vatRate       decimal.NullDecimal
+	// activeAwards counts the tender's active awards.
+	activeAwards int
+	vatRate      decimal.NullDecimal
 	// items are the requested items in the order of in.Lines.
 	items []draftItem
 }
@@ -72,6 +79,7 @@ func (s *Store) draftContext(ctx context.Context, authorityID int64, in *NewOrde
 			EXISTS (SELECT 1 FROM tender_authorities ta WHERE ta.tender_id = t.id AND ta.authority_id = $3) AS participates,
 			coalesce((SELECT a.status FROM awards a WHERE a.tender_id = t.id AND a.supplier_id = $4), '') AS award_status,
 			coalesce((SELECT b.authority_id FROM budget_lines b WHERE b.id = $5), 0) AS line_authority,
+			` + activeAwardsSQL + ` AS active_awards,
 			` + vatRateSQL + ` AS vat_rate,
 			coalesce(i.id, 0) AS item_id, coalesce(i.sku, '') AS item_sku, coalesce(i.name, '') AS item_name,
 			coalesce(i.unit, '') AS item_unit, price_in_force(i.id, $4, $1) AS price
@@ -89,6 +97,7 @@ func (s *Store) draftContext(ctx context.Context, authorityID int64, in *NewOrde
 		Participates  bool                `db:"participates"`
 		AwardStatus   string              `db:"award_status"`
 		LineAuthority int64               `db:"line_authority"`
+		ActiveAwards  int                 `db:"active_awards"`
 		VATRate       decimal.NullDecimal `db:"vat_rate"`
 		draftItem
 	}
@@ -100,7 +109,7 @@ func (s *Store) draftContext(ctx context.Context, authorityID int64, in *NewOrde
 	}
 	r := rows[0]
 	c := &draftContext{tender: r.Tender, participates: r.Participates, awardStatus: r.AwardStatus,
-		lineAuthority: r.LineAuthority, vatRate: r.VATRate}
+		lineAuthority: r.LineAuthority, activeAwards: r.ActiveAwards, vatRate: r.VATRate}
 	for _, r := range rows {
 		c.items = append(c.items, r.draftItem)
 	}
@@ -137,6 +146,7 @@ type capacity struct {
 	heldAlloc     decimal.Decimal
 	heldBudget    decimal.Decimal
 	awardStatus   string
+	activeAwards  int
 	vatRate       decimal.NullDecimal
 	lines         []Line
 	pricesInForce []decimal.NullDecimal
@@ -173,6 +183,7 @@ const (
 	capacityRest = `)
 		SELECT capacity.*,
 			coalesce((SELECT a.status FROM awards a WHERE a.tender_id = capacity.id AND a.supplier_id = $5), '') AS award_status,
+			(SELECT count(*) FROM awards aa WHERE aa.tender_id = capacity.id AND aa.status = 'active') AS active_awards,
 			` + vatRateSQL + ` AS vat_rate,
 			l.id AS line_id, l.line_no, l.item_id, l.sku, l.name AS line_name, l.unit, l.quantity, l.unit_price,
 			l.line_total, l.delivered, price_in_force(l.item_id, $5, $1) AS price
@@ -197,6 +208,7 @@ func (s *Store) lockCapacity(ctx context.Context, o *Order, day calendar.Date) (
 		HeldAllocation decimal.Decimal     `db:"held_allocation"`
 		HeldBudget     decimal.Decimal     `db:"held_budget"`
 		AwardStatus    string              `db:"award_status"`
+		ActiveAwards   int                 `db:"active_awards"`
 		VATRate        decimal.NullDecimal `db:"vat_rate"`
 		orderLineRow
 	}
@@ -214,7 +226,7 @@ func (s *Store) lockCapacity(ctx context.Context, o *Order, day calendar.Date) (
 	}
 	r := rows[0]
 	c := &capacity{tender: r.Tender, participates: r.Participates, heldTender: r.HeldTender, heldAlloc: r.HeldAllocation,
-		heldBudget: r.HeldBudget, awardStatus: r.AwardStatus, vatRate: r.VATRate, lines: []Line{},
+		heldBudget: r.HeldBudget, awardStatus: r.AwardStatus, activeAwards: r.ActiveAwards, vatRate: r.VATRate, lines: []Line{},
 		line: authorities.BudgetLine{ID: r.LineID, AuthorityID: r.LineAuthority, FiscalYear: r.LineYear, Code: r.LineCode,
 			Name: r.LineName, Amount: money.Of(r.LineAmount)}}
 	if r.Allocation.Valid {
@@ -279,7 +291,7 @@ func (s *Store) priceInForce(ctx context.Context, itemID, supplierID int64, on c
 
 // budgetBalanceQuery reads budget lines with what the reserving orders hold
 // on each, from its capacity_holds row; the caller adds the WHERE clause.
-const budgetBalanceQuery = `SELECT b.id, b.authority_id, b.fiscal_year, b.code, b.name, b.amount, b.created_at, b.updated_at,
+const budgetBalanceQuery = `SELECT b.id, b.authority_id, b.fiscal_year, b.code, b.name, b.name_ar, b.name_en, b.amount, b.created_at, b.updated_at,
 		coalesce(h.total, 0) AS held, coalesce(h.orders, 0) AS held_orders, b.amount - coalesce(h.total, 0) AS balance_left
 	FROM budget_lines b
 	LEFT JOIN capacity_holds h ON h.kind = 'budget_line' AND h.id = b.id AND h.authority_id = 0`

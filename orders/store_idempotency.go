@@ -1,44 +1,21 @@
 package orders
 
-import (
-	"context"
-	"database/sql"
-	"errors"
-)
+import "context"
 
-// claimKey inserts the idempotency key (userID, key) for a request with
-// hash and reports whether it was new. A concurrent insert of the same key
-// blocks on its unique index until the first transaction ends.
-func (s *Store) claimKey(ctx context.Context, userID int64, key string, hash []byte) (bool, error) {
-	const q = `INSERT INTO idempotency_keys (user_id, key, request_hash) VALUES ($1, $2, $3)
-		ON CONFLICT (user_id, key) DO NOTHING RETURNING true`
-	var inserted bool
-	err := s.db.GetContext(ctx, &inserted, q, userID, key, hash)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
-	return inserted, err
+// lastEvent is an actor's latest event on an order: its action and the
+// hash of the request that made it.
+type lastEvent struct {
+	Action string `db:"action"`
+	Input  []byte `db:"input_hash"`
 }
 
-// keepAnswer stores the first answer given for (userID, key): the order
-// created (orderID, nil for a refusal) and the answer as JSON (sent as
-// text, which the jsonb column parses).
-func (s *Store) keepAnswer(ctx context.Context, userID int64, key string, orderID *int64, answer []byte) error {
-	const q = `UPDATE idempotency_keys SET order_id = $3, answer = $4 WHERE user_id = $1 AND key = $2`
-	_, err := s.db.ExecContext(ctx, q, userID, key, orderID, string(answer))
-	return err
-}
-
-// keptAnswer returns the request hash and the answer stored for (userID,
-// key).
-func (s *Store) keptAnswer(ctx context.Context, userID int64, key string) (hash, answer []byte, err error) {
-	var row struct {
-		Hash   []byte `db:"request_hash"`
-		Answer []byte `db:"answer"`
+// latestEventBy returns userID's latest event on order orderID, or
+// sql.ErrNoRows when there is none.
+func (s *Store) latestEventBy(ctx context.Context, orderID, userID int64) (*lastEvent, error) {
+	const q = `SELECT action, input_hash FROM order_events WHERE order_id = $1 AND actor_id = $2 ORDER BY id DESC LIMIT 1`
+	var e lastEvent
+	if err := s.db.GetContext(ctx, &e, q, orderID, userID); err != nil {
+		return nil, err
 	}
-	const q = `SELECT request_hash, answer FROM idempotency_keys WHERE user_id = $1 AND key = $2`
-	if err := s.db.GetContext(ctx, &row, q, userID, key); err != nil {
-		return nil, nil, err
-	}
-	return row.Hash, row.Answer, nil
+	return &e, nil
 }

@@ -79,12 +79,22 @@ func (s *Store) supplierRecipient(ctx context.Context, supplierID int64) (recipi
 	return r, err
 }
 
-// queueMail adds a rendered mail about order orderID to the outbox, with
-// the Message-ID every copy of it will carry: the row's id and the time it
-// was queued at domain (queue_mail).
-func (s *Store) queueMail(ctx context.Context, orderID int64, kind, to, lang, subject, body, domain string) error {
-	const q = `SELECT queue_mail($1, $2, $3, $4, $5, $6, $7)`
-	_, err := s.db.ExecContext(ctx, q, orderID, kind, to, lang, subject, body, domain)
+// queuedMail is a rendered mail for the outbox.
+type queuedMail struct{ kind, to, lang, subject, body string }
+
+// queueMails adds rendered mails about order orderID to the outbox in one
+// statement, each with the Message-ID every copy of it will carry: its
+// row's id and the time it was queued at domain (queue_mail).
+func (s *Store) queueMails(ctx context.Context, orderID int64, domain string, mails []queuedMail) error {
+	const q = `SELECT queue_mail($1, m.kind, m.recipient, m.lang, m.subject, m.body, $2)
+		FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[]) WITH ORDINALITY AS m(kind, recipient, lang, subject, body, n)
+		ORDER BY m.n`
+	var kinds, tos, langs, subjects, bodies []string
+	for _, m := range mails {
+		kinds, tos, langs = append(kinds, m.kind), append(tos, m.to), append(langs, m.lang)
+		subjects, bodies = append(subjects, m.subject), append(bodies, m.body)
+	}
+	_, err := s.db.ExecContext(ctx, q, orderID, domain, pq.Array(kinds), pq.Array(tos), pq.Array(langs), pq.Array(subjects), pq.Array(bodies))
 	return err
 }
 

@@ -47,11 +47,11 @@ func (s *Store) updateDraft(ctx context.Context, o *Order, in *NewOrder, d *draf
 // submitOrder sends draft o for signature in one statement: its lines
 // repriced as lines, its money fixed as f on day today, a new submission
 // whose slots required are to be signed, and the submit event by actor with
-// data. It returns the order as the statement left it, without its lines
+// data and the request's input hash. It returns the order as the statement left it, without its lines
 // and signatures; an order that left its status meanwhile is a conflict
 // ("order.changed").
 func (s *Store) submitOrder(ctx context.Context, o *Order, lines []Line, f Figures, required []string, proposal *int64,
-	actor *auth.Principal, data map[string]any, today calendar.Date, at time.Time) (*Order, error) {
+	actor *auth.Principal, data map[string]any, input []byte, today calendar.Date, at time.Time) (*Order, error) {
 	// The CTE is named orders so that orderFrom reads the row it updated.
 	const q = `WITH orders AS (
 			UPDATE orders SET status = 'pending_approval',
@@ -66,8 +66,8 @@ func (s *Store) submitOrder(ctx context.Context, o *Order, lines []Line, f Figur
 			FROM orders o, unnest($13::bigint[], $14::numeric[], $15::numeric[]) AS r(id, unit_price, line_total)
 			WHERE l.id = r.id AND l.order_id = o.id),
 		event AS (
-			INSERT INTO order_events (order_id, at, actor_id, action, from_status, to_status, note, data)
-			SELECT id, $10, $16, 'submit', $3, status, '', $17::jsonb FROM orders)
+			INSERT INTO order_events (order_id, at, actor_id, action, from_status, to_status, note, data, input_hash)
+			SELECT id, $10, $16, 'submit', $3, status, '', $17::jsonb, $18 FROM orders)
 		SELECT ` + orderColumns + orderFrom
 	ids := make([]int64, len(lines))
 	prices, totals := make([]string, len(lines)), make([]string, len(lines))
@@ -80,7 +80,7 @@ func (s *Store) submitOrder(ctx context.Context, o *Order, lines []Line, f Figur
 	}
 	out := &Order{}
 	err = s.db.GetContext(ctx, out, q, today, o.ID, o.Status, f.Subtotal, f.VATRate, f.VAT, f.Total, f.FeePercent, f.Fee,
-		at, pq.Array(required), proposal, pq.Array(ids), pq.Array(prices), pq.Array(totals), principalActor(actor), string(raw))
+		at, pq.Array(required), proposal, pq.Array(ids), pq.Array(prices), pq.Array(totals), principalActor(actor), string(raw), input)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, apperr.Conflict("order.changed")
 	}

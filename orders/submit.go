@@ -27,7 +27,7 @@ import (
 // number of orders.
 func (s *Service) Submit(ctx context.Context, p *auth.Principal, orderID int64, ifMatch string) (o *Order, err error) {
 	defer apperr.Wrap(&err, "orders.Service.Submit(%d)", orderID)
-	return s.change(ctx, p, orderID, ifMatch, ActionSubmit, func(st *step) error {
+	return s.change(ctx, p, orderID, request{action: ActionSubmit, ifMatch: ifMatch}, func(st *step) error {
 		o, today := st.o, st.today
 		if o.BudgetLineID == 0 {
 			return refused(Unfinished(o, today))
@@ -46,7 +46,10 @@ func (s *Service) Submit(ctx context.Context, p *auth.Principal, orderID int64, 
 		fail := func(check, key string, args ...any) {
 			failed = append(failed, FailedCheck{Check: check, Msg: apperr.M(key, args...)})
 		}
-		if t.AwardRule == catalog.RuleCompetition {
+		// An order a competition's decision made keeps its quoted prices
+		// and needs no other competition.
+		quoted := o.CompetitionID != nil
+		if t.AwardRule == catalog.RuleCompetition && !quoted {
 			fail(CheckAwardRule, "order.check.competition", t.Number)
 		}
 		if !t.OpenOn(today) {
@@ -67,7 +70,7 @@ func (s *Service) Submit(ctx context.Context, p *auth.Principal, orderID int64, 
 			failed = append(failed, FailedCheck{Check: CheckSupplierEligible, Msg: reasons[0].Msg(), Reasons: reasons})
 		}
 		var proposal *int64
-		if t.AwardRule == catalog.RuleRotation {
+		if t.AwardRule == catalog.RuleRotation && !quoted {
 			if proposal, err = propose(ctx, st.stores, t, today); err != nil {
 				return err
 			}
@@ -92,6 +95,9 @@ func (s *Service) Submit(ctx context.Context, p *auth.Principal, orderID int64, 
 				failed = append(failed, FailedCheck{Check: CheckQuantity, ItemID: l.ItemID, Msg: m})
 			}
 			price := c.pricesInForce[i]
+			if quoted {
+				price = decimal.NullDecimal{Decimal: l.UnitPrice.Decimal, Valid: true}
+			}
 			if !price.Valid {
 				priced = false
 				failed = append(failed, FailedCheck{Check: CheckPrice, ItemID: l.ItemID,
@@ -109,6 +115,9 @@ func (s *Service) Submit(ctx context.Context, p *auth.Principal, orderID int64, 
 				return noVATRate(today)
 			}
 			fig = Compute(totals, c.vatRate.Decimal, t.FeePercent)
+			if !quoted && t.AwardRule != catalog.RuleCompetition && t.NeedsCompetition(c.activeAwards, fig.Subtotal) {
+				fail(CheckAwardRule, "order.check.competition_from", t.Number, money.Format(t.CompetitionFrom.Decimal))
+			}
 			var ceiling *decimal.Decimal
 			if t.Ceiling != nil {
 				ceiling = &t.Ceiling.Decimal
@@ -155,7 +164,7 @@ func (s *Service) Submit(ctx context.Context, p *auth.Principal, orderID int64, 
 		}
 		// One statement reprices the lines, fixes the order's money and
 		// appends the event; the capacity_holds rows follow by trigger.
-		out, err := st.orders.submitOrder(ctx, o, lines, fig, required, proposal, st.p, data, today, st.now)
+		out, err := st.orders.submitOrder(ctx, o, lines, fig, required, proposal, st.p, data, st.input, today, st.now)
 		if err != nil {
 			return err
 		}

@@ -190,7 +190,19 @@ func TestSignatures(t *testing.T) {
 			return err
 		}, 422},
 		{"TreasurerSigns", func() error { _, err := e.svc.Sign(ctx, e.treasurer.P, big.ID, "", checks); return err }, 200},
-		{"NotTwice", func() error { _, err := e.svc.Sign(ctx, e.treasurer.P, big.ID, "", checks); return err }, 409},
+		{"TheSameSignatureAgainAnswersTheOrder", func() error {
+			o, err := e.svc.Sign(ctx, e.treasurer.P, big.ID, "", checks)
+			if err == nil && len(o.Signatures) != 1 {
+				return fmt.Errorf("the repeat left %d signatures", len(o.Signatures))
+			}
+			return err
+		}, 200},
+		{"NotTwice", func() error {
+			again := checks
+			again.Note = "שוב"
+			_, err := e.svc.Sign(ctx, e.treasurer.P, big.ID, "", again)
+			return err
+		}, 409},
 		{"NotTheSameRoleTwice", func() error { _, err := e.svc.Sign(ctx, e.treasurer2.P, big.ID, "", checks); return err }, 409},
 	}
 	for _, tt := range tests {

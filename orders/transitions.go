@@ -23,11 +23,11 @@ type NoteInput struct {
 // reservation.
 func (s *Service) Return(ctx context.Context, p *auth.Principal, orderID int64, ifMatch string, in NoteInput) (o *Order, err error) {
 	defer apperr.Wrap(&err, "orders.Service.Return(%d)", orderID)
-	in.Note = strings.TrimSpace(in.Note)
-	if err := validate.Struct(&in); err != nil {
-		return nil, err
-	}
-	return s.change(ctx, p, orderID, ifMatch, ActionReturn, func(st *step) error {
+	req := request{action: ActionReturn, ifMatch: ifMatch, input: in, check: func() error {
+		in.Note = strings.TrimSpace(in.Note)
+		return validate.Struct(&in)
+	}}
+	return s.change(ctx, p, orderID, req, func(st *step) error {
 		if err := st.orders.returnOrder(ctx, st.o, in.Note, st.now); err != nil {
 			return err
 		}
@@ -48,16 +48,19 @@ type ConfirmInput struct {
 // delivery date (today or later).
 func (s *Service) Confirm(ctx context.Context, p *auth.Principal, orderID int64, ifMatch string, in ConfirmInput) (o *Order, err error) {
 	defer apperr.Wrap(&err, "orders.Service.Confirm(%d)", orderID)
-	if err := validate.Struct(&in); err != nil {
-		return nil, err
-	}
-	switch {
-	case in.PromisedDate.IsZero():
-		return nil, apperr.Invalid("order.confirmation_invalid", apperr.Field("promised_date", "msg.required"))
-	case in.PromisedDate.Before(s.today()):
-		return nil, apperr.Invalid("order.confirmation_invalid", apperr.Field("promised_date", "order.date_past"))
-	}
-	return s.change(ctx, p, orderID, ifMatch, ActionConfirm, func(st *step) error {
+	req := request{action: ActionConfirm, ifMatch: ifMatch, input: in, check: func() error {
+		if err := validate.Struct(&in); err != nil {
+			return err
+		}
+		switch {
+		case in.PromisedDate.IsZero():
+			return apperr.Invalid("order.confirmation_invalid", apperr.Field("promised_date", "msg.required"))
+		case in.PromisedDate.Before(s.today()):
+			return apperr.Invalid("order.confirmation_invalid", apperr.Field("promised_date", "order.date_past"))
+		}
+		return nil
+	}}
+	return s.change(ctx, p, orderID, req, func(st *step) error {
 		if err := st.orders.confirmOrder(ctx, st.o, in.PromisedDate, st.now); err != nil {
 			return err
 		}
@@ -77,11 +80,11 @@ type RejectInput struct {
 // reservation is released.
 func (s *Service) Reject(ctx context.Context, p *auth.Principal, orderID int64, ifMatch string, in RejectInput) (o *Order, err error) {
 	defer apperr.Wrap(&err, "orders.Service.Reject(%d)", orderID)
-	in.Reason = strings.TrimSpace(in.Reason)
-	if err := validate.Struct(&in); err != nil {
-		return nil, err
-	}
-	return s.change(ctx, p, orderID, ifMatch, ActionReject, func(st *step) error {
+	req := request{action: ActionReject, ifMatch: ifMatch, input: in, check: func() error {
+		in.Reason = strings.TrimSpace(in.Reason)
+		return validate.Struct(&in)
+	}}
+	return s.change(ctx, p, orderID, req, func(st *step) error {
 		if err := st.orders.rejectOrder(ctx, st.o, in.Reason, st.now); err != nil {
 			return err
 		}
@@ -112,16 +115,19 @@ type DeliveryLine struct {
 // delivered.
 func (s *Service) Deliver(ctx context.Context, p *auth.Principal, orderID int64, ifMatch string, in DeliverInput) (o *Order, err error) {
 	defer apperr.Wrap(&err, "orders.Service.Deliver(%d)", orderID)
-	if err := validate.Struct(&in); err != nil {
-		return nil, err
-	}
-	today := s.today()
-	if in.DeliveredOn.IsZero() {
-		in.DeliveredOn = today
-	} else if in.DeliveredOn.After(today) {
-		return nil, apperr.Invalid("order.delivery_invalid", apperr.Field("delivered_on", "order.date_future"))
-	}
-	return s.change(ctx, p, orderID, ifMatch, ActionDeliver, func(st *step) error {
+	req := request{action: ActionDeliver, ifMatch: ifMatch, input: in, check: func() error {
+		if err := validate.Struct(&in); err != nil {
+			return err
+		}
+		today := s.today()
+		if in.DeliveredOn.IsZero() {
+			in.DeliveredOn = today
+		} else if in.DeliveredOn.After(today) {
+			return apperr.Invalid("order.delivery_invalid", apperr.Field("delivered_on", "order.date_future"))
+		}
+		return nil
+	}}
+	return s.change(ctx, p, orderID, req, func(st *step) error {
 		o := st.o
 		byID := map[int64]*Line{}
 		for i := range o.Lines {
@@ -194,11 +200,11 @@ type CloseInput struct {
 // (officer).
 func (s *Service) Close(ctx context.Context, p *auth.Principal, orderID int64, ifMatch string, in CloseInput) (o *Order, err error) {
 	defer apperr.Wrap(&err, "orders.Service.Close(%d)", orderID)
-	in.InvoiceRef = strings.TrimSpace(in.InvoiceRef)
-	if err := validate.Struct(&in); err != nil {
-		return nil, err
-	}
-	return s.change(ctx, p, orderID, ifMatch, ActionClose, func(st *step) error {
+	req := request{action: ActionClose, ifMatch: ifMatch, input: in, check: func() error {
+		in.InvoiceRef = strings.TrimSpace(in.InvoiceRef)
+		return validate.Struct(&in)
+	}}
+	return s.change(ctx, p, orderID, req, func(st *step) error {
 		if err := st.orders.closeOrder(ctx, st.o, in.InvoiceRef, st.now); err != nil {
 			return err
 		}
@@ -218,14 +224,17 @@ type CancelInput struct {
 // supplier is told.
 func (s *Service) Cancel(ctx context.Context, p *auth.Principal, orderID int64, ifMatch string, in CancelInput) (o *Order, err error) {
 	defer apperr.Wrap(&err, "orders.Service.Cancel(%d)", orderID)
-	in.Note = strings.TrimSpace(in.Note)
-	if err := validate.Struct(&in); err != nil {
-		return nil, err
-	}
-	if in.Reason == "other" && in.Note == "" {
-		return nil, apperr.Invalid("order.cancellation_invalid", apperr.Field("note", "order.note_required_other"))
-	}
-	return s.change(ctx, p, orderID, ifMatch, ActionCancel, func(st *step) error {
+	req := request{action: ActionCancel, ifMatch: ifMatch, input: in, check: func() error {
+		in.Note = strings.TrimSpace(in.Note)
+		if err := validate.Struct(&in); err != nil {
+			return err
+		}
+		if in.Reason == "other" && in.Note == "" {
+			return apperr.Invalid("order.cancellation_invalid", apperr.Field("note", "order.note_required_other"))
+		}
+		return nil
+	}}
+	return s.change(ctx, p, orderID, req, func(st *step) error {
 		data := release(st.o)
 		if data == nil {
 			data = map[string]any{}

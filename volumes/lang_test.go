@@ -171,3 +171,50 @@ func between(s, start, end string) string {
 	}
 	return s[i:]
 }
+
+// TestTenderTitlesInTheReadersLanguage: the orders, volumes and fees
+// exports and the volume figures name a tender, and the orders export its
+// category, in the language of the user who asks, the Hebrew where the
+// tender has none in it.
+func TestTenderTitlesInTheReadersLanguage(t *testing.T) {
+	w := newWorld(t)
+	var title, category string
+	if err := w.db.QueryRow(`UPDATE tenders SET title_ar = 'معدات طبية', title_en = 'Medical equipment', category_ar = 'طب',
+		category_en = 'Medicine' WHERE id = $1 RETURNING title, category`, w.medical.ID).Scan(&title, &category); err != nil {
+		t.Fatal(err)
+	}
+	w.at("2026-03-09", 9, 0)
+	w.create(w.a, w.medical, 0, "1").submit()
+	for _, r := range []struct {
+		lang, title, category string
+	}{
+		{"he", title, category},
+		{"ar", "معدات طبية", "طب"},
+		{"en", "Medical equipment", "Medicine"},
+	} {
+		t.Run(r.lang, func(t *testing.T) {
+			u := w.mustUserIn(r.lang, auth.OrgCluster, 0, auth.RoleEconomicLead)
+			recs := readCSV(t, w.download(t, u, "/api/v1/exports/orders.csv", "text/csv"))
+			if len(recs) != 3 || recs[1][5] != r.title || recs[1][6] != r.category {
+				t.Errorf("orders.csv: %q, want the title %q and the category %q", recs, r.title, r.category)
+			}
+			fees := readCSV(t, w.download(t, u, "/api/v1/exports/fees.csv", "text/csv"))
+			if len(fees) < 2 || !slices.Contains(fees[1], r.title) {
+				t.Errorf("fees.csv: %q, want the title %q", fees, r.title)
+			}
+			f, err := excelize.OpenReader(bytes.NewReader(w.download(t, u, "/api/v1/exports/volumes.xlsx", "")))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			rows, err := f.GetRows(f.GetSheetList()[0])
+			if err != nil || len(rows) < 2 || !strings.Contains(rows[1][0], r.title) {
+				t.Errorf("volumes.xlsx by tender: %q (%v), want the title %q", rows, err, r.title)
+			}
+			rep := webtest.Do(w.base.Engine, "GET", "/api/v1/volumes?group=tender", u.Token, nil)
+			if rep.Code != http.StatusOK || !strings.Contains(rep.Body.String(), r.title) {
+				t.Errorf("volumes by tender: %d %s, want the title %q", rep.Code, rep.Body, r.title)
+			}
+		})
+	}
+}

@@ -113,7 +113,8 @@ func (s *Store) Volumes(ctx context.Context, p *auth.Principal, group string, f 
 	return rep, nil
 }
 
-// names loads the names of the given ids, authorities in lang.
+// names loads the names of the given ids, authorities and tender titles
+// in lang.
 func (s *Store) names(ctx context.Context, lang string, tenders, authorities, suppliers []int64) (*Names, error) {
 	n := &Names{Tenders: map[int64]TenderName{}, Authorities: map[int64]string{}, Suppliers: map[int64]string{}}
 	if len(tenders) > 0 {
@@ -121,8 +122,8 @@ func (s *Store) names(ctx context.Context, lang string, tenders, authorities, su
 			ID int64 `db:"id"`
 			TenderName
 		}
-		const q = `SELECT id, number, title FROM tenders WHERE id = ANY($1)`
-		if err := s.db.SelectContext(ctx, &rows, q, pq.Array(tenders)); err != nil {
+		const q = `SELECT id, number, name_in($2, title, title_ar, title_en) AS title FROM tenders WHERE id = ANY($1)`
+		if err := s.db.SelectContext(ctx, &rows, q, pq.Array(tenders), lang); err != nil {
 			return nil, err
 		}
 		for _, r := range rows {

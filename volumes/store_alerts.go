@@ -10,8 +10,8 @@ import (
 	"madaf/internal/calendar"
 )
 
-// Alerts returns the cluster's alerts as of today, authority names in p's
-// language. Only the cluster sees them: anyone else is forbidden.
+// Alerts returns the cluster's alerts as of today, authority names and
+// tender titles in p's language. Only the cluster sees them: anyone else is forbidden.
 func (s *Store) Alerts(ctx context.Context, p *auth.Principal, today calendar.Date) (_ *Alerts, err error) {
 	defer apperr.Wrap(&err, "volumes.Store.Alerts(%s)", today)
 	if !p.IsCluster() {
@@ -20,12 +20,12 @@ func (s *Store) Alerts(ctx context.Context, p *auth.Principal, today calendar.Da
 	a := &Alerts{Today: today, ExpiringTenders: []ExpiringTender{}, Ceilings: []CapacityAlert{},
 		Allocations: []CapacityAlert{}, Certificates: []CertificateAlert{}, OverdueOrders: []OverdueOrder{}}
 
-	const qt = `SELECT id, number, title, coalesce(extended_until, valid_until) AS ends_on,
+	const qt = `SELECT id, number, name_in($3, title, title_ar, title_en) AS title, coalesce(extended_until, valid_until) AS ends_on,
 			coalesce(extended_until, valid_until) - $1::date AS days_left
 		FROM tenders
 		WHERE status = 'active' AND coalesce(extended_until, valid_until) BETWEEN $1::date AND $1::date + $2::int
 		ORDER BY ends_on, number`
-	if err := s.db.SelectContext(ctx, &a.ExpiringTenders, qt, today, TenderExpiryDays); err != nil {
+	if err := s.db.SelectContext(ctx, &a.ExpiringTenders, qt, today, TenderExpiryDays, p.Lang); err != nil {
 		return nil, err
 	}
 
@@ -39,12 +39,12 @@ func (s *Store) Alerts(ctx context.Context, p *auth.Principal, today calendar.Da
 		Used          decimal.Decimal `db:"used"`
 	}
 	const qc = `WITH used AS (SELECT tender_id, authority_id, subtotal AS used FROM volume_totals)
-		SELECT t.id AS tender_id, t.number, t.title, 0::bigint AS authority_id, '' AS authority_name,
+		SELECT t.id AS tender_id, t.number, name_in($2, t.title, t.title_ar, t.title_en) AS title, 0::bigint AS authority_id, '' AS authority_name,
 			t.ceiling AS limit_amount, u.used
 		FROM tenders t JOIN (SELECT tender_id, sum(used) AS used FROM used GROUP BY tender_id) u ON u.tender_id = t.id
 		WHERE t.status IN ('active', 'suspended') AND t.ceiling IS NOT NULL AND u.used * 100 >= t.ceiling * $1
 		UNION ALL
-		SELECT t.id, t.number, t.title, ta.authority_id, name_in($2, au.name_he, au.name_ar, au.name_en), ta.allocation, u.used
+		SELECT t.id, t.number, name_in($2, t.title, t.title_ar, t.title_en), ta.authority_id, name_in($2, au.name_he, au.name_ar, au.name_en), ta.allocation, u.used
 		FROM tender_authorities ta
 		JOIN tenders t ON t.id = ta.tender_id
 		JOIN authorities au ON au.id = ta.authority_id

@@ -28,8 +28,9 @@ type exportedOrder struct {
 
 // eachExportedOrder calls fn with each order f selects (already scoped)
 // in one of statuses (any when none), in order of submission, authority
-// names in lang. It reads the orders table row by row, so that a large
-// export streams, and stops at fn's first error.
+// names, tender titles and categories in lang. It reads the orders table
+// row by row, so that a large export streams, and stops at fn's first
+// error.
 func (s *Store) eachExportedOrder(ctx context.Context, f Filter, statuses []string, lang string, fn func(*exportedOrder) error) error {
 	args := []any{lang}
 	where := f.whereSubmitted(&args)
@@ -38,7 +39,8 @@ func (s *Store) eachExportedOrder(ctx context.Context, f Filter, statuses []stri
 		where += fmt.Sprintf(" AND o.status = ANY($%d)", len(args))
 	}
 	q := `SELECT o.number, o.status, o.submitted_on, name_in($1, a.name_he, a.name_ar, a.name_en) AS authority,
-			t.number AS tender_number, t.title AS tender_title, t.category, s.legal_name AS supplier,
+			t.number AS tender_number, name_in($1, t.title, t.title_ar, t.title_en) AS tender_title,
+			name_in($1, t.category, t.category_ar, t.category_en) AS category, s.legal_name AS supplier,
 			o.subtotal, o.vat, o.total, o.fee
 		FROM orders o
 		JOIN authorities a ON a.id = o.authority_id

@@ -168,7 +168,7 @@ func (w *world) create(a int64, tn *tender, wi int, qty ...string) *order {
 	for i, q := range qty {
 		in.Lines = append(in.Lines, orders.LineInput{ItemID: tn.Items[i], Quantity: orders.Qty(q)})
 	}
-	got, _, err := w.svc.Create(ctx, o.officer.P, in, "")
+	got, err := w.svc.Create(ctx, o.officer.P, in)
 	if err != nil {
 		w.t.Fatalf("create: %v", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"madaf/accounts"
+	"madaf/internal/auth"
 	"madaf/internal/dbtest"
 )
 
@@ -71,3 +72,28 @@ func TestUserAdd(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestResealAtStart: the start seals secrets stored plain under
+// MADAF_SECRET_KEY, and stops, naming the variable, when the key does not
+// open what is stored.
+func TestResealAtStart(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.New(t)
+	var id int64
+	db.Get(&id, `INSERT INTO users (email, name, password_hash, org_kind, roles, totp_secret, totp_enabled_at)
+		VALUES ('admin@madaf.example', 'מנהלת', '!', 'cluster', ARRAY['cluster_admin'], 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP', now()) RETURNING id`)
+	key, _ := auth.ParseSecretKey("q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq80=")
+	if err := resealSecondFactors(ctx, db, config{secretKey: key}); err != nil {
+		t.Fatal(err)
+	}
+	var stored string
+	db.Get(&stored, `SELECT totp_secret FROM users WHERE id = $1`, id)
+	if plain, stale, err := key.Open(stored, "users.totp_secret/"+itoa(id)); err != nil || stale || plain != "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP" {
+		t.Fatalf("stored %q: %q, stale %v, %v", stored, plain, stale, err)
+	}
+	other, _ := auth.ParseSecretKey("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
+	err := resealSecondFactors(ctx, db, config{secretKey: other})
+	if err == nil || !strings.HasPrefix(err.Error(), "MADAF_SECRET_KEY: ") || !strings.Contains(err.Error(), itoa(id)) {
+		t.Fatalf("another key: %v", err)
+	}
+}

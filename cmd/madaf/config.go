@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"madaf/internal/auth"
 	"madaf/internal/database"
 	"madaf/internal/mail"
 	"madaf/internal/server"
@@ -35,6 +36,9 @@ type config struct {
 	shutdown     time.Duration
 	readTimeout  time.Duration
 	writeTimeout time.Duration
+	// secretKey seals the second factors' secrets; nil when
+	// MADAF_SECRET_KEY is unset (see secretKeyFor).
+	secretKey *auth.SecretKey
 }
 
 // settings are the environment variables the service reads, beside
@@ -43,7 +47,7 @@ var settings = []string{
 	"MADAF_ADDR", "MADAF_METRICS_ADDR", "MADAF_METRICS_TOKEN", "MADAF_BASE_URL", "MADAF_SMTP_URL",
 	"MADAF_TRUSTED_PROXIES", "MADAF_OCID_PREFIX", "MADAF_PGDATA", "MADAF_DEMO", "MADAF_LOG_LEVEL",
 	"MADAF_DB_MAX_CONNS", "MADAF_DB_MAX_IDLE_CONNS", "MADAF_DB_CONN_MAX_LIFETIME", "MADAF_DB_STATEMENT_TIMEOUT",
-	"MADAF_SHUTDOWN_TIMEOUT", "MADAF_HTTP_READ_TIMEOUT", "MADAF_HTTP_WRITE_TIMEOUT",
+	"MADAF_SHUTDOWN_TIMEOUT", "MADAF_HTTP_READ_TIMEOUT", "MADAF_HTTP_WRITE_TIMEOUT", "MADAF_SECRET_KEY",
 }
 
 // benchmarkPrefix marks the variables the benchmarks read (see README
@@ -144,10 +148,31 @@ func loadConfig(environ []string) (config, error) {
 	check("MADAF_HTTP_READ_TIMEOUT", err)
 	c.writeTimeout, err = duration(get("MADAF_HTTP_WRITE_TIMEOUT", "120s"), false)
 	check("MADAF_HTTP_WRITE_TIMEOUT", err)
+	c.db.MaxWait = c.writeTimeout
+	if k := get("MADAF_SECRET_KEY", ""); k != "" {
+		c.secretKey, err = auth.ParseSecretKey(k)
+		check("MADAF_SECRET_KEY", err)
+	}
 	if len(errs) > 0 {
 		return config{}, errs[0]
 	}
 	return c, nil
+}
+
+// secretKeyFor is the key that seals the second factors' secrets for a
+// command that reads or writes them: MADAF_SECRET_KEY, else, only on the
+// development database (no DATABASE_URL), the published development key.
+// With DATABASE_URL and without MADAF_SECRET_KEY such a command does not
+// start.
+func (c config) secretKeyFor() (*auth.SecretKey, error) {
+	switch {
+	case c.secretKey != nil:
+		return c.secretKey, nil
+	case c.databaseURL == "":
+		return auth.DevelopmentKey(), nil
+	}
+	return nil, errors.New("MADAF_SECRET_KEY: required with DATABASE_URL, to seal the second factors' secrets " +
+		"(32 random bytes in base64: openssl rand -base64 32; keep it apart from the database's backups)")
 }
 
 // logger writes JSON lines at the configured level on stderr.

@@ -50,6 +50,9 @@ func TestConfigurationErrorsStopTheStart(t *testing.T) {
 		{"ShutdownZero", []string{closedDatabase, "MADAF_SHUTDOWN_TIMEOUT=0"}, "MADAF_SHUTDOWN_TIMEOUT", ""},
 		{"ReadTimeoutBad", []string{closedDatabase, "MADAF_HTTP_READ_TIMEOUT=soon"}, "MADAF_HTTP_READ_TIMEOUT", ""},
 		{"WriteTimeoutBad", []string{closedDatabase, "MADAF_HTTP_WRITE_TIMEOUT=2 minutes"}, "MADAF_HTTP_WRITE_TIMEOUT", ""},
+		{"SecretKeyShort", []string{closedDatabase, "MADAF_SECRET_KEY=c2hvcnQta2V5"}, "MADAF_SECRET_KEY", "c2hvcnQta2V5"},
+		{"SecretKeyNotBase64", []string{"MADAF_SECRET_KEY=not a key at all!"}, "MADAF_SECRET_KEY", "not a key at all!"},
+		{"SecretKeyMissingWithDatabaseURL", []string{closedDatabase}, "MADAF_SECRET_KEY", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -75,6 +78,42 @@ func TestConfigurationErrorsStopTheStart(t *testing.T) {
 			t.Fatalf("stderr %q", stderr)
 		}
 	})
+}
+
+// TestSecretKeyRequiredWithDatabaseURL: with DATABASE_URL, the commands
+// that read or write the second factors' secrets (serve, demo) do not start
+// without MADAF_SECRET_KEY, and start (here, to reach the closed database)
+// with it; the other commands do not ask for it.
+func TestSecretKeyRequiredWithDatabaseURL(t *testing.T) {
+	const key = "MADAF_SECRET_KEY=q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq80="
+	for _, tt := range []struct {
+		env     []string
+		cmd     string
+		keyLine bool
+	}{
+		{[]string{closedDatabase}, "serve", true},
+		{[]string{closedDatabase}, "demo", true},
+		{[]string{closedDatabase, key}, "serve", false},
+		{[]string{closedDatabase, key}, "demo", false},
+		{[]string{closedDatabase}, "migrate", false},
+		{[]string{closedDatabase}, "volumes", false},
+	} {
+		code, _, stderr := runMadaf(t, tt.env, tt.cmd)
+		named := strings.HasPrefix(stderr, "madaf: MADAF_SECRET_KEY: ")
+		if code != 1 || named != tt.keyLine {
+			t.Errorf("%s with %v: exit %d, stderr %q; want the key named: %v", tt.cmd, tt.env, code, stderr, tt.keyLine)
+		}
+		if !tt.keyLine && !strings.Contains(stderr, "database") {
+			t.Errorf("%s with %v went no further than %q", tt.cmd, tt.env, stderr)
+		}
+	}
+	c, err := loadConfig(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k, err := c.secretKeyFor(); err != nil || !k.IsDevelopment() {
+		t.Errorf("on the development database: %v, %v; want the development key", k, err)
+	}
 }
 
 // runMadaf runs the command with args in an environment of env alone and

@@ -63,6 +63,12 @@ func run(ctx context.Context, args, environ []string) error {
 	default:
 		return fmt.Errorf("unknown command %q\n%s", cmd, usage)
 	}
+	// The service and the demo read and write the second factors' secrets.
+	if cmd == "serve" || cmd == "demo" {
+		if cfg.secretKey, err = cfg.secretKeyFor(); err != nil {
+			return err
+		}
+	}
 
 	url, stopServer, err := databaseURL(ctx, cfg)
 	if err != nil {
@@ -80,9 +86,10 @@ func run(ctx context.Context, args, environ []string) error {
 		os.Exit(130)
 	}()
 	// Migrations and the administrative commands may run long statements:
-	// only the service's own pool has the statement timeout.
+	// only the service's own pool has the statement timeout and waits no
+	// longer than a request may.
 	unlimited := cfg.db
-	unlimited.StatementTimeout = 0
+	unlimited.StatementTimeout, unlimited.MaxWait = 0, 0
 	if cmd != "migrate" {
 		if err := migrateUp(ctx, url, unlimited); err != nil {
 			return err
@@ -112,7 +119,10 @@ func run(ctx context.Context, args, environ []string) error {
 		if err == nil && !loaded {
 			fmt.Println("The database already holds data; nothing loaded.")
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return resealSecondFactors(ctx, db, cfg)
 	case "user":
 		return userCommand(ctx, db, args, os.Stdin)
 	case "volumes":

@@ -13,6 +13,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"madaf/accounts"
 	"madaf/app"
 	"madaf/internal/database"
 )
@@ -28,9 +29,12 @@ func serve(ctx context.Context, db *sqlx.DB, cfg config, logger *slog.Logger) er
 			return err
 		}
 	}
+	if err := resealSecondFactors(database.WithActor(ctx, database.Actor{Label: "madaf serve"}), db, cfg); err != nil {
+		return err
+	}
 	acfg := app.Config{Logger: logger, BaseURL: cfg.baseURL, SMTPURL: cfg.smtpURL, OCIDPrefix: cfg.ocidPrefix,
 		TrustedProxies: cfg.proxies, MetricsToken: cfg.metricsToken, MetricsApart: cfg.metricsAddr != "",
-		RequestTimeout: cfg.writeTimeout}
+		RequestTimeout: cfg.writeTimeout, SecretKey: cfg.secretKey}
 	base := app.New(db, acfg)
 	servers := []*http.Server{{
 		Addr:              cfg.addr,
@@ -90,6 +94,25 @@ func serve(ctx context.Context, db *sqlx.DB, cfg config, logger *slog.Logger) er
 	wg.Wait()
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
+	}
+	return nil
+}
+
+// resealSecondFactors seals under cfg's key the second factors' secrets
+// stored plain (before secrets were sealed) or under the development key
+// (the demo's), and refuses to go on when some do not open with it: a
+// wrong MADAF_SECRET_KEY would lock every signer out.
+func resealSecondFactors(ctx context.Context, db *sqlx.DB, cfg config) error {
+	n, err := accounts.NewStore(db).WithSecretKey(cfg.secretKey).ResealSecondFactors(ctx)
+	var closed *accounts.SealedElsewhereError
+	if errors.As(err, &closed) {
+		return fmt.Errorf("MADAF_SECRET_KEY: it does not open what it must: %w", closed)
+	}
+	if err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	if n > 0 {
+		slog.Info("second factors sealed under the configured key", "users", n)
 	}
 	return nil
 }

@@ -14,21 +14,24 @@ const principalKey = "madaf.principal"
 
 // Identify puts the caller on the request when it carries a valid bearer
 // token or session cookie. A bearer token that is wrong, revoked or expired
-// is refused at once (401); a cookie of no live session is ignored; a
-// session whose user has yet to enrol a required second factor reaches
-// only the enrolment (see requireEnrolment). When
+// is refused at once (401); a cookie of no live session is ignored. A
+// caller whose user has yet to enrol a second factor their roles or
+// delegations require reaches only the enrolment, whether it comes with a
+// session or a token, and whenever the token was made (see
+// requireEnrolment): the requirement is read afresh on every request. When
 // the token or the session cannot be looked up (the database is
 // unavailable), the request is answered by fail, with the lookup's error,
 // and goes no further: it is neither anonymous nor refused.
 func Identify(s *Store, fail func(c *gin.Context, err error)) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		var p *Principal
 		if h := c.GetHeader("Authorization"); h != "" {
 			secret, ok := strings.CutPrefix(h, "Bearer ")
 			if !ok {
 				web.Error(c, apperr.Unauthorized("auth.bearer_format"))
 				return
 			}
-			p, err := s.TokenPrincipal(c.Request.Context(), strings.TrimSpace(secret))
+			tp, err := s.TokenPrincipal(c.Request.Context(), strings.TrimSpace(secret))
 			switch {
 			case apperr.Is(err, apperr.KindNotFound):
 				SecurityEvent(c, slog.LevelWarn, "token_refused", "")
@@ -38,19 +41,25 @@ func Identify(s *Store, fail func(c *gin.Context, err error)) gin.HandlerFunc {
 				fail(c, err)
 				return
 			}
-			p.ViaToken = true
-			c.Set(principalKey, p)
+			tp.ViaToken = true
+			p = tp
 		} else if secret, err := c.Cookie(CookieName); err == nil && secret != "" {
-			p, err := s.SessionPrincipal(c.Request.Context(), secret)
+			sp, err := s.SessionPrincipal(c.Request.Context(), secret)
 			switch {
 			case err == nil:
-				c.Set(principalKey, p)
-				if p.SecondFactorDue && !secondFactorExempt(c.Request) {
-					requireEnrolment(c)
-					return
-				}
+				p = sp
 			case !apperr.Is(err, apperr.KindNotFound):
 				fail(c, err)
+				return
+			}
+		}
+		if p != nil {
+			c.Set(principalKey, p)
+			if p.SecondFactorDue && !secondFactorExempt(c.Request) {
+				if p.ViaToken {
+					SecurityEvent(c, slog.LevelWarn, "token_refused", "", "reason", "second_factor_due")
+				}
+				requireEnrolment(c)
 				return
 			}
 		}

@@ -15,6 +15,11 @@ const (
 	RoleTreasurer    = "treasurer"
 	RoleHead         = "head"
 	RoleSupplier     = "supplier"
+	// RoleCEO (מנכ"ל) and RoleLegalAdviser (יועמ"ש) sit, with the
+	// treasurer, on the authority's committee that decides a
+	// mini-competition.
+	RoleCEO          = "ceo"
+	RoleLegalAdviser = "legal_adviser"
 )
 
 // Organisation kinds: a user belongs to exactly one organisation.

@@ -28,10 +28,11 @@ func secondFactorExempt(r *http.Request) bool {
 	return false
 }
 
-// requireEnrolment answers a request of a session whose user must enrol a
-// second factor first: a page goes to the enrolment page (303), the API
-// answers 403 with account.second_factor_required. API tokens never reach
-// it.
+// requireEnrolment answers a request of a caller whose user must enrol a
+// second factor first, by session or by API token alike: a page goes to
+// the enrolment page (303), the API answers 403 with
+// account.second_factor_required. The enrolment itself is a page, so a
+// token of such a user does nothing until the user has enrolled.
 func requireEnrolment(c *gin.Context) {
 	if strings.HasPrefix(c.Request.URL.Path, "/api/") {
 		web.Error(c, apperr.Forbidden("account.second_factor_required"))

@@ -20,6 +20,9 @@ type Actor struct {
 	Label string
 	// Address is the client's address, "" for work of the service itself.
 	Address string
+	// RequestID is the id of the request the change is made for (its
+	// X-Request-ID), "" outside a request.
+	RequestID string
 }
 
 type actorKey struct{}
@@ -36,8 +39,8 @@ func ActorFrom(ctx context.Context) (Actor, bool) {
 	return a, ok
 }
 
-// attribute names ctx's actor for the rest of tx; without one, the trail
-// names the database role.
+// attribute names ctx's actor and request for the rest of tx; without an
+// actor, the trail names the database role.
 func attribute(ctx context.Context, tx *sqlx.Tx) error {
 	a, ok := ActorFrom(ctx)
 	if !ok {
@@ -47,8 +50,9 @@ func attribute(ctx context.Context, tx *sqlx.Tx) error {
 	if a.UserID != 0 {
 		id = strconv.FormatInt(a.UserID, 10)
 	}
-	const q = `SELECT set_config('madaf.actor_id', $1, true), set_config('madaf.actor', $2, true), set_config('madaf.address', $3, true)`
-	_, err := tx.ExecContext(ctx, q, id, a.Label, a.Address)
+	const q = `SELECT set_config('madaf.actor_id', $1, true), set_config('madaf.actor', $2, true),
+		set_config('madaf.address', $3, true), set_config('madaf.request_id', $4, true)`
+	_, err := tx.ExecContext(ctx, q, id, a.Label, a.Address, a.RequestID)
 	return err
 }
 

@@ -38,16 +38,39 @@ type Options struct {
 	// restarted server in time.
 	ConnMaxLifetime time.Duration
 	// StatementTimeout is PostgreSQL's statement_timeout for every
-	// statement (default: none). When set, a connection whose server has
-	// sent nothing for StatementTimeout plus serverGrace is given up: the
-	// server would have cancelled the statement by then, so it is frozen or
-	// unreachable, and the caller gets an error instead of waiting forever.
+	// statement (default: none).
 	StatementTimeout time.Duration
+	// MaxWait is the longest any caller of the pool waits for a statement
+	// (the service's request timeout; default: no limit).
+	//
+	// With StatementTimeout or MaxWait set, a connection whose server has
+	// sent nothing for the shorter of the two plus serverGrace is given up:
+	// by then the server would have cancelled the statement (for its
+	// timeout or for the caller's cancelled context), so it is frozen or
+	// unreachable, and the caller gets an error (a 503) instead of waiting
+	// for as long as the server stays frozen.
+	MaxWait time.Duration
 }
 
-// serverGrace is how much longer than the statement timeout a read waits
-// for a server before the connection is given up.
-const serverGrace = 10 * time.Second
+// serverGrace is how much longer than the statement's limit a read waits
+// for the server's answer before the connection is given up: a server that
+// cancels a statement answers at once, so this only has to cover a busy
+// machine's delay.
+const serverGrace = 2 * time.Second
+
+// readWait is how long a read waits for the server under o (0: no limit).
+func (o Options) readWait() time.Duration {
+	var limits []time.Duration
+	for _, d := range []time.Duration{o.StatementTimeout, o.MaxWait} {
+		if d > 0 {
+			limits = append(limits, d)
+		}
+	}
+	if len(limits) == 0 {
+		return 0
+	}
+	return slices.Min(limits) + serverGrace
+}
 
 // Open connects to url with opts (at most one; none keeps every default)
 // and checks the connection within ten seconds.
@@ -64,8 +87,8 @@ func Open(ctx context.Context, url string, opts ...Options) (*sqlx.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	if o.StatementTimeout > 0 {
-		connector.Dialer(patientDialer{wait: o.StatementTimeout + serverGrace})
+	if wait := o.readWait(); wait > 0 {
+		connector.Dialer(patientDialer{wait: wait})
 	}
 	db := sqlx.NewDb(sql.OpenDB(connector), "postgres")
 	maxConns := cmp.Or(o.MaxConns, 20)
@@ -134,7 +157,7 @@ func isURL(s string) bool {
 }
 
 // patientDialer dials as net.Dialer does and gives each read of the
-// connection at most wait (see Options.StatementTimeout).
+// connection at most wait (see Options.MaxWait).
 type patientDialer struct {
 	d    net.Dialer
 	wait time.Duration
@@ -247,9 +270,29 @@ func runTx(ctx context.Context, db *sqlx.DB, fn func(tx *sqlx.Tx) error) (err er
 	if err = fn(tx); err != nil {
 		return MapError(err)
 	}
+	if hook, ok := ctx.Value(beforeCommitKey{}).(BeforeCommitFunc); ok {
+		if err = hook(ctx, tx); err != nil {
+			return MapError(err)
+		}
+	}
 	// Deferred constraints report at commit; their errors are the
 	// caller's, like any other constraint's.
 	return MapError(tx.Commit())
+}
+
+// BeforeCommitFunc is run by WithTx on a transaction it is about to
+// commit; an error rolls the transaction back and is WithTx's error.
+type BeforeCommitFunc func(ctx context.Context, tx *sqlx.Tx) error
+
+type beforeCommitKey struct{}
+
+// BeforeCommit returns ctx carrying fn: every transaction that WithTx (and
+// so Transact and a Pool's writes) runs on ctx runs fn last, in the
+// transaction, so that what fn writes commits with the transaction's own
+// writes or not at all. The idempotency keys of requests use it to mark a
+// key applied in the same transaction as the request's change.
+func BeforeCommit(ctx context.Context, fn BeforeCommitFunc) context.Context {
+	return context.WithValue(ctx, beforeCommitKey{}, fn)
 }
 
 func retryable(err error) bool {

@@ -40,6 +40,20 @@ func Supported(lang string) bool {
 	return false
 }
 
+// NameIn is the name of a thing named in Hebrew (he) and, where given,
+// in Arabic (ar) and English (en), in lang: lang's name when given, the
+// Hebrew otherwise. It is the Go twin of the SQL function name_in
+// (migrations/00205_vocabulary.sql).
+func NameIn(lang, he string, ar, en *string) string {
+	switch {
+	case lang == "ar" && ar != nil && *ar != "":
+		return *ar
+	case lang == "en" && en != nil && *en != "":
+		return *en
+	}
+	return he
+}
+
 // Catalog maps message keys to text in one language. A text takes its
 // arguments with fmt verbs (%s, or %[2]s to reorder them).
 type Catalog map[string]string

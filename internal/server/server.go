@@ -12,10 +12,13 @@
 // believed only from the trusted proxies; an answer to a request that came
 // over TLS, directly or through one of them, carries HSTS. While the
 // database cannot be reached, every request that needs it is answered 503
-// with Retry-After, never as if the caller were anonymous.
+// with Retry-After, never as if the caller were anonymous. Every unsafe API
+// request with an Idempotency-Key is carried out once and its answer
+// replayed to its retries (see idempotency.go).
 package server
 
 import (
+	"cmp"
 	"context"
 	"crypto/subtle"
 	"fmt"
@@ -71,6 +74,10 @@ type Options struct {
 	// RequestTimeout ends each request's context, and so its database
 	// work (none when 0).
 	RequestTimeout time.Duration
+	// KeyWait is the longest a request waits for the answer of another
+	// request with the same Idempotency-Key before answering 409
+	// (default 5 s; see idempotency.go).
+	KeyWait time.Duration
 }
 
 func init() { gin.SetMode(gin.ReleaseMode) }
@@ -114,7 +121,7 @@ func New(db *sqlx.DB, logger *slog.Logger, opts ...Options) *Base {
 	b.Auth = auth.NewStore(db)
 	e.Use(auth.Identify(b.Auth, b.fail))
 	e.Use(auth.Attribute())
-	b.API = e.Group("/api/v1", web.PrivateCache())
+	b.API = e.Group("/api/v1", web.PrivateCache(), idempotent(db, cmp.Or(o.KeyWait, keyWait)))
 
 	e.NoRoute(func(c *gin.Context) { web.Error(c, apperr.NotFound("not_found.resource")) })
 	e.NoMethod(func(c *gin.Context) { web.Error(c, web.MethodNotAllowed(c)) })

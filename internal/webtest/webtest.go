@@ -46,14 +46,37 @@ func MustUser(t testing.TB, db *sqlx.DB, nu accounts.NewUser) *accounts.User {
 // Password is the password MustUser gives when none is set.
 const Password = "correct horse battery"
 
-// MustToken returns a personal API token for userID.
+// MustToken returns a personal API token for userID. A user whose roles
+// or delegations require a second factor they have not enrolled gets one
+// first (MustSecondFactor), since none of their tokens works before.
 func MustToken(t testing.TB, db *sqlx.DB, userID int64) string {
 	t.Helper()
+	sf, err := accounts.NewStore(db).SecondFactorOf(context.Background(), userID)
+	if err != nil {
+		t.Fatalf("user %d: %v", userID, err)
+	}
+	if sf.Required && !sf.Enabled {
+		MustSecondFactor(t, db, userID)
+	}
 	tok, err := auth.NewStore(db).NewToken(context.Background(), userID, "test")
 	if err != nil {
 		t.Fatalf("token: %v", err)
 	}
 	return tok.Token
+}
+
+// MustSecondFactor enrols a new random TOTP secret as userID's second
+// factor and returns the secret.
+func MustSecondFactor(t testing.TB, db *sqlx.DB, userID int64) string {
+	t.Helper()
+	secret, err := auth.NewTOTPSecret()
+	if err == nil {
+		err = accounts.NewStore(db).EnrolSecondFactor(context.Background(), userID, secret)
+	}
+	if err != nil {
+		t.Fatalf("second factor of user %d: %v", userID, err)
+	}
+	return secret
 }
 
 // Response is a recorded answer.

@@ -1,0 +1,176 @@
+package competitions
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"madaf/catalog"
+	"madaf/internal/apperr"
+	"madaf/internal/auth"
+	"madaf/internal/calendar"
+	"madaf/internal/database"
+)
+
+// Closer closes the requests whose deadline has passed: every Interval it
+// runs Service.CloseDue. Several closers (one per instance) share the work
+// safely: each competition is closed under its row's lock by one of them.
+type Closer struct {
+	Service *Service
+	Logger  *slog.Logger
+	// Interval between polls (default 30s).
+	Interval time.Duration
+}
+
+// Run closes what is due every Interval until ctx ends.
+func (c *Closer) Run(ctx context.Context) {
+	if c.Interval <= 0 {
+		c.Interval = 30 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	tick := time.NewTicker(c.Interval)
+	defer tick.Stop()
+	for {
+		if n, err := c.Service.CloseDue(ctx); err != nil && ctx.Err() == nil {
+			c.Logger.Error("competitions closing", "error", err)
+		} else if n > 0 {
+			c.Logger.Info("competitions closed", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// closer is who the closing's changes are attributed to.
+var closer = database.Actor{Label: "madaf competitions closer"}
+
+// CloseDue closes, one by one, every published request whose deadline has
+// passed by the service's clock, and returns how many it closed. Each is
+// closed in a transaction of its own by one closer, which claims it
+// (skipping one another closer claimed: Store.claimDue) and then locks its
+// row (FOR UPDATE): it waits for the quotes being revised to commit (they
+// hold the row's lock, shared) and reads them all. At the closing the quotes are opened (the time recorded), each
+// winner that quoted is checked again — its award active, not suspended,
+// its certificates valid on the deadline's day — and set aside with why
+// when it is not, and the valid quotes are ranked by total, ties by the
+// time of their last revision. The cheapest is proposed to the committee;
+// with no valid quote the request ends unsuccessful, to be published again.
+func (s *Service) CloseDue(ctx context.Context) (closed int, err error) {
+	defer apperr.Wrap(&err, "competitions.Service.CloseDue")
+	if _, ok := database.ActorFrom(ctx); !ok {
+		ctx = database.WithActor(ctx, closer)
+	}
+	for ctx.Err() == nil {
+		done, err := s.closeOne(ctx)
+		if err != nil || !done {
+			return closed, err
+		}
+		closed++
+	}
+	return closed, ctx.Err()
+}
+
+// closeOne closes the first due request, and reports whether there was
+// one.
+func (s *Service) closeOne(ctx context.Context) (done bool, err error) {
+	err = database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		st, err := s.begin(ctx, tx, &auth.Principal{})
+		if err != nil {
+			return err
+		}
+		id, ok, err := st.store.claimDue(ctx)
+		if err != nil || !ok {
+			return err
+		}
+		if st.c, err = st.store.lock(ctx, id, false); err != nil {
+			return err
+		}
+		done = true
+		if err := st.close(ctx); err != nil {
+			return err
+		}
+		return st.writeNotices(ctx)
+	})
+	return done, err
+}
+
+// close closes the step's locked competition (see CloseDue).
+func (st *step) close(ctx context.Context) error {
+	c := st.c
+	quotes, err := st.store.Quotes(ctx, c.ID, 0)
+	if err != nil {
+		return err
+	}
+	bySupplier := map[int64]*Quote{}
+	for i := range quotes {
+		bySupplier[quotes[i].SupplierID] = &quotes[i]
+	}
+	awards, err := st.catalog.Awards(ctx, c.TenderID)
+	if err != nil {
+		return err
+	}
+	awardOf := map[int64]catalog.Award{}
+	for _, a := range awards {
+		awardOf[a.SupplierID] = a
+	}
+	day := calendar.DateOf(*c.Deadline)
+	var valid []ranked
+	aside := map[int64]AsideReasons{}
+	for _, inv := range c.Invitations {
+		if inv.Round != c.Round || inv.DeclinedAt != nil {
+			continue
+		}
+		q := bySupplier[inv.SupplierID]
+		if q == nil || q.Status != QuoteSubmitted {
+			continue
+		}
+		a, ok := awardOf[inv.SupplierID]
+		if !ok {
+			a = catalog.Award{SupplierID: inv.SupplierID, Status: catalog.AwardTerminated}
+		}
+		reasons, err := st.aside(ctx, a, day)
+		if err != nil {
+			return err
+		}
+		if len(reasons) > 0 {
+			aside[inv.ID] = reasons
+			continue
+		}
+		valid = append(valid, ranked{supplierID: inv.SupplierID, invitationID: inv.ID, total: q.Total.Decimal, at: q.LastRevisionAt})
+	}
+	rank(valid)
+	ranks := map[int64]int{}
+	for i, v := range valid {
+		ranks[v.invitationID] = i + 1
+	}
+	to, kind := StatusUnsuccessful, mailUnsuccessful
+	var proposal *int64
+	if len(valid) > 0 {
+		to, kind = StatusClosed, mailClosed
+		proposal = &valid[0].supplierID
+	}
+	if err := st.store.closeRound(ctx, c, to, proposal, ranks, aside); err != nil {
+		return err
+	}
+	data := map[string]any{"round": c.Round, "valid": len(valid), "set_aside": len(aside), "quotes": len(quotes)}
+	if proposal != nil {
+		data["proposal_supplier_id"] = *proposal
+	}
+	if err := st.store.addEvent(ctx, c, 0, "close", to, "", data); err != nil {
+		return err
+	}
+	if err := st.notifyOfficer(ctx, kind); err != nil {
+		return err
+	}
+	if to == StatusClosed {
+		return st.notifyCommittee(ctx, mailClosed)
+	}
+	return nil
+}
