@@ -50,6 +50,9 @@ type Config struct {
 	// SecretKey seals the second factors' secrets at rest
 	// (MADAF_SECRET_KEY); nil is the development key.
 	SecretKey *auth.SecretKey
+	// Now is the clock of the orders and the mini-competitions; nil is the
+	// real one (the database's, for the competitions' deadlines).
+	Now func() time.Time
 }
 
 // New returns the whole service over db.
@@ -70,14 +73,14 @@ func mount(base *server.Base, db *sqlx.DB, cfg Config) {
 	pages.Mount(base.Engine)
 	base.AnswerPagesWith(pages.Fail)
 	r := server.Router{API: base.API, Site: base.Engine, Pages: pages}
-	orderService := orders.NewService(db, orders.Options{BaseURL: cfg.BaseURL})
+	orderService := orders.NewService(db, orders.Options{BaseURL: cfg.BaseURL, Now: cfg.Now})
 	features := []server.Feature{
 		accounts.Routes{Store: accounts.NewStore(db), Sessions: base.Auth, BaseURL: cfg.BaseURL, SecretKey: cfg.SecretKey},
 		authorities.Routes{Store: authorities.NewStore(db)},
 		suppliers.Routes{Store: suppliers.NewStore(db)},
 		catalog.Routes{Store: catalog.NewStore(db)},
 		orders.Routes{Service: orderService},
-		competitions.Routes{Service: competitions.NewService(db, competitions.Options{BaseURL: cfg.BaseURL, Orders: orderService})},
+		competitions.Routes{Service: competitions.NewService(db, competitions.Options{BaseURL: cfg.BaseURL, Now: cfg.Now, Orders: orderService})},
 		volumes.Routes{Store: volumes.NewStore(db), OCDS: volumes.OCDS{Prefix: cfg.OCIDPrefix, BaseURL: cfg.BaseURL}},
 		workplan.Routes{Store: workplan.NewStore(db)},
 		audit.Routes{Store: audit.NewStore(db)},

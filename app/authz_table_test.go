@@ -212,6 +212,22 @@ var authzTable = map[string]string{
 	"POST /api/v1/competitions/:id/votes":                         "treasurer",
 	"POST /api/v1/competitions/:id/pass":                          "officer deputy",
 	"PUT /api/v1/tenders/:id/competition":                         "lead", // the economic lead sets a tender's competition rules
+	"GET /competitions":                                           "signed",
+	"GET /competitions/new":                                       "officers",
+	"POST /competitions":                                          "officers",
+	"GET /competitions/:id":                                       "cluster zichron supplier",
+	"POST /competitions/:id/publish":                              "officer deputy",
+	"POST /competitions/:id/cancel":                               "officer deputy",
+	"POST /competitions/:id/questions":                            "supplier",
+	"POST /competitions/:id/questions/:question_id/answer":        "officer deputy",
+	"POST /competitions/:id/quote":                                "supplier",
+	"POST /competitions/:id/quote/withdraw":                       "supplier",
+	"POST /competitions/:id/decline":                              "supplier",
+	"GET /competitions/:id/protocol":                              "cluster zichron",
+	"POST /competitions/:id/proposal":                             "treasurer",
+	"POST /competitions/:id/votes":                                "treasurer",
+	"GET /supplier/competitions":                                  "suppliers",
+	"GET /committee/competitions":                                 "treasurer xtreasurer",
 
 	// Volumes: every answer is scoped to the caller; the alerts and the
 	// dashboard are the cluster's.

@@ -215,7 +215,8 @@ type axeViolation struct {
 
 // axeRun injects axe-core into the page (once per document) and runs every
 // rule axe-core runs by default (WCAG 2.0–2.2 A and AA and its best
-// practices); it returns the violations of impact serious or critical.
+// practices); it returns every violation of a WCAG 2.x A or AA rule,
+// whatever its impact, and the serious or critical ones of the rest.
 func (b *browser) axeRun(src string) []axeViolation {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, stepTimeout)
@@ -223,8 +224,11 @@ func (b *browser) axeRun(src string) []axeViolation {
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](`if (!window.axe) {`+src+`}`)); err != nil {
 		b.t.Fatalf("inject axe-core: %v", err)
 	}
-	const run = `axe.run(document, {resultTypes: ["violations"]}).then(r => JSON.stringify(
-		r.violations.filter(v => v.impact === "serious" || v.impact === "critical")))`
+	const run = `axe.run(document, {resultTypes: ["violations"]}).then(r => {
+		const wcag = new Set(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]);
+		return JSON.stringify(r.violations.filter(v =>
+			v.tags.some(t => wcag.has(t)) || v.impact === "serious" || v.impact === "critical"));
+	})`
 	out, err := chromedp.Run(ctx, chromedp.Evaluate[string](run, chromedp.EvalAwaitPromise))
 	if err != nil {
 		b.t.Fatalf("run axe-core: %v", err)
@@ -301,7 +305,8 @@ func (r *violationReport) lines() []string {
 // per page pattern, the order page in every status the user sees, the 404
 // and 403 pages; the sign-in pages for an anonymous visitor), in the
 // languages of browserLangs. axe-core runs inside each page;
-// any violation of impact serious or critical fails the test, listed by
+// any violation of a WCAG 2.x A or AA rule, or a serious or critical one
+// of its other rules, fails the test, listed by
 // page, rule and node.
 func TestBrowserA11y(t *testing.T) {
 	if _, err := os.Stat(chromium); err != nil {
@@ -338,17 +343,24 @@ func TestBrowserA11y(t *testing.T) {
 		t.Errorf("only %d pages were checked", pages)
 	}
 	if lines := rep.lines(); len(lines) > 0 {
-		t.Errorf("%d of %d pages break axe-core's rules (serious or critical), %d distinct findings:\n%s",
+		t.Errorf("%d of %d pages break axe-core's rules (WCAG A/AA, or serious), %d distinct findings:\n%s",
 			failing, pages, len(lines), strings.Join(lines, "\n"))
 	}
 }
 
-// screenshotTempDir is a fresh directory for the screenshots of one test,
+// screenshotSubdir is screenshots/name, emptied, for the screenshots of one test,
 // kept after the test so that a reader can look at them.
-func screenshotTempDir(t *testing.T, name string) string {
+func screenshotSubdir(t *testing.T, name string) string {
 	t.Helper()
-	dir, err := os.MkdirTemp("", "madaf-"+name+"-")
+	dir, err := filepath.Abs(filepath.Join(screenshotDir, name))
 	if err != nil {
+		t.Fatal(err)
+	}
+	// A run replaces the previous run's screenshots rather than adding to them.
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	return dir

@@ -122,7 +122,7 @@ func TestBrowserMobile(t *testing.T) {
 	defer srv.Close()
 	b := startChromium(t, srv.URL, db)
 	b.do("phone viewport", chromedp.EmulateViewport(phoneWidth, phoneHeight, chromedp.EmulateMobile))
-	shots := screenshotTempDir(t, "mobile")
+	shots := screenshotSubdir(t, "mobile")
 	start := time.Now()
 
 	var problems []string

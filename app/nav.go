@@ -17,4 +17,9 @@ var navigation = []page.NavItem{
 	{Key: "nav.users", Path: "/admin/users", Roles: []string{auth.RoleClusterAdmin}, Order: 42},
 	{Key: "nav.workplan", Path: "/workplan", Roles: []string{auth.RoleEconomicLead, auth.RoleClusterAdmin}, Order: 60},
 	{Key: "nav.audit", Path: "/audit", Roles: []string{auth.RoleClusterAdmin, auth.RoleEconomicLead, auth.RoleTreasurer}, Order: 70},
+	{Key: "nav.committee", Path: "/committee/competitions", Roles: []string{auth.RoleCEO, auth.RoleLegalAdviser}, Order: 3},
+	{Key: "nav.committee", Path: "/committee/competitions", Roles: []string{auth.RoleTreasurer}, Order: 7},
+	{Key: "nav.invitations", Path: "/supplier/competitions", Roles: []string{auth.RoleSupplier}, Order: 6},
+	{Key: "nav.competitions", Path: "/competitions", Roles: []string{auth.RoleOfficer}, Order: 14},
+	{Key: "nav.competitions", Path: "/competitions", Roles: []string{auth.RoleEconomicLead, auth.RoleClusterAdmin}, Order: 35},
 }

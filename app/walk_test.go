@@ -327,6 +327,8 @@ func mustWalkSetup(t *testing.T, h http.Handler, db *sqlx.DB) walkIDs {
 			ids.otherBudgetLine[o.email] = line
 		}
 	}
+	mustWalkCompetition(t, db, zichron, demoLogin(t, h, "supplier@medical.example"), item("01/2024", "MED-001"))
+
 	var other int64
 	const qSupplier = `SELECT o.id FROM orders o JOIN suppliers s ON s.id = o.supplier_id
 		WHERE s.company_number <> '510000011' AND o.status <> 'draft' ORDER BY o.id LIMIT 1`
@@ -364,6 +366,43 @@ func mustWalkSetup(t *testing.T, h http.Handler, db *sqlx.DB) walkIDs {
 	}
 	return ids
 }
+
+// mustWalkCompetition has the officer request quotes on tender 01/2024 and
+// publish the request through the pages, and the medical supplier, one of
+// its winners, ask a question: the request page, its questions and the
+// forms of the officer and of the winner show.
+func mustWalkCompetition(t *testing.T, db *sqlx.DB, officer, supplier *pagetest.Client, itemID int64) {
+	t.Helper()
+	var tender, line int64
+	if err := db.Get(&tender, `SELECT tender_id FROM tender_items WHERE id = $1`, itemID); err != nil {
+		t.Fatal(err)
+	}
+	const qLine = `SELECT b.id FROM budget_lines b JOIN authorities a ON a.id = b.authority_id
+		WHERE a.code = '9300' AND b.fiscal_year = $1 ORDER BY b.id LIMIT 1`
+	if err := db.Get(&line, qLine, calendar.Today().Year()); err != nil {
+		t.Fatalf("a budget line of זכרון יעקב: %v", err)
+	}
+	r := officer.Post("/competitions", url.Values{"tender_id": {idStr(tender)}, qtyName(itemID): {"3"},
+		"budget_line_id": {idStr(line)}, "delivery_address": {"בניין המועצה, רחוב המייסדים 40"},
+		"requested_date": {calendar.Today().AddDays(45).String()}})
+	pagetest.Expect(t, r, http.StatusSeeOther)
+	show := r.Location
+	f, ok := formByID(officer.Get(show).Body, "publish-form")
+	if !ok {
+		t.Fatalf("no publish form on %s", show)
+	}
+	pagetest.Expect(t, officer.Post(f.Action, f.values()), http.StatusSeeOther)
+	f, ok = formByID(supplier.Get(show).Body, "ask-form")
+	if !ok {
+		t.Fatalf("no question form for the winner on %s", show)
+	}
+	v := f.values()
+	v.Set("question", "האם נדרשת התקנה באתר?")
+	pagetest.Expect(t, supplier.Post(f.Action, v), http.StatusSeeOther)
+}
+
+// qtyName is the request form's quantity field of an item.
+func qtyName(itemID int64) string { return "qty_" + idStr(itemID) }
 
 // walker is one user's walk through the pages in one language.
 type walker struct {
@@ -610,8 +649,13 @@ func (w *walker) refusals(draft, competitionItem, otherLine int64) {
 			w.fail(edit, "refusal", fmt.Sprintf("saving the draft over a stale version answers %d", r.Code))
 		}
 	}
-	w.attempt(attempt{"/cart/items", url.Values{"item_id": {idStr(competitionItem)}, "quantity": {"1"}, "next": {"/cart"}}, nil,
-		"an item of a mini-competition tender into the cart"})
+	// An item of a tender awarded by mini-competition leads from the cart
+	// to the request for quotes.
+	r := w.submit(htmlForm{Action: "/cart/items"}, url.Values{"item_id": {idStr(competitionItem)}, "quantity": {"1"}, "next": {"/cart"}},
+		"an item of a mini-competition tender into the cart")
+	if r.Code != http.StatusSeeOther || !strings.HasPrefix(r.Location, "/competitions/new?") {
+		w.fail("/cart/items", "refusal", fmt.Sprintf("an item of a mini-competition tender answers %d → %q, not the request for quotes", r.Code, r.Location))
+	}
 }
 
 // TestPageChecker: the checks find an English sentence or a raw key on a

@@ -27,7 +27,8 @@ func (s *Store) InTx(tx *sqlx.Tx) *Store { return &Store{db: tx} }
 // After is the id below which it starts.
 func (s *Store) List(ctx context.Context, f Filter, p paging.Page) (_ []Entry, err error) {
 	defer apperr.Wrap(&err, "audit.Store.List(%+v)", f)
-	where, args := "TRUE", []any{}
+	// A quote's entries wait for its competition's deadline (audit_sealed).
+	where, args := "NOT audit_sealed(object, before, after)", []any{}
 	// add narrows by cond, whose %s is the value's placeholder.
 	add := func(cond string, v any) {
 		args = append(args, v)

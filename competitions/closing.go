@@ -2,6 +2,8 @@ package competitions
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -67,25 +69,34 @@ func (s *Service) CloseDue(ctx context.Context) (closed int, err error) {
 	if _, ok := database.ActorFrom(ctx); !ok {
 		ctx = database.WithActor(ctx, closer)
 	}
+	var failed []int64
+	var errs []error
 	for ctx.Err() == nil {
-		done, err := s.closeOne(ctx)
+		id, done, err := s.closeOne(ctx, failed)
+		if err != nil && id != 0 {
+			// This one is tried again at the next pass; the others go on.
+			failed = append(failed, id)
+			errs = append(errs, fmt.Errorf("competition %d: %w", id, err))
+			continue
+		}
 		if err != nil || !done {
-			return closed, err
+			return closed, errors.Join(append(errs, err)...)
 		}
 		closed++
 	}
-	return closed, ctx.Err()
+	return closed, errors.Join(append(errs, ctx.Err())...)
 }
 
-// closeOne closes the first due request, and reports whether there was
-// one.
-func (s *Service) closeOne(ctx context.Context) (done bool, err error) {
+// closeOne closes the first due request not in skip, and reports which
+// and whether there was one.
+func (s *Service) closeOne(ctx context.Context, skip []int64) (id int64, done bool, err error) {
 	err = database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
 		st, err := s.begin(ctx, tx, &auth.Principal{})
 		if err != nil {
 			return err
 		}
-		id, ok, err := st.store.claimDue(ctx)
+		var ok bool
+		id, ok, err = st.store.claimDue(ctx, skip)
 		if err != nil || !ok {
 			return err
 		}
@@ -98,7 +109,7 @@ func (s *Service) closeOne(ctx context.Context) (done bool, err error) {
 		}
 		return st.writeNotices(ctx)
 	})
-	return done, err
+	return id, done, err
 }
 
 // close closes the step's locked competition (see CloseDue).

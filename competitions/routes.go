@@ -11,11 +11,14 @@ import (
 // Routes is the competitions' route table over the competition service.
 type Routes struct{ Service *Service }
 
-// Mount adds the competition routes under r.API (their pages are still to
-// come).
+// Mount adds the competition routes under r.API and, when r draws pages,
+// the competition pages (MountPages).
 func (rt Routes) Mount(r server.Router) {
 	if r.API != nil {
 		Mount(r.API, rt.Service)
+	}
+	if r.Site != nil && r.Pages != nil {
+		MountPages(r.Site, r.Pages, rt.Service)
 	}
 }
 

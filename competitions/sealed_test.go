@@ -62,13 +62,20 @@ func TestSealedUntilTheDeadline(t *testing.T) {
 	if len(list.Items) != 1 || list.Items[0].SupplierID != tn.Winners[1] || list.Items[0].Total.String() != "6836.98" {
 		t.Fatalf("the winner's own quote: %s", r.Body)
 	}
-	// The audit trail records that prices were quoted, never which.
-	r = e.do("GET", "/api/v1/audit?object=competition_quote_lines", e.admin, nil)
-	wantStatus(t, r, http.StatusOK)
-	if !strings.Contains(r.Body.String(), `"quoted_price":"***"`) {
-		t.Fatalf("the audit trail has no masked quote line: %s", r.Body)
+	// Before the deadline the audit trail shows no quote at all (who quoted
+	// is sealed too); what it records masks the prices.
+	for _, object := range []string{"competition_quotes", "competition_quote_revisions", "competition_quote_lines"} {
+		r = e.do("GET", "/api/v1/audit?object="+object, e.admin, nil)
+		wantStatus(t, r, http.StatusOK)
+		if !strings.Contains(r.Body.String(), `"items":[]`) {
+			t.Fatalf("the admin's audit trail shows %s before the deadline: %s", object, r.Body)
+		}
 	}
-	sealed("the admin's audit trail", r.Body.String())
+	var masked int
+	e.db.Get(&masked, `SELECT count(*) FROM audit_log WHERE object = 'competition_quote_lines' AND after->>'quoted_price' = '***'`)
+	if masked == 0 {
+		t.Fatal("the audit trail recorded no masked quote line")
+	}
 	var leaked int
 	e.db.Get(&leaked, `SELECT count(*) FROM audit_log WHERE object LIKE 'competition%' AND (after::text LIKE '%876.54%' OR after::text LIKE '%6074.08%')`)
 	if leaked != 0 {

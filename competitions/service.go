@@ -424,11 +424,12 @@ func (st *step) changeTerms(ctx context.Context, in *Input, linesSame, deadlineS
 	if err := st.store.updateTerms(ctx, c, in, &deadline, &questions, !linesSame); err != nil {
 		return err
 	}
-	reset, err := st.store.quotesToDraft(ctx, c)
-	if err != nil {
+	// How many quotes went back to draft is not recorded: before the
+	// deadline, it would tell who reads the events how many winners quoted.
+	if _, err := st.store.quotesToDraft(ctx, c); err != nil {
 		return err
 	}
-	data := map[string]any{"lines_changed": !linesSame, "deadline": deadline, "questions_until": questions, "quotes_reset": reset}
+	data := map[string]any{"lines_changed": !linesSame, "deadline": deadline, "questions_until": questions}
 	if err := st.record(ctx, "change_terms", c.Status, "", data); err != nil {
 		return err
 	}

@@ -208,11 +208,15 @@ func (s *Store) decline(ctx context.Context, invitationID int64, reason string) 
 // closer is closing, with a transaction-scoped advisory lock; it returns
 // its id, ok false when none is left. The caller then locks the row,
 // waiting for the revisions that hold it shared.
-func (s *Store) claimDue(ctx context.Context) (id int64, ok bool, err error) {
+//
+// The competitions of skip (whose closing failed in this pass) are passed
+// over, so that one that cannot close holds back none of the others.
+func (s *Store) claimDue(ctx context.Context, skip []int64) (id int64, ok bool, err error) {
 	const q = `SELECT id FROM competitions WHERE status = 'published' AND deadline <= competition_clock($1)
+			AND NOT (id = ANY(coalesce($2::bigint[], '{}')))
 		ORDER BY deadline, id LIMIT 50`
 	var ids []int64
-	if err := s.db.SelectContext(ctx, &ids, q, s.at()); err != nil {
+	if err := s.db.SelectContext(ctx, &ids, q, s.at(), pq.Array(skip)); err != nil {
 		return 0, false, err
 	}
 	const claim = `SELECT pg_try_advisory_xact_lock(600, ($1 % 2147483647)::int)

@@ -206,10 +206,23 @@ func (p *pages) addToCart(c *gin.Context) error {
 		return err
 	}
 	if _, err := p.svc.Create(c, caller, in); err != nil {
+		if needsCompetition(err) {
+			p.eng.Redirect(c, "/competitions/new?item_id="+page.Itoa(itemID)+"&quantity="+url.QueryEscape(qty.String()),
+				"competition.page.cart_needs_competition")
+			return nil
+		}
 		return err
 	}
 	p.eng.Redirect(c, next, "cart.added")
 	return nil
+}
+
+// needsCompetition reports whether err refuses a direct order because the
+// tender needs a mini-competition: the cart then offers a request for
+// quotes.
+func needsCompetition(err error) bool {
+	var ae *apperr.Error
+	return errors.As(err, &ae) && (ae.Key == "order.competition_required" || ae.Key == "order.competition_from_reached")
 }
 
 // repriceDraft retries a cart update with the supplier the quote proposes

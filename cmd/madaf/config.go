@@ -166,6 +166,9 @@ func loadConfig(environ []string) (config, error) {
 // start.
 func (c config) secretKeyFor() (*auth.SecretKey, error) {
 	switch {
+	case c.secretKey != nil && c.secretKey.IsDevelopment() && c.databaseURL != "":
+		return nil, errors.New("MADAF_SECRET_KEY: the published development key cannot seal a real database's secrets " +
+			"(make one with: openssl rand -base64 32)")
 	case c.secretKey != nil:
 		return c.secretKey, nil
 	case c.databaseURL == "":

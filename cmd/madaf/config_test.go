@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"madaf/internal/auth"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -113,6 +114,13 @@ func TestSecretKeyRequiredWithDatabaseURL(t *testing.T) {
 	}
 	if k, err := c.secretKeyFor(); err != nil || !k.IsDevelopment() {
 		t.Errorf("on the development database: %v, %v; want the development key", k, err)
+	}
+	c, err = loadConfig([]string{"DATABASE_URL=postgres://db.example/madaf", "MADAF_SECRET_KEY=" + auth.DevelopmentSecretKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k, err := c.secretKeyFor(); err == nil || !strings.Contains(err.Error(), "development key") {
+		t.Errorf("the published key on a real database: %v, %v; want a refusal", k, err)
 	}
 }
 

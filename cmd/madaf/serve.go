@@ -90,6 +90,7 @@ func serve(ctx context.Context, db *sqlx.DB, cfg config, logger *slog.Logger) er
 			err = e
 		}
 	}
+	base.Settle(shutdownCtx)
 	stopWork()
 	wg.Wait()
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -44,18 +45,19 @@ import (
 //     says applied if and only if a change of the request committed; and a
 //     request whose lease was taken over cannot commit anything (its
 //     transaction rolls back, 409 idempotency.in_progress).
-//  3. The answer (status below 500, other than 408 and 429) is kept in the
-//     row (answered); a 5xx or a panic releases the key instead: a row
-//     still running is deleted (nothing was changed: the retry runs the
-//     request again) and an applied one keeps its state.
+//  3. Once the answer is sent, it (status below 500, other than 408 and
+//     429) is kept in the row (answered); a 5xx or a panic releases the key
+//     instead: a row still running is deleted (nothing was changed: the
+//     retry runs the request again) and an applied one keeps its state. A
+//     service that stops waits for these writes (Base.Settle).
 //
 // A request that dies between its steps (the process is killed, the
 // database goes away) leaves its row behind with a lease that ends soon
 // (keyLease). A retry after that takes the key over:
 //   - running: nothing committed, so the request simply runs again;
 //   - applied: the change committed but its answer was never kept (the
-//     window between step 2's commit and step 3's write, one statement
-//     long). The request runs again with every commit refused: an action
+//     window between step 2's commit and step 3's write: a crash, or the
+//     database gone before the answer was kept). The request runs again with every commit refused: an action
 //     that recognises its own repeat answers without writing (an order's
 //     transition answers the order as it stands); anything else answers
 //     409 idempotency.answer_lost, and that is kept as the key's answer.
@@ -98,7 +100,7 @@ const (
 )
 
 // idempotent is the middleware of the API group (see the comment above).
-func idempotent(db *sqlx.DB, wait time.Duration) gin.HandlerFunc {
+func idempotent(db *sqlx.DB, wait time.Duration, kept *sync.WaitGroup) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		key := c.GetHeader(KeyHeader)
 		route := c.Request.Method + " " + c.FullPath()
@@ -122,7 +124,7 @@ func idempotent(db *sqlx.DB, wait time.Duration) gin.HandlerFunc {
 		}
 		c.Request.Body = io.NopCloser(bytes.NewReader(body))
 		k := &keyed{db: db, userID: p.UserID, key: key, method: c.Request.Method, path: c.Request.URL.Path,
-			hash: requestHash(c.Request, body), lease: newLease(), wait: wait}
+			hash: requestHash(c.Request, body), lease: newLease(), wait: wait, kept: kept}
 		k.serve(c)
 	}
 }
@@ -171,6 +173,8 @@ type keyed struct {
 	hash         []byte
 	lease        string
 	wait         time.Duration
+	// kept counts the answers still being kept (Base.Settle).
+	kept *sync.WaitGroup
 }
 
 // keptKey is a row of request_keys as a retry reads it.
@@ -288,7 +292,7 @@ func (k *keyed) run(c *gin.Context, applied bool) {
 	defer func() {
 		close(stop)
 		if !answered {
-			go k.release(context.WithoutCancel(ctx))
+			k.kept.Go(func() { k.release(context.WithoutCancel(ctx)) })
 		}
 	}()
 
@@ -300,12 +304,12 @@ func (k *keyed) run(c *gin.Context, applied bool) {
 	}
 	answered = true
 	headers, body := rec.Header().Clone(), bytes.Clone(rec.body.Bytes())
-	go func() {
+	k.kept.Go(func() {
 		ctx := context.WithoutCancel(ctx)
 		if k.keep(ctx, status, headers, body) != nil {
 			k.release(ctx)
 		}
-	}()
+	})
 }
 
 // renew extends the lease every keyRenew until stop closes.

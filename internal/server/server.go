@@ -28,6 +28,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -55,6 +56,25 @@ type Base struct {
 
 	proxies  []netip.Prefix
 	pageFail func(c *gin.Context, err error)
+	// kept counts the idempotency keys whose answer is still being kept
+	// after it was sent (see Settle).
+	kept sync.WaitGroup
+}
+
+// Settle waits, until ctx ends, for the answers of the requests served so
+// far to be kept for their idempotency keys: a service that stops after
+// draining its requests settles them, so that a retry after the restart
+// gets its first answer again.
+func (b *Base) Settle(ctx context.Context) {
+	done := make(chan struct{})
+	go func() {
+		b.kept.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
 }
 
 // Options configure the base engine. The zero value trusts no proxy, serves
@@ -121,7 +141,7 @@ func New(db *sqlx.DB, logger *slog.Logger, opts ...Options) *Base {
 	b.Auth = auth.NewStore(db)
 	e.Use(auth.Identify(b.Auth, b.fail))
 	e.Use(auth.Attribute())
-	b.API = e.Group("/api/v1", web.PrivateCache(), idempotent(db, cmp.Or(o.KeyWait, keyWait)))
+	b.API = e.Group("/api/v1", web.PrivateCache(), idempotent(db, cmp.Or(o.KeyWait, keyWait), &b.kept))
 
 	e.NoRoute(func(c *gin.Context) { web.Error(c, apperr.NotFound("not_found.resource")) })
 	e.NoMethod(func(c *gin.Context) { web.Error(c, web.MethodNotAllowed(c)) })
