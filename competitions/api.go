@@ -45,19 +45,7 @@ func (h *handlers) list(c *gin.Context) (int, any, error) {
 		return 0, nil, err
 	}
 	f := Filter{Status: c.Query("status"), Limit: page.Limit, After: page.After}
-	var fields []apperr.FieldError
-	for _, q := range []struct {
-		name string
-		dst  *int64
-	}{{"tender_id", &f.TenderID}, {"authority_id", &f.AuthorityID}} {
-		if s := c.Query(q.name); s != "" {
-			n, err := strconv.ParseInt(s, 10, 64)
-			if err != nil || n <= 0 {
-				fields = append(fields, apperr.Field(q.name, "competition.msg.must_be_id"))
-			}
-			*q.dst = n
-		}
-	}
+	fields := idFilters(c, &f.TenderID, &f.AuthorityID)
 	if len(fields) > 0 {
 		return 0, nil, apperr.Invalid("competition.bad_filter", fields...)
 	}
@@ -274,15 +262,14 @@ func (h *handlers) pass(c *gin.Context) (int, any, error) {
 	return competitionAnswer(c, http.StatusOK, v, err)
 }
 
-// report answers GET /competitions/report?tender_id=&authority_id=&from=&to=.
-func (h *handlers) report(c *gin.Context) (int, any, error) {
-	p := auth.Caller(c)
-	f := ReportFilter{Lang: p.Lang}
+// idFilters reads the query's tender_id and authority_id into tender and
+// authority, and names each that is not an id.
+func idFilters(c *gin.Context, tender, authority *int64) []apperr.FieldError {
 	var fields []apperr.FieldError
 	for _, q := range []struct {
 		name string
 		dst  *int64
-	}{{"tender_id", &f.TenderID}, {"authority_id", &f.AuthorityID}} {
+	}{{"tender_id", tender}, {"authority_id", authority}} {
 		if s := c.Query(q.name); s != "" {
 			n, err := strconv.ParseInt(s, 10, 64)
 			if err != nil || n <= 0 {
@@ -291,6 +278,14 @@ func (h *handlers) report(c *gin.Context) (int, any, error) {
 			*q.dst = n
 		}
 	}
+	return fields
+}
+
+// report answers GET /competitions/report?tender_id=&authority_id=&from=&to=.
+func (h *handlers) report(c *gin.Context) (int, any, error) {
+	p := auth.Caller(c)
+	f := ReportFilter{Lang: p.Lang}
+	fields := idFilters(c, &f.TenderID, &f.AuthorityID)
 	for _, q := range []struct {
 		name string
 		dst  *calendar.Date
