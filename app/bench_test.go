@@ -52,13 +52,14 @@ import (
 
 // wire counts what the service sends PostgreSQL: round trips (each time the
 // client writes after it has read) and statements (each simple query and
-// each parse of an extended-protocol query), and, while tracing, the text
+// each execution of an extended-protocol one), and, while tracing, the text
 // of each statement.
 type wire struct {
 	roundTrips, statements atomic.Int64
 	tracing                atomic.Bool
 	mu                     sync.Mutex
 	trace                  []string
+	took                   []time.Duration // of each traced statement: from its write to its answer's first bytes
 }
 
 // counts returns the round trips and statements so far.
@@ -68,15 +69,22 @@ func (w *wire) counts() (roundTrips, statements int64) {
 
 // traced runs fn and returns the statements it sent.
 func (w *wire) traced(fn func()) []string {
+	trace, _ := w.timed(fn)
+	return trace
+}
+
+// timed runs fn and returns the statements it sent and how long each
+// waited for its answer (a round trip's time goes to its last statement).
+func (w *wire) timed(fn func()) ([]string, []time.Duration) {
 	w.mu.Lock()
-	w.trace = nil
+	w.trace, w.took = nil, nil
 	w.mu.Unlock()
 	w.tracing.Store(true)
 	fn()
 	w.tracing.Store(false)
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return slices.Clone(w.trace)
+	return slices.Clone(w.trace), slices.Clone(w.took)
 }
 
 // saw reports whether a statement traced so far contains s.
@@ -88,10 +96,12 @@ func (w *wire) saw(s string) bool {
 
 var spaces = regexp.MustCompile(`\s+`)
 
-// sent reads the messages of one write of a connection; turn is true when
-// the connection read since its last write.
-func (w *wire) sent(b []byte, turn bool) {
-	counted := false
+// sent reads the messages of one write of connection c; turn is true when
+// the connection read since its last write. A statement is a simple query
+// or an execution (a bind) of a parsed one, named (kept prepared) or not.
+// It returns the index in the trace of the last statement it traced, or -1.
+func (w *wire) sent(c *countingConn, b []byte, turn bool) int {
+	counted, last := false, -1
 	for len(b) >= 5 {
 		typ, n := b[0], int(binary.BigEndian.Uint32(b[1:5]))
 		if n < 4 || 1+n > len(b) {
@@ -106,22 +116,30 @@ func (w *wire) sent(b []byte, turn bool) {
 		case 'Q':
 			query, _, _ = strings.Cut(string(body), "\x00")
 		case 'P':
-			_, rest, _ := strings.Cut(string(body), "\x00")
-			query, _, _ = strings.Cut(rest, "\x00")
+			name, rest, _ := strings.Cut(string(body), "\x00")
+			q, _, _ := strings.Cut(rest, "\x00")
+			c.parsed[name] = q
+		case 'B':
+			_, rest, _ := strings.Cut(string(body), "\x00") // the portal
+			name, _, _ := strings.Cut(rest, "\x00")
+			query = c.parsed[name]
 		}
 		if turn && !counted {
 			w.roundTrips.Add(1)
 			counted = true
 		}
-		if typ == 'Q' || typ == 'P' {
+		if typ == 'Q' || typ == 'B' {
 			w.statements.Add(1)
 			if w.tracing.Load() {
 				w.mu.Lock()
 				w.trace = append(w.trace, strings.TrimSpace(spaces.ReplaceAllString(query, " ")))
+				w.took = append(w.took, 0)
+				last = len(w.trace) - 1
 				w.mu.Unlock()
 			}
 		}
 	}
+	return last
 }
 
 // countingConnector is lib/pq's connector whose connections count on w once
@@ -175,7 +193,7 @@ func (d countingDialer) DialContext(ctx context.Context, network, address string
 	if dialed == nil { // a cancel request's own connection
 		return conn, nil
 	}
-	cc := &countingConn{Conn: conn, w: d.w}
+	cc := &countingConn{Conn: conn, w: d.w, awaiting: -1, parsed: map[string]string{}}
 	*dialed = cc
 	return cc, nil
 }
@@ -186,18 +204,35 @@ type countingConn struct {
 	w        *wire
 	counting atomic.Bool
 	read     atomic.Bool
+	// A traced statement awaiting its answer (a connection is used by one
+	// goroutine at a time): its index in the trace, -1 for none.
+	awaiting int
+	sentAt   time.Time
+	parsed   map[string]string // statements parsed on the connection, by name ("": the unnamed)
 }
 
 func (c *countingConn) Write(b []byte) (int, error) {
 	if c.counting.Load() {
-		c.w.sent(b, c.read.Swap(false))
+		if i := c.w.sent(c, b, c.read.Swap(false)); i >= 0 {
+			c.awaiting, c.sentAt = i, time.Now()
+		}
 	}
 	return c.Conn.Write(b)
 }
 
 func (c *countingConn) Read(b []byte) (int, error) {
 	c.read.Store(true)
-	return c.Conn.Read(b)
+	n, err := c.Conn.Read(b)
+	if c.awaiting >= 0 && n > 0 {
+		took := time.Since(c.sentAt)
+		c.w.mu.Lock()
+		if c.awaiting < len(c.w.took) {
+			c.w.took[c.awaiting] = took
+		}
+		c.w.mu.Unlock()
+		c.awaiting = -1
+	}
+	return n, err
 }
 
 // openCounted opens url as the service would, over a counting connector.
@@ -208,7 +243,7 @@ func openCounted(tb testing.TB, rawURL string) (*sqlx.DB, *wire) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	db := sqlx.NewDb(sql.OpenDB(c), "postgres")
+	db := sqlx.NewDb(sql.OpenDB(database.Cached(c, 0)), "postgres")
 	db.SetMaxOpenConns(20)
 	db.SetMaxIdleConns(20)
 	tb.Cleanup(func() { db.Close() })
@@ -645,7 +680,9 @@ func BenchmarkOrderFlow(b *testing.B) {
 	for _, wd := range worlds {
 		b.Run(wd.name, func(b *testing.B) {
 			w := newFlowWorld(b, wd.url(), wd.n)
-			// One pair alone, for its exact statements.
+			// A few pairs to prepare the statements on the connections, then
+			// one pair alone, for its exact statements.
+			warm(b, w)
 			var trace []string
 			rt0, _ := w.wire.counts()
 			trace = w.wire.traced(func() {
@@ -655,12 +692,42 @@ func BenchmarkOrderFlow(b *testing.B) {
 			})
 			rt1, _ := w.wire.counts()
 			fmt.Printf("\n%s: one create+submit pair: %d statements, %d round trips\n", wd.name, len(trace), rt1-rt0)
-			for i, s := range trace {
-				if len(s) > 150 {
-					s = s[:150] + "…"
+			// The same pair 50 times by one client, for each statement's
+			// time from its write to its answer.
+			const timedPairs = 50
+			var statements []string
+			var took []time.Duration
+			pairTime := time.Duration(0)
+			statements, took = w.wire.timed(func() {
+				for range timedPairs {
+					cr, sb, err := w.pair(&w.clients[0])
+					if err != nil {
+						b.Fatal(err)
+					}
+					pairTime += cr + sb
 				}
-				fmt.Printf("  %2d %s\n", i+1, s)
+			})
+			// A statement sent twice in a pair (BEGIN, COMMIT) gets the mean
+			// of its occurrences.
+			times, mean := map[string]int{}, map[string]time.Duration{}
+			for _, s := range trace {
+				times[s]++
 			}
+			for i, s := range statements {
+				if times[s] > 0 {
+					mean[s] += took[i] / time.Duration(timedPairs*times[s])
+				}
+			}
+			var inDB time.Duration
+			for i, s := range trace {
+				inDB += mean[s]
+				if len(s) > 130 {
+					s = s[:130] + "…"
+				}
+				fmt.Printf("  %2d %6.0f µs  %s\n", i+1, float64(mean[trace[i]].Microseconds()), s)
+			}
+			fmt.Printf("one client, %d pairs: %.2f ms a pair, %.2f ms of it awaiting PostgreSQL; load %s\n",
+				timedPairs, float64((pairTime/timedPairs).Microseconds())/1000, float64(inDB.Microseconds())/1000, loadAverage())
 			for _, clients := range []int{4, 16, 32} {
 				load := loadAverage()
 				r := w.run(clients, d)
@@ -715,6 +782,19 @@ func bigDatabase(b *testing.B, serverURL string) string {
 	return u
 }
 
+// warm runs a few pairs as the first client, so that the statements of a
+// pair are prepared on each connection they use (the first run of a
+// statement on a connection costs a round trip more).
+func warm(tb testing.TB, w *flowWorld) {
+	tb.Helper()
+	for range 5 {
+		if _, _, err := w.pair(&w.clients[0]); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	time.Sleep(100 * time.Millisecond) // the last answer kept for its key
+}
+
 // TestOrderFlowRoundTrips: creating an order (with an idempotency key)
 // and submitting it, each through the HTTP API with a token, sends each
 // statement to PostgreSQL in one round trip, and at most 30 round trips in
@@ -722,9 +802,7 @@ func bigDatabase(b *testing.B, serverURL string) string {
 func TestOrderFlowRoundTrips(t *testing.T) {
 	w := newFlowWorld(t, dbtest.NewURL(t), 10)
 	c := &w.clients[0]
-	if _, _, err := w.pair(c); err != nil { // the connections' first use
-		t.Fatal(err)
-	}
+	warm(t, w)
 	rt0, _ := w.wire.counts()
 	trace := w.wire.traced(func() {
 		if _, _, err := w.pair(c); err != nil {

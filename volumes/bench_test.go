@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -44,7 +45,9 @@ func benchDB(b *testing.B) *sqlx.DB {
 		}
 		url = database.WithDatabase(server, benchDatabase)
 	}
-	db, err := database.Open(ctx, url)
+	// MADAF_BENCH_STATEMENT_CACHE=-1 runs without the statement cache.
+	cache, _ := strconv.Atoi(os.Getenv("MADAF_BENCH_STATEMENT_CACHE"))
+	db, err := database.Open(ctx, url, database.Options{StatementCache: cache})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -47,7 +47,7 @@ var settings = []string{
 	"MADAF_ADDR", "MADAF_METRICS_ADDR", "MADAF_METRICS_TOKEN", "MADAF_BASE_URL", "MADAF_SMTP_URL",
 	"MADAF_TRUSTED_PROXIES", "MADAF_OCID_PREFIX", "MADAF_PGDATA", "MADAF_DEMO", "MADAF_LOG_LEVEL",
 	"MADAF_DB_MAX_CONNS", "MADAF_DB_MAX_IDLE_CONNS", "MADAF_DB_CONN_MAX_LIFETIME", "MADAF_DB_STATEMENT_TIMEOUT",
-	"MADAF_SHUTDOWN_TIMEOUT", "MADAF_HTTP_READ_TIMEOUT", "MADAF_HTTP_WRITE_TIMEOUT", "MADAF_SECRET_KEY",
+	"MADAF_DB_STATEMENT_CACHE", "MADAF_SHUTDOWN_TIMEOUT", "MADAF_HTTP_READ_TIMEOUT", "MADAF_HTTP_WRITE_TIMEOUT", "MADAF_SECRET_KEY",
 }
 
 // benchmarkPrefix marks the variables the benchmarks read (see README
@@ -142,6 +142,8 @@ func loadConfig(environ []string) (config, error) {
 	check("MADAF_DB_CONN_MAX_LIFETIME", err)
 	c.db.StatementTimeout, err = duration(get("MADAF_DB_STATEMENT_TIMEOUT", "30s"), true)
 	check("MADAF_DB_STATEMENT_TIMEOUT", err)
+	c.db.StatementCache, err = statementCache(get("MADAF_DB_STATEMENT_CACHE", "256"))
+	check("MADAF_DB_STATEMENT_CACHE", err)
 	c.shutdown, err = duration(get("MADAF_SHUTDOWN_TIMEOUT", "25s"), false)
 	check("MADAF_SHUTDOWN_TIMEOUT", err)
 	c.readTimeout, err = duration(get("MADAF_HTTP_READ_TIMEOUT", "60s"), false)
@@ -226,6 +228,19 @@ func positive(s string) (int, error) {
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 1 {
 		return 0, fmt.Errorf("%q is not a whole number of at least 1", s)
+	}
+	return n, nil
+}
+
+// statementCache reads how many statements a connection keeps prepared:
+// a whole number, 0 for none (database.Options takes none as negative).
+func statementCache(s string) (int, error) {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%q is not a whole number of at least 0", s)
+	}
+	if n == 0 {
+		return -1, nil
 	}
 	return n, nil
 }

@@ -47,6 +47,7 @@ func TestConfigurationErrorsStopTheStart(t *testing.T) {
 		{"MaxConnsNotANumber", []string{closedDatabase, "MADAF_DB_MAX_CONNS=many"}, "MADAF_DB_MAX_CONNS", ""},
 		{"MaxIdleOverMax", []string{closedDatabase, "MADAF_DB_MAX_CONNS=5", "MADAF_DB_MAX_IDLE_CONNS=6"}, "MADAF_DB_MAX_IDLE_CONNS", ""},
 		{"LifetimeNoUnit", []string{closedDatabase, "MADAF_DB_CONN_MAX_LIFETIME=60"}, "MADAF_DB_CONN_MAX_LIFETIME", ""},
+		{"StatementCacheNegative", []string{closedDatabase, "MADAF_DB_STATEMENT_CACHE=-5"}, "MADAF_DB_STATEMENT_CACHE", ""},
 		{"StatementTimeoutNegative", []string{closedDatabase, "MADAF_DB_STATEMENT_TIMEOUT=-1s"}, "MADAF_DB_STATEMENT_TIMEOUT", ""},
 		{"ShutdownZero", []string{closedDatabase, "MADAF_SHUTDOWN_TIMEOUT=0"}, "MADAF_SHUTDOWN_TIMEOUT", ""},
 		{"ReadTimeoutBad", []string{closedDatabase, "MADAF_HTTP_READ_TIMEOUT=soon"}, "MADAF_HTTP_READ_TIMEOUT", ""},
@@ -151,18 +152,19 @@ func TestConfigDefaults(t *testing.T) {
 	if c.addr != "127.0.0.1:8080" || c.ocidPrefix != "ocds-madaf1" || c.baseURL != "http://localhost:8080" {
 		t.Errorf("addr %q, ocid prefix %q, base URL %q", c.addr, c.ocidPrefix, c.baseURL)
 	}
-	if c.db.MaxConns != 20 || c.db.MaxIdleConns != 10 || c.db.StatementTimeout != 30*time.Second || c.db.ConnMaxLifetime != time.Hour {
+	if c.db.MaxConns != 20 || c.db.MaxIdleConns != 10 || c.db.StatementTimeout != 30*time.Second || c.db.ConnMaxLifetime != time.Hour ||
+		c.db.StatementCache != 256 {
 		t.Errorf("pool %+v", c.db)
 	}
 	if c.shutdown != 25*time.Second || c.readTimeout != time.Minute || c.writeTimeout != 2*time.Minute {
 		t.Errorf("shutdown %s, read %s, write %s", c.shutdown, c.readTimeout, c.writeTimeout)
 	}
-	c, err = loadConfig([]string{"MADAF_ADDR=:9000", "MADAF_DB_STATEMENT_TIMEOUT=0", "MADAF_DB_MAX_CONNS=4",
+	c, err = loadConfig([]string{"MADAF_ADDR=:9000", "MADAF_DB_STATEMENT_TIMEOUT=0", "MADAF_DB_MAX_CONNS=4", "MADAF_DB_STATEMENT_CACHE=0",
 		"MADAF_TRUSTED_PROXIES=10.0.0.0/8, 192.0.2.7", "MADAF_BASE_URL=https://madaf.example.org/"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.addr != ":9000" || c.db.StatementTimeout != 0 || c.db.MaxIdleConns != 4 || len(c.proxies) != 2 || c.baseURL != "https://madaf.example.org" {
+	if c.addr != ":9000" || c.db.StatementTimeout != 0 || c.db.MaxIdleConns != 4 || c.db.StatementCache >= 0 || len(c.proxies) != 2 || c.baseURL != "https://madaf.example.org" {
 		t.Errorf("%+v", c)
 	}
 }

@@ -50,7 +50,13 @@ type Options struct {
 	// unreachable, and the caller gets an error (a 503) instead of waiting
 	// for as long as the server stays frozen.
 	MaxWait time.Duration
+	// StatementCache is how many statements each connection keeps prepared
+	// (see statements.go; default 256, negative: none).
+	StatementCache int
 }
+
+// statementCache is the default size of a connection's statement cache.
+const statementCache = 256
 
 // serverGrace is how much longer than the statement's limit a read waits
 // for the server's answer before the connection is given up: a server that
@@ -90,7 +96,7 @@ func Open(ctx context.Context, url string, opts ...Options) (*sqlx.DB, error) {
 	if wait := o.readWait(); wait > 0 {
 		connector.Dialer(patientDialer{wait: wait})
 	}
-	db := sqlx.NewDb(sql.OpenDB(connector), "postgres")
+	db := sqlx.NewDb(sql.OpenDB(Cached(connector, o.StatementCache)), "postgres")
 	maxConns := cmp.Or(o.MaxConns, 20)
 	db.SetMaxOpenConns(maxConns)
 	db.SetMaxIdleConns(min(cmp.Or(o.MaxIdleConns, 10), maxConns))
@@ -103,6 +109,18 @@ func Open(ctx context.Context, url string, opts ...Options) (*sqlx.DB, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+// Cached is connector with each connection's statements kept prepared, up
+// to size of them (0: the default, negative: none).
+func Cached(connector driver.Connector, size int) driver.Connector {
+	if size == 0 {
+		size = statementCache
+	}
+	if size < 0 {
+		return connector
+	}
+	return cachingConnector{Connector: connector, size: size}
 }
 
 // sessionSettings is url (a postgres:// URL or key=value pairs) with the

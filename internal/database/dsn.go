@@ -11,20 +11,30 @@ import (
 // sends a statement with parameters in one round trip (parse, bind and
 // execute together) instead of two (it would otherwise first ask the
 // server for the parameters' types); []byte parameters then travel in
-// binary, so a store sends JSON for a jsonb column as a string.
+// binary, so a store sends JSON for a jsonb column as a string. It adds
+// disable_prepared_binary_result=yes too, so that a statement the cache
+// (statements.go) prepared returns its values in text like an unnamed one.
 func DSN(url string) string {
-	if strings.Contains(url, "binary_parameters") {
+	for _, k := range []string{"binary_parameters", "disable_prepared_binary_result"} {
+		url = withParam(url, k)
+	}
+	return url
+}
+
+// withParam is url with lib/pq's setting key set to yes, unless url sets it.
+func withParam(url, key string) string {
+	if strings.Contains(url, key) {
 		return url
 	}
 	if !strings.HasPrefix(url, "postgres://") && !strings.HasPrefix(url, "postgresql://") {
-		return strings.TrimSpace(url + " binary_parameters=yes")
+		return strings.TrimSpace(url + " " + key + "=yes")
 	}
 	u, err := neturl.Parse(url)
 	if err != nil {
 		return url
 	}
 	q := u.Query()
-	q.Set("binary_parameters", "yes")
+	q.Set(key, "yes")
 	u.RawQuery = q.Encode()
 	return u.String()
 }
