@@ -243,7 +243,9 @@ func openCounted(tb testing.TB, rawURL string) (*sqlx.DB, *wire) {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	db := sqlx.NewDb(sql.OpenDB(database.Cached(c, 0)), "postgres")
+	// MADAF_BENCH_STATEMENT_CACHE=-1 runs without the statement cache.
+	cache, _ := strconv.Atoi(os.Getenv("MADAF_BENCH_STATEMENT_CACHE"))
+	db := sqlx.NewDb(sql.OpenDB(database.Cached(c, cache)), "postgres")
 	db.SetMaxOpenConns(20)
 	db.SetMaxIdleConns(20)
 	tb.Cleanup(func() { db.Close() })

@@ -93,10 +93,12 @@ func Open(ctx context.Context, url string, opts ...Options) (*sqlx.DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	var c driver.Connector = connector
 	if wait := o.readWait(); wait > 0 {
 		connector.Dialer(patientDialer{wait: wait})
+		c = sessionConnector{connector}
 	}
-	db := sqlx.NewDb(sql.OpenDB(Cached(connector, o.StatementCache)), "postgres")
+	db := sqlx.NewDb(sql.OpenDB(Cached(c, o.StatementCache)), "postgres")
 	maxConns := cmp.Or(o.MaxConns, 20)
 	db.SetMaxOpenConns(maxConns)
 	db.SetMaxIdleConns(min(cmp.Or(o.MaxIdleConns, 10), maxConns))
@@ -191,12 +193,34 @@ func (p patientDialer) DialTimeout(network, address string, timeout time.Duratio
 	return p.DialContext(ctx, network, address)
 }
 
+// cancelWait is how long a cancel request waits for the server to close
+// its connection, which a live server does at once. lib/pq waits for it
+// before it returns a prepared statement's error, so a frozen server must
+// not hold it for longer than the statement itself would wait.
+const cancelWait = time.Second
+
+// sessionDial marks the dials of sessions (sessionConnector); lib/pq's
+// other dials are cancel requests.
+type sessionDial struct{}
+
+// sessionConnector connects as its lib/pq connector does, marking the dial
+// as a session's.
+type sessionConnector struct{ *pq.Connector }
+
+func (c sessionConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	return c.Connector.Connect(context.WithValue(ctx, sessionDial{}, true))
+}
+
 func (p patientDialer) DialContext(ctx context.Context, network, address string) (net.Conn, error) {
 	c, err := p.d.DialContext(ctx, network, address)
 	if err != nil {
 		return nil, err
 	}
-	return &patientConn{Conn: c, wait: p.wait}, nil
+	wait := p.wait
+	if ctx.Value(sessionDial{}) == nil {
+		wait = min(wait, cancelWait)
+	}
+	return &patientConn{Conn: c, wait: wait}, nil
 }
 
 // patientConn is a connection whose every read ends after wait, or at the
