@@ -340,7 +340,7 @@ func BeforeCommit(ctx context.Context, fn BeforeCommitFunc) context.Context {
 func retryable(err error) bool {
 	var pqErr *pq.Error
 	if errors.As(err, &pqErr) {
-		return pqErr.Code == "40001" || pqErr.Code == "40P01"
+		return pqErr.Code == "40001" || pqErr.Code == "40P01" || replanned(err)
 	}
 	return false
 }

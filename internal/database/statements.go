@@ -70,6 +70,7 @@ type cachingConn struct {
 	recent  list.List                // most recently used first
 	closing []driver.Stmt            // evicted, closed on the next ResetSession
 	inTx    bool
+	bad     bool // a statement's context ended: not to be used again
 }
 
 // BeginTx notes that the connection is in a transaction until it ends.
@@ -130,67 +131,84 @@ func (c *cachingConn) prepared(ctx context.Context, query string) (*cachedStmt, 
 	return cs, nil
 }
 
-// stale reports whether err says the server no longer takes query's
-// statement as it was prepared, because a table it reads changed shape
-// (0A000) or the server does not know it (26000), and then drops it, so
-// that the next use prepares it afresh. Outside a transaction the caller
-// may run the statement again at once.
-func (c *cachingConn) stale(query string, err error) bool {
+// replanned reports whether err is the server refusing a prepared
+// statement that no longer matches the tables it reads ("cached plan must
+// not change result type") or that it does not know: raised when the
+// statement is bound, before it runs, so running it afresh is safe.
+func replanned(err error) bool {
 	var pe *pq.Error
-	if !errors.As(err, &pe) || (pe.Code != "0A000" && pe.Code != "26000") {
+	if !errors.As(err, &pe) {
 		return false
 	}
-	e, ok := c.byQuery[query]
-	if !ok {
-		return false
-	}
-	c.recent.Remove(e)
-	delete(c.byQuery, query)
-	if pe.Code == "0A000" {
+	return pe.Code == "26000" || (pe.Code == "0A000" && pe.Routine == "RevalidateCachedQuery")
+}
+
+// drop forgets query's statement, closing it when the connection is next
+// handed out.
+func (c *cachingConn) drop(query string) {
+	if e, ok := c.byQuery[query]; ok {
+		c.recent.Remove(e)
+		delete(c.byQuery, query)
 		c.closing = append(c.closing, e.Value.(*cachedStmt).stmt)
 	}
-	return !c.inTx
+}
+
+// run runs query with args through its prepared statement (plain when the
+// statement is not one to keep). A statement the server no longer takes
+// is dropped and, outside a transaction, prepared and run again once; in
+// a transaction the error ends it and WithTx runs it again. A statement
+// whose context ended leaves the connection unused again, as lib/pq does
+// for its unnamed statements, so that a late cancel cannot reach the next
+// statement on it.
+func run[T any](c *cachingConn, ctx context.Context, query string, args []driver.NamedValue,
+	plain func() (T, error), prepared func(*cachedStmt) (T, error)) (T, error) {
+	var zero T
+	if len(args) == 0 {
+		return plain()
+	}
+	for attempt := 0; ; attempt++ {
+		cs, err := c.prepared(ctx, query)
+		if errors.Is(err, driver.ErrSkip) {
+			return plain()
+		}
+		if err != nil {
+			return zero, err
+		}
+		out, err := prepared(cs)
+		if ctx.Err() != nil {
+			c.bad = true
+		}
+		if err != nil && replanned(err) {
+			c.drop(query)
+			if !c.inTx && attempt == 0 {
+				continue
+			}
+		}
+		return out, err
+	}
 }
 
 func (c *cachingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	if len(args) == 0 {
-		return c.pqConn.QueryContext(ctx, query, args)
-	}
-	cs, err := c.prepared(ctx, query)
-	if errors.Is(err, driver.ErrSkip) {
-		return c.pqConn.QueryContext(ctx, query, args)
-	}
-	if err != nil {
-		return nil, err
-	}
-	rows, err := cs.stmt.QueryContext(ctx, args)
-	if err != nil && c.stale(query, err) {
-		return c.QueryContext(ctx, query, args)
-	}
-	return rows, err
+	return run(c, ctx, query, args,
+		func() (driver.Rows, error) { return c.pqConn.QueryContext(ctx, query, args) },
+		func(cs *cachedStmt) (driver.Rows, error) { return cs.stmt.QueryContext(ctx, args) })
 }
 
 func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	if len(args) == 0 {
-		return c.pqConn.ExecContext(ctx, query, args)
-	}
-	cs, err := c.prepared(ctx, query)
-	if errors.Is(err, driver.ErrSkip) {
-		return c.pqConn.ExecContext(ctx, query, args)
-	}
-	if err != nil {
-		return nil, err
-	}
-	res, err := cs.stmt.ExecContext(ctx, args)
-	if err != nil && c.stale(query, err) {
-		return c.ExecContext(ctx, query, args)
-	}
-	return res, err
+	return run(c, ctx, query, args,
+		func() (driver.Result, error) { return c.pqConn.ExecContext(ctx, query, args) },
+		func(cs *cachedStmt) (driver.Result, error) { return cs.stmt.ExecContext(ctx, args) })
 }
+
+// IsValid reports whether the connection may be used again.
+func (c *cachingConn) IsValid() bool { return !c.bad && c.pqConn.IsValid() }
 
 // ResetSession closes the statements evicted since the connection was last
 // handed out; a connection that cannot close them is not used again.
 func (c *cachingConn) ResetSession(ctx context.Context) error {
+	if c.bad {
+		return driver.ErrBadConn
+	}
 	for len(c.closing) > 0 {
 		st := c.closing[0]
 		c.closing = c.closing[1:]

@@ -2,6 +2,7 @@ package database_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -125,6 +126,48 @@ func TestStatementCache(t *testing.T) {
 		rows.Close()
 		if len(cols) != 3 {
 			t.Errorf("columns %v, want the new shape", cols)
+		}
+	})
+
+	t.Run("RefusedAtBind", func(t *testing.T) {
+		// The planner refuses this (0A000) only once it has the parameter:
+		// the error comes back as it is, without the statement prepared
+		// again and again.
+		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		var n int
+		err := cached.GetContext(ctx, &n, `SELECT count(*) FROM generate_series(1, 2) a FULL JOIN generate_series(1, 2) b ON a < b + $1::int`, 1)
+		var pe *pq.Error
+		if !errors.As(err, &pe) || pe.Code != "0A000" {
+			t.Fatalf("error %v, want the planner's 0A000", err)
+		}
+	})
+
+	t.Run("TableChangedShapeInATransaction", func(t *testing.T) {
+		cached.MustExec(`CREATE TABLE shapes_tx (id int PRIMARY KEY, a text)`)
+		cached.MustExec(`INSERT INTO shapes_tx VALUES (1, 'x')`)
+		const q = `SELECT * FROM shapes_tx WHERE id = $1`
+		read := func() (cols int, err error) {
+			err = database.WithTx(ctx, cached, func(tx *sqlx.Tx) error {
+				rows, err := tx.QueryxContext(ctx, q, 1)
+				if err != nil {
+					return err
+				}
+				defer rows.Close()
+				c, err := rows.Columns()
+				cols = len(c)
+				return err
+			})
+			return cols, err
+		}
+		for range 2 {
+			if _, err := read(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cached.MustExec(`ALTER TABLE shapes_tx ADD COLUMN b text`)
+		if cols, err := read(); err != nil || cols != 3 {
+			t.Fatalf("after the table changed: %d columns, %v", cols, err)
 		}
 	})
 }
