@@ -78,8 +78,8 @@ func (o OCDS) packageURI(f Filter) string {
 }
 
 // The OCDS structures this service publishes: the subset of the 1.1.5
-// release schema it fills, plus tender.techniques (techniques extension)
-// and tender.competitive.
+// release schema it fills, plus tender.techniques and tender.competitive
+// (techniques extension) and a mini-competition's bids (bid extension).
 type (
 	// ReleasePackage is an OCDS 1.1.5 release package.
 	ReleasePackage struct {
@@ -109,6 +109,7 @@ type (
 		Awards           []OCDSAward      `json:"awards,omitempty"`
 		Contracts        []OCDSContract   `json:"contracts,omitempty"`
 		RelatedProcesses []RelatedProcess `json:"relatedProcesses,omitempty"`
+		Bids             *Bids            `json:"bids,omitempty"`
 	}
 	// Party is an organisation taking part in a process.
 	Party struct {
@@ -150,7 +151,12 @@ type (
 		Value                    *Value      `json:"value,omitempty"`
 		ProcurementMethod        string      `json:"procurementMethod"`
 		ProcurementMethodDetails string      `json:"procurementMethodDetails,omitempty"`
+		TenderPeriod             *Period     `json:"tenderPeriod,omitempty"`
+		EnquiryPeriod            *Period     `json:"enquiryPeriod,omitempty"`
+		AwardPeriod              *Period     `json:"awardPeriod,omitempty"`
 		ContractPeriod           *Period     `json:"contractPeriod,omitempty"`
+		NumberOfTenderers        *int        `json:"numberOfTenderers,omitempty"`
+		Tenderers                []OrgRef    `json:"tenderers,omitempty"`
 		Techniques               *Techniques `json:"techniques,omitempty"`
 		Competitive              *bool       `json:"competitive,omitempty"`
 	}
@@ -182,14 +188,15 @@ type (
 	}
 	// OCDSContract is a contract that follows an award.
 	OCDSContract struct {
-		ID          string  `json:"id"`
-		AwardID     string  `json:"awardID"`
-		Title       string  `json:"title,omitempty"`
-		Description string  `json:"description,omitempty"`
-		Status      string  `json:"status"`
-		Value       *Value  `json:"value,omitempty"`
-		DateSigned  string  `json:"dateSigned,omitempty"`
-		Period      *Period `json:"period,omitempty"`
+		ID          string     `json:"id"`
+		AwardID     string     `json:"awardID"`
+		Title       string     `json:"title,omitempty"`
+		Description string     `json:"description,omitempty"`
+		Status      string     `json:"status"`
+		Value       *Value     `json:"value,omitempty"`
+		DateSigned  string     `json:"dateSigned,omitempty"`
+		Period      *Period    `json:"period,omitempty"`
+		Items       []OCDSItem `json:"items,omitempty"`
 	}
 	// RelatedProcess points at another contracting process.
 	RelatedProcess struct {
@@ -249,7 +256,9 @@ var (
 // winning suppliers as awards; each order sent to a supplier (narrowed by
 // f, months by submission) as a call-off of its own, related to its
 // tender's process, with the authority as buyer and an award and contract
-// for the supplier. Every amount is before VAT, as the tenders price and
+// for the supplier; each mini-competition f selects as a selective process
+// of its own (see competitionRelease), whose orders are its contracts and
+// no call-offs of their own. Every amount is before VAT, as the tenders price and
 // cap them: a tender's ceiling, a call-off's value, its award's and
 // contract's, and each item's unit price. OCDS 1.1.5 has no field for tax,
 // so a call-off's award and contract say in their description that the
@@ -268,7 +277,7 @@ func (s *Store) ReleasePackage(ctx context.Context, p *auth.Principal, f Filter,
 	if o.Publisher == "" {
 		o.Publisher = cat.T("cluster.name")
 	}
-	pkg := &ReleasePackage{URI: o.URI, Version: "1.1", Extensions: []string{TechniquesExtension},
+	pkg := &ReleasePackage{URI: o.URI, Version: "1.1", Extensions: []string{TechniquesExtension, BidExtension},
 		PublishedDate: stamp(now), Publisher: Publisher{Name: o.Publisher, URI: o.baseURL()}, Releases: []Release{}}
 	cluster := Party{ID: clusterPartyID, Name: o.Publisher}
 
@@ -285,6 +294,13 @@ func (s *Store) ReleasePackage(ctx context.Context, p *auth.Principal, f Filter,
 	}
 	for _, or := range orders {
 		pkg.Releases = append(pkg.Releases, orderRelease(cat, o.Prefix, cluster, or))
+	}
+	comps, err := s.ocdsCompetitions(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range comps {
+		pkg.Releases = append(pkg.Releases, competitionRelease(cat, o.Prefix, c))
 	}
 	return pkg, nil
 }
@@ -358,18 +374,25 @@ func orderRelease(cat i18n.Catalog, prefix string, cluster Party, o *ocdsOrder) 
 	}
 	r.Tender.Items = items
 	awardID := fmt.Sprintf("order-%d-award", o.ID)
-	awardDate := o.SentAt
+	awardDate := *o.SentAt
 	if o.SubmittedAt != nil {
 		awardDate = *o.SubmittedAt
 	}
 	vat := cat.T("volumes.ocds.amounts_before_vat", o.VATRate.String(), money.FormatAmount(o.VAT), money.FormatAmount(o.Total))
 	r.Awards = []OCDSAward{{ID: awardID, Title: r.Tender.Title, Description: vat, Status: awardStatuses[o.Status],
 		Date: stamp(awardDate), Value: ils(o.Subtotal), Suppliers: []OrgRef{{ID: supplier.ID, Name: supplier.Name}}}}
-	c := OCDSContract{ID: fmt.Sprintf("order-%d-contract", o.ID), AwardID: awardID, Title: r.Tender.Title, Description: vat,
-		Status: contractStatuses[o.Status], Value: ils(o.Subtotal), DateSigned: stamp(o.SentAt)}
-	if !o.PromisedOn.IsZero() {
-		c.Period = &Period{StartDate: stamp(o.SentAt), EndDate: stamp(o.PromisedOn.Time())}
-	}
-	r.Contracts = []OCDSContract{c}
+	r.Contracts = []OCDSContract{orderContract(o, awardID, r.Tender.Title, vat, nil)}
 	return r
+}
+
+// orderContract is the contract of order o, sent to its supplier, that
+// follows award awardID: its value before VAT (vat describes the VAT), and
+// items when given.
+func orderContract(o *ocdsOrder, awardID, title, vat string, items []OCDSItem) OCDSContract {
+	c := OCDSContract{ID: fmt.Sprintf("order-%d-contract", o.ID), AwardID: awardID, Title: title, Description: vat,
+		Status: contractStatuses[o.Status], Value: ils(o.Subtotal), DateSigned: stamp(*o.SentAt), Items: items}
+	if !o.PromisedOn.IsZero() {
+		c.Period = &Period{StartDate: stamp(*o.SentAt), EndDate: stamp(o.PromisedOn.Time())}
+	}
+	return c
 }

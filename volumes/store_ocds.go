@@ -110,8 +110,10 @@ type ocdsOrder struct {
 	VAT           decimal.Decimal `db:"vat"`
 	Total         decimal.Decimal `db:"total"`
 	SubmittedAt   *time.Time      `db:"submitted_at"`
-	SentAt        time.Time       `db:"sent_at"`
+	SentAt        *time.Time      `db:"sent_at"`
 	PromisedOn    calendar.Date   `db:"promised_on"`
+	CreatedAt     time.Time       `db:"created_at"`
+	CompetitionID *int64          `db:"competition_id"`
 	UpdatedAt     time.Time       `db:"updated_at"`
 	Lines         []ocdsLine
 }
@@ -127,25 +129,39 @@ type ocdsLine struct {
 }
 
 // ocdsOrders loads the orders sent to their suppliers that f selects,
-// authority names in OCDSLanguage.
+// authority names in OCDSLanguage: the call-offs made directly, not the
+// orders of mini-competitions, which are their competitions' contracts
+// (ocdsCompetitions).
 func (s *Store) ocdsOrders(ctx context.Context, f Filter) ([]*ocdsOrder, error) {
 	args := []any{OCDSLanguage}
 	where := f.whereSubmitted(&args)
-	q := `SELECT o.id, o.number, o.status, o.version, o.tender_id, t.title AS tender_title,
-			a.code AS authority_code, name_in($1, a.name_he, a.name_ar, a.name_en) AS authority_name,
-			s.company_number, s.legal_name AS supplier_name,
-			o.subtotal, o.vat_rate, o.vat, o.total, o.submitted_at, o.sent_at, o.promised_on, o.updated_at
-		FROM orders o
-		JOIN tenders t ON t.id = o.tender_id
-		JOIN authorities a ON a.id = o.authority_id
-		JOIN suppliers s ON s.id = o.supplier_id
-		WHERE o.sent_at IS NOT NULL AND ` + where + ` ORDER BY o.id`
+	q := `SELECT ` + ocdsOrderColumns + ocdsOrderFrom + `
+		WHERE o.sent_at IS NOT NULL AND o.competition_id IS NULL AND ` + where + ` ORDER BY o.id`
 	var orders []*ocdsOrder
 	if err := s.db.SelectContext(ctx, &orders, q, args...); err != nil {
 		return nil, err
 	}
+	return orders, s.ocdsOrderLines(ctx, orders)
+}
+
+// ocdsOrderColumns are an order's columns for OCDS ($1 the language of the
+// authority's name), over ocdsOrderFrom.
+const ocdsOrderColumns = `o.id, o.number, o.status, o.version, o.tender_id, t.title AS tender_title,
+			a.code AS authority_code, name_in($1, a.name_he, a.name_ar, a.name_en) AS authority_name,
+			s.company_number, s.legal_name AS supplier_name,
+			o.subtotal, o.vat_rate, o.vat, o.total, o.submitted_at, o.sent_at, o.promised_on, o.created_at, o.updated_at,
+			o.competition_id`
+
+const ocdsOrderFrom = `
+		FROM orders o
+		JOIN tenders t ON t.id = o.tender_id
+		JOIN authorities a ON a.id = o.authority_id
+		JOIN suppliers s ON s.id = o.supplier_id`
+
+// ocdsOrderLines loads the lines of orders.
+func (s *Store) ocdsOrderLines(ctx context.Context, orders []*ocdsOrder) error {
 	if len(orders) == 0 {
-		return orders, nil
+		return nil
 	}
 	byID := map[int64]*ocdsOrder{}
 	ids := make([]int64, len(orders))
@@ -156,10 +172,10 @@ func (s *Store) ocdsOrders(ctx context.Context, f Filter) ([]*ocdsOrder, error) 
 	const ql = `SELECT order_id, line_no, sku, name, unit, quantity, unit_price FROM order_lines
 		WHERE order_id = ANY($1) ORDER BY order_id, line_no`
 	if err := s.db.SelectContext(ctx, &lines, ql, pq.Array(ids)); err != nil {
-		return nil, err
+		return err
 	}
 	for _, l := range lines {
 		byID[l.OrderID].Lines = append(byID[l.OrderID].Lines, l)
 	}
-	return orders, nil
+	return nil
 }
