@@ -115,7 +115,11 @@ func (s *Store) ocdsCompetitions(ctx context.Context, f Filter) ([]*ocdsCompetit
 	}
 	var own int64
 	if f.sentOnly {
+		// A supplier sees its own quote only, never how many others quoted.
 		own = f.SupplierID
+		for _, c := range comps {
+			c.NumberOfTenderers = nil
+		}
 	}
 
 	var lines []ocdsCompetitionLine
