@@ -152,7 +152,7 @@ func (s *Store) User(ctx context.Context, id int64) (_ *User, err error) {
 func (s *Store) Users(ctx context.Context, authorityID, supplierID int64, pg paging.Page) (_ []*User, err error) {
 	defer apperr.Wrap(&err, "accounts.Store.Users(%d, %d)", authorityID, supplierID)
 	const q = `SELECT ` + userColumns + ` FROM users u
-		WHERE ($1 = 0 OR u.authority_id = $1) AND ($2 = 0 OR u.supplier_id = $2) AND u.id > $3
+		WHERE ($1::bigint = 0 OR u.authority_id = $1) AND ($2::bigint = 0 OR u.supplier_id = $2) AND u.id > $3
 		ORDER BY u.id LIMIT $4`
 	var rows []userRow
 	if err := s.db.SelectContext(ctx, &rows, q, authorityID, supplierID, pg.After, pg.Limit); err != nil {

@@ -15,6 +15,8 @@ import (
 	"madaf/authorities"
 	"madaf/catalog"
 	"madaf/competitions"
+	"madaf/documents"
+	"madaf/documents/owners"
 	"madaf/internal/auth"
 	"madaf/internal/page"
 	"madaf/internal/server"
@@ -74,13 +76,18 @@ func mount(base *server.Base, db *sqlx.DB, cfg Config) {
 	base.AnswerPagesWith(pages.Fail)
 	r := server.Router{API: base.API, Site: base.Engine, Pages: pages}
 	orderService := orders.NewService(db, orders.Options{BaseURL: cfg.BaseURL, Now: cfg.Now})
+	supplierStore, catalogStore := suppliers.NewStore(db), catalog.NewStore(db)
+	competitionService := competitions.NewService(db, competitions.Options{BaseURL: cfg.BaseURL, Now: cfg.Now, Orders: orderService})
+	docs := documents.NewService(db, owners.Features{Orders: orderService, Catalog: catalogStore,
+		Suppliers: supplierStore, Competitions: competitionService}.Rules())
 	features := []server.Feature{
 		accounts.Routes{Store: accounts.NewStore(db), Sessions: base.Auth, BaseURL: cfg.BaseURL, SecretKey: cfg.SecretKey},
 		authorities.Routes{Store: authorities.NewStore(db)},
-		suppliers.Routes{Store: suppliers.NewStore(db)},
-		catalog.Routes{Store: catalog.NewStore(db)},
-		orders.Routes{Service: orderService},
-		competitions.Routes{Service: competitions.NewService(db, competitions.Options{BaseURL: cfg.BaseURL, Now: cfg.Now, Orders: orderService})},
+		suppliers.Routes{Store: supplierStore, Documents: docs},
+		catalog.Routes{Store: catalogStore, Documents: docs},
+		orders.Routes{Service: orderService, Documents: docs},
+		competitions.Routes{Service: competitionService, Documents: docs},
+		documents.Routes{Service: docs},
 		volumes.Routes{Store: volumes.NewStore(db), OCDS: volumes.OCDS{Prefix: cfg.OCIDPrefix, BaseURL: cfg.BaseURL}},
 		workplan.Routes{Store: workplan.NewStore(db)},
 		audit.Routes{Store: audit.NewStore(db)},

@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -41,8 +42,9 @@ type auditWrite struct {
 	session bool
 	path    string
 	// body is the JSON body (none when empty); text and file send a
-	// text/plain body or a multipart form with one file instead.
-	body, text, file string
+	// text/plain body or a multipart form with one file instead, called
+	// fileName (prices.csv when empty).
+	body, text, file, fileName string
 	// prepare makes, before the write, what it acts on (through the API
 	// or the stores) and returns the values of its placeholders.
 	prepare func(t *testing.T, w *auditWorld) map[string]string
@@ -784,7 +786,7 @@ func (w *auditWorld) check(t *testing.T, n int, route string, want auditWrite, q
 	case want.file != "":
 		var b bytes.Buffer
 		mw := multipart.NewWriter(&b)
-		fw, _ := mw.CreateFormFile("file", "prices.csv")
+		fw, _ := mw.CreateFormFile("file", cmp.Or(want.fileName, "prices.csv"))
 		fw.Write([]byte(expand(want.file)))
 		mw.Close()
 		body, contentType = b.Bytes(), mw.FormDataContentType()

@@ -1,9 +1,12 @@
 package app
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -121,6 +124,7 @@ func mustAuthzWorld(t testing.TB) *authzWorld {
 	var confirmed string
 	get(&confirmed, `SELECT id::text FROM orders WHERE authority_id = $1 AND supplier_id = $2 AND status = 'confirmed' ORDER BY id LIMIT 1`, zichron, medical)
 	w.params["orders/:id"] = confirmed
+	w.params["documents/:id"] = mustAuthzDocument(t, engine, w.tokens["officer"], confirmed)
 
 	// A spare user and delegation of זכרון יעקב, which the routes that
 	// deactivate users and revoke delegations act on (each revoking route
@@ -329,6 +333,8 @@ func (w *authzWorld) path(t testing.TB, method, pattern string) (path string, bo
 	segs := strings.Split(pattern, "/")
 	out := slices.Clone(segs)
 	orderLine := ""
+	// of are the ids of what a route's own order holds (authzOrderParams).
+	of := map[string]string{}
 	for i, s := range segs {
 		if !strings.HasPrefix(s, ":") && !strings.HasPrefix(s, "*") {
 			continue
@@ -345,6 +351,11 @@ func (w *authzWorld) path(t testing.TB, method, pattern string) (path string, bo
 		case key == "orders/:id" && authzOrderState[action] != "":
 			v, orderLine = w.mustOrder(t, authzOrderState[action])
 			ok = true
+			if prepare := authzOrderParams[method+" "+pattern]; prepare != nil {
+				of = prepare(t, w, v, orderLine)
+			}
+		case of[key] != "":
+			v, ok = of[key], true
 		case key == "delegations/:delegation_id" && action == "revoke":
 			v = w.mustDelegation(t)
 		}
@@ -560,4 +571,137 @@ func authzSnippet(rec *httptest.ResponseRecorder) string {
 		b = b[:90]
 	}
 	return strings.ReplaceAll(b, "\n", " ")
+}
+
+// The change requests of an order and the documents of the service's
+// objects.
+//
+// A change is proposed by the order's authority's officer on a sent,
+// confirmed or partly delivered order; one that raises the total is signed
+// again by the treasurer and the head (or their delegate) before it goes to
+// the supplier, who accepts or declines it; the officer withdraws an open
+// one. A change is seen by whoever sees its order, except that the
+// supplier sees only the changes sent to it: each route on a change gets a
+// sent order of its own with a change in the state it acts on
+// (authzChangeState), and the one read by GET is still awaiting its
+// signatures, so the supplier must not find it. The order page's forms
+// post the same steps.
+//
+// A document is seen by whoever sees the object it belongs to (an officer
+// of another authority, or another supplier, finds nothing), and added by
+// those the owner's feature lets add (documents/owners): an order's by its
+// authority's officers and its supplier, a tender's and a work-plan task's
+// by the cluster's lead and admin, a supplier's by the cluster and the
+// supplier itself, a competition's by its authority's officers. A
+// supplier's documents (its certificates) are not the authorities' to see.
+// The world's document (documents/:id) is attached to the world's
+// confirmed order.
+func init() {
+	for route, who := range map[string]string{
+		"GET /api/v1/orders/:id/changes":                      "cluster zichron supplier",
+		"POST /api/v1/orders/:id/changes":                     "officer deputy",
+		"GET /api/v1/orders/:id/changes/:change_id":           "cluster zichron", // not yet sent: not the supplier's
+		"POST /api/v1/orders/:id/changes/:change_id/sign":     "treasurer head deputy",
+		"POST /api/v1/orders/:id/changes/:change_id/accept":   "supplier",
+		"POST /api/v1/orders/:id/changes/:change_id/decline":  "supplier",
+		"POST /api/v1/orders/:id/changes/:change_id/withdraw": "officer deputy",
+		"POST /orders/:id/changes":                            "officer deputy",
+		"POST /orders/:id/changes/:change_id/sign":            "treasurer head deputy",
+		"POST /orders/:id/changes/:change_id/accept":          "supplier",
+		"POST /orders/:id/changes/:change_id/decline":         "supplier",
+		"POST /orders/:id/changes/:change_id/withdraw":        "officer deputy",
+		"GET /api/v1/orders/:id/documents":                    "cluster zichron supplier",
+		"POST /api/v1/orders/:id/documents":                   "officer deputy supplier",
+		"GET /api/v1/tenders/:id/documents":                   "cluster zichron kafrqara supplier",
+		"POST /api/v1/tenders/:id/documents":                  "cluster",
+		"GET /api/v1/suppliers/:id/documents":                 "cluster supplier",
+		"POST /api/v1/suppliers/:id/documents":                "cluster supplier",
+		"GET /api/v1/competitions/:id/documents":              "cluster zichron supplier",
+		"POST /api/v1/competitions/:id/documents":             "officer deputy",
+		"GET /api/v1/workplan/tasks/:id/documents":            "cluster",
+		"POST /api/v1/workplan/tasks/:id/documents":           "cluster",
+		"GET /api/v1/documents/:id":                           "cluster zichron supplier", // the order's document
+		"POST /orders/:id/documents":                          "officer deputy supplier",
+		"POST /tenders/:id/documents":                         "cluster",
+		"POST /admin/suppliers/:id/documents":                 "cluster supplier", // the supplier adds its own, as on the API
+		"POST /competitions/:id/documents":                    "officer deputy",
+		"GET /competitions/:id/edit":                          "officer deputy", // the page of PUT /api/v1/competitions/:id
+		"POST /competitions/:id/edit":                         "officer deputy",
+		"POST /competitions/:id/pass":                         "officer deputy",
+	} {
+		authzTable[route] = who
+	}
+	for route, body := range map[string]string{
+		"POST /api/v1/orders/:id/changes":                    `{"reason": "שינוי כתובת המסירה", "delivery_address": "מרכז הספורט, רחוב הנדיב 5"}`,
+		"POST /api/v1/orders/:id/changes/:change_id/decline": `{"reason": "אין מלאי"}`,
+		"POST /orders/:id/changes":                           "chg_reason=%D7%A9%D7%99%D7%A0%D7%95%D7%99&chg_address=%D7%9E%D7%A8%D7%9B%D7%96+%D7%94%D7%A1%D7%A4%D7%95%D7%A8%D7%98",
+		"POST /orders/:id/changes/:change_id/decline":        "decline_reason=%D7%90%D7%99%D7%9F+%D7%9E%D7%9C%D7%90%D7%99",
+	} {
+		authzBodies[route] = body
+	}
+	authzOrderState["changes"] = "sent"
+	for route, status := range authzChangeState {
+		authzOrderParams[route] = func(t testing.TB, w *authzWorld, order, line string) map[string]string {
+			t.Helper()
+			return map[string]string{"changes/:change_id": w.mustChange(t, order, line, status)}
+		}
+	}
+}
+
+// authzChangeState is the state of the change each route on a change acts
+// on; the list gets one too.
+var authzChangeState = map[string]string{
+	"GET /api/v1/orders/:id/changes":                      "pending_signature",
+	"GET /api/v1/orders/:id/changes/:change_id":           "pending_signature",
+	"POST /api/v1/orders/:id/changes/:change_id/sign":     "pending_signature",
+	"POST /api/v1/orders/:id/changes/:change_id/accept":   "pending_supplier",
+	"POST /api/v1/orders/:id/changes/:change_id/decline":  "pending_supplier",
+	"POST /api/v1/orders/:id/changes/:change_id/withdraw": "pending_supplier",
+	"POST /orders/:id/changes/:change_id/sign":            "pending_signature",
+	"POST /orders/:id/changes/:change_id/accept":          "pending_supplier",
+	"POST /orders/:id/changes/:change_id/decline":         "pending_supplier",
+	"POST /orders/:id/changes/:change_id/withdraw":        "pending_supplier",
+}
+
+// mustChange proposes, as the officer through the API, a change of sent
+// order order (whose one line is line) in status: one that raises the
+// line's quantity awaits the signatures, one that only moves the delivery
+// goes to the supplier at once. It returns the change's id.
+func (w *authzWorld) mustChange(t testing.TB, order, line, status string) string {
+	t.Helper()
+	body := map[string]any{"reason": "תוספת לבקשת בית הספר", "lines": []any{map[string]any{"line_id": json.Number(line), "quantity": "2"}}}
+	if status == "pending_supplier" {
+		body = map[string]any{"reason": "שינוי כתובת המסירה", "delivery_address": "מרכז הספורט, רחוב הנדיב 5"}
+	}
+	ch := authzCall(t, w, "officer", "/api/v1/orders/"+order+"/changes", body)
+	if ch["status"] != status {
+		t.Fatalf("change of order %s is %v, want %s", order, ch["status"], status)
+	}
+	return fmt.Sprint(ch["id"])
+}
+
+// authzPDF is the smallest PDF the documents accept.
+const authzPDF = "%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+// mustAuthzDocument attaches, through the API with token (the officer's),
+// a PDF to order order and returns the document's id.
+func mustAuthzDocument(t testing.TB, h http.Handler, token, order string) string {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	fw, err := mw.CreateFormFile("file", "אישור תקציבי.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.WriteString(fw, authzPDF); err != nil {
+		t.Fatal(err)
+	}
+	if err := mw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r := webtest.Do(h, http.MethodPost, "/api/v1/orders/"+order+"/documents", token, buf.Bytes(), "Content-Type", mw.FormDataContentType())
+	if r.Code != http.StatusCreated {
+		t.Fatalf("attach a document to order %s: %d %s", order, r.Code, r.Body)
+	}
+	return fmt.Sprint(r.Map(t)["id"])
 }

@@ -170,7 +170,12 @@ func TestBrowserCompetition(t *testing.T) {
 	}
 	for _, role := range []string{auth.RoleCEO, auth.RoleLegalAdviser} {
 		m := fixture.MustUser(t, db, auth.OrgAuthority, officer.AuthorityID, role)
-		if _, err := svc.Vote(ctx, m.P, c.ID, "", competitions.VoteInput{Vote: competitions.VoteApprove}); err != nil {
+		closed, err := svc.Get(ctx, m.P, c.ID)
+		if err != nil || closed.ProposalSupplierID == nil {
+			t.Fatalf("the proposal: %+v %v", closed, err)
+		}
+		vote := competitions.VoteInput{Vote: competitions.VoteApprove, SupplierID: *closed.ProposalSupplierID}
+		if _, err := svc.Vote(ctx, m.P, c.ID, "", vote); err != nil {
 			t.Fatalf("%s approves: %v", role, err)
 		}
 	}

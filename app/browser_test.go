@@ -319,6 +319,24 @@ func TestBrowser(t *testing.T) {
 		t.Fatalf("print media shows header/issuer/timeline as %s", shown)
 	}
 	b.screenshot("printed-order")
+	// A closed order prints as it is; a cancelled one with its status
+	// across the page.
+	if wm := b.eval(`String(document.getElementById("print-watermark"))`); wm != "null" {
+		t.Fatalf("the closed order prints with a watermark: %s", wm)
+	}
+	var cancelled int64
+	if err := db.Get(&cancelled, `SELECT o.id FROM orders o JOIN authorities a ON a.id = o.authority_id
+		WHERE a.code = '9300' AND o.status = 'cancelled' ORDER BY o.id LIMIT 1`); err != nil {
+		t.Fatalf("no cancelled demo order: %v", err)
+	}
+	b.do("print a cancelled order",
+		chromedp.Navigate(fmt.Sprintf("%s/orders/%d", b.base, cancelled)),
+		chromedp.WaitReady(chromedp.ID("order")),
+	)
+	if wm := b.eval(`getComputedStyle(document.getElementById("print-watermark")).display + " " + document.getElementById("print-watermark").textContent`); wm != "block בוטלה" {
+		t.Fatalf("the cancelled order's watermark: %q", wm)
+	}
+	b.screenshot("printed-cancelled-order")
 	b.do("screen media",
 		chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
 			_, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: ""})

@@ -71,7 +71,7 @@ func init() {
 			before: map[string]string{"proposal_supplier_id": "{medical}", "committee_round": "1"},
 			after:  map[string]string{"proposal_supplier_id": "{second}", "proposal_reason": `"הזול ביותר איחר באספקות קודמות"`, "committee_round": "2"}},
 		"POST /api/v1/competitions/:id/votes": {as: "treasurer", path: "/api/v1/competitions/{competition}/votes",
-			body:    `{"vote": "approve"}`,
+			body:    `{"vote": "approve", "supplier_id": {medical}}`,
 			prepare: func(t *testing.T, w *auditWorld) map[string]string { return w.competitionIn(t, "closed") },
 			object:  "competition_votes", action: "insert", objectID: "*",
 			after: map[string]string{"slot": `"treasurer"`, "vote": `"approve"`, "user_id": "{treasurer}"}},
@@ -170,7 +170,12 @@ func (w *auditWorld) competitionIn(t *testing.T, state string) map[string]string
 	var p *competitions.Protocol
 	for _, role := range []string{auth.RoleCEO, auth.RoleTreasurer, auth.RoleLegalAdviser} {
 		member := fixture.MustUser(t, w.db, auth.OrgAuthority, w.zichron, role)
-		if p, err = live.Vote(ctx, member.P, c.ID, "", competitions.VoteInput{Vote: competitions.VoteApprove}); err != nil {
+		closed, err := live.Get(ctx, member.P, c.ID)
+		if err != nil || closed.ProposalSupplierID == nil {
+			t.Fatalf("prepare: the proposal: %+v %v", closed, err)
+		}
+		vote := competitions.VoteInput{Vote: competitions.VoteApprove, SupplierID: *closed.ProposalSupplierID}
+		if p, err = live.Vote(ctx, member.P, c.ID, "", vote); err != nil {
 			t.Fatalf("prepare: vote: %v", err)
 		}
 	}

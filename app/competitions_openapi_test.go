@@ -155,16 +155,21 @@ func TestOpenAPIMatchesCompetitions(t *testing.T) {
 	if len(p.Ranking) == 2 {
 		ceo.do(t, http.StatusUnprocessableEntity, "POST", path+"/proposal", map[string]any{"supplier_id": p.Ranking[1].SupplierID})
 	}
-	officer.do(t, http.StatusForbidden, "POST", path+"/votes", map[string]any{"vote": "approve"})
+	var proposed struct {
+		ProposalSupplierID int64 `json:"proposal_supplier_id"`
+	}
+	ceo.get(t, path, &proposed)
+	approve := map[string]any{"vote": "approve", "supplier_id": proposed.ProposalSupplierID}
+	officer.do(t, http.StatusForbidden, "POST", path+"/votes", approve)
 	ceo.do(t, http.StatusUnprocessableEntity, "POST", path+"/votes", map[string]any{"vote": "object"})
-	ceo.do(t, http.StatusOK, "POST", path+"/votes", map[string]any{"vote": "approve"})
-	treasurer.do(t, http.StatusOK, "POST", path+"/votes", map[string]any{"vote": "approve"})
+	ceo.do(t, http.StatusOK, "POST", path+"/votes", approve)
+	treasurer.do(t, http.StatusOK, "POST", path+"/votes", approve)
 	var decided struct {
 		Competition struct {
 			OrderID int64 `json:"order_id"`
 		} `json:"competition"`
 	}
-	legal.do(t, http.StatusOK, "POST", path+"/votes", map[string]any{"vote": "approve"}).JSON(t, &decided)
+	legal.do(t, http.StatusOK, "POST", path+"/votes", approve).JSON(t, &decided)
 	officer.get(t, fmt.Sprintf("/api/v1/orders/%d", decided.Competition.OrderID), nil)
 	officer.get(t, path+"/quotes", nil)
 	officer.do(t, http.StatusConflict, "POST", path+"/pass", nil)

@@ -13,6 +13,7 @@ import (
 	"madaf/accounts"
 	"madaf/authorities"
 	"madaf/catalog"
+	"madaf/competitions"
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
 	"madaf/internal/paging"
@@ -41,6 +42,10 @@ var DemoLogins = []DemoLogin{
 	{"officer@zichron.example", auth.RoleOfficer, "authority:9300"},
 	{"treasurer@zichron.example", auth.RoleTreasurer, "authority:9300"},
 	{"head@zichron.example", auth.RoleHead, "authority:9300"},
+	// The director-general and the legal adviser sit, with the treasurer,
+	// on the committee that decides mini-competitions.
+	{"ceo@zichron.example", auth.RoleCEO, "authority:9300"},
+	{"legal@zichron.example", auth.RoleLegalAdviser, "authority:9300"},
 	// The treasurer's deputy signs in the treasurer's slot by delegation;
 	// officer is the one role of an authority user that signs in neither.
 	{"deputy@zichron.example", auth.RoleOfficer, "authority:9300"},
@@ -50,9 +55,10 @@ var DemoLogins = []DemoLogin{
 
 // SeedDemo loads the demo cluster into an empty database: the eight member
 // authorities of the 2024 report with budget lines, suppliers with
-// certificates, one user per role, then each feature's demo data. It
-// reports false and loads nothing when the database already holds
-// authorities.
+// certificates, one user per role, then each feature's demo data (the
+// catalog, the orders and their history, the mini-competitions, the work
+// plan). It reports false and loads nothing when the database already
+// holds authorities.
 func SeedDemo(ctx context.Context, db *sqlx.DB, w io.Writer) (bool, error) {
 	empty, err := authorities.NewStore(db).Empty(ctx)
 	if err != nil || !empty {
@@ -70,6 +76,9 @@ func SeedDemo(ctx context.Context, db *sqlx.DB, w io.Writer) (bool, error) {
 	}
 	if err := orders.SeedDemo(ctx, db); err != nil {
 		return false, fmt.Errorf("demo orders: %w", err)
+	}
+	if err := competitions.SeedDemo(ctx, db); err != nil {
+		return false, fmt.Errorf("demo competitions: %w", err)
 	}
 	if err := workplan.SeedDemo(ctx, db); err != nil {
 		return false, fmt.Errorf("demo work plan: %w", err)
@@ -260,6 +269,10 @@ func demoName(l DemoLogin) string {
 		return "סמיר עאזם"
 	case "deputy@zichron.example":
 		return "עמית ברק"
+	case "ceo@zichron.example":
+		return "אורית גולן"
+	case "legal@zichron.example":
+		return "עו\"ד נדב פרץ"
 	}
 	return "נועה ספקית"
 }

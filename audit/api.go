@@ -121,7 +121,7 @@ func (h *handlers) export(c *gin.Context) {
 		for _, e := range entries {
 			for _, ch := range e.changesOrNone() {
 				rows = append(rows, []string{strconv.FormatInt(e.ID, 10), e.At.In(calendar.Israel).Format("2006-01-02 15:04:05"),
-					e.Actor, e.Address, cat.Enum("audit.object", e.Object), e.ObjectID, cat.Enum("audit.action", e.Action),
+					actorName(cat, e), e.Address, cat.Enum("audit.object", e.Object), e.ObjectID, cat.Enum("audit.action", e.Action),
 					ch.Field, ch.Before, ch.After})
 			}
 		}

@@ -22,7 +22,9 @@ type pages struct {
 // fields named in the reader's language.
 type entryView struct {
 	Entry
-	Fields []fieldView
+	// ActorName is who made the entry as the page names it (actorName).
+	ActorName string
+	Fields    []fieldView
 }
 
 // fieldView is a change of one field as the page shows it. Lang is the
@@ -79,7 +81,7 @@ func (p *pages) trailPage(c *gin.Context) error {
 	}
 	cat := p.eng.Catalog(page.LangOf(c))
 	for _, e := range entries {
-		v := entryView{Entry: e}
+		v := entryView{Entry: e, ActorName: actorName(cat, e)}
 		for _, ch := range e.Changes() {
 			lang := valueLang(ch.Field)
 			ch.Field = fieldName(cat, ch.Field)
@@ -102,6 +104,16 @@ func (p *pages) trailPage(c *gin.Context) error {
 	}
 	p.eng.Render(c, http.StatusOK, p.trail, d, form)
 	return nil
+}
+
+// actorName names who made entry e: a user by the name recorded, a
+// command or worker of the service ("madaf competitions closer") in the
+// reader's language where the catalog names it.
+func actorName(cat i18n.Catalog, e Entry) string {
+	if key := "audit.actor." + strings.ReplaceAll(e.Actor, " ", "_"); e.ActorID == nil && cat.Has(key) {
+		return cat.T(key)
+	}
+	return e.Actor
 }
 
 // fieldName names a recorded column in the reader's language where the

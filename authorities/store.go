@@ -59,7 +59,7 @@ func (s *Store) List(ctx context.Context, p *auth.Principal, pg paging.Page) (ou
 	if !ok {
 		return out, nil
 	}
-	const q = authorityInForce + ` WHERE ($2 = 0 OR a.id = $2) AND a.id > $3 ORDER BY a.id LIMIT $4`
+	const q = authorityInForce + ` WHERE ($2::bigint = 0 OR a.id = $2) AND a.id > $3 ORDER BY a.id LIMIT $4`
 	err = s.db.SelectContext(ctx, &out, q, calendar.Today(), only, pg.After, pg.Limit)
 	return out, err
 }

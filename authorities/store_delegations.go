@@ -76,7 +76,7 @@ func (s *Store) Delegations(ctx context.Context, p *auth.Principal, authorityID 
 	}
 	const q = delegationColumns + ` WHERE d.authority_id = $2 AND ($3 = '' OR d.slot = $3)
 		AND ($4 = '' OR delegation_status(d.revoked_at, d.valid_from, d.valid_until, $1) = $4)
-		AND ($5 = 0 OR d.delegate_id = $5)
+		AND ($5::bigint = 0 OR d.delegate_id = $5)
 		ORDER BY d.granted_at DESC, d.id DESC`
 	out = []Delegation{}
 	err = s.db.SelectContext(ctx, &out, q, f.On, authorityID, f.Slot, f.Status, f.DelegateID)

@@ -59,7 +59,7 @@ func (s *Store) BudgetBalance(ctx context.Context, id int64) (b *BudgetBalance, 
 // balances, without scoping: newest year first, then by authority and code.
 func (s *Store) BudgetBalances(ctx context.Context, authorityID int64, year int) (out []BudgetBalance, err error) {
 	defer apperr.Wrap(&err, "authorities.Store.BudgetBalances(%d, %d)", authorityID, year)
-	const q = budgetBalanceQuery + ` WHERE ($1 = 0 OR b.authority_id = $1) AND ($2 = 0 OR b.fiscal_year = $2)
+	const q = budgetBalanceQuery + ` WHERE ($1::bigint = 0 OR b.authority_id = $1) AND ($2 = 0 OR b.fiscal_year = $2)
 		ORDER BY b.fiscal_year DESC, b.authority_id, b.code`
 	out = []BudgetBalance{}
 	err = s.db.SelectContext(ctx, &out, q, authorityID, year)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"madaf/documents"
 	"madaf/internal/apperr"
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
@@ -31,12 +32,13 @@ type pages struct {
 	list   *page.Page
 	form   *page.Page
 	show   *page.Page
+	docs   *documents.Service
 }
 
 // mountPages adds the catalog search (/catalog) and the tender pages
 // (/tenders...) to r.
-func mountPages(r gin.IRouter, eng *page.Engine, s *Store) {
-	p := &pages{eng: eng, store: s,
+func mountPages(r gin.IRouter, eng *page.Engine, s *Store, docs *documents.Service) {
+	p := &pages{eng: eng, store: s, docs: docs,
 		search: eng.MustPage("catalog_search"), list: eng.MustPage("catalog_tenders"),
 		form: eng.MustPage("catalog_tender_new"), show: eng.MustPage("catalog_tender")}
 	write := eng.RequireRole(writers...)
@@ -314,6 +316,8 @@ type tenderData struct {
 	UploadProblems []apperr.Msg
 	Reasons        []string
 	MaxRows        int
+	// Documents is the tender's documents section.
+	Documents *documents.Section
 }
 
 func (p *pages) tender(c *gin.Context) error {
@@ -378,6 +382,9 @@ func (p *pages) renderTender(c *gin.Context, status int, f *page.Form, up *uploa
 		if d.Suppliers, err = p.store.awardableSuppliers(c, id); err != nil {
 			return err
 		}
+	}
+	if d.Documents, err = p.docs.Section(c, documents.Tender(id)); err != nil {
+		return err
 	}
 	p.eng.Render(c, status, p.show, d, f)
 	return nil

@@ -3,13 +3,18 @@ package catalog
 import (
 	"github.com/gin-gonic/gin"
 
+	"madaf/documents"
 	"madaf/internal/auth"
 	"madaf/internal/server"
 	"madaf/internal/web"
 )
 
-// Routes is the catalog's route table over its store.
-type Routes struct{ Store *Store }
+// Routes is the catalog's route table over its store. Documents, when
+// set, draws the documents section of the tender page.
+type Routes struct {
+	Store     *Store
+	Documents *documents.Service
+}
 
 // Mount adds every catalog route: the JSON API and, when r draws pages,
 // the catalog and tender pages.
@@ -18,7 +23,7 @@ func (rt Routes) Mount(r server.Router) {
 		(&Handlers{Store: rt.Store}).mountAPI(r.API)
 	}
 	if r.Pages != nil {
-		mountPages(r.Site, r.Pages, rt.Store)
+		mountPages(r.Site, r.Pages, rt.Store, rt.Documents)
 	}
 }
 

@@ -130,7 +130,10 @@ func (s *Service) Propose(ctx context.Context, p *auth.Principal, id int64, ifMa
 // of the proposal in one slot it holds: the one named, or the first of its
 // slots not yet filled in this round (its own vote there is replaced). A
 // member fills one slot per round; a slot another member filled is a
-// conflict. When all three slots approve, the decision stands: in the same
+// conflict. A vote names what it votes on, so that it never approves a
+// proposal changed meanwhile: the proposed supplier (supplier_id; another
+// than the proposal's is a conflict, competition.proposal_changed), or the
+// competition's ETag in ifMatch (stale: 412); naming neither is invalid. When all three slots approve, the decision stands: in the same
 // transaction the order is made at the chosen quote's prices (see
 // orders.Service.CreateFromCompetition), the request is decided, and the
 // officer and the winners are told.
@@ -143,6 +146,9 @@ func (s *Service) Vote(ctx context.Context, p *auth.Principal, id int64, ifMatch
 		c := st.c
 		if c.ProposalSupplierID == nil {
 			return apperr.Conflict("competition.no_proposal")
+		}
+		if err := votesOn(c, ifMatch, in.SupplierID); err != nil {
+			return err
 		}
 		votes, err := st.store.votes(ctx, c.ID, c.CommitteeRound)
 		if err != nil {
@@ -173,6 +179,22 @@ func (s *Service) Vote(ctx context.Context, p *auth.Principal, id int64, ifMatch
 		return nil, err
 	}
 	return s.Protocol(ctx, p, id)
+}
+
+// votesOn checks that a vote on c names its proposal: supplierID is the
+// proposed supplier, or (supplierID 0) ifMatch names c's version, which
+// run has matched already.
+func votesOn(c *Competition, ifMatch string, supplierID int64) error {
+	ifMatch = strings.TrimSpace(ifMatch)
+	switch {
+	case supplierID == 0 && (ifMatch == "" || ifMatch == "*"):
+		return apperr.Invalid("competition.vote_invalid", apperr.Field("supplier_id", "competition.msg.vote_names_proposal"))
+	case supplierID != 0 && supplierID != *c.ProposalSupplierID:
+		err := apperr.Conflict("competition.proposal_changed")
+		err.Extra = map[string]any{"proposal_supplier_id": *c.ProposalSupplierID, "etag": c.ETag()}
+		return err
+	}
+	return nil
 }
 
 // slotFor is the committee slot p's vote fills, given the round's votes
@@ -276,58 +298,30 @@ func (st *step) order(ctx context.Context, supplierID int64) (*orders.Order, err
 // PassToNext passes a decided request's order to the next winner in the
 // ranking (officer) when the chosen winner did not confirm it within the
 // tender's window: the order was rejected, or it is sent and past its
-// confirmation day (it is then cancelled first, for supplier_unavailable),
-// or it was cancelled while so. The next winner's order is made at its
-// quoted prices and the pass recorded with the note; with no next winner
-// it is a conflict.
+// confirmation day (it is then cancelled, for supplier_unavailable), or it
+// was cancelled while so. The next winner's order is made at its quoted
+// prices and the pass recorded with the note; with no next winner it is a
+// conflict. It is one transaction: the If-Match, the order's state and the
+// next winner are checked first, and a refusal cancels nothing.
 func (s *Service) PassToNext(ctx context.Context, p *auth.Principal, id int64, ifMatch string, in TextInput) (c *Competition, err error) {
 	defer apperr.Wrap(&err, "competitions.Service.PassToNext(%d)", id)
 	in.Text = strings.TrimSpace(in.Text)
 	if len([]rune(in.Text)) > MaxReason {
 		return nil, apperr.Invalid("competition.pass_invalid", apperr.Field("text", "msg.max_len", MaxReason))
 	}
-	if c, err = s.store.Competition(ctx, p, id); err != nil {
-		return nil, err
-	}
-	if err := allowed(p, actPass); err != nil {
-		return nil, err
-	}
-	if c.Status == StatusDecided && c.OrderID != nil {
-		os, err := s.store.orderStateOf(ctx, *c.OrderID)
-		if err != nil {
-			return nil, err
-		}
-		if os.Overdue {
-			cancel := orders.CancelInput{Reason: "supplier_unavailable", Note: in.Text}
-			if _, err := s.orders.Cancel(ctx, p, *c.OrderID, "", cancel); err != nil {
-				return nil, err
-			}
-		}
-	}
 	err = s.run(ctx, p, id, ifMatch, actPass, func(st *step) error {
 		c := st.c
-		os, err := st.store.orderStateOf(ctx, *c.OrderID)
+		next, os, err := st.passable(ctx)
 		if err != nil {
 			return err
 		}
-		if os.Status != orderstatus.Rejected && !os.CancelledUnconfirmed {
-			err := apperr.Conflict("competition.order_answered", apperr.K("order_status."+os.Status))
-			err.Extra = map[string]any{"order_status": os.Status}
-			return err
-		}
-		from, err := st.store.invitation(ctx, c, *c.ChosenSupplierID)
-		if err != nil || from.Rank == nil {
-			return apperr.Conflict("competition.no_next")
-		}
-		var next *Invitation
-		for i := range c.Invitations {
-			inv := &c.Invitations[i]
-			if inv.Round == c.Round && inv.Rank != nil && *inv.Rank > *from.Rank && (next == nil || *inv.Rank < *next.Rank) {
-				next = inv
+		from := *c.ChosenSupplierID
+		fromStatus := os.Status
+		if os.Overdue {
+			if _, err := st.s.orders.CancelUnconfirmed(ctx, st.tx, st.p, *c.OrderID, in.Text); err != nil {
+				return err
 			}
-		}
-		if next == nil {
-			return apperr.Conflict("competition.no_next")
+			fromStatus = orderstatus.Cancelled
 		}
 		o, err := st.order(ctx, next.SupplierID)
 		if err != nil {
@@ -336,7 +330,7 @@ func (s *Service) PassToNext(ctx context.Context, p *auth.Principal, id int64, i
 		if err := st.store.passTo(ctx, c, next.SupplierID, o.ID); err != nil {
 			return err
 		}
-		data := map[string]any{"from_supplier_id": from.SupplierID, "from_order_id": *c.OrderID, "from_order_status": os.Status,
+		data := map[string]any{"from_supplier_id": from, "from_order_id": *c.OrderID, "from_order_status": fromStatus,
 			"to_supplier_id": next.SupplierID, "to_order_id": o.ID, "to_order_number": o.Number, "rank": *next.Rank}
 		if err := st.record(ctx, "pass", c.Status, in.Text, data); err != nil {
 			return err
@@ -347,4 +341,57 @@ func (s *Service) PassToNext(ctx context.Context, p *auth.Principal, id int64, i
 		return nil, err
 	}
 	return s.Get(ctx, p, id)
+}
+
+// passable returns the winner the step's decided request would pass to
+// and the state of its order, or why it may not pass: the order was
+// answered in time or is not yet overdue (409 order_answered), or no valid
+// quote ranks after the chosen one (409 no_next).
+func (st *step) passable(ctx context.Context) (*Invitation, *orderState, error) {
+	c := st.c
+	if c.OrderID == nil || c.ChosenSupplierID == nil {
+		return nil, nil, apperr.Conflict("competition.no_next")
+	}
+	os, err := st.store.orderStateOf(ctx, *c.OrderID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if os.Status != orderstatus.Rejected && !os.CancelledUnconfirmed && !os.Overdue {
+		err := apperr.Conflict("competition.order_answered", apperr.K("order_status."+os.Status))
+		err.Extra = map[string]any{"order_status": os.Status}
+		return nil, nil, err
+	}
+	from, err := st.store.invitation(ctx, c, *c.ChosenSupplierID)
+	if err != nil || from.Rank == nil {
+		return nil, nil, apperr.Conflict("competition.no_next")
+	}
+	var next *Invitation
+	for i := range c.Invitations {
+		inv := &c.Invitations[i]
+		if inv.Round == c.Round && inv.Rank != nil && *inv.Rank > *from.Rank && (next == nil || *inv.Rank < *next.Rank) {
+			next = inv
+		}
+	}
+	if next == nil {
+		return nil, nil, apperr.Conflict("competition.no_next")
+	}
+	return next, os, nil
+}
+
+// CanPass reports whether p may pass competition c's order to the next
+// winner now (see PassToNext): the officer of c's authority, c decided,
+// its order unanswered past the tender's window and a next winner ranked.
+func (s *Service) CanPass(ctx context.Context, p *auth.Principal, c *Competition) (bool, error) {
+	if c.Status != StatusDecided || !inScope(p, c) || allowed(p, actPass) != nil {
+		return false, nil
+	}
+	st := &step{s: s, store: s.store, p: p, c: c}
+	_, _, err := st.passable(ctx)
+	switch {
+	case err == nil:
+		return true, nil
+	case apperr.Is(err, apperr.KindConflict):
+		return false, nil
+	}
+	return false, err
 }

@@ -18,10 +18,14 @@ import (
 // members approving, and returns the decision's order.
 func (e *env) mustDecided(c *competitions.Competition) *orders.Order {
 	e.t.Helper()
+	c, err := e.svc.Get(ctx, e.officer.P, c.ID)
+	if err != nil || c.ProposalSupplierID == nil {
+		e.t.Fatalf("no proposal to decide: %v", err)
+	}
 	var p *competitions.Protocol
-	var err error
 	for _, u := range []user{e.ceo, e.treasurer, e.legal} {
-		if p, err = e.svc.Vote(ctx, u.P, c.ID, "", competitions.VoteInput{Vote: competitions.VoteApprove}); err != nil {
+		in := competitions.VoteInput{Vote: competitions.VoteApprove, SupplierID: *c.ProposalSupplierID}
+		if p, err = e.svc.Vote(ctx, u.P, c.ID, "", in); err != nil {
 			e.t.Fatalf("vote of user %d: %v", u.ID, err)
 		}
 	}

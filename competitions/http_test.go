@@ -145,7 +145,7 @@ func TestHTTPWholePath(t *testing.T) {
 
 	// The committee approves, each member signed in with a second factor.
 	for i, member := range []signedIn{ceo, treasurer, legal} {
-		r = e.doAs("POST", base+"/votes", member, map[string]any{"vote": "approve", "note": "מאשר/ת"})
+		r = e.doAs("POST", base+"/votes", member, map[string]any{"vote": "approve", "note": "מאשר/ת", "supplier_id": tn.Winners[1]})
 		wantStatus(t, r, http.StatusOK)
 		r.JSON(t, &p)
 		if decided := p.Competition.Status == "decided"; decided != (i == 2) {
@@ -214,7 +214,7 @@ func TestHTTPCommitteeChoosesTheSecond(t *testing.T) {
 	e.mustClose(firstDeadline, 1)
 	base := fmt.Sprintf("/api/v1/competitions/%d", c.ID)
 
-	r := e.do("POST", base+"/votes", e.ceo, map[string]any{"vote": "approve"})
+	r := e.do("POST", base+"/votes", e.ceo, map[string]any{"vote": "approve", "supplier_id": tn.Winners[1]})
 	wantStatus(t, r, http.StatusOK)
 	r = e.do("POST", base+"/proposal", e.ceo, map[string]any{"supplier_id": tn.Winners[0]})
 	wantStatus(t, r, http.StatusUnprocessableEntity)
@@ -245,10 +245,10 @@ func TestHTTPCommitteeChoosesTheSecond(t *testing.T) {
 		t.Fatalf("the new proposal starts a new round: %s", r.Body)
 	}
 	// An objection holds the decision; a member may change their vote.
-	wantStatus(t, e.do("POST", base+"/votes", e.treasurer, map[string]any{"vote": "object"}), http.StatusUnprocessableEntity)
-	wantStatus(t, e.do("POST", base+"/votes", e.treasurer, map[string]any{"vote": "object", "note": "יש לבדוק"}), http.StatusOK)
-	wantStatus(t, e.do("POST", base+"/votes", e.ceo, map[string]any{"vote": "approve"}), http.StatusOK)
-	r = e.do("POST", base+"/votes", e.legal, map[string]any{"vote": "approve"})
+	wantStatus(t, e.do("POST", base+"/votes", e.treasurer, map[string]any{"vote": "object", "supplier_id": tn.Winners[0]}), http.StatusUnprocessableEntity)
+	wantStatus(t, e.do("POST", base+"/votes", e.treasurer, map[string]any{"vote": "object", "note": "יש לבדוק", "supplier_id": tn.Winners[0]}), http.StatusOK)
+	wantStatus(t, e.do("POST", base+"/votes", e.ceo, map[string]any{"vote": "approve", "supplier_id": tn.Winners[0]}), http.StatusOK)
+	r = e.do("POST", base+"/votes", e.legal, map[string]any{"vote": "approve", "supplier_id": tn.Winners[0]})
 	wantStatus(t, r, http.StatusOK)
 	r.JSON(t, &p)
 	if p.Competition.Status != "closed" {
@@ -256,8 +256,8 @@ func TestHTTPCommitteeChoosesTheSecond(t *testing.T) {
 	}
 	// Another holder of the treasurer's role may not fill the slot taken.
 	other := e.mustUser(auth.OrgAuthority, e.authority, auth.RoleTreasurer)
-	wantStatus(t, e.do("POST", base+"/votes", other, map[string]any{"vote": "approve", "slot": "treasurer"}), http.StatusConflict)
-	r = e.do("POST", base+"/votes", e.treasurer, map[string]any{"vote": "approve"})
+	wantStatus(t, e.do("POST", base+"/votes", other, map[string]any{"vote": "approve", "slot": "treasurer", "supplier_id": tn.Winners[0]}), http.StatusConflict)
+	r = e.do("POST", base+"/votes", e.treasurer, map[string]any{"vote": "approve", "supplier_id": tn.Winners[0]})
 	wantStatus(t, r, http.StatusOK)
 	r.JSON(t, &p)
 	if p.Competition.Status != "decided" || !p.Competition.NotCheapest || p.Competition.DecisionReason != reason ||

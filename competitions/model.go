@@ -55,6 +55,7 @@ import (
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
 	"madaf/internal/money"
+	"madaf/orders"
 	"madaf/suppliers"
 )
 
@@ -360,18 +361,10 @@ type Vote struct {
 	VotedAt        time.Time `db:"voted_at" json:"voted_at"`
 }
 
-// Event is one entry of a competition's append-only history.
-type Event struct {
-	ID         int64           `db:"id" json:"id"`
-	At         time.Time       `db:"at" json:"at"`
-	ActorID    *int64          `db:"actor_id" json:"actor_id"`
-	ActorName  string          `db:"actor_name" json:"actor_name"`
-	Action     string          `db:"action" json:"action"`
-	FromStatus string          `db:"from_status" json:"from_status"`
-	ToStatus   string          `db:"to_status" json:"to_status"`
-	Note       string          `db:"note" json:"note"`
-	Data       json.RawMessage `db:"data" json:"data"`
-}
+// Event is one entry of a competition's append-only history: the same
+// entry as an order's (who, when, the action, the statuses it moved
+// between, the note and the action's data).
+type Event = orders.Event
 
 // Protocol is what the committee approves: who was invited (and who was
 // not, with why), who quoted, declined or was set aside (with why), every
@@ -606,11 +599,13 @@ type ProposalInput struct {
 
 // VoteInput is the body of POST /competitions/{id}/votes: approve or
 // object (with a note) in a slot (left out: the first slot the member
-// holds that has not voted in this round).
+// holds that has not voted in this round), on the proposal of SupplierID
+// (left out: the one the request's If-Match saw).
 type VoteInput struct {
-	Vote string `json:"vote"`
-	Slot string `json:"slot"`
-	Note string `json:"note"`
+	Vote       string `json:"vote"`
+	Slot       string `json:"slot"`
+	Note       string `json:"note"`
+	SupplierID int64  `json:"supplier_id"`
 }
 
 // Validate checks the vote, the slot and the note.

@@ -13,6 +13,7 @@ import (
 
 	"madaf/authorities"
 	"madaf/catalog"
+	"madaf/documents"
 	"madaf/internal/apperr"
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
@@ -29,6 +30,7 @@ type pages struct {
 	form     *page.Page
 	show     *page.Page
 	protocol *page.Page
+	docs     *documents.Service
 }
 
 func newPages(eng *page.Engine, svc *Service) *pages {
@@ -95,6 +97,8 @@ type formData struct {
 	Tender      *catalog.Tender
 	Items       []catalog.Item
 	BudgetLines []authorities.BudgetBalance
+	// C is the request being edited; nil for a new one.
+	C *Competition
 }
 
 func qtyField(itemID int64) string { return "qty_" + page.Itoa(itemID) }
@@ -122,7 +126,123 @@ func (p *pages) newPage(c *gin.Context) error {
 	return p.renderForm(c, http.StatusOK, tenderID, f)
 }
 
+// editPage draws the request form with v's terms, to change them: freely
+// while a draft or unsuccessful, before the deadline once published.
+func (p *pages) editPage(c *gin.Context) error {
+	v, err := p.competition(c)
+	if err != nil {
+		return err
+	}
+	if err := p.canEdit(c, v); err != nil {
+		return err
+	}
+	f := page.NewForm(url.Values{})
+	if v.BudgetLineID != nil {
+		f.Values.Set("budget_line_id", page.Itoa(*v.BudgetLineID))
+	}
+	f.Values.Set("delivery_address", v.DeliveryAddress)
+	if !v.RequestedDate.IsZero() {
+		f.Values.Set("requested_date", v.RequestedDate.String())
+	}
+	if v.Deadline != nil {
+		f.Values.Set("deadline", calendar.DateOf(*v.Deadline).String())
+	}
+	f.Values.Set("notes", v.Notes)
+	for _, l := range v.Lines {
+		f.Values.Set(qtyField(l.ItemID), l.Quantity.String())
+	}
+	return p.renderEdit(c, http.StatusOK, v, f)
+}
+
+// canEdit is nil when the caller may change v's terms now.
+func (p *pages) canEdit(c *gin.Context, v *Competition) error {
+	caller := auth.Caller(c)
+	if err := allowed(caller, actUpdate); err != nil {
+		return err
+	}
+	if !slices.Contains(actUpdate.from, v.Status) || (v.Status == StatusPublished && !v.Sealed) {
+		return apperr.Conflict("competition.page.not_editable", apperr.K("competition_status."+v.Status))
+	}
+	return nil
+}
+
+func (p *pages) renderEdit(c *gin.Context, status int, v *Competition, f *page.Form) error {
+	return p.renderFormOf(c, status, v.TenderID, v, f)
+}
+
+// edit changes the request's terms; a published request's quotes go back
+// to draft when its items, quantities or deadline change, which the
+// officer confirms first.
+func (p *pages) edit(c *gin.Context) error {
+	v, err := p.competition(c)
+	if err != nil {
+		return err
+	}
+	f := page.ReadForm(c)
+	in, rename, err := p.readInput(c, f, v.TenderID)
+	if err != nil {
+		return err
+	}
+	if f.Valid() {
+		if linesSame, deadlineSame := sameTerms(v, &in); v.Status == StatusPublished && !(linesSame && deadlineSame) && !page.Confirmed(f) {
+			p.eng.Confirm(c, page.Confirmation{
+				Title:        apperr.M("competition.page.confirm_edit_title", v.TenderNumber),
+				Consequences: []apperr.Msg{apperr.M("competition.page.confirm_edit_quotes"), apperr.M("competition.page.confirm_edit_deadline")},
+				Action:       path(v.ID, "/edit"), Values: f.Values,
+				Button: apperr.M("competition.page.save"), Back: path(v.ID, "/edit"),
+			})
+			return nil
+		}
+		_, err := p.svc.Update(c, auth.Caller(c), v.ID, f.Value("etag"), in)
+		if err == nil {
+			p.eng.Redirect(c, path(v.ID), "competition.page.updated")
+			return nil
+		}
+		rename["lines"] = ""
+		if !f.Absorb(err, rename) && !f.AbsorbConflict(err) {
+			return err
+		}
+	}
+	if fresh, err := p.svc.Get(c, auth.Caller(c), v.ID); err == nil {
+		v = fresh
+	}
+	return p.renderEdit(c, http.StatusUnprocessableEntity, v, f)
+}
+
+// readInput reads the request form's terms for tender tenderID, and the
+// names of the form's fields by the input's.
+func (p *pages) readInput(c *gin.Context, f *page.Form, tenderID int64) (Input, map[string]string, error) {
+	in := Input{TenderID: tenderID}
+	items, err := p.svc.catalog.Items(c, tenderID)
+	if err != nil {
+		return in, nil, err
+	}
+	in.BudgetLineID = f.Int64("budget_line_id", false)
+	in.DeliveryAddress = f.Value("delivery_address")
+	in.RequestedDate = f.Date("requested_date", false)
+	in.Deadline = f.Date("deadline", false)
+	in.Notes = f.Value("notes")
+	rename := map[string]string{"tender_id": ""}
+	for _, it := range items {
+		name := qtyField(it.ID)
+		if f.Value(name) == "" {
+			continue
+		}
+		q := f.Decimal(name, false)
+		rename[fmt.Sprintf("lines[%d].quantity", len(in.Lines))] = name
+		rename[fmt.Sprintf("lines[%d].item_id", len(in.Lines))] = name
+		in.Lines = append(in.Lines, LineInput{ItemID: it.ID, Quantity: q})
+	}
+	return in, rename, nil
+}
+
 func (p *pages) renderForm(c *gin.Context, status int, tenderID int64, f *page.Form) error {
+	return p.renderFormOf(c, status, tenderID, nil, f)
+}
+
+// renderFormOf draws the request form for tender tenderID: a new request,
+// or request v's terms (v not nil).
+func (p *pages) renderFormOf(c *gin.Context, status int, tenderID int64, v *Competition, f *page.Form) error {
 	caller := auth.Caller(c)
 	t, err := p.svc.catalog.Tender(c, tenderID)
 	if err != nil {
@@ -135,11 +255,15 @@ func (p *pages) renderForm(c *gin.Context, status int, tenderID int64, f *page.F
 	if err != nil {
 		return err
 	}
-	bls, err := p.svc.orders.BudgetLines(c, caller, caller.AuthorityID, calendar.Today().Year())
+	now, err := p.svc.store.Now(c)
 	if err != nil {
 		return err
 	}
-	d := formData{Tender: t, Items: items, BudgetLines: bls}
+	bls, err := p.svc.orders.BudgetLines(c, caller, caller.AuthorityID, calendar.DateOf(now).Year())
+	if err != nil {
+		return err
+	}
+	d := formData{Tender: t, Items: items, BudgetLines: bls, C: v}
 	if f.Message.IsZero() && len(f.Errors) > 0 {
 		f.Refuse("competition.page.form_errors")
 	}
@@ -155,25 +279,9 @@ func (p *pages) create(c *gin.Context) error {
 	if !f.Valid() || in.TenderID <= 0 {
 		return apperr.Invalid("competition.invalid", apperr.Field("tender_id", "msg.required"))
 	}
-	items, err := p.svc.catalog.Items(c, in.TenderID)
+	in, rename, err := p.readInput(c, f, in.TenderID)
 	if err != nil {
 		return err
-	}
-	in.BudgetLineID = f.Int64("budget_line_id", false)
-	in.DeliveryAddress = f.Value("delivery_address")
-	in.RequestedDate = f.Date("requested_date", false)
-	in.Deadline = f.Date("deadline", false)
-	in.Notes = f.Value("notes")
-	rename := map[string]string{}
-	for _, it := range items {
-		name := qtyField(it.ID)
-		if f.Value(name) == "" {
-			continue
-		}
-		q := f.Decimal(name, false)
-		rename[fmt.Sprintf("lines[%d].quantity", len(in.Lines))] = name
-		rename[fmt.Sprintf("lines[%d].item_id", len(in.Lines))] = name
-		in.Lines = append(in.Lines, LineInput{ItemID: it.ID, Quantity: q})
 	}
 	if f.Valid() {
 		v, err := p.svc.Create(c, auth.Caller(c), in)
@@ -182,7 +290,6 @@ func (p *pages) create(c *gin.Context) error {
 			return nil
 		}
 		rename["lines"] = ""
-		rename["tender_id"] = ""
 		if !f.Absorb(err, rename) && !f.AbsorbConflict(err) {
 			return err
 		}
@@ -206,6 +313,8 @@ type showData struct {
 	Committee     bool
 	CanPublish    bool
 	CanCancel     bool
+	CanEdit       bool
+	CanPass       bool
 	CanAnswer     bool
 	CanAsk        bool
 	CanQuote      bool
@@ -215,6 +324,8 @@ type showData struct {
 	CancelReasons []string
 	// Prices are the per-line price fields of the quote form, by item.
 	Prices map[int64]string
+	// Documents is the request's documents section.
+	Documents *documents.Section
 }
 
 func (p *pages) competition(c *gin.Context) (*Competition, error) {
@@ -248,6 +359,14 @@ func (p *pages) renderShow(c *gin.Context, status int, v *Competition, f *page.F
 	d.Supplier = caller.OrgKind == auth.OrgSupplier
 	d.CanPublish = d.Officer && slices.Contains(actPublish.from, v.Status)
 	d.CanCancel = d.Officer && slices.Contains(actCancel.from, v.Status)
+	d.CanEdit = d.Officer && p.canEdit(c, v) == nil
+	if d.Officer && v.Status == StatusDecided {
+		ok, err := p.svc.CanPass(c, caller, v)
+		if err != nil {
+			return err
+		}
+		d.CanPass = ok
+	}
 	d.HasProtocol = caller.OrgKind != auth.OrgSupplier && v.OpenedAt != nil
 	if v.Status != StatusDraft {
 		qs, err := p.svc.Questions(c, caller, v.ID)
@@ -284,6 +403,10 @@ func (p *pages) renderShow(c *gin.Context, status int, v *Competition, f *page.F
 				}
 			}
 		}
+	}
+	var err error
+	if d.Documents, err = p.docs.Section(c, documents.Competition(v.ID)); err != nil {
+		return err
 	}
 	p.eng.Render(c, status, p.show, d, f)
 	return nil
@@ -387,5 +510,28 @@ func (p *pages) answer(c *gin.Context) error {
 		field := "answer_" + page.Itoa(qid)
 		_, err = p.svc.Answer(c, auth.Caller(c), v.ID, qid, TextInput{Text: f.Value(field)})
 		return map[string]string{"text": field}, "", err
+	})
+}
+
+// pass passes the decided request's order to the next winner in the
+// ranking, once confirmed: the chosen winner's unconfirmed order is
+// cancelled, and the next one's made at its quoted prices.
+func (p *pages) pass(c *gin.Context) error {
+	return p.act(c, "competition.page.passed", p.renderShow, func(v *Competition, f *page.Form) (map[string]string, string, error) {
+		in := TextInput{Text: f.Value("pass_note")}
+		if err := allowed(auth.Caller(c), actPass); err != nil {
+			return nil, "", err
+		}
+		if !page.Confirmed(f) {
+			p.eng.Confirm(c, page.Confirmation{
+				Title:        apperr.M("competition.page.confirm_pass_title", v.TenderNumber),
+				Consequences: []apperr.Msg{apperr.M("competition.page.confirm_pass_cancels"), apperr.M("competition.page.confirm_pass_next")},
+				Action:       path(v.ID, "/pass"), Values: f.Values,
+				Button: apperr.M("competition.page.pass"), Back: path(v.ID),
+			})
+			return nil, "", errConfirming
+		}
+		_, err := p.svc.PassToNext(c, auth.Caller(c), v.ID, f.Value("etag"), in)
+		return map[string]string{"text": "pass_note"}, "", err
 	})
 }

@@ -72,7 +72,7 @@ func (p *pages) propose(c *gin.Context) error {
 // vote records the member's approval or objection with a note.
 func (p *pages) vote(c *gin.Context) error {
 	return p.act(c, "competition.page.voted", p.renderProtocol, func(v *Competition, f *page.Form) (map[string]string, string, error) {
-		in := VoteInput{Vote: f.Value("vote"), Slot: f.Value("slot"), Note: f.Value("note")}
+		in := VoteInput{Vote: f.Value("vote"), Slot: f.Value("slot"), Note: f.Value("note"), SupplierID: f.Int64("proposal_supplier_id", false)}
 		_, err := p.svc.Vote(c, auth.Caller(c), v.ID, f.Value("etag"), in)
 		return nil, path(v.ID, "/protocol"), err
 	})

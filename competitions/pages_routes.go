@@ -3,6 +3,7 @@ package competitions
 import (
 	"github.com/gin-gonic/gin"
 
+	"madaf/documents"
 	"madaf/internal/auth"
 	"madaf/internal/page"
 )
@@ -13,8 +14,13 @@ import (
 // questions, quote form and actions, and the protocol. Scoping and roles
 // are the service's, as on the API: an out-of-scope request is the 404
 // page.
-func MountPages(r gin.IRouter, eng *page.Engine, svc *Service) {
+func MountPages(r gin.IRouter, eng *page.Engine, svc *Service) { mountPages(r, eng, svc, nil) }
+
+// mountPages is MountPages with docs drawing the request page's documents
+// section (none when nil).
+func mountPages(r gin.IRouter, eng *page.Engine, svc *Service, docs *documents.Service) {
 	p := newPages(eng, svc)
+	p.docs = docs
 	officer := eng.RequireRole(auth.RoleOfficer)
 	committee := eng.RequireRole(committeeRoles...)
 	r.GET("/supplier/competitions", eng.RequireRole(auth.RoleSupplier), eng.Serve(p.listPage))
@@ -24,6 +30,9 @@ func MountPages(r gin.IRouter, eng *page.Engine, svc *Service) {
 	g.GET("/new", officer, eng.Serve(p.newPage))
 	g.POST("", officer, eng.Serve(p.create))
 	g.GET("/:id", eng.Serve(p.showPage))
+	g.GET("/:id/edit", officer, eng.Serve(p.editPage))
+	g.POST("/:id/edit", officer, eng.Serve(p.edit))
+	g.POST("/:id/pass", officer, eng.Serve(p.pass))
 	g.POST("/:id/publish", eng.Serve(p.publish))
 	g.POST("/:id/cancel", eng.Serve(p.cancel))
 	g.POST("/:id/questions", eng.Serve(p.ask))

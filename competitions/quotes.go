@@ -52,7 +52,7 @@ func (s *Service) QuoteForm(ctx context.Context, p *auth.Principal, id int64) (f
 	}
 	inv, err := s.store.invitation(ctx, c, p.SupplierID)
 	if err != nil {
-		return nil, apperr.Conflict("competition.not_invited", c.Round)
+		return nil, err
 	}
 	now, err := s.store.Now(ctx)
 	if err != nil {

@@ -3,13 +3,18 @@ package competitions
 import (
 	"github.com/gin-gonic/gin"
 
+	"madaf/documents"
 	"madaf/internal/auth"
 	"madaf/internal/server"
 	"madaf/internal/web"
 )
 
 // Routes is the competitions' route table over the competition service.
-type Routes struct{ Service *Service }
+// Documents, when set, draws the documents section of the request page.
+type Routes struct {
+	Service   *Service
+	Documents *documents.Service
+}
 
 // Mount adds the competition routes under r.API and, when r draws pages,
 // the competition pages (MountPages).
@@ -18,7 +23,7 @@ func (rt Routes) Mount(r server.Router) {
 		Mount(r.API, rt.Service)
 	}
 	if r.Site != nil && r.Pages != nil {
-		MountPages(r.Site, r.Pages, rt.Service)
+		mountPages(r.Site, r.Pages, rt.Service, rt.Documents)
 	}
 }
 

@@ -603,12 +603,13 @@ func (s *Service) Ask(ctx context.Context, p *auth.Principal, id int64, in TextI
 	return q, err
 }
 
-// invited returns the caller's invitation to the step's round: not
-// invited to it is a conflict, declined too.
+// invited returns the caller's invitation to the step's round: a round
+// not sent to the caller is out of its scope (404), as is any other
+// request not sent to it; having declined it is a conflict.
 func (st *step) invited(ctx context.Context) (*Invitation, error) {
 	inv, err := st.store.invitation(ctx, st.c, st.p.SupplierID)
 	if err != nil {
-		return nil, apperr.Conflict("competition.not_invited", st.c.Round)
+		return nil, err
 	}
 	if inv.DeclinedAt != nil {
 		return nil, apperr.Conflict("competition.declined_already")

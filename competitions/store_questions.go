@@ -16,7 +16,7 @@ import (
 func (s *Store) questions(ctx context.Context, competitionID, supplierID int64) ([]Question, error) {
 	const q = `SELECT id, question, answer, answered_at, asked_at, supplier_id, (supplier_id = $2) AS mine
 		FROM competition_questions
-		WHERE competition_id = $1 AND ($2 = 0 OR answered_at IS NOT NULL OR supplier_id = $2)
+		WHERE competition_id = $1 AND ($2::bigint = 0 OR answered_at IS NOT NULL OR supplier_id = $2)
 		ORDER BY id`
 	out := []Question{}
 	err := s.db.SelectContext(ctx, &out, q, competitionID, supplierID)

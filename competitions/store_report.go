@@ -9,7 +9,7 @@ import (
 // narrow): every one ever published.
 const reportScope = `SELECT c.*, competition_quotes_open(c.deadline, $1) AS open
 	FROM competitions c
-	WHERE c.round > 0 AND ($2 = 0 OR c.tender_id = $2) AND ($3 = 0 OR c.authority_id = $3)
+	WHERE c.round > 0 AND ($2::bigint = 0 OR c.tender_id = $2) AND ($3::bigint = 0 OR c.authority_id = $3)
 		AND ($4::date IS NULL OR (SELECT min(e.at) FROM competition_events e WHERE e.competition_id = c.id AND e.action = 'publish')
 			>= ($4::date::timestamp AT TIME ZONE 'Asia/Jerusalem'))
 		AND ($5::date IS NULL OR (SELECT min(e.at) FROM competition_events e WHERE e.competition_id = c.id AND e.action = 'publish')

@@ -2,6 +2,7 @@ package orders
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jmoiron/sqlx"
@@ -97,4 +98,46 @@ func (s *Service) CreateFromCompetition(ctx context.Context, tx *sqlx.Tx, in Com
 		return nil, err
 	}
 	return o, nil
+}
+
+// CancelUnconfirmed cancels order orderID inside the caller's transaction
+// tx as Cancel does (the same rules, the reservation released, the
+// supplier told), for reason supplier_unavailable with note: the order of
+// a competition's decision that its winner did not confirm in time, before
+// the competition passes it to the next winner in the same transaction.
+// Nothing is cancelled when tx rolls back.
+func (s *Service) CancelUnconfirmed(ctx context.Context, tx *sqlx.Tx, p *auth.Principal, orderID int64, note string) (o *Order, err error) {
+	defer apperr.Wrap(&err, "orders.Service.CancelUnconfirmed(%d)", orderID)
+	req, fn := cancellation(ctx, "", CancelInput{Reason: "supplier_unavailable", Note: note})
+	return s.changeIn(ctx, tx, p, orderID, req, fn)
+}
+
+// ErrCompetitionRequired is what the refusal of a direct order wraps when
+// its tender needs a mini-competition first: always under a tender awarded
+// by competition, and under a multi-winner tender from its
+// competition_from amount. errors.Is finds it; the refusal itself stays a
+// 409 with its message (errors.As finds the *apperr.Error).
+var ErrCompetitionRequired = errors.New("orders: a mini-competition is required")
+
+// competitionRefusal is a refusal that wraps ErrCompetitionRequired.
+type competitionRefusal struct{ refusal *apperr.Error }
+
+func (e *competitionRefusal) Error() string   { return e.refusal.Error() }
+func (e *competitionRefusal) Unwrap() []error { return []error{e.refusal, ErrCompetitionRequired} }
+
+// competitionRequired is the 409 of a direct order under a tender awarded
+// by mini-competition.
+func competitionRequired(t *catalog.Tender) error {
+	err := apperr.Conflict("order.competition_required", t.Number)
+	err.Extra = map[string]any{"award_rule": catalog.RuleCompetition}
+	return &competitionRefusal{err}
+}
+
+// competitionFromReached is the 409 of a direct order under a
+// multi-winner tender whose amount before VAT reaches the tender's
+// competition_from.
+func competitionFromReached(t *catalog.Tender) error {
+	err := apperr.Conflict("order.competition_from_reached", t.Number, money.Format(t.CompetitionFrom.Decimal))
+	err.Extra = map[string]any{"award_rule": t.AwardRule, "competition_from": t.CompetitionFrom}
+	return &competitionRefusal{err}
 }

@@ -96,6 +96,12 @@ const (
 	ActionDeliver = "deliver"
 	ActionClose   = "close"
 	ActionCancel  = "cancel"
+	// After delivery (receipts.go, invoices.go).
+	ActionReceive        = "receive"
+	ActionAnswerDispute  = "answer_dispute"
+	ActionCloseShort     = "close_short"
+	ActionSubmitInvoice  = "submit_invoice"
+	ActionApproveInvoice = "approve_invoice"
 )
 
 // rule says who may take an action and from which statuses.
@@ -114,11 +120,18 @@ var rules = map[string]rule{
 	ActionReject:  {[]string{auth.RoleSupplier}, []string{orderstatus.Sent}},
 	ActionDeliver: {[]string{auth.RoleSupplier}, []string{orderstatus.Confirmed, orderstatus.PartiallyDelivered}},
 	ActionClose:   {[]string{auth.RoleOfficer}, []string{orderstatus.Delivered}},
-	ActionCancel:  {[]string{auth.RoleOfficer}, []string{orderstatus.Draft, orderstatus.PendingApproval, orderstatus.Sent}},
+	ActionCancel:  {[]string{auth.RoleOfficer}, []string{orderstatus.Draft, orderstatus.PendingApproval, orderstatus.Sent, orderstatus.Confirmed}},
+
+	ActionReceive:        {[]string{auth.RoleOfficer}, []string{orderstatus.PartiallyDelivered, orderstatus.Delivered, orderstatus.Closed}},
+	ActionAnswerDispute:  {[]string{auth.RoleSupplier}, []string{orderstatus.PartiallyDelivered, orderstatus.Delivered, orderstatus.Closed}},
+	ActionCloseShort:     {[]string{auth.RoleOfficer}, []string{orderstatus.Confirmed, orderstatus.PartiallyDelivered}},
+	ActionSubmitInvoice:  {[]string{auth.RoleSupplier}, []string{orderstatus.PartiallyDelivered, orderstatus.Delivered, orderstatus.Closed}},
+	ActionApproveInvoice: {[]string{auth.RoleOfficer}, []string{orderstatus.PartiallyDelivered, orderstatus.Delivered, orderstatus.Closed}},
 }
 
 // Cancellation reason codes.
-var CancelReasons = []string{"no_longer_needed", "duplicate", "wrong_details", "budget_change", "supplier_unavailable", "other"}
+var CancelReasons = []string{"no_longer_needed", "duplicate", "wrong_details", "budget_change", "supplier_unavailable", "other",
+	"supplier_agreed", "supplier_failed"}
 
 // Bounds on what one order may hold.
 var (
@@ -134,8 +147,11 @@ var (
 // order has no budget line, notes or other internal figures
 // (asSentToSupplier).
 type Order struct {
-	ID            int64  `db:"id" json:"id"`
-	Number        string `db:"number" json:"number"`
+	ID     int64  `db:"id" json:"id"`
+	Number string `db:"number" json:"number"`
+	// Revision counts the order's accepted changes from 1, the original
+	// (NumberRevision is "2026-0007/2").
+	Revision      int    `db:"revision" json:"revision"`
 	Status        string `db:"status" json:"status"`
 	Version       int    `db:"version" json:"version"`
 	AuthorityID   int64  `db:"authority_id" json:"authority_id"`
@@ -183,12 +199,16 @@ type Order struct {
 	RejectReason       string        `db:"reject_reason" json:"reject_reason"`
 	CancelReason       string        `db:"cancel_reason" json:"cancel_reason"`
 	CancelNote         string        `db:"cancel_note" json:"cancel_note"`
-	ReturnNote         string        `db:"return_note" json:"return_note"`
-	CreatedBy          int64         `db:"created_by" json:"created_by"`
-	ContactName        string        `db:"contact_name" json:"contact_name"`
-	ContactEmail       string        `db:"contact_email" json:"contact_email"`
-	CreatedAt          time.Time     `db:"created_at" json:"created_at"`
-	UpdatedAt          time.Time     `db:"updated_at" json:"updated_at"`
+	// CloseReason is the reason code of a short closing ("" when the
+	// order was not closed short), CloseNote its note.
+	CloseReason  string    `db:"close_reason" json:"close_reason"`
+	CloseNote    string    `db:"close_note" json:"close_note"`
+	ReturnNote   string    `db:"return_note" json:"return_note"`
+	CreatedBy    int64     `db:"created_by" json:"created_by"`
+	ContactName  string    `db:"contact_name" json:"contact_name"`
+	ContactEmail string    `db:"contact_email" json:"contact_email"`
+	CreatedAt    time.Time `db:"created_at" json:"created_at"`
+	UpdatedAt    time.Time `db:"updated_at" json:"updated_at"`
 	// Overdue is true for a sent order past its confirmation deadline.
 	Overdue bool `db:"overdue" json:"overdue"`
 	// Returned is true for a draft a signatory sent back for correction
@@ -237,6 +257,8 @@ type Line struct {
 	UnitPrice money.Amount `db:"unit_price" json:"unit_price"`
 	LineTotal money.Amount `db:"line_total" json:"line_total"`
 	Delivered Quantity     `db:"delivered" json:"delivered"`
+	// Closed is what was not delivered when the order was closed short.
+	Closed Quantity `db:"closed_quantity" json:"closed"`
 }
 
 // Signature is the filling of one slot of a submission: the slot (Role,
@@ -296,10 +318,21 @@ var supplierFacts = map[string][]string{
 	ActionDeliver: {"delivered_on", "lines"},
 	ActionClose:   {"invoice_ref"},
 	ActionCancel:  {"reason"},
+
+	ActionReceive:        {"receipt_id", "delivery_note", "received_on", "lines", "dispute_id"},
+	ActionAnswerDispute:  {"dispute_id", "receipt_id", "answer"},
+	ActionCloseShort:     {"reason", "lines"},
+	ActionSubmitInvoice:  {"invoice_id", "number", "status", "reasons"},
+	ActionApproveInvoice: {"invoice_id", "number"},
 }
 
+// authorityOnly are the actions whose events the supplier never sees: a
+// change's proposal and signatures, before it is sent (and its withdrawal,
+// when it was withdrawn before: see asSeenBySupplier).
+var authorityOnly = []string{ActionChange, ActionChangeSign}
+
 // supplierNotes are the actions whose note is the supplier's own.
-var supplierNotes = []string{ActionConfirm, ActionReject, ActionDeliver}
+var supplierNotes = []string{ActionConfirm, ActionReject, ActionDeliver, ActionAnswerDispute, ActionSubmitInvoice}
 
 // asSeenBySupplier is the part of an order's history its supplier sees:
 // from the signature that sent the order on, each event with the facts of
@@ -313,12 +346,18 @@ func asSeenBySupplier(events []Event) []Event {
 	}
 	out := make([]Event, 0, len(events)-from)
 	for _, e := range events[from:] {
+		if slices.Contains(authorityOnly, e.Action) {
+			continue
+		}
 		if !slices.Contains(supplierNotes, e.Action) {
 			e.Note = ""
 		}
 		var all map[string]json.RawMessage
 		kept := map[string]json.RawMessage{}
-		if json.Unmarshal(e.Data, &all) == nil {
+		if json.Unmarshal(e.Data, &all) == nil && e.Action == ActionChangeWithdraw && string(all["sent"]) == "false" {
+			continue // a change withdrawn before it was sent to the supplier
+		}
+		if all != nil {
 			for _, k := range supplierFacts[e.Action] {
 				if v, ok := all[k]; ok {
 					kept[k] = v

@@ -13,6 +13,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"madaf/authorities"
+	"madaf/documents"
 	"madaf/internal/apperr"
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
@@ -37,13 +38,18 @@ type pages struct {
 	show     *page.Page
 	inbox    *page.Page
 	supplier *page.Page
+	docs     *documents.Service
 }
 
 // MountPages adds the order pages to r: /cart, /orders, /orders/:id (and
 // its forms), /inbox for signatories (holders and delegates: any user of an
 // authority) and /supplier/orders for suppliers.
-func MountPages(r gin.IRouter, eng *page.Engine, svc *Service) {
-	p := &pages{eng: eng, svc: svc, auth: svc.stores.authorities,
+func MountPages(r gin.IRouter, eng *page.Engine, svc *Service) { mountPages(r, eng, svc, nil) }
+
+// mountPages is MountPages with docs drawing the order page's documents
+// section (none when nil).
+func mountPages(r gin.IRouter, eng *page.Engine, svc *Service, docs *documents.Service) {
+	p := &pages{eng: eng, svc: svc, auth: svc.stores.authorities, docs: docs,
 		cart: eng.MustPage("orders_cart"), form: eng.MustPage("orders_form"), list: eng.MustPage("orders_list"),
 		show: eng.MustPage("orders_show"), inbox: eng.MustPage("orders_inbox"), supplier: eng.MustPage("orders_supplier")}
 	eng.AddNav(
@@ -73,6 +79,16 @@ func MountPages(r gin.IRouter, eng *page.Engine, svc *Service) {
 	g.POST("/:id/deliver", eng.Serve(p.deliver))
 	g.POST("/:id/close", eng.Serve(p.closeOrder))
 	g.POST("/:id/cancel", eng.Serve(p.cancel))
+	g.POST("/:id/receipts", eng.Serve(p.receive))
+	g.POST("/:id/close-short", eng.Serve(p.closeShort))
+	g.POST("/:id/disputes/:dispute/answer", eng.Serve(p.answerDispute))
+	g.POST("/:id/invoices", eng.Serve(p.submitInvoice))
+	g.POST("/:id/invoices/:invoice/approve", eng.Serve(p.approveInvoice))
+	g.POST("/:id/changes", eng.Serve(p.proposeChange))
+	g.POST("/:id/changes/:change_id/sign", eng.Serve(p.signChange))
+	g.POST("/:id/changes/:change_id/accept", eng.Serve(p.acceptChange))
+	g.POST("/:id/changes/:change_id/decline", eng.Serve(p.declineChange))
+	g.POST("/:id/changes/:change_id/withdraw", eng.Serve(p.withdrawChange))
 }
 
 // localize names the orders' authorities in the request's language (the
@@ -220,10 +236,7 @@ func (p *pages) addToCart(c *gin.Context) error {
 // needsCompetition reports whether err refuses a direct order because the
 // tender needs a mini-competition: the cart then offers a request for
 // quotes.
-func needsCompetition(err error) bool {
-	var ae *apperr.Error
-	return errors.As(err, &ae) && (ae.Key == "order.competition_required" || ae.Key == "order.competition_from_reached")
-}
+func needsCompetition(err error) bool { return errors.Is(err, ErrCompetitionRequired) }
 
 // repriceDraft retries a cart update with the supplier the quote proposes
 // for the whole cart.
@@ -675,6 +688,12 @@ type showData struct {
 	Today         calendar.Date
 	// Reasons say why the action just refused cannot be taken.
 	Reasons []apperr.Msg
+	// Documents is the order's documents section.
+	Documents *documents.Section
+	// After is the part after delivery: receipts, invoices, short closing.
+	After *afterView
+	// Changes are the order's change requests.
+	Changes *changesView
 }
 
 func (p *pages) orderPage(c *gin.Context) error {
@@ -699,6 +718,9 @@ func (p *pages) renderOrder(c *gin.Context, status int, o *Order, f *page.Form, 
 			d.BudgetLine = bl
 		}
 	}
+	if d.Documents, err = p.docs.Section(c, documents.Order(o.ID)); err != nil {
+		return err
+	}
 	officer := caller.Has(auth.RoleOfficer) && caller.AuthorityID == o.AuthorityID
 	supplier := caller.Has(auth.RoleSupplier) && caller.SupplierID == o.SupplierID
 	d.CanEdit = officer && o.Status == orderstatus.Draft
@@ -707,6 +729,12 @@ func (p *pages) renderOrder(c *gin.Context, status int, o *Order, f *page.Form, 
 	d.CanConfirm = supplier && o.Status == orderstatus.Sent
 	d.CanReject = supplier && o.Status == orderstatus.Sent
 	d.CanDeliver = supplier && slices.Contains(rules[ActionDeliver].from, o.Status)
+	if d.After, err = p.afterDelivery(c, caller, o); err != nil {
+		return err
+	}
+	if d.Changes, err = p.changes(c, caller, o); err != nil {
+		return err
+	}
 	if d.Fills, d.SignWhy, err = p.svc.SignOptions(c, caller, o); err != nil {
 		return err
 	}

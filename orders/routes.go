@@ -3,13 +3,18 @@ package orders
 import (
 	"github.com/gin-gonic/gin"
 
+	"madaf/documents"
 	"madaf/internal/auth"
 	"madaf/internal/server"
 	"madaf/internal/web"
 )
 
-// Routes is the orders' route table over the order service.
-type Routes struct{ Service *Service }
+// Routes is the orders' route table over the order service. Documents,
+// when set, draws the documents section of the order page.
+type Routes struct {
+	Service   *Service
+	Documents *documents.Service
+}
 
 // Mount adds the order routes under r.API and, when r draws pages, the
 // cart, order, inbox and supplier pages.
@@ -18,7 +23,7 @@ func (rt Routes) Mount(r server.Router) {
 		Mount(r.API, rt.Service)
 	}
 	if r.Pages != nil {
-		MountPages(r.Site, r.Pages, rt.Service)
+		mountPages(r.Site, r.Pages, rt.Service, rt.Documents)
 	}
 }
 
@@ -43,6 +48,14 @@ func Mount(api *gin.RouterGroup, svc *Service) {
 	g.POST("/:id/deliver", transition(h, ActionDeliver, (*Service).Deliver))
 	g.POST("/:id/close", transition(h, ActionClose, (*Service).Close))
 	g.POST("/:id/cancel", transition(h, ActionCancel, (*Service).Cancel))
+	mountChanges(g, h)
+	g.POST("/:id/close-short", transition(h, ActionCloseShort, (*Service).CloseShort))
+	g.GET("/:id/receipts", web.Serve(h.receipts))
+	g.POST("/:id/receipts", web.Serve(h.receive))
+	g.POST("/:id/disputes/:dispute/answer", web.Serve(h.answerDispute))
+	g.GET("/:id/invoices", web.Serve(h.invoices))
+	g.POST("/:id/invoices", web.Serve(h.submitInvoice))
+	g.POST("/:id/invoices/:invoice/approve", web.Serve(h.approveInvoice))
 	b := api.Group("/budget-lines", auth.Required())
 	b.GET("", web.Serve(h.budgetLines))
 	b.GET("/:id", web.Serve(h.budgetLine))

@@ -17,7 +17,6 @@ import (
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
 	"madaf/internal/database"
-	"madaf/internal/money"
 	"madaf/internal/orderstatus"
 	"madaf/internal/validate"
 	"madaf/suppliers"
@@ -209,54 +208,64 @@ type request struct {
 // repeat of a request whose answer was lost) is answered with the order as
 // it stands instead (see repeated).
 func (s *Service) change(ctx context.Context, p *auth.Principal, id int64, r request, fn func(st *step) error) (*Order, error) {
-	input := inputHash(r)
 	var out *Order
-	err := database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		now := s.now()
-		st := &step{stores: s.stores.inTx(tx), s: s, tx: tx, p: p, now: now, today: calendar.DateOf(now), input: input}
-		lock := st.orders.LockOrder
-		if r.action == ActionSubmit {
-			// A submission reads its lines beside its capacity rows.
-			lock = st.orders.lockOrderRow
-		}
-		o, err := lock(ctx, id, st.today)
-		if err != nil {
-			return err
-		}
-		if !inScope(p, o) {
-			return apperr.NotFound("not_found.order")
-		}
-		st.o = o
-		if err := st.permitted(ctx, r.action); err != nil {
-			return err
-		}
-		if r.check != nil {
-			if err := r.check(); err != nil {
-				return err
-			}
-		}
-		if err := matches(o, r.ifMatch); err != nil {
-			return err
-		}
-		if !slices.Contains(rules[r.action].from, o.Status) {
-			err := apperr.Conflict("order.wrong_state", apperr.K("order_status."+o.Status), apperr.K("order.verb."+r.action))
-			err.Extra = map[string]any{"status": o.Status}
-			return err
-		}
-		if err := fn(st); err != nil {
-			return err
-		}
-		if out = st.result; out == nil {
-			if out, err = st.orders.Order(ctx, id, st.today); err != nil {
-				return err
-			}
-		}
-		return st.writeNotices(ctx, out)
+	err := database.WithTx(ctx, s.db, func(tx *sqlx.Tx) (err error) {
+		out, err = s.changeIn(ctx, tx, p, id, r, fn)
+		return err
 	})
 	if err != nil {
-		if o, ok := s.repeated(ctx, p, id, r.action, input, err); ok {
+		if o, ok := s.repeated(ctx, p, id, r.action, inputHash(r), err); ok {
 			return o, nil
 		}
+		return nil, err
+	}
+	return out, nil
+}
+
+// changeIn runs the request's action on order id as change does, inside
+// the caller's transaction tx, which the caller commits or rolls back.
+func (s *Service) changeIn(ctx context.Context, tx *sqlx.Tx, p *auth.Principal, id int64, r request, fn func(st *step) error) (*Order, error) {
+	now := s.now()
+	st := &step{stores: s.stores.inTx(tx), s: s, tx: tx, p: p, now: now, today: calendar.DateOf(now), input: inputHash(r)}
+	lock := st.orders.LockOrder
+	if r.action == ActionSubmit {
+		// A submission reads its lines beside its capacity rows.
+		lock = st.orders.lockOrderRow
+	}
+	o, err := lock(ctx, id, st.today)
+	if err != nil {
+		return nil, err
+	}
+	if !inScope(p, o) {
+		return nil, apperr.NotFound("not_found.order")
+	}
+	st.o = o
+	if err := st.permitted(ctx, r.action); err != nil {
+		return nil, err
+	}
+	if r.check != nil {
+		if err := r.check(); err != nil {
+			return nil, err
+		}
+	}
+	if err := matches(o, r.ifMatch); err != nil {
+		return nil, err
+	}
+	if !slices.Contains(rules[r.action].from, o.Status) {
+		err := apperr.Conflict("order.wrong_state", apperr.K("order_status."+o.Status), apperr.K("order.verb."+r.action))
+		err.Extra = map[string]any{"status": o.Status}
+		return nil, err
+	}
+	if err := fn(st); err != nil {
+		return nil, err
+	}
+	out := st.result
+	if out == nil {
+		if out, err = st.orders.Order(ctx, id, st.today); err != nil {
+			return nil, err
+		}
+	}
+	if err := st.writeNotices(ctx, out); err != nil {
 		return nil, err
 	}
 	return out, nil
@@ -445,23 +454,6 @@ func itemsOf(ctx context.Context, on stores, tenderID int64) (map[int64]catalog.
 		out[it.ID] = it
 	}
 	return out, nil
-}
-
-// competitionRequired is the 409 of a direct order under a tender awarded
-// by mini-competition.
-func competitionRequired(t *catalog.Tender) error {
-	err := apperr.Conflict("order.competition_required", t.Number)
-	err.Extra = map[string]any{"award_rule": catalog.RuleCompetition}
-	return err
-}
-
-// competitionFromReached is the 409 of a direct order under a
-// multi-winner tender whose amount before VAT reaches the tender's
-// competition_from.
-func competitionFromReached(t *catalog.Tender) error {
-	err := apperr.Conflict("order.competition_from_reached", t.Number, money.Format(t.CompetitionFrom.Decimal))
-	err.Extra = map[string]any{"award_rule": t.AwardRule, "competition_from": t.CompetitionFrom}
-	return err
 }
 
 // create inserts the draft inside tx: its number, lines, creation event

@@ -175,7 +175,7 @@ func chooseFill(ctx context.Context, on stores, p *auth.Principal, o *Order, slo
 // delegation is in force, or whose latest delegation says why it is not.
 func (st *step) permitted(ctx context.Context, action string) error {
 	err := allowed(st.p, action)
-	if err == nil || action != ActionSign || st.p.OrgKind != auth.OrgAuthority {
+	if err == nil || (action != ActionSign && action != ActionChangeSign) || st.p.OrgKind != auth.OrgAuthority {
 		return err
 	}
 	for _, slot := range Slots {

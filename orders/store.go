@@ -35,13 +35,13 @@ func (s *Store) InTx(tx *sqlx.Tx) *Store { return &Store{db: tx} }
 
 // orderColumns are an order's columns; $1 is today, for overdue. A draft
 // without a budget line reads budget line 0 with no code.
-const orderColumns = `o.id, o.number, o.status, o.version, o.authority_id, a.name_he AS authority_name,
+const orderColumns = `o.id, o.number, o.revision, o.status, o.version, o.authority_id, a.name_he AS authority_name,
 	o.tender_id, t.number AS tender_number, t.title AS tender_title, t.title_ar AS tender_title_ar, t.title_en AS tender_title_en, t.award_rule,
 	o.supplier_id, s.legal_name AS supplier_name, coalesce(o.budget_line_id, 0) AS budget_line_id, coalesce(b.code, '') AS budget_line_code,
 	o.delivery_address, o.requested_date, o.notes, o.proposed_supplier_id, o.justification, o.competition_id,
 	o.subtotal, o.vat_rate, o.vat, o.total, o.fee_percent, o.fee, o.submission, o.submitted_on, o.submitted_at,
 	o.signatures_required, o.sent_at, o.confirm_by, o.confirmed_at, o.promised_on, o.delivered_at, o.closed_at,
-	o.invoice_ref, o.reject_reason, o.cancel_reason, o.cancel_note, o.return_note, o.created_by,
+	o.invoice_ref, o.reject_reason, o.cancel_reason, o.cancel_note, o.close_reason, o.close_note, o.return_note, o.created_by,
 	cu.name AS contact_name, cu.email AS contact_email, o.created_at, o.updated_at,
 	(o.status = 'sent' AND o.confirm_by < $1) AS overdue, (o.status = 'draft' AND o.submission > 0) AS returned`
 
@@ -134,7 +134,7 @@ func notFound(err error, key string) error {
 // details reads o's lines and the signatures of its current submission.
 func (s *Store) details(ctx context.Context, o *Order) error {
 	o.Lines = []Line{}
-	const ql = `SELECT id, line_no, item_id, sku, name, unit, quantity, unit_price, line_total, delivered
+	const ql = `SELECT id, line_no, item_id, sku, name, unit, quantity, unit_price, line_total, delivered, closed_quantity
 		FROM order_lines WHERE order_id = $1 ORDER BY line_no`
 	if err := s.db.SelectContext(ctx, &o.Lines, ql, o.ID); err != nil {
 		return err

@@ -311,7 +311,7 @@ func (s *Store) budgetBalance(ctx context.Context, id int64) (*authorities.Budge
 // authority when 0) of fiscal year year (of every year when 0) with their
 // balances, without scoping: newest year first, then by authority and code.
 func (s *Store) budgetBalances(ctx context.Context, authorityID int64, year int) ([]authorities.BudgetBalance, error) {
-	const q = budgetBalanceQuery + ` WHERE ($1 = 0 OR b.authority_id = $1) AND ($2 = 0 OR b.fiscal_year = $2)
+	const q = budgetBalanceQuery + ` WHERE ($1::bigint = 0 OR b.authority_id = $1) AND ($2 = 0 OR b.fiscal_year = $2)
 		ORDER BY b.fiscal_year DESC, b.authority_id, b.code`
 	out := []authorities.BudgetBalance{}
 	err := s.db.SelectContext(ctx, &out, q, authorityID, year)

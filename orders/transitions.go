@@ -215,15 +215,22 @@ func (s *Service) Close(ctx context.Context, p *auth.Principal, orderID int64, i
 // CancelInput is the body of POST /orders/{id}/cancel: a reason code of
 // CancelReasons and a note (required for "other").
 type CancelInput struct {
-	Reason string `json:"reason" validate:"required,oneof=no_longer_needed duplicate wrong_details budget_change supplier_unavailable other"`
+	Reason string `json:"reason" validate:"required,oneof=no_longer_needed duplicate wrong_details budget_change supplier_unavailable other supplier_agreed supplier_failed"`
 	Note   string `json:"note" validate:"max=2000"`
 }
 
-// Cancel withdraws an order before the supplier confirmed it (officer);
-// the reservation is released and, when the order had been sent, the
-// supplier is told.
+// Cancel withdraws an order before the supplier confirmed it (officer),
+// or a confirmed order with a reason of CancelAfterConfirmation
+// (cancelAllowed); the reservation is released and, when the order had
+// been sent, the supplier is told.
 func (s *Service) Cancel(ctx context.Context, p *auth.Principal, orderID int64, ifMatch string, in CancelInput) (o *Order, err error) {
 	defer apperr.Wrap(&err, "orders.Service.Cancel(%d)", orderID)
+	req, fn := cancellation(ctx, ifMatch, in)
+	return s.change(ctx, p, orderID, req, fn)
+}
+
+// cancellation is the request and the action of a cancellation.
+func cancellation(ctx context.Context, ifMatch string, in CancelInput) (request, func(st *step) error) {
 	req := request{action: ActionCancel, ifMatch: ifMatch, input: in, check: func() error {
 		in.Note = strings.TrimSpace(in.Note)
 		if err := validate.Struct(&in); err != nil {
@@ -234,7 +241,10 @@ func (s *Service) Cancel(ctx context.Context, p *auth.Principal, orderID int64, 
 		}
 		return nil
 	}}
-	return s.change(ctx, p, orderID, req, func(st *step) error {
+	return req, func(st *step) error {
+		if err := cancelAllowed(st.o, in.Reason); err != nil {
+			return err
+		}
 		data := release(st.o)
 		if data == nil {
 			data = map[string]any{}
@@ -250,7 +260,7 @@ func (s *Service) Cancel(ctx context.Context, p *auth.Principal, orderID int64, 
 			return st.notifySupplier(ctx, mailOrderCancelled, named("order.mail.reason", "cancel_reason."+in.Reason))
 		}
 		return nil
-	})
+	}
 }
 
 // stillDeliverable returns the order's tender, or a 409 saying why the

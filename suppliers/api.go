@@ -5,6 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"madaf/documents"
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
 	"madaf/internal/paging"
@@ -13,7 +14,11 @@ import (
 )
 
 // Routes is the supplier registry's route table over its store.
-type Routes struct{ Store *Store }
+// Documents, when set, draws the documents section of the supplier page.
+type Routes struct {
+	Store     *Store
+	Documents *documents.Service
+}
 
 // Mount adds the supplier routes under r.API and, when r draws pages, the
 // cluster's supplier pages.
@@ -22,7 +27,7 @@ func (rt Routes) Mount(r server.Router) {
 		mountAPI(r.API, rt.Store)
 	}
 	if r.Pages != nil {
-		mountPages(r.Site, r.Pages, rt.Store)
+		mountPages(r.Site, r.Pages, rt.Store, rt.Documents)
 	}
 }
 

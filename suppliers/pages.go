@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"madaf/documents"
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
 	"madaf/internal/page"
@@ -22,11 +23,12 @@ type pages struct {
 	store *Store
 	list  *page.Page
 	show  *page.Page
+	docs  *documents.Service
 }
 
 // mountPages adds /admin/suppliers (the cluster) to r.
-func mountPages(r gin.IRouter, eng *page.Engine, s *Store) {
-	p := &pages{eng: eng, store: s, list: eng.MustPage("suppliers_list"), show: eng.MustPage("suppliers_show")}
+func mountPages(r gin.IRouter, eng *page.Engine, s *Store, docs *documents.Service) {
+	p := &pages{eng: eng, store: s, docs: docs, list: eng.MustPage("suppliers_list"), show: eng.MustPage("suppliers_show")}
 	admin := eng.RequireRole(auth.RoleClusterAdmin)
 	g := r.Group("/admin/suppliers", eng.RequireRole(auth.RoleClusterAdmin, auth.RoleEconomicLead))
 	g.GET("", eng.Serve(p.listPage))
@@ -104,6 +106,8 @@ type showData struct {
 	Kinds        []string
 	CanEdit      bool
 	Today        calendar.Date
+	// Documents is the supplier's documents section (certificate scans).
+	Documents *documents.Section
 }
 
 func (p *pages) showPage(c *gin.Context) error { return p.renderShow(c, http.StatusOK, nil) }
@@ -123,6 +127,9 @@ func (p *pages) renderShow(c *gin.Context, status int, f *page.Form) error {
 		return err
 	}
 	if d.Reasons, err = p.store.Eligibility(c, id, d.Today); err != nil {
+		return err
+	}
+	if d.Documents, err = p.docs.Section(c, documents.Supplier(id)); err != nil {
 		return err
 	}
 	// The edit form shows the stored values unless they were just posted.

@@ -39,7 +39,7 @@ const supplierColumns = `id, company_number, legal_name, email, phone, address, 
 func (s *Store) List(ctx context.Context, p *auth.Principal, pg paging.Page) (out []Supplier, err error) {
 	defer apperr.Wrap(&err, "suppliers.Store.List(%d)", pg.After)
 	const q = `SELECT ` + supplierColumns + ` FROM suppliers
-		WHERE ($1 = 0 OR id = $1) AND id > $2 ORDER BY id LIMIT $3`
+		WHERE ($1::bigint = 0 OR id = $1) AND id > $2 ORDER BY id LIMIT $3`
 	out = []Supplier{}
 	err = s.db.SelectContext(ctx, &out, q, scope(p), pg.After, pg.Limit)
 	return out, err

@@ -197,9 +197,13 @@ type StatementLine struct {
 	AuthorityName string        `db:"authority_name" json:"authority_name"`
 	TenderID      int64         `db:"tender_id" json:"tender_id"`
 	TenderNumber  string        `db:"tender_number" json:"tender_number"`
-	Subtotal      money.Amount  `db:"subtotal" json:"subtotal"`
-	FeePercent    money.Amount  `db:"fee_percent" json:"fee_percent"`
-	Fee           money.Amount  `db:"fee" json:"fee"`
+	// Subtotal is what the fee is counted on: what was invoiced of the
+	// order (Basis "invoiced") or, before any invoice, what was sent
+	// ("sent").
+	Subtotal   money.Amount `db:"subtotal" json:"subtotal"`
+	Basis      string       `db:"basis" json:"basis"`
+	FeePercent money.Amount `db:"fee_percent" json:"fee_percent"`
+	Fee        money.Amount `db:"fee" json:"fee"`
 }
 
 // RecentOrder is an order as the dashboard lists it.

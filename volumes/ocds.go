@@ -366,23 +366,37 @@ func orderRelease(cat i18n.Catalog, prefix string, cluster Party, o *ocdsOrder) 
 		RelatedProcesses: []RelatedProcess{{ID: "1", Relationship: []string{"framework"}, Title: o.TenderTitle,
 			Scheme: "ocid", Identifier: TenderOCID(prefix, o.TenderID)}},
 	}
+	r.Tender.Items = orderItems(o)
+	awardID := orderAwardID(o)
+	awardDate := *o.SentAt
+	if o.SubmittedAt != nil {
+		awardDate = *o.SubmittedAt
+	}
+	vat := orderVAT(cat, o)
+	r.Awards = []OCDSAward{{ID: awardID, Title: r.Tender.Title, Description: vat, Status: awardStatuses[o.Status],
+		Date: stamp(awardDate), Value: ils(o.Subtotal), Suppliers: []OrgRef{{ID: supplier.ID, Name: supplier.Name}}}}
+	r.Contracts = []OCDSContract{orderContract(o, awardID, r.Tender.Title, vat, nil)}
+	return r
+}
+
+// orderItems are order o's lines at its prices.
+func orderItems(o *ocdsOrder) []OCDSItem {
 	var items []OCDSItem
 	for _, l := range o.Lines {
 		q := json.Number(l.Quantity.String())
 		items = append(items, OCDSItem{ID: fmt.Sprint(l.LineNo), Description: l.SKU + " " + l.Name, Quantity: &q,
 			Unit: &Unit{Name: l.Unit, Value: ils(l.UnitPrice)}})
 	}
-	r.Tender.Items = items
-	awardID := fmt.Sprintf("order-%d-award", o.ID)
-	awardDate := *o.SentAt
-	if o.SubmittedAt != nil {
-		awardDate = *o.SubmittedAt
-	}
-	vat := cat.T("volumes.ocds.amounts_before_vat", o.VATRate.String(), money.FormatAmount(o.VAT), money.FormatAmount(o.Total))
-	r.Awards = []OCDSAward{{ID: awardID, Title: r.Tender.Title, Description: vat, Status: awardStatuses[o.Status],
-		Date: stamp(awardDate), Value: ils(o.Subtotal), Suppliers: []OrgRef{{ID: supplier.ID, Name: supplier.Name}}}}
-	r.Contracts = []OCDSContract{orderContract(o, awardID, r.Tender.Title, vat, nil)}
-	return r
+	return items
+}
+
+// orderAwardID is the id of order o's award.
+func orderAwardID(o *ocdsOrder) string { return fmt.Sprintf("order-%d-award", o.ID) }
+
+// orderVAT describes order o's VAT: its values are before VAT, as the
+// framework's prices.
+func orderVAT(cat i18n.Catalog, o *ocdsOrder) string {
+	return cat.T("volumes.ocds.amounts_before_vat", o.VATRate.String(), money.FormatAmount(o.VAT), money.FormatAmount(o.Total))
 }
 
 // orderContract is the contract of order o, sent to its supplier, that

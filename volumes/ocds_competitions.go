@@ -6,7 +6,6 @@ import (
 	"slices"
 
 	"madaf/internal/i18n"
-	"madaf/internal/money"
 )
 
 // BidExtension is the OCDS extension that defines a release's bids
@@ -64,8 +63,18 @@ func competitionRelease(cat i18n.Catalog, prefix string, c *ocdsCompetition) Rel
 	buyer := Party{ID: authorityPartyID(c.AuthorityCode), Name: c.AuthorityName, Roles: []string{"buyer", "procuringEntity"}}
 	ref := &OrgRef{ID: buyer.ID, Name: buyer.Name}
 	competitive := true
+	// The release changes with the competition and with each of its
+	// orders: its number is the sum of their versions, each of which only
+	// grows, and its date the latest change.
+	version, updated := c.Version, c.UpdatedAt
+	for _, o := range c.Orders {
+		version += o.Version
+		if o.UpdatedAt.After(updated) {
+			updated = o.UpdatedAt
+		}
+	}
 	r := Release{
-		OCID: ocid, ID: fmt.Sprintf("%s-v%d", ocid, c.Version), Date: stamp(c.UpdatedAt),
+		OCID: ocid, ID: fmt.Sprintf("%s-v%d", ocid, version), Date: stamp(updated),
 		Tag: []string{"tender"}, InitiationType: "tender", Language: OCDSLanguage,
 		Parties: []Party{buyer}, Buyer: ref,
 		Tender: &OCDSTender{
@@ -121,8 +130,8 @@ func competitionRelease(cat i18n.Catalog, prefix string, c *ocdsCompetition) Rel
 	for _, o := range c.Orders {
 		p := addParty(&r, supplierParty(o.CompanyNumber, o.SupplierName, "supplier"))
 		title := cat.T("volumes.ocds.order_title", o.Number, o.TenderTitle)
-		vat := cat.T("volumes.ocds.amounts_before_vat", o.VATRate.String(), money.FormatAmount(o.VAT), money.FormatAmount(o.Total))
-		awardID := fmt.Sprintf("order-%d-award", o.ID)
+		vat := orderVAT(cat, o)
+		awardID := orderAwardID(o)
 		status := "pending" // decided, not yet signed and sent
 		switch {
 		case o.SentAt != nil:
@@ -135,13 +144,7 @@ func competitionRelease(cat i18n.Catalog, prefix string, c *ocdsCompetition) Rel
 		if o.SentAt == nil {
 			continue
 		}
-		var items []OCDSItem
-		for _, l := range o.Lines {
-			q := json.Number(l.Quantity.String())
-			items = append(items, OCDSItem{ID: fmt.Sprint(l.LineNo), Description: l.SKU + " " + l.Name, Quantity: &q,
-				Unit: &Unit{Name: l.Unit, Value: ils(l.UnitPrice)}})
-		}
-		r.Contracts = append(r.Contracts, orderContract(o, awardID, title, vat, items))
+		r.Contracts = append(r.Contracts, orderContract(o, awardID, title, vat, orderItems(o)))
 	}
 	if len(r.Awards) > 0 {
 		r.Tag = append(r.Tag, "award")

@@ -131,7 +131,13 @@ func (w *competitionWorld) quote(c *competitions.Competition, i int, p1, p2 stri
 // returns its body and its release of competition id (nil when absent).
 func (w *competitionWorld) export(schema *jsonschema.Schema, u user, id int64) (string, *volumes.Release) {
 	w.t.Helper()
-	r := webtest.Do(w.base.Engine, "GET", "/api/v1/exports/ocds", u.Token, nil)
+	return w.exportQuery(schema, u, id, "")
+}
+
+// exportQuery is export with the query string query ("a=b&c=d").
+func (w *competitionWorld) exportQuery(schema *jsonschema.Schema, u user, id int64, query string) (string, *volumes.Release) {
+	w.t.Helper()
+	r := webtest.Do(w.base.Engine, "GET", "/api/v1/exports/ocds?"+query, u.Token, nil)
 	if r.Code != 200 {
 		w.t.Fatalf("export: %d %s", r.Code, r.Body)
 	}
@@ -225,7 +231,7 @@ func TestOCDSCompetitions(t *testing.T) {
 	}
 	var p *competitions.Protocol
 	for _, u := range []user{w.ceo, w.treasurer, w.legal} {
-		vote := competitions.VoteInput{Vote: competitions.VoteApprove}
+		vote := competitions.VoteInput{Vote: competitions.VoteApprove, SupplierID: *closed.ProposalSupplierID}
 		if p, err = w.svc.Vote(ctx, u.P, decided.ID, "", vote); err != nil {
 			t.Fatalf("vote: %v", err)
 		}
@@ -307,6 +313,35 @@ func TestOCDSCompetitions(t *testing.T) {
 		}
 		if _, r := w.export(schema, w.officer, decided.ID); r == nil || r.Bids == nil || len(r.Bids.Details) != 4 {
 			t.Fatalf("the authority's view: %+v", r)
+		}
+		// The lead asking of one winner sees that winner's part, and still
+		// how many quoted.
+		q := fmt.Sprintf("supplier=%d", w.winners[1])
+		if _, r := w.exportQuery(schema, w.lead, decided.ID, q); r == nil || r.Bids == nil || len(r.Bids.Details) != 1 ||
+			r.Bids.Details[0].Value.Amount != "580.00" || len(r.Awards) != 0 || r.Tender.NumberOfTenderers == nil || *r.Tender.NumberOfTenderers != 3 {
+			t.Fatalf("the lead's view of one winner: %+v", r)
+		}
+	})
+
+	// By months, a competition is in the months it was published in and
+	// in those its orders were submitted in.
+	t.Run("Months", func(t *testing.T) {
+		if _, err := w.db.Exec(`UPDATE competitions SET published_at = published_at - interval '40 days' WHERE id = $1`, decided.ID); err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range []struct {
+			month string
+			in    bool
+		}{{"2026-01", true}, {"2026-02", false}, {"2026-03", true}, {"2026-04", false}} {
+			// published_at fell to the end of January; the order was
+			// submitted in March.
+			_, r := w.exportQuery(schema, w.lead, decided.ID, "from="+m.month+"&to="+m.month)
+			if (r != nil) != m.in {
+				t.Errorf("month %s: exported %v, want %v", m.month, r != nil, m.in)
+			}
+			if r != nil && len(r.Contracts) != 1 {
+				t.Errorf("month %s: contracts %+v", m.month, r.Contracts)
+			}
 		}
 	})
 

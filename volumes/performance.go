@@ -37,6 +37,9 @@ type Performance struct {
 	// OverdueNow are the orders sent to the supplier and still unanswered
 	// after their confirmation deadline, today (whatever the months).
 	OverdueNow int `json:"overdue_now"`
+	// Disputes are the receipts of the orders submitted in the months that
+	// found a delivery short or damaged (or other than reported).
+	Disputes int `json:"disputes"`
 }
 
 func percent(part, whole int) *string {
@@ -81,6 +84,14 @@ func (s *Store) Performance(ctx context.Context, p *auth.Principal, f Filter, to
 	}
 	for id, n := range overdue {
 		get(id).OverdueNow = n
+	}
+
+	disputes, err := s.disputesBySupplier(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	for id, n := range disputes {
+		get(id).Disputes = n
 	}
 
 	medians, err := s.medianSeconds(ctx, f)

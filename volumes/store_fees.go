@@ -62,8 +62,12 @@ func (s *Store) Fees(ctx context.Context, p *auth.Principal, f Filter) (_ *Fees,
 }
 
 // FeeStatement returns supplierID's fee statement for month (its first
-// day), if p may see that supplier, with authority names in p's language;
-// the supplier's own statement lists only the orders that were sent to it.
+// day), if p may see that supplier, with authority names in p's language.
+// It lists the committed orders of the month that were sent to the
+// supplier — never one still awaiting signatures, so that the cluster and
+// the supplier read the same statement — each counted by what the
+// supplier invoiced of it (its matched and approved invoices) or, before
+// any invoice, by what was sent, with the order's fee percent.
 func (s *Store) FeeStatement(ctx context.Context, p *auth.Principal, supplierID int64, month calendar.Date) (_ *Statement, err error) {
 	defer apperr.Wrap(&err, "volumes.Store.FeeStatement(%d, %s)", supplierID, month)
 	if p.OrgKind != auth.OrgCluster && !(p.OrgKind == auth.OrgSupplier && p.SupplierID == supplierID) {
@@ -81,17 +85,22 @@ func (s *Store) FeeStatement(ctx context.Context, p *auth.Principal, supplierID 
 	st.SupplierName, st.CompanyNumber = sp.Name, sp.Number
 	// The ledger is read by supplier and month (its index); the committed
 	// states are passed as a set, stated once in orderstatus.
+	// A fee is the amount × the percent rounded to agorot, half away from
+	// zero, as orders.Percent computes it (PostgreSQL's round of numeric).
 	const q = `SELECT v.order_id, o.number, o.submitted_on, v.status, v.authority_id,
-			name_in($5, a.name_he, a.name_ar, a.name_en) AS authority_name,
-			v.tender_id, t.number AS tender_number, v.subtotal, o.fee_percent, v.fee
+			name_in($4, a.name_he, a.name_ar, a.name_en) AS authority_name,
+			v.tender_id, t.number AS tender_number, coalesce(i.subtotal, v.subtotal) AS subtotal,
+			CASE WHEN i.subtotal IS NULL THEN 'sent' ELSE 'invoiced' END AS basis, o.fee_percent,
+			CASE WHEN i.subtotal IS NULL THEN v.fee ELSE round(i.subtotal * o.fee_percent / 100, 2) END AS fee
 		FROM volume_orders v
 		JOIN orders o ON o.id = v.order_id
 		JOIN authorities a ON a.id = v.authority_id
 		JOIN tenders t ON t.id = v.tender_id
-		WHERE v.supplier_id = $1 AND v.month = $2 AND v.status = ANY($3) AND (v.sent_at IS NOT NULL OR NOT $4)
+		LEFT JOIN LATERAL (SELECT sum(subtotal) AS subtotal FROM invoices
+			WHERE order_id = v.order_id AND status IN ('matched', 'approved')) i ON true
+		WHERE v.supplier_id = $1 AND v.month = $2 AND v.status = ANY($3) AND v.sent_at IS NOT NULL
 		ORDER BY o.submitted_on, o.number`
-	sentOnly := p.OrgKind == auth.OrgSupplier
-	if err := s.db.SelectContext(ctx, &st.Lines, q, supplierID, month, pq.Array(orderstatus.CommittedList()), sentOnly, p.Lang); err != nil {
+	if err := s.db.SelectContext(ctx, &st.Lines, q, supplierID, month, pq.Array(orderstatus.CommittedList()), p.Lang); err != nil {
 		return nil, err
 	}
 	var sub, fee decimal.Decimal

@@ -53,13 +53,34 @@ func (f Filter) whereSubmitted(args *[]any) string {
 	if f.sentOnly {
 		where += " AND o.sent_at IS NOT NULL"
 	}
+	from, to := f.monthBounds(args)
+	return where + monthsOf("o.submitted_on", from, to)
+}
+
+// monthBounds appends f's months to args as the first day of the first
+// month and the day after the last, and returns their placeholders ("" for
+// an open end).
+func (f Filter) monthBounds(args *[]any) (from, to string) {
 	if !f.From.IsZero() {
 		*args = append(*args, f.From)
-		where += fmt.Sprintf(" AND o.submitted_on >= $%d", len(*args))
+		from = fmt.Sprintf("$%d::date", len(*args))
 	}
 	if !f.To.IsZero() {
 		*args = append(*args, f.To.Time().AddDate(0, 1, 0).Format(time.DateOnly))
-		where += fmt.Sprintf(" AND o.submitted_on < $%d", len(*args))
+		to = fmt.Sprintf("$%d::date", len(*args))
+	}
+	return from, to
+}
+
+// monthsOf is the condition, " AND ..." or "", that col lies within the
+// bounds monthBounds returned.
+func monthsOf(col, from, to string) string {
+	var where string
+	if from != "" {
+		where += " AND " + col + " >= " + from
+	}
+	if to != "" {
+		where += " AND " + col + " < " + to
 	}
 	return where
 }

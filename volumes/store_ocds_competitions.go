@@ -10,7 +10,7 @@ import (
 )
 
 // ocdsCompetition is a mini-competition as its OCDS release tells it.
-// Tenderers is nil, and Tenderers, Bids and Orders empty, until the quotes
+// NumberOfTenderers is nil, and Tenderers, Bids and Orders empty, until the quotes
 // may be read (see ocdsCompetitions).
 type ocdsCompetition struct {
 	ID             int64      `db:"id"`
@@ -54,6 +54,7 @@ type ocdsBid struct {
 	SetAside       bool                `db:"set_aside"`
 	LastRevisionAt *time.Time          `db:"last_revision_at"`
 	Total          decimal.NullDecimal `db:"quoted_total"`
+	Decided        bool                `db:"decided"`
 	CompanyNumber  string              `db:"company_number"`
 	LegalName      string              `db:"legal_name"`
 }
@@ -80,25 +81,20 @@ func (s *Store) ocdsCompetitions(ctx context.Context, f Filter) ([]*ocdsCompetit
 		JOIN tenders t ON t.id = c.tender_id
 		JOIN authorities a ON a.id = c.authority_id
 		WHERE c.round > 0`
-	if f.TenderID != 0 {
-		args = append(args, f.TenderID)
-		q += fmt.Sprintf(" AND c.tender_id = $%d", len(args))
-	}
-	if f.AuthorityID != 0 {
-		args = append(args, f.AuthorityID)
-		q += fmt.Sprintf(" AND c.authority_id = $%d", len(args))
-	}
+	ids := f
+	ids.SupplierID = 0
+	q += " AND " + ids.whereIDs("c", &args)
 	if f.SupplierID != 0 {
 		args = append(args, f.SupplierID)
 		q += fmt.Sprintf(" AND EXISTS (SELECT 1 FROM competition_invitations i WHERE i.competition_id = c.id AND i.supplier_id = $%d)", len(args))
 	}
-	if !f.From.IsZero() {
-		args = append(args, f.From)
-		q += fmt.Sprintf(" AND c.published_at >= ($%d::date::timestamp AT TIME ZONE 'Asia/Jerusalem')", len(args))
-	}
-	if !f.To.IsZero() {
-		args = append(args, f.To.Time().AddDate(0, 1, 0).Format(time.DateOnly))
-		q += fmt.Sprintf(" AND c.published_at < ($%d::date::timestamp AT TIME ZONE 'Asia/Jerusalem')", len(args))
+	// In the months: published in them, or with an order submitted in them
+	// (the competition's orders are its contracts, not call-offs of their
+	// own, so they are exported with it).
+	if from, to := f.monthBounds(&args); from != "" || to != "" {
+		const published = "(c.published_at AT TIME ZONE 'Asia/Jerusalem')::date"
+		q += fmt.Sprintf(" AND (true%s OR EXISTS (SELECT 1 FROM orders o WHERE o.competition_id = c.id%s))",
+			monthsOf(published, from, to), monthsOf("o.submitted_on", from, to))
 	}
 	q += " ORDER BY c.id"
 	var comps []*ocdsCompetition
@@ -109,14 +105,15 @@ func (s *Store) ocdsCompetitions(ctx context.Context, f Filter) ([]*ocdsCompetit
 		return comps, nil
 	}
 	byID := map[int64]*ocdsCompetition{}
-	ids := make([]int64, len(comps))
+	compIDs := make([]int64, len(comps))
 	for i, c := range comps {
-		byID[c.ID], ids[i] = c, c.ID
+		byID[c.ID], compIDs[i] = c, c.ID
 	}
-	var own int64
+	// With a supplier, its own quote and orders only; a supplier user
+	// (f.sentOnly) never learns how many others quoted, nor of an order
+	// not sent to it.
+	own := f.SupplierID
 	if f.sentOnly {
-		// A supplier sees its own quote only, never how many others quoted.
-		own = f.SupplierID
 		for _, c := range comps {
 			c.NumberOfTenderers = nil
 		}
@@ -126,50 +123,41 @@ func (s *Store) ocdsCompetitions(ctx context.Context, f Filter) ([]*ocdsCompetit
 	const ql = `SELECT l.competition_id, l.line_no, i.sku, i.name, i.unit, l.quantity
 		FROM competition_lines l JOIN tender_items i ON i.id = l.item_id
 		WHERE l.competition_id = ANY($1::bigint[]) ORDER BY l.competition_id, l.line_no`
-	if err := s.db.SelectContext(ctx, &lines, ql, pq.Array(ids)); err != nil {
+	if err := s.db.SelectContext(ctx, &lines, ql, pq.Array(compIDs)); err != nil {
 		return nil, err
 	}
 	for _, l := range lines {
 		byID[l.CompetitionID].Lines = append(byID[l.CompetitionID].Lines, l)
 	}
 
-	var tenderers []ocdsBid
-	const qt = `SELECT c.id AS competition_id, q.id AS quote_id, q.status, false AS set_aside, NULL::timestamptz AS last_revision_at,
-			NULL::numeric AS quoted_total, sp.company_number, sp.legal_name
-		FROM competitions c
-		JOIN competition_invitations i ON i.competition_id = c.id AND i.round = c.round
-		JOIN competition_quotes q ON q.invitation_id = i.id
-		JOIN suppliers sp ON sp.id = q.supplier_id
-		WHERE c.id = ANY($1::bigint[]) AND c.opened_at IS NOT NULL AND competition_quotes_open(c.deadline, NULL)
-			AND q.status = 'submitted' AND ($2::bigint = 0 OR q.supplier_id = $2::bigint)
-		ORDER BY c.id, i.id`
-	if err := s.db.SelectContext(ctx, &tenderers, qt, pq.Array(ids), own); err != nil {
-		return nil, err
-	}
-	for _, b := range tenderers {
-		byID[b.CompetitionID].Tenderers = append(byID[b.CompetitionID].Tenderers, b)
-	}
-
-	// The bids: every quote of the round that stood at the closing or was
-	// withdrawn before it; a quote the terms' change set back to draft,
-	// and never renewed, was on other terms and is no bid.
-	var bids []ocdsBid
-	const qb = `SELECT c.id AS competition_id, q.id AS quote_id, q.status, i.set_aside_reasons IS NOT NULL AS set_aside,
-			q.last_revision_at, CASE WHEN q.status = 'submitted' THEN r.quoted_total END AS quoted_total,
-			sp.company_number, sp.legal_name
+	// The quotes, once opened at the closing: every quote of the round
+	// that stood at the closing (its supplier a tenderer) or was withdrawn
+	// before it; a quote the terms' change set back to draft, and never
+	// renewed, was on other terms and is neither. Their totals, the bids,
+	// only once decided.
+	var quotes []ocdsBid
+	const qq = `SELECT c.id AS competition_id, q.id AS quote_id, q.status, i.set_aside_reasons IS NOT NULL AS set_aside,
+			q.last_revision_at, CASE WHEN q.status = 'submitted' AND c.status = 'decided' THEN r.quoted_total END AS quoted_total,
+			c.status = 'decided' AS decided, sp.company_number, sp.legal_name
 		FROM competitions c
 		JOIN competition_invitations i ON i.competition_id = c.id AND i.round = c.round
 		JOIN competition_quotes q ON q.invitation_id = i.id
 		JOIN competition_quote_revisions r ON r.id = q.last_revision_id
 		JOIN suppliers sp ON sp.id = q.supplier_id
-		WHERE c.id = ANY($1::bigint[]) AND c.status = 'decided' AND competition_quotes_open(c.deadline, NULL)
+		WHERE c.id = ANY($1::bigint[]) AND c.opened_at IS NOT NULL AND competition_quotes_open(c.deadline, NULL)
 			AND q.status IN ('submitted', 'withdrawn') AND ($2::bigint = 0 OR q.supplier_id = $2::bigint)
 		ORDER BY c.id, i.rank NULLS LAST, i.id`
-	if err := s.db.SelectContext(ctx, &bids, qb, pq.Array(ids), own); err != nil {
+	if err := s.db.SelectContext(ctx, &quotes, qq, pq.Array(compIDs), own); err != nil {
 		return nil, err
 	}
-	for _, b := range bids {
-		byID[b.CompetitionID].Bids = append(byID[b.CompetitionID].Bids, b)
+	for _, b := range quotes {
+		c := byID[b.CompetitionID]
+		if b.Status == "submitted" {
+			c.Tenderers = append(c.Tenderers, b)
+		}
+		if b.Decided {
+			c.Bids = append(c.Bids, b)
+		}
 	}
 
 	// The orders the decision made (the first, and one per pass to the
@@ -178,9 +166,9 @@ func (s *Store) ocdsCompetitions(ctx context.Context, f Filter) ([]*ocdsCompetit
 	qo := `SELECT ` + ocdsOrderColumns + ocdsOrderFrom + `
 		JOIN competitions c ON c.id = o.competition_id
 		WHERE o.competition_id = ANY($2::bigint[]) AND c.status = 'decided' AND competition_quotes_open(c.deadline, NULL)
-			AND ($3::bigint = 0 OR (o.supplier_id = $3::bigint AND o.sent_at IS NOT NULL))
+			AND ($3::bigint = 0 OR o.supplier_id = $3::bigint) AND (NOT $4::boolean OR o.sent_at IS NOT NULL)
 		ORDER BY o.id`
-	if err := s.db.SelectContext(ctx, &orders, qo, OCDSLanguage, pq.Array(ids), own); err != nil {
+	if err := s.db.SelectContext(ctx, &orders, qo, OCDSLanguage, pq.Array(compIDs), own, f.sentOnly); err != nil {
 		return nil, err
 	}
 	for _, o := range orders {

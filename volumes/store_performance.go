@@ -66,6 +66,26 @@ func (s *Store) overdueBySupplier(ctx context.Context, f Filter, today calendar.
 	return out, nil
 }
 
+// disputesBySupplier counts, per supplier, the disputes opened by the
+// receipts of the orders f selects by their submission day.
+func (s *Store) disputesBySupplier(ctx context.Context, f Filter) (map[int64]int, error) {
+	var args []any
+	q := `SELECT o.supplier_id, count(*) AS n FROM order_disputes d JOIN orders o ON o.id = d.order_id
+		WHERE ` + f.whereSubmitted(&args) + ` GROUP BY o.supplier_id`
+	var rows []struct {
+		SupplierID int64 `db:"supplier_id"`
+		N          int   `db:"n"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, q, args...); err != nil {
+		return nil, err
+	}
+	out := make(map[int64]int, len(rows))
+	for _, r := range rows {
+		out[r.SupplierID] = r.N
+	}
+	return out, nil
+}
+
 // medianSeconds returns each supplier's median confirmation time in
 // seconds (the mean of the two middle values for an even count, as
 // percentile_cont). Over all months, or one calendar year, of every tender
@@ -86,12 +106,12 @@ func (s *Store) medianSeconds(ctx context.Context, f Filter) (map[int64]decimal.
 		// counts are a supplier's confirmations per hour; rows are its
 		// confirmations of that hour, in the order of the index.
 		counts := `SELECT supplier_id, hour, order_count FROM volume_confirmation_hours
-			WHERE order_count > 0 AND ($1 = 0 OR supplier_id = $1)`
+			WHERE order_count > 0 AND ($1::bigint = 0 OR supplier_id = $1)`
 		rows := "c.supplier_id = m.supplier_id AND c.hour = h.hour"
 		args = []any{f.SupplierID}
 		if oneYear {
 			counts = `SELECT supplier_id, hour, order_count FROM volume_confirmation_year_hours
-				WHERE year = $2 AND order_count > 0 AND ($1 = 0 OR supplier_id = $1)`
+				WHERE year = $2 AND order_count > 0 AND ($1::bigint = 0 OR supplier_id = $1)`
 			rows = "c.supplier_id = m.supplier_id AND c.year = $2 AND c.hour = h.hour"
 			args = append(args, f.From.Year())
 		}

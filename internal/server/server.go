@@ -122,7 +122,7 @@ func New(db *sqlx.DB, logger *slog.Logger, opts ...Options) *Base {
 	e.ContextWithFallback = true
 	e.HandleMethodNotAllowed = true
 	e.Use(web.Methods(e), web.Forwarded(b.trusts), web.Observe(logger, metrics), web.Deadline(o.RequestTimeout),
-		web.Compress(), web.Recover(), web.SecureHeaders(), web.Options(), web.LimitBody(web.MaxBody), web.CrossOrigin())
+		web.Compress(), web.Recover(), web.SecureHeaders(), web.Options(), b.limitBody(), web.CrossOrigin())
 
 	e.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	e.GET("/readyz", func(c *gin.Context) {
