@@ -101,11 +101,14 @@ func mount(base *server.Base, db *sqlx.DB, cfg Config) {
 
 // Workers are the background loops `madaf serve` runs until shutdown (the
 // mail outbox sender, the closer of mini-competitions past their deadline,
-// …); each returns when ctx ends.
+// the lapse of order changes their supplier did not answer in time); each
+// returns when ctx ends.
 func Workers(db *sqlx.DB, cfg Config) []func(ctx context.Context) {
 	var ws []func(ctx context.Context)
 	ws = append(ws, orders.MailSender(db, cfg.SMTPURL, cfg.Logger).Run)
 	closer := &competitions.Closer{Service: competitions.NewService(db, competitions.Options{BaseURL: cfg.BaseURL}), Logger: cfg.Logger}
 	ws = append(ws, closer.Run)
+	lapser := &orders.ChangesLapser{Service: orders.NewService(db, orders.Options{BaseURL: cfg.BaseURL}), Logger: cfg.Logger}
+	ws = append(ws, lapser.Run)
 	return ws
 }

@@ -14,6 +14,7 @@ import (
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
 	"madaf/internal/database"
+	"madaf/internal/worker"
 )
 
 // Closer closes the requests whose deadline has passed: every Interval it
@@ -28,26 +29,7 @@ type Closer struct {
 
 // Run closes what is due every Interval until ctx ends.
 func (c *Closer) Run(ctx context.Context) {
-	if c.Interval <= 0 {
-		c.Interval = 30 * time.Second
-	}
-	if c.Logger == nil {
-		c.Logger = slog.Default()
-	}
-	tick := time.NewTicker(c.Interval)
-	defer tick.Stop()
-	for {
-		if n, err := c.Service.CloseDue(ctx); err != nil && ctx.Err() == nil {
-			c.Logger.Error("competitions closing", "error", err)
-		} else if n > 0 {
-			c.Logger.Info("competitions closed", "count", n)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-	}
+	worker.Every(ctx, c.Interval, c.Logger, "competitions closed", c.Service.CloseDue)
 }
 
 // closer is who the closing's changes are attributed to.

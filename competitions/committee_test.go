@@ -196,3 +196,27 @@ func TestCompetitionFrom(t *testing.T) {
 		t.Fatalf("deadline %v, want five business days on, %v", c.Deadline, want)
 	}
 }
+
+// TestCompetitionOrderDoesNotGrow: the order a decision made keeps its
+// quoted items and quantities: a change may lower a line, never raise one
+// or add an item at the framework's price.
+func TestCompetitionOrderDoesNotGrow(t *testing.T) {
+	e := newEnv(t)
+	tn := e.mustTender("", [][]string{{"100", "50"}, {"100", "50"}})
+	c := e.mustPublished(tn, "2")
+	e.mustQuote(c, tn, 0, "80")
+	e.mustQuote(c, tn, 1, "90")
+	e.mustClose(firstDeadline, 1)
+	o := e.mustSent(e.mustDecided(c))
+	qty := func(s string) *orders.Quantity { q := orders.Qty(s); return &q }
+	_, _, err := e.orders.ProposeChange(ctx, e.officer.P, o.ID, "", orders.ChangeInput{Reason: "עוד",
+		Lines: []orders.ChangeLineInput{{LineID: o.Lines[0].ID, Quantity: qty("3")}}})
+	wantKey(t, err, "order.change.competition_order")
+	_, _, err = e.orders.ProposeChange(ctx, e.officer.P, o.ID, "", orders.ChangeInput{Reason: "פריט נוסף",
+		Lines: []orders.ChangeLineInput{{ItemID: tn.Items[1], Quantity: qty("1")}}})
+	wantKey(t, err, "order.change.competition_order")
+	if _, _, err := e.orders.ProposeChange(ctx, e.officer.P, o.ID, "", orders.ChangeInput{Reason: "פחות",
+		Lines: []orders.ChangeLineInput{{LineID: o.Lines[0].ID, Quantity: qty("1")}}}); err != nil {
+		t.Fatalf("lowering the competition's order: %v", err)
+	}
+}

@@ -99,10 +99,18 @@ CREATE TABLE order_change_signatures (
     check_legal       boolean NOT NULL DEFAULT false,
     check_budget_line boolean NOT NULL DEFAULT false,
     check_no_deficit  boolean NOT NULL DEFAULT false,
+    -- The budget line as the treasurer saw it when signing: its amount,
+    -- what is held (the change's increase included) and what is left
+    -- before and after the increase.
+    budget_amount      numeric(14,2),
+    budget_held        numeric(14,2),
+    budget_left_before numeric(14,2),
+    budget_left_after  numeric(14,2),
     signed_at         timestamptz NOT NULL DEFAULT now(),
     UNIQUE (change_id, slot),
     UNIQUE (change_id, user_id),
-    CHECK (slot <> 'treasurer' OR (check_legal AND check_budget_line AND check_no_deficit))
+    CHECK (slot <> 'treasurer' OR (check_legal AND check_budget_line AND check_no_deficit
+        AND budget_amount IS NOT NULL AND budget_held IS NOT NULL AND budget_left_before IS NOT NULL AND budget_left_after IS NOT NULL))
 );
 
 -- capacity_hold_shift adds amounts (negative: takes them away) to the rows

@@ -4,20 +4,24 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/shopspring/decimal"
 
 	"madaf/catalog"
 	"madaf/internal/apperr"
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
+	"madaf/internal/database"
 	"madaf/internal/money"
 	"madaf/internal/orderstatus"
 	"madaf/internal/validate"
+	"madaf/internal/worker"
 )
 
 // Change requests (amendments) of a sent, confirmed or partly delivered
@@ -463,6 +467,10 @@ func (st *step) proposeChange(ctx context.Context, in *ChangeInput) (int64, erro
 		onOrder[l.ItemID] = true
 		next = max(next, l.LineNo)
 	}
+	recorded, err := st.orders.recordedLines(ctx, o.ID)
+	if err != nil {
+		return 0, err
+	}
 	var fields []apperr.FieldError
 	var added []int
 	for i, l := range in.Lines {
@@ -481,12 +489,18 @@ func (st *step) proposeChange(ctx context.Context, in *ChangeInput) (int64, erro
 		case q.IsZero() && cl.Delivered.IsPositive():
 			fields = append(fields, apperr.Field(field+".quantity", "order.change.remove_delivered", cl.LineNo, cl.Delivered.String()))
 			continue
+		case q.IsZero() && recorded[l.LineID]:
+			fields = append(fields, apperr.Field(field+".quantity", "order.change.remove_recorded", cl.LineNo))
+			continue
 		case q.LessThan(cl.Delivered.Decimal):
 			fields = append(fields, apperr.Field(field+".quantity", "order.change.below_delivered", cl.LineNo, cl.Delivered.String()))
 			continue
 		}
 		cl.Quantity = q
 		cl.LineTotal = money.Of(LineTotal(q.Decimal, cl.UnitPrice.Decimal))
+	}
+	if len(added) > 0 && o.CompetitionID != nil {
+		return 0, apperr.Conflict("order.change.competition_order")
 	}
 	if len(added) > 0 {
 		ids := make([]int64, len(added))
@@ -602,6 +616,17 @@ func (st *step) roomFor(ctx context.Context, heldSub, heldTot decimal.Decimal) e
 		return err
 	}
 	t := &c.tender
+	// More under a tender whose orders need a mini-competition is a new
+	// competition, never a change: an order the competition made grows
+	// by none, a direct one not to the tender's competition_from.
+	if heldSub.IsPositive() {
+		if o.CompetitionID != nil || t.AwardRule == catalog.RuleCompetition {
+			return apperr.Conflict("order.change.competition_order")
+		}
+		if t.NeedsCompetition(c.activeAwards, o.Subtotal.Add(heldSub)) {
+			return competitionFromReached(t)
+		}
+	}
 	var failed []FailedCheck
 	if !t.OpenOn(st.today) {
 		failed = append(failed, FailedCheck{Check: CheckTenderActive, Msg: apperr.M("order.check.tender_closed", t.Number, st.today.String(),
@@ -732,20 +757,17 @@ func (s *Service) SignChange(ctx context.Context, p *auth.Principal, orderID, ch
 			data["on_behalf_of"] = Person{ID: d.HolderID, Name: f.HolderName}
 		}
 		if f.Slot == SlotTreasurer {
-			var fields []apperr.FieldError
-			for _, ck := range []struct {
-				ok   bool
-				name string
-			}{{in.Legal, "legal"}, {in.BudgetLine, "budget_line"}, {in.NoDeficit, "no_deficit"}} {
-				if !ck.ok {
-					fields = append(fields, apperr.Field(ck.name, "msg.treasurer_check"))
-				}
+			if err := in.treasurerChecks(); err != nil {
+				return err
 			}
-			if len(fields) > 0 {
-				return apperr.Invalid("order.treasurer_checks", fields...)
+			bal, err := st.authorities.BudgetBalance(ctx, st.o.BudgetLineID)
+			if err != nil {
+				return err
 			}
+			g.BudgetSeen = budgetSeen(bal, c.HeldTotal.Decimal)
 			g.CheckLegal, g.CheckBudgetLine, g.CheckNoDeficit = true, true, true
 			data["checks"] = map[string]bool{"legal": true, "budget_line": true, "no_deficit": true}
+			data["budget"] = g.BudgetSeen
 		}
 		if err := st.orders.addChangeSignature(ctx, c, g, st.now); err != nil {
 			return err
@@ -794,8 +816,15 @@ func (s *Service) AcceptChange(ctx context.Context, p *auth.Principal, orderID, 
 		for _, l := range st.o.Lines {
 			delivered[l.ID] = l.Delivered
 		}
+		recorded, err := st.orders.recordedLines(ctx, st.o.ID)
+		if err != nil {
+			return err
+		}
 		complete := true
 		for _, l := range c.Lines {
+			if l.LineID != nil && l.Quantity.IsZero() && recorded[*l.LineID] {
+				return apperr.Conflict("order.change.recorded_since", l.LineNo)
+			}
 			if l.LineID == nil {
 				if l.Quantity.IsPositive() {
 					complete = false
@@ -914,4 +943,37 @@ func (s *Service) ChangeSignOptions(ctx context.Context, p *auth.Principal, o *O
 		why = nil
 	}
 	return fills, why, nil
+}
+
+// changesLapser is who a lapse of unanswered changes is attributed to.
+var changesLapser = database.Actor{Label: "madaf changes lapser"}
+
+// LapseUnanswered ends every change sent to its supplier and not answered
+// by its respond_by day (the tender's window): it lapses, what it held is
+// released and the order may take another change. It returns how many
+// lapsed. A change awaiting the authority's own signatures stays until
+// they sign or the officer withdraws it.
+func (s *Service) LapseUnanswered(ctx context.Context) (n int, err error) {
+	defer apperr.Wrap(&err, "orders.Service.LapseUnanswered")
+	if _, ok := database.ActorFrom(ctx); !ok {
+		ctx = database.WithActor(ctx, changesLapser)
+	}
+	err = database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+		var err error
+		n, err = s.stores.inTx(tx).orders.lapseUnanswered(ctx, s.today(), s.now())
+		return err
+	})
+	return n, err
+}
+
+// ChangesLapser runs Service.LapseUnanswered every Interval.
+type ChangesLapser struct {
+	Service  *Service
+	Logger   *slog.Logger
+	Interval time.Duration
+}
+
+// Run lapses what is due every Interval (default 30s) until ctx ends.
+func (l *ChangesLapser) Run(ctx context.Context) {
+	worker.Every(ctx, l.Interval, l.Logger, "order changes lapsed", l.Service.LapseUnanswered)
 }

@@ -92,7 +92,7 @@ func TestChangeAboveTheBudgetLineIsRefusedWithWhatIsLeft(t *testing.T) {
 	if sub, tot := e.held("budget_line", line, 0); tot != "236.00" || sub != "200.00" {
 		t.Fatalf("after the refusal the line holds %s / %s", sub, tot)
 	}
-	if n := e.count(`SELECT count(*) FROM order_changes WHERE order_id = $1`, o.ID); n != 1-1 {
+	if n := e.count(`SELECT count(*) FROM order_changes WHERE order_id = $1`, o.ID); n != 0 {
 		t.Fatalf("%d changes after a refusal", n)
 	}
 
@@ -252,6 +252,14 @@ func TestChangeRaisingTheTotalNeedsBothSignaturesAgain(t *testing.T) {
 	wantStatus(t, r, http.StatusOK)
 	if r.Map(t)["status"] != "pending_signature" {
 		t.Fatalf("after one signature: %s", r.Body)
+	}
+	// The treasurer signed seeing the budget line, the change's increase
+	// between what was left before and after it.
+	var seen string
+	e.db.Get(&seen, `SELECT (budget_left_before - budget_left_after)::text || '/' || c.held_total::text
+		FROM order_change_signatures g JOIN order_changes c ON c.id = g.change_id WHERE g.change_id = $1 AND g.slot = 'treasurer'`, cid)
+	if seen != "47.20/47.20" {
+		t.Fatalf("the treasurer's figures: %q", seen)
 	}
 	// The same person does not fill both slots.
 	wantStatus(t, e.do("POST", cpath+"/sign", e.treasurer, map[string]any{"slot": "head"}), http.StatusConflict)
@@ -498,5 +506,63 @@ func TestSupplierSeesOnlyChangesSentToIt(t *testing.T) {
 	withdrawn(map[string]any{"reason": "address", "delivery_address": "רחוב הנדיב 2"})
 	if n := supplierWithdrawals(); n != 1 {
 		t.Fatalf("the supplier sees %d withdrawals, want the one sent to it", n)
+	}
+}
+
+// TestUnansweredChangeLapses: a change the supplier does not answer by its
+// respond_by day lapses, releasing what it held, and the order takes
+// another change; one still within its window stays.
+func TestUnansweredChangeLapses(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	line := e.mustBudgetLine(e.authority, 2026, "5000.00")
+	tn := e.mustTender(tenderSpec{rule: "single", winners: 1, prices: [][]string{{"100.00"}}})
+	o := e.mustSentOn(tn, line, "2") // 236.00 held
+	path := fmt.Sprintf("/api/v1/orders/%d/changes", o.ID)
+	r := e.do("POST", path, e.officer, changeBody("more", map[string]any{"line_id": o.Lines[0].ID, "quantity": "3"}))
+	wantStatus(t, r, http.StatusCreated)
+	cid := int64(r.Map(t)["id"].(float64))
+	for _, u := range []user{e.treasurer, e.head} {
+		wantStatus(t, e.do("POST", fmt.Sprintf("%s/%d/sign", path, cid), u, map[string]any{"legal": true, "budget_line": true, "no_deficit": true}), http.StatusOK)
+	}
+	if _, tot := e.held("budget_line", line, 0); tot != "354.00" {
+		t.Fatalf("held while the change is open: %s", tot)
+	}
+	var respondBy string
+	e.db.Get(&respondBy, `SELECT respond_by::text FROM order_changes WHERE id = $1`, cid)
+	day, _ := time.ParseInLocation(time.DateOnly, respondBy, calendar.Israel)
+	e.setClock(day.Add(20 * time.Hour)) // its last day: it stays
+	if n, err := e.svc.LapseUnanswered(ctx); err != nil || n != 0 {
+		t.Fatalf("on its last day: %d lapsed, %v", n, err)
+	}
+	e.setClock(day.Add(30 * time.Hour))
+	if n, err := e.svc.LapseUnanswered(ctx); err != nil || n != 1 {
+		t.Fatalf("the day after: %d lapsed, %v", n, err)
+	}
+	if _, tot := e.held("budget_line", line, 0); tot != "236.00" {
+		t.Fatalf("held after the lapse: %s", tot)
+	}
+	var actor string
+	e.db.Get(&actor, `SELECT actor FROM audit_log WHERE object = 'order_changes' AND object_id = $1 ORDER BY id DESC LIMIT 1`, fmt.Sprint(cid))
+	if actor != "madaf changes lapser" {
+		t.Fatalf("the lapse is attributed to %q", actor)
+	}
+	wantStatus(t, e.do("POST", path, e.officer, changeBody("again", map[string]any{"line_id": o.Lines[0].ID, "quantity": "1"})), http.StatusCreated)
+	verifyVolumes(t, e)
+}
+
+// TestChangeKeepsRecordedLines: a line a receipt names stays on the order:
+// a change that would remove it is refused beside the line.
+func TestChangeKeepsRecordedLines(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tn := e.mustTender(tenderSpec{rule: "single", winners: 1, prices: [][]string{{"100.00", "50.00"}}})
+	o := e.mustDeliver(tn, e.mustConfirmed(tn, "10", "4"), "10", "0")
+	path := fmt.Sprintf("/api/v1/orders/%d", o.ID)
+	wantStatus(t, e.do("POST", path+"/receipts", e.officer, receiptBody(o, "10", "good", "0", "short")), http.StatusCreated)
+	r := e.do("POST", path+"/changes", e.officer, changeBody("not needed", map[string]any{"line_id": o.Lines[1].ID, "quantity": "0"}))
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	if code := fieldOf(t, r, "lines[0].quantity"); code != "order.change.remove_recorded" {
+		t.Fatalf("removing a line a receipt names: %s", r.Body)
 	}
 }

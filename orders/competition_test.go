@@ -40,3 +40,20 @@ func TestCompetitionFromAtSubmission(t *testing.T) {
 		t.Fatalf("a submission below the competition_from: %v", err)
 	}
 }
+
+// TestChangeDoesNotSkipTheCompetition: a change may not take a direct
+// order to the tender's competition_from; lowering it stays possible.
+// (An order a mini-competition made: competitions' TestCompetitionOrderDoesNotGrow.)
+func TestChangeDoesNotSkipTheCompetition(t *testing.T) {
+	e := newEnv(t)
+	tn := e.mustTender(tenderSpec{rule: "choice", winners: 2, prices: [][]string{{"100"}, {"120"}}})
+	o := e.mustSentOn(tn, e.budgetLine, "9") // 900.00 before VAT
+	e.db.MustExec(`UPDATE tenders SET competition_from = 1000 WHERE id = $1`, tn.ID)
+	path := fmt.Sprintf("/api/v1/orders/%d/changes", o.ID)
+	r := e.do("POST", path, e.officer, changeBody("more", map[string]any{"line_id": o.Lines[0].ID, "quantity": "10"}))
+	wantStatus(t, r, http.StatusConflict)
+	if !strings.Contains(r.Body.String(), "order.competition_from_reached") {
+		t.Fatalf("a change to the competition_from: %s", r.Body)
+	}
+	wantStatus(t, e.do("POST", path, e.officer, changeBody("fewer", map[string]any{"line_id": o.Lines[0].ID, "quantity": "8"})), http.StatusCreated)
+}

@@ -303,7 +303,7 @@ func (b BudgetSeen) Recorded() bool { return b.Amount != nil }
 // rotation's proposal and the justification of overriding it are dropped.
 func (o *Order) asSentToSupplier() {
 	o.BudgetLineID, o.BudgetLineCode = 0, ""
-	o.Notes, o.ReturnNote, o.CancelNote, o.Justification = "", "", "", ""
+	o.Notes, o.ReturnNote, o.CancelNote, o.CloseNote, o.Justification = "", "", "", "", ""
 	o.ProposedSupplierID, o.Overridden, o.Returned = nil, false, false
 	for i := range o.Signatures {
 		o.Signatures[i].BudgetSeen = BudgetSeen{}

@@ -63,7 +63,7 @@ func (p *pages) receive(c *gin.Context) error {
 			rename[fmt.Sprintf("lines[%d].quantity", n)] = field
 			rename[fmt.Sprintf("lines[%d].line_id", n)] = field
 			rename[fmt.Sprintf("lines[%d].condition", n)] = "cond_" + page.Itoa(l.ID)
-			in.Lines = append(in.Lines, ReceiptLineInput{LineID: l.ID, Quantity: Quantity{q}, Condition: f.Value("cond_" + page.Itoa(l.ID))})
+			in.Lines = append(in.Lines, ReceiptLineInput{LineID: l.ID, Quantity: &Quantity{q}, Condition: f.Value("cond_" + page.Itoa(l.ID))})
 		}
 		if !f.Valid() {
 			return nil, nil

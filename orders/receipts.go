@@ -115,10 +115,12 @@ type ReceiptInput struct {
 
 // ReceiptLineInput is what arrived of one line and in what condition.
 type ReceiptLineInput struct {
-	LineID    int64    `json:"line_id" validate:"required,gt=0"`
-	Quantity  Quantity `json:"quantity"`
-	Condition string   `json:"condition" validate:"required,oneof=good damaged short"`
-	Note      string   `json:"note" validate:"max=500"`
+	LineID int64 `json:"line_id" validate:"required,gt=0"`
+	// Quantity is required: 0 (nothing arrived) is a dispute, so a line
+	// given without one must not read as 0.
+	Quantity  *Quantity `json:"quantity" validate:"required"`
+	Condition string    `json:"condition" validate:"required,oneof=good damaged short"`
+	Note      string    `json:"note" validate:"max=500"`
 }
 
 // check reports every field of in that is wrong without the database:
@@ -189,15 +191,21 @@ func (s *Service) Receive(ctx context.Context, p *auth.Principal, orderID int64,
 				continue
 			}
 			seen[l.LineID] = true
+			// What the order still covers: a line closed short ends at
+			// what was delivered.
+			covered := ol.Quantity.Sub(ol.Closed.Decimal)
 			arrived := received[l.LineID].Arrived.Add(l.Quantity.Decimal)
-			if arrived.GreaterThan(ol.Quantity.Decimal) {
-				left := ol.Quantity.Sub(received[l.LineID].Arrived)
+			if arrived.GreaterThan(covered) {
+				left := covered.Sub(received[l.LineID].Arrived)
 				fields = append(fields, apperr.Field(field+".quantity", "receipt.over_ordered", left.String(), ol.LineNo))
 				continue
 			}
-			lines = append(lines, ReceiptLine{LineID: l.LineID, LineNo: ol.LineNo, Name: ol.Name, Quantity: l.Quantity,
+			// A line is disputed when it arrived short or damaged, or
+			// more of it than the supplier reported delivered; one
+			// shipment of several, in good condition, is not.
+			lines = append(lines, ReceiptLine{LineID: l.LineID, LineNo: ol.LineNo, Name: ol.Name, Quantity: *l.Quantity,
 				Condition: l.Condition, Delivered: ol.Delivered, Note: strings.TrimSpace(l.Note),
-				Disputed: l.Condition != ConditionGood || !arrived.Equal(ol.Delivered.Decimal)})
+				Disputed: l.Condition != ConditionGood || arrived.GreaterThan(ol.Delivered.Decimal)})
 		}
 		if len(fields) > 0 {
 			return apperr.Invalid("receipt.invalid", fields...)

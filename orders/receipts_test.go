@@ -197,6 +197,26 @@ func TestCloseShortReleasesWhatWasNotDelivered(t *testing.T) {
 	}
 	// Closed: not again.
 	wantStatus(t, e.do("POST", path+"/close-short", e.officer, map[string]any{"reason": "no_longer_needed", "note": "x"}), http.StatusConflict)
+	// What arrives is received up to what the order still covers, the
+	// 6 delivered, never the 10 first ordered.
+	r = e.do("POST", path+"/receipts", e.officer, receiptBody(o, "7", "good"))
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	if code := fieldOf(t, r, "lines[0].quantity"); code != "receipt.over_ordered" {
+		t.Fatalf("7 of a line closed at 6: %s", r.Body)
+	}
+	r = e.do("POST", path+"/receipts", e.officer, receiptBody(o, "6", "good"))
+	wantStatus(t, r, http.StatusCreated)
+	if r.Map(t)["dispute"] != nil {
+		t.Fatalf("what was delivered, in good condition, is disputed: %s", r.Body)
+	}
+	// A line named without a quantity is refused, not read as nothing
+	// arrived.
+	r = e.do("POST", path+"/receipts", e.officer, map[string]any{"delivery_note": "DN-9",
+		"lines": []any{map[string]any{"line_id": o.Lines[1].ID, "condition": "short"}}})
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	if code := fieldOf(t, r, "lines[0].quantity"); code == "" {
+		t.Fatalf("a line without a quantity: %s", r.Body)
+	}
 }
 
 func TestCancelAfterConfirmationNeedsItsReason(t *testing.T) {

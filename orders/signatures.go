@@ -6,6 +6,8 @@ import (
 	"errors"
 	"slices"
 
+	"github.com/shopspring/decimal"
+
 	"madaf/authorities"
 	"madaf/internal/apperr"
 	"madaf/internal/auth"
@@ -234,24 +236,15 @@ func (s *Service) Sign(ctx context.Context, p *auth.Principal, orderID int64, if
 			data["on_behalf_of"] = Person{ID: d.HolderID, Name: f.HolderName}
 		}
 		if f.Slot == SlotTreasurer {
-			var fields []apperr.FieldError
-			for _, c := range []struct {
-				ok   bool
-				name string
-			}{{in.Legal, "legal"}, {in.BudgetLine, "budget_line"}, {in.NoDeficit, "no_deficit"}} {
-				if !c.ok {
-					fields = append(fields, apperr.Field(c.name, "msg.treasurer_check"))
-				}
-			}
-			if len(fields) > 0 {
-				return apperr.Invalid("order.treasurer_checks", fields...)
+			if err := in.treasurerChecks(); err != nil {
+				return err
 			}
 			bal, err := st.authorities.BudgetBalance(ctx, o.BudgetLineID)
 			if err != nil {
 				return err
 			}
 			g.CheckLegal, g.CheckBudgetLine, g.CheckNoDeficit = true, true, true
-			g.BudgetSeen = budgetSeen(bal, o)
+			g.BudgetSeen = budgetSeen(bal, o.Total.Decimal)
 			data["checks"] = map[string]bool{"legal": true, "budget_line": true, "no_deficit": true}
 			data["budget"] = g.BudgetSeen
 		}
@@ -332,12 +325,31 @@ func (o *Order) Signed() bool {
 	return true
 }
 
-// budgetSeen is budget line b as the signer of reserving order o sees it:
-// what is held includes o, so what is left after o is what the line has
-// left, and before o that plus o's total.
-func budgetSeen(b *authorities.BudgetBalance, o *Order) BudgetSeen {
+// treasurerChecks refuses (422, naming each) a treasurer's signature
+// without the three checks: legal, within the budget line, no deficit.
+func (in *SignInput) treasurerChecks() error {
+	var fields []apperr.FieldError
+	for _, c := range []struct {
+		ok   bool
+		name string
+	}{{in.Legal, "legal"}, {in.BudgetLine, "budget_line"}, {in.NoDeficit, "no_deficit"}} {
+		if !c.ok {
+			fields = append(fields, apperr.Field(c.name, "msg.treasurer_check"))
+		}
+	}
+	if len(fields) > 0 {
+		return apperr.Invalid("order.treasurer_checks", fields...)
+	}
+	return nil
+}
+
+// budgetSeen is budget line b as the signer of what holds total on it (a
+// reserving order, or a change's increase) sees it: what is held includes
+// total, so what is left after it is what the line has left, and before it
+// that plus total.
+func budgetSeen(b *authorities.BudgetBalance, total decimal.Decimal) BudgetSeen {
 	amount, held, after := b.Amount, b.Held, b.Left
-	before := money.Of(after.Add(o.Total.Decimal))
+	before := money.Of(after.Add(total))
 	return BudgetSeen{Amount: &amount, Held: &held, LeftBefore: &before, LeftAfter: &after}
 }
 

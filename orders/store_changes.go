@@ -72,8 +72,7 @@ func (s *Store) changeDetails(ctx context.Context, c *Change) error {
 	const qs = `SELECT g.slot AS role, g.slot, g.user_id, u.name AS user_name, g.capacity, g.delegation_id,
 			g.on_behalf_of, coalesce(h.name, '') AS on_behalf_of_name, g.signed_at,
 			g.check_legal, g.check_budget_line, g.check_no_deficit,
-			NULL::numeric AS budget_amount, NULL::numeric AS budget_held, NULL::numeric AS budget_left_before,
-			NULL::numeric AS budget_left_after
+			g.budget_amount, g.budget_held, g.budget_left_before, g.budget_left_after
 		FROM order_change_signatures g JOIN users u ON u.id = g.user_id LEFT JOIN users h ON h.id = g.on_behalf_of
 		WHERE g.change_id = $1 ORDER BY g.id`
 	c.Signatures = []Signature{}
@@ -180,10 +179,11 @@ func (s *Store) touchOrder(ctx context.Context, o *Order, at time.Time) error {
 // A slot signed already, or a second slot by the same user, is a conflict.
 func (s *Store) addChangeSignature(ctx context.Context, c *Change, g *Signature, at time.Time) error {
 	const q = `INSERT INTO order_change_signatures (change_id, authority_id, slot, user_id, capacity, delegation_id, on_behalf_of,
-			check_legal, check_budget_line, check_no_deficit, signed_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`
+			check_legal, check_budget_line, check_no_deficit, budget_amount, budget_held, budget_left_before, budget_left_after, signed_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`
+	b := g.BudgetSeen
 	_, err := s.db.ExecContext(ctx, q, c.ID, c.AuthorityID, g.Slot, g.UserID, g.As, g.DelegationID, g.OnBehalfOf,
-		g.CheckLegal, g.CheckBudgetLine, g.CheckNoDeficit, at)
+		g.CheckLegal, g.CheckBudgetLine, g.CheckNoDeficit, b.Amount, b.Held, b.LeftBefore, b.LeftAfter, at)
 	if database.IsUniqueViolation(err) {
 		var pe *pq.Error
 		if errors.As(err, &pe) && pe.Constraint == "order_change_signatures_change_id_user_id_key" {
@@ -261,4 +261,18 @@ func changed(res sql.Result, err error) error {
 		return apperr.Conflict("order.changed")
 	}
 	return nil
+}
+
+// lapseUnanswered lapses the changes sent to their supplier whose
+// respond_by day is before today, at at; their trigger releases what they
+// held.
+func (s *Store) lapseUnanswered(ctx context.Context, today calendar.Date, at time.Time) (int, error) {
+	const q = `UPDATE order_changes SET status = 'lapsed', decided_at = $2
+		WHERE status = 'pending_supplier' AND respond_by < $1::date`
+	r, err := s.db.ExecContext(ctx, q, today, at)
+	if err != nil {
+		return 0, err
+	}
+	n, err := r.RowsAffected()
+	return int(n), err
 }

@@ -30,6 +30,22 @@ func (s *Store) received(ctx context.Context, orderID int64) (map[int64]Received
 	return out, nil
 }
 
+// recordedLines are the lines of order orderID a receipt or an invoice
+// names: they stay on the order whatever changes.
+func (s *Store) recordedLines(ctx context.Context, orderID int64) (map[int64]bool, error) {
+	const q = `SELECT rl.line_id FROM order_receipt_lines rl JOIN order_receipts r ON r.id = rl.receipt_id WHERE r.order_id = $1
+		UNION SELECT il.line_id FROM invoice_lines il JOIN invoices i ON i.id = il.invoice_id WHERE i.order_id = $1`
+	var ids []int64
+	if err := s.db.SelectContext(ctx, &ids, q, orderID); err != nil {
+		return nil, database.MapError(err)
+	}
+	out := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, nil
+}
+
 // addReceipt inserts r and its lines, setting r.ID.
 func (s *Store) addReceipt(ctx context.Context, r *Receipt) error {
 	const q = `INSERT INTO order_receipts (order_id, delivery_note, received_on, note, recorded_by, created_at)
