@@ -65,7 +65,7 @@ func (p *pages) changes(c *gin.Context, caller *auth.Principal, o *Order) (*chan
 		}
 		v.List = append(v.List, cv)
 	}
-	// The newest first, as the order's timeline.
+	// Oldest first, as the order's timeline (the store answers newest first).
 	slices.Reverse(v.List)
 	v.CanPropose = officer && mayChange && !open
 	if v.CanPropose {

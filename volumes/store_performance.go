@@ -52,6 +52,12 @@ func (s *Store) overdueBySupplier(ctx context.Context, f Filter, today calendar.
 	args := []any{today}
 	q := `SELECT supplier_id, count(*) AS n FROM volume_orders
 		WHERE status = 'sent' AND confirm_by < $1 AND ` + f.whereIDs("", &args) + ` GROUP BY supplier_id`
+	return s.countBySupplier(ctx, q, args)
+}
+
+// countBySupplier runs q, whose rows are a supplier_id and its count n,
+// and answers the counts by supplier.
+func (s *Store) countBySupplier(ctx context.Context, q string, args []any) (map[int64]int, error) {
 	var rows []struct {
 		SupplierID int64 `db:"supplier_id"`
 		N          int   `db:"n"`
@@ -72,18 +78,7 @@ func (s *Store) disputesBySupplier(ctx context.Context, f Filter) (map[int64]int
 	var args []any
 	q := `SELECT o.supplier_id, count(*) AS n FROM order_disputes d JOIN orders o ON o.id = d.order_id
 		WHERE ` + f.whereSubmitted(&args) + ` GROUP BY o.supplier_id`
-	var rows []struct {
-		SupplierID int64 `db:"supplier_id"`
-		N          int   `db:"n"`
-	}
-	if err := s.db.SelectContext(ctx, &rows, q, args...); err != nil {
-		return nil, err
-	}
-	out := make(map[int64]int, len(rows))
-	for _, r := range rows {
-		out[r.SupplierID] = r.N
-	}
-	return out, nil
+	return s.countBySupplier(ctx, q, args)
 }
 
 // medianSeconds returns each supplier's median confirmation time in
