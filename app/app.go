@@ -106,9 +106,13 @@ func mount(base *server.Base, db *sqlx.DB, cfg Config) {
 func Workers(db *sqlx.DB, cfg Config) []func(ctx context.Context) {
 	var ws []func(ctx context.Context)
 	ws = append(ws, orders.MailSender(db, cfg.SMTPURL, cfg.Logger).Run)
-	closer := &competitions.Closer{Service: competitions.NewService(db, competitions.Options{BaseURL: cfg.BaseURL}), Logger: cfg.Logger}
+	// On the service's clock, as the API's: what the API still accepts is
+	// not closed or lapsed under it.
+	orderService := orders.NewService(db, orders.Options{BaseURL: cfg.BaseURL, Now: cfg.Now})
+	competitionService := competitions.NewService(db, competitions.Options{BaseURL: cfg.BaseURL, Now: cfg.Now, Orders: orderService})
+	closer := &competitions.Closer{Service: competitionService, Logger: cfg.Logger}
 	ws = append(ws, closer.Run)
-	lapser := &orders.ChangesLapser{Service: orders.NewService(db, orders.Options{BaseURL: cfg.BaseURL}), Logger: cfg.Logger}
+	lapser := &orders.ChangesLapser{Service: orderService, Logger: cfg.Logger}
 	ws = append(ws, lapser.Run)
 	return ws
 }

@@ -203,13 +203,18 @@ func TestCompetitionFrom(t *testing.T) {
 func TestCompetitionOrderDoesNotGrow(t *testing.T) {
 	e := newEnv(t)
 	tn := e.mustTender("", [][]string{{"100", "50"}, {"100", "50"}})
-	c := e.mustPublished(tn, "2")
-	e.mustQuote(c, tn, 0, "80")
-	e.mustQuote(c, tn, 1, "90")
+	c := e.mustPublished(tn, "2", "4")
+	e.mustQuote(c, tn, 0, "80", "40") // 320
+	e.mustQuote(c, tn, 1, "90", "40")
 	e.mustClose(firstDeadline, 1)
 	o := e.mustSent(e.mustDecided(c))
 	qty := func(s string) *orders.Quantity { q := orders.Qty(s); return &q }
-	_, _, err := e.orders.ProposeChange(ctx, e.officer.P, o.ID, "", orders.ChangeInput{Reason: "עוד",
+	// More of one line and less of the other, at the same total: still
+	// more than was quoted.
+	_, _, err := e.orders.ProposeChange(ctx, e.officer.P, o.ID, "", orders.ChangeInput{Reason: "החלפה",
+		Lines: []orders.ChangeLineInput{{LineID: o.Lines[0].ID, Quantity: qty("3")}, {LineID: o.Lines[1].ID, Quantity: qty("2")}}})
+	wantKey(t, err, "order.change.competition_order")
+	_, _, err = e.orders.ProposeChange(ctx, e.officer.P, o.ID, "", orders.ChangeInput{Reason: "עוד",
 		Lines: []orders.ChangeLineInput{{LineID: o.Lines[0].ID, Quantity: qty("3")}}})
 	wantKey(t, err, "order.change.competition_order")
 	_, _, err = e.orders.ProposeChange(ctx, e.officer.P, o.ID, "", orders.ChangeInput{Reason: "פריט נוסף",

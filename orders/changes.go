@@ -489,6 +489,9 @@ func (st *step) proposeChange(ctx context.Context, in *ChangeInput) (int64, erro
 		case q.IsZero() && cl.Delivered.IsPositive():
 			fields = append(fields, apperr.Field(field+".quantity", "order.change.remove_delivered", cl.LineNo, cl.Delivered.String()))
 			continue
+		case o.CompetitionID != nil && q.GreaterThan(cl.Quantity.Decimal):
+			// The quantities a mini-competition decided are its most.
+			return 0, apperr.Conflict("order.change.competition_order")
 		case q.IsZero() && recorded[l.LineID]:
 			fields = append(fields, apperr.Field(field+".quantity", "order.change.remove_recorded", cl.LineNo))
 			continue
@@ -950,20 +953,39 @@ var changesLapser = database.Actor{Label: "madaf changes lapser"}
 
 // LapseUnanswered ends every change sent to its supplier and not answered
 // by its respond_by day (the tender's window): it lapses, what it held is
-// released and the order may take another change. It returns how many
-// lapsed. A change awaiting the authority's own signatures stays until
-// they sign or the officer withdraws it.
+// released and the order may take another change. Each lapses in a
+// transaction of its own, so that its trigger takes the capacity rows in
+// their fixed order and one that fails (tried again at the next pass)
+// holds up none of the others. It returns how many lapsed. A change
+// awaiting the authority's own signatures stays until they sign or the
+// officer withdraws it.
 func (s *Service) LapseUnanswered(ctx context.Context) (n int, err error) {
 	defer apperr.Wrap(&err, "orders.Service.LapseUnanswered")
 	if _, ok := database.ActorFrom(ctx); !ok {
 		ctx = database.WithActor(ctx, changesLapser)
 	}
-	err = database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
-		var err error
-		n, err = s.stores.inTx(tx).orders.lapseUnanswered(ctx, s.today(), s.now())
-		return err
-	})
-	return n, err
+	var failed []int64
+	var errs []error
+	for ctx.Err() == nil {
+		var id int64
+		err := database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
+			var err error
+			id, err = s.stores.inTx(tx).orders.lapseOne(ctx, s.today(), s.now(), failed)
+			return err
+		})
+		switch {
+		case err != nil && id != 0:
+			failed = append(failed, id)
+			errs = append(errs, fmt.Errorf("change %d: %w", id, err))
+			continue
+		case err != nil:
+			return n, errors.Join(append(errs, err)...)
+		case id == 0:
+			return n, errors.Join(errs...)
+		}
+		n++
+	}
+	return n, errors.Join(append(errs, ctx.Err())...)
 }
 
 // ChangesLapser runs Service.LapseUnanswered every Interval.

@@ -255,11 +255,16 @@ func TestChangeRaisingTheTotalNeedsBothSignaturesAgain(t *testing.T) {
 	}
 	// The treasurer signed seeing the budget line, the change's increase
 	// between what was left before and after it.
+	// 140.00 − 100.00 = 40.00 more, 47.20 with VAT: the line held 118.00
+	// for the order and now 165.20.
 	var seen string
-	e.db.Get(&seen, `SELECT (budget_left_before - budget_left_after)::text || '/' || c.held_total::text
-		FROM order_change_signatures g JOIN order_changes c ON c.id = g.change_id WHERE g.change_id = $1 AND g.slot = 'treasurer'`, cid)
-	if seen != "47.20/47.20" {
-		t.Fatalf("the treasurer's figures: %q", seen)
+	e.db.Get(&seen, `SELECT concat_ws('/', budget_held, budget_left_before, budget_left_after, budget_amount - budget_left_after)
+		FROM order_change_signatures WHERE change_id = $1 AND slot = 'treasurer'`, cid)
+	_, held := e.held("budget_line", e.budgetLine, 0)
+	left := dec("1000000").Sub(dec(held))
+	want := fmt.Sprintf("%s/%s/%s/%s", held, left.Add(dec("47.20")).StringFixed(2), left.StringFixed(2), held)
+	if held != "165.20" || seen != want {
+		t.Fatalf("the treasurer's figures: %q, want %q (held %s)", seen, want, held)
 	}
 	// The same person does not fill both slots.
 	wantStatus(t, e.do("POST", cpath+"/sign", e.treasurer, map[string]any{"slot": "head"}), http.StatusConflict)
@@ -565,4 +570,40 @@ func TestChangeKeepsRecordedLines(t *testing.T) {
 	if code := fieldOf(t, r, "lines[0].quantity"); code != "order.change.remove_recorded" {
 		t.Fatalf("removing a line a receipt names: %s", r.Body)
 	}
+}
+
+// TestLapsersShareTheWork: two lapsers at once lapse each due change
+// once, releasing each hold once.
+func TestLapsersShareTheWork(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	line := e.mustBudgetLine(e.authority, 2026, "5000.00")
+	tn := e.mustTender(tenderSpec{rule: "single", winners: 1, prices: [][]string{{"100.00"}}})
+	for range 4 {
+		o := e.mustSentOn(tn, line, "2")
+		// Lowering: sent to the supplier at once, nothing held.
+		wantStatus(t, e.do("POST", fmt.Sprintf("/api/v1/orders/%d/changes", o.ID), e.officer,
+			changeBody("fewer", map[string]any{"line_id": o.Lines[0].ID, "quantity": "1"})), http.StatusCreated)
+	}
+	_, before := e.held("budget_line", line, 0)
+	e.setClock(defaultNow.Add(30 * 24 * time.Hour))
+	var wg sync.WaitGroup
+	counts := make([]int, 2)
+	for i := range counts {
+		wg.Go(func() {
+			n, err := e.svc.LapseUnanswered(ctx)
+			if err != nil {
+				t.Error(err)
+			}
+			counts[i] = n
+		})
+	}
+	wg.Wait()
+	if counts[0]+counts[1] != 4 {
+		t.Fatalf("lapsed %v, want 4 in all", counts)
+	}
+	if _, after := e.held("budget_line", line, 0); after != before {
+		t.Fatalf("held %s after the lapses, %s before", after, before)
+	}
+	verifyVolumes(t, e)
 }

@@ -140,6 +140,11 @@ func (in *ReceiptInput) check(today calendar.Date) error {
 	for i, l := range in.Lines {
 		field := fmt.Sprintf("lines[%d].quantity", i)
 		switch {
+		case l.Quantity == nil:
+			// validate.Struct reported it.
+		case l.Quantity.IsZero() && l.Condition == ConditionGood:
+			// Nothing arrived is a shortfall, never a line in good order.
+			fields = append(fields, apperr.Field(field, "receipt.nothing_good"))
 		case l.Quantity.IsNegative():
 			fields = append(fields, apperr.Field(field, "msg.not_negative"))
 		case l.Quantity.GreaterThan(MaxQuantity):

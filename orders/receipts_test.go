@@ -209,6 +209,12 @@ func TestCloseShortReleasesWhatWasNotDelivered(t *testing.T) {
 	if r.Map(t)["dispute"] != nil {
 		t.Fatalf("what was delivered, in good condition, is disputed: %s", r.Body)
 	}
+	// Nothing arrived is a shortfall, not a line in good order.
+	r = e.do("POST", path+"/receipts", e.officer, receiptBody(o, "0", "good"))
+	wantStatus(t, r, http.StatusUnprocessableEntity)
+	if code := fieldOf(t, r, "lines[0].quantity"); code != "receipt.nothing_good" {
+		t.Fatalf("0 in good condition: %s", r.Body)
+	}
 	// A line named without a quantity is refused, not read as nothing
 	// arrived.
 	r = e.do("POST", path+"/receipts", e.officer, map[string]any{"delivery_note": "DN-9",

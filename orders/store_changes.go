@@ -263,16 +263,20 @@ func changed(res sql.Result, err error) error {
 	return nil
 }
 
-// lapseUnanswered lapses the changes sent to their supplier whose
-// respond_by day is before today, at at; their trigger releases what they
-// held.
-func (s *Store) lapseUnanswered(ctx context.Context, today calendar.Date, at time.Time) (int, error) {
-	const q = `UPDATE order_changes SET status = 'lapsed', decided_at = $2
-		WHERE status = 'pending_supplier' AND respond_by < $1::date`
-	r, err := s.db.ExecContext(ctx, q, today, at)
-	if err != nil {
-		return 0, err
+// lapseOne lapses, at at, one change sent to its supplier whose
+// respond_by day is before today and whose id is not in skip (another
+// lapser's is skipped too); its trigger releases what it held. It returns
+// the change's id, 0 when none is due.
+func (s *Store) lapseOne(ctx context.Context, today calendar.Date, at time.Time, skip []int64) (int64, error) {
+	const q = `WITH due AS (
+			SELECT id FROM order_changes
+			WHERE status = 'pending_supplier' AND respond_by < $1::date AND id <> ALL(coalesce($3::bigint[], '{}'))
+			ORDER BY id LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED)
+		UPDATE order_changes c SET status = 'lapsed', decided_at = $2 FROM due WHERE c.id = due.id RETURNING c.id`
+	var id int64
+	err := s.db.GetContext(ctx, &id, q, today, at, pq.Array(skip))
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
 	}
-	n, err := r.RowsAffected()
-	return int(n), err
+	return id, err
 }
