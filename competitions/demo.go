@@ -60,14 +60,7 @@ func SeedDemo(ctx context.Context, db *sqlx.DB) (err error) {
 	if n, err := store.countCompetitions(ctx); err != nil || n > 0 {
 		return err
 	}
-	users := auth.NewStore(db)
-	principal := func(email string) (*auth.Principal, error) {
-		id, err := store.userByEmail(ctx, email)
-		if err != nil {
-			return nil, err
-		}
-		return users.Principal(ctx, id)
-	}
+	principal := func(email string) (*auth.Principal, error) { return auth.NewStore(db).PrincipalByEmail(ctx, email) }
 	who := map[string]*auth.Principal{}
 	for _, email := range []string{demoOfficer, demoCEO, demoTreasurer, demoLegal, demoHead} {
 		p, err := principal(email)
@@ -145,7 +138,7 @@ func SeedDemo(ctx context.Context, db *sqlx.DB) (err error) {
 	if p.Competition.OrderID == nil {
 		return fmt.Errorf("the demo competition %d was not decided", c.ID)
 	}
-	if err := seedOrder(ctx, osvc, store, clock, principal, officer, who, *p.Competition.OrderID); err != nil {
+	if err := seedOrder(ctx, osvc, orders.NewStore(db), clock, principal, officer, who, *p.Competition.OrderID); err != nil {
 		return err
 	}
 
@@ -219,7 +212,7 @@ func seedQuote(ctx context.Context, svc *Service, principal func(string) (*auth.
 // seedOrder takes the decision's order through its signatures: submitted
 // the day of the decision, signed by the treasurer and the head the next
 // business day, and confirmed by the supplier the day after.
-func seedOrder(ctx context.Context, osvc *orders.Service, store *Store, clock *demoClock, principal func(string) (*auth.Principal, error),
+func seedOrder(ctx context.Context, osvc *orders.Service, ostore *orders.Store, clock *demoClock, principal func(string) (*auth.Principal, error),
 	officer *auth.Principal, who map[string]*auth.Principal, orderID int64) error {
 	clock.set(clock.now().Add(time.Hour))
 	o, err := osvc.Submit(ctx, officer, orderID, "")
@@ -233,7 +226,7 @@ func seedOrder(ctx context.Context, osvc *orders.Service, store *Store, clock *d
 		}
 		clock.set(clock.now().Add(2 * time.Hour))
 	}
-	email, err := store.supplierUserEmail(ctx, o.SupplierID)
+	email, err := ostore.SupplierUserEmail(ctx, o.SupplierID)
 	if err != nil {
 		return err
 	}

@@ -43,7 +43,6 @@
 package competitions
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -54,6 +53,7 @@ import (
 	"madaf/internal/apperr"
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
+	"madaf/internal/database"
 	"madaf/internal/money"
 	"madaf/orders"
 	"madaf/suppliers"
@@ -235,7 +235,7 @@ type NotInvitedWinner struct {
 type NotInvitedList []NotInvitedWinner
 
 // Scan reads the jsonb list.
-func (l *NotInvitedList) Scan(src any) error { return scanJSON(src, l, NotInvitedList{}) }
+func (l *NotInvitedList) Scan(src any) error { return database.ScanJSON(src, l, NotInvitedList{}) }
 
 // AsideReason is why a winner was not invited or was set aside: one of the
 // suppliers' reasons (suspended, a certificate missing or expired) or
@@ -256,24 +256,7 @@ func (r AsideReason) Msg() apperr.Msg {
 type AsideReasons []AsideReason
 
 // Scan reads the jsonb list (null: none).
-func (l *AsideReasons) Scan(src any) error { return scanJSON(src, l, AsideReasons(nil)) }
-
-// scanJSON reads a jsonb value into dst, or empty when it is null.
-func scanJSON[T any](src any, dst *T, empty T) error {
-	var b []byte
-	switch v := src.(type) {
-	case nil:
-		*dst = empty
-		return nil
-	case []byte:
-		b = v
-	case string:
-		b = []byte(v)
-	default:
-		return fmt.Errorf("competitions: cannot scan %T into %T", src, dst)
-	}
-	return json.Unmarshal(b, dst)
-}
+func (l *AsideReasons) Scan(src any) error { return database.ScanJSON(src, l, AsideReasons(nil)) }
 
 // Question is a winner's question and the officer's answer. Everyone
 // invited reads an answered question; nobody but the asker learns who

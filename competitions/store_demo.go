@@ -14,15 +14,6 @@ func (s *Store) countCompetitions(ctx context.Context) (int, error) {
 	return n, err
 }
 
-// userByEmail returns the id of the active user with e-mail address email,
-// or apperr not-found.
-func (s *Store) userByEmail(ctx context.Context, email string) (int64, error) {
-	const q = `SELECT id FROM users WHERE lower(email) = lower($1) AND active`
-	var id int64
-	err := s.db.GetContext(ctx, &id, q, email)
-	return id, notFound(err, "not_found.user")
-}
-
 // tenderByNumber returns the id of the tender numbered number, or apperr
 // not-found.
 func (s *Store) tenderByNumber(ctx context.Context, number string) (int64, error) {
@@ -61,13 +52,4 @@ func (s *Store) invitedUsers(ctx context.Context, competitionID int64, round int
 	out := []string{}
 	err := s.db.SelectContext(ctx, &out, q, competitionID, round)
 	return out, err
-}
-
-// supplierUserEmail returns the e-mail of supplier supplierID's first
-// active user.
-func (s *Store) supplierUserEmail(ctx context.Context, supplierID int64) (string, error) {
-	const q = `SELECT email FROM users WHERE supplier_id = $1 AND active ORDER BY id LIMIT 1`
-	var email string
-	err := s.db.GetContext(ctx, &email, q, supplierID)
-	return email, notFound(err, "not_found.user")
 }

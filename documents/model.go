@@ -23,10 +23,6 @@ import (
 // MaxSize is the largest document accepted (20 MiB).
 const MaxSize = 20 << 20
 
-// MaxBody is the largest request body an upload route accepts: one
-// document of MaxSize and the multipart form around it.
-const MaxBody = MaxSize + 1<<20
-
 // Kind is the kind of object a document belongs to, as stored.
 type Kind string
 

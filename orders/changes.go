@@ -592,7 +592,7 @@ func (st *step) proposeChange(ctx context.Context, in *ChangeInput) (int64, erro
 		return 0, err
 	}
 	c.ID = id
-	if err := st.orders.touchOrder(ctx, o, st.now); err != nil {
+	if err := st.orders.touch(ctx, o, st.now); err != nil {
 		return 0, err
 	}
 	data := map[string]any{"change_id": id, "revision": c.Revision, "status": c.Status, "subtotal": c.Subtotal, "total": c.Total,
@@ -786,7 +786,7 @@ func (s *Service) SignChange(ctx context.Context, p *auth.Principal, orderID, ch
 			}
 			data["respond_by"] = c.RespondBy
 		}
-		if err := st.orders.touchOrder(ctx, st.o, st.now); err != nil {
+		if err := st.orders.touch(ctx, st.o, st.now); err != nil {
 			return err
 		}
 		if err := st.record(ctx, ActionChangeSign, st.o.Status, in.Note, data); err != nil {
@@ -873,7 +873,7 @@ func (s *Service) DeclineChange(ctx context.Context, p *auth.Principal, orderID,
 		if err := st.orders.endChange(ctx, c, ChangeDeclined, in.Reason, p.UserID, st.now); err != nil {
 			return err
 		}
-		if err := st.orders.touchOrder(ctx, st.o, st.now); err != nil {
+		if err := st.orders.touch(ctx, st.o, st.now); err != nil {
 			return err
 		}
 		data := map[string]any{"change_id": c.ID, "revision": c.Revision, "released_subtotal": c.HeldSubtotal, "released_total": c.HeldTotal}
@@ -896,7 +896,7 @@ func (s *Service) WithdrawChange(ctx context.Context, p *auth.Principal, orderID
 		if err := st.orders.endChange(ctx, c, ChangeWithdrawn, "", p.UserID, st.now); err != nil {
 			return err
 		}
-		if err := st.orders.touchOrder(ctx, st.o, st.now); err != nil {
+		if err := st.orders.touch(ctx, st.o, st.now); err != nil {
 			return err
 		}
 		data := map[string]any{"change_id": c.ID, "revision": c.Revision, "released_subtotal": c.HeldSubtotal, "released_total": c.HeldTotal,

@@ -71,14 +71,7 @@ func SeedDemo(ctx context.Context, db *sqlx.DB) (err error) {
 	if err := seedBudgetDefaults(ctx, on, calendar.Today().Year()); err != nil {
 		return err
 	}
-	users := auth.NewStore(db)
-	principal := func(email string) (*auth.Principal, error) {
-		id, err := on.orders.userByEmail(ctx, email)
-		if err != nil {
-			return nil, err
-		}
-		return users.Principal(ctx, id)
-	}
+	principal := func(email string) (*auth.Principal, error) { return auth.NewStore(db).PrincipalByEmail(ctx, email) }
 	seed := func(d demoOrder, day calendar.Date) error {
 		officer, err := principal(d.officer)
 		if err != nil {
@@ -387,7 +380,7 @@ func authorityUser(ctx context.Context, store *Store, authorityID int64, role st
 
 // supplierUser returns the e-mail of the supplier's first active user, or "".
 func supplierUser(ctx context.Context, store *Store, supplierID int64) string {
-	email, _ := store.supplierUserEmail(ctx, supplierID)
+	email, _ := store.SupplierUserEmail(ctx, supplierID)
 	return email
 }
 

@@ -13,6 +13,7 @@ import (
 	"madaf/internal/apperr"
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
+	"madaf/internal/database"
 	"madaf/internal/i18n"
 	"madaf/internal/money"
 	"madaf/internal/orderstatus"
@@ -142,23 +143,8 @@ func (m MatchReason) MarshalJSON() ([]byte, error) {
 // MatchReasons are an invoice's reasons, stored as jsonb.
 type MatchReasons []MatchReason
 
-// Scan reads the jsonb list.
-func (r *MatchReasons) Scan(src any) error {
-	var b []byte
-	switch v := src.(type) {
-	case nil:
-		*r = MatchReasons{}
-		return nil
-	case []byte:
-		b = v
-	case string:
-		b = []byte(v)
-	default:
-		return fmt.Errorf("orders: cannot scan %T into match reasons", src)
-	}
-	*r = MatchReasons{}
-	return json.Unmarshal(b, (*[]MatchReason)(r))
-}
+// Scan reads the jsonb list (null: none).
+func (r *MatchReasons) Scan(src any) error { return database.ScanJSON(src, r, MatchReasons{}) }
 
 // InvoiceInput is the body of POST /orders/{id}/invoices.
 type InvoiceInput struct {

@@ -168,13 +168,6 @@ func (s *Store) insertChange(ctx context.Context, c *Change, at time.Time) (int6
 	return id, database.MapError(err)
 }
 
-// touchOrder bumps order o's version for a step that leaves its status
-// and amounts as they are.
-func (s *Store) touchOrder(ctx context.Context, o *Order, at time.Time) error {
-	const q = `UPDATE orders SET version = version + 1, updated_at = $3 WHERE id = $1 AND status = $2`
-	return moved(s.db.ExecContext(ctx, q, o.ID, o.Status, at))
-}
-
 // addChangeSignature records g, given at at, as a signature of change c.
 // A slot signed already, or a second slot by the same user, is a conflict.
 func (s *Store) addChangeSignature(ctx context.Context, c *Change, g *Signature, at time.Time) error {

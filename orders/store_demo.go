@@ -14,14 +14,6 @@ func (s *Store) countOrders(ctx context.Context) (int, error) {
 	return n, err
 }
 
-// userByEmail returns the id of the user with e-mail address email.
-func (s *Store) userByEmail(ctx context.Context, email string) (int64, error) {
-	const q = `SELECT id FROM users WHERE lower(email) = lower($1)`
-	var id int64
-	err := s.db.GetContext(ctx, &id, q, email)
-	return id, err
-}
-
 // supplierByNumber returns the id of the supplier with company number.
 func (s *Store) supplierByNumber(ctx context.Context, number string) (int64, error) {
 	const q = `SELECT id FROM suppliers WHERE company_number = $1`
@@ -30,9 +22,9 @@ func (s *Store) supplierByNumber(ctx context.Context, number string) (int64, err
 	return id, err
 }
 
-// supplierUserEmail returns the e-mail of the supplier's first active
-// user.
-func (s *Store) supplierUserEmail(ctx context.Context, supplierID int64) (string, error) {
+// SupplierUserEmail returns the e-mail of supplier supplierID's first
+// active user (the demo's data acts as it).
+func (s *Store) SupplierUserEmail(ctx context.Context, supplierID int64) (string, error) {
 	const q = `SELECT email FROM users WHERE supplier_id = $1 AND active ORDER BY id LIMIT 1`
 	var email string
 	err := s.db.GetContext(ctx, &email, q, supplierID)

@@ -75,6 +75,18 @@ func (s *Store) Principal(ctx context.Context, userID int64) (_ *Principal, err 
 	return r.principal(), nil
 }
 
+// PrincipalByEmail returns the principal of the user with e-mail address
+// email (in any case), active or not, or apperr.ErrNotFound.
+func (s *Store) PrincipalByEmail(ctx context.Context, email string) (_ *Principal, err error) {
+	defer apperr.Wrap(&err, "auth.Store.PrincipalByEmail")
+	const q = `SELECT ` + principalColumns + ` FROM users u` + principalJoins + ` WHERE lower(u.email) = lower($1)`
+	var r principalRow
+	if err := s.db.GetContext(ctx, &r, q, email); err != nil {
+		return nil, database.MapError(err)
+	}
+	return r.principal(), nil
+}
+
 // NewSession stores a session for userID and returns its secret, which only
 // the cookie holds, and when it expires.
 func (s *Store) NewSession(ctx context.Context, userID int64) (secret string, expires time.Time, err error) {
