@@ -99,7 +99,7 @@ func (h *Handlers) statement(c *gin.Context) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	st, err := h.Store.FeeStatement(c.Request.Context(), auth.Caller(c), supplierID, month)
+	st, err := h.Store.LiveStatement(c.Request.Context(), auth.Caller(c), supplierID, month)
 	return http.StatusOK, st, err
 }
 

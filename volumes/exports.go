@@ -78,7 +78,7 @@ var ordersTable = tableSpec{sheet: "volumes.sheet.orders", cols: []column{
 	{key: "volumes.column.tender"}, {key: "volumes.column.tender_title"}, {key: "volumes.column.category"},
 	{key: "volumes.column.supplier"},
 	{key: "volumes.column.subtotal", kind: colMoney, sum: true}, {key: "volumes.column.vat", kind: colMoney, sum: true},
-	{key: "volumes.column.total", kind: colMoney, sum: true}, {key: "volumes.column.fee", kind: colMoney, sum: true},
+	{key: "volumes.column.total", kind: colMoney, sum: true}, {key: "volumes.column.fee_expected", kind: colMoney, sum: true},
 }}
 
 // ExportOrders writes, in format, the orders p may see with the given
@@ -136,7 +136,7 @@ func (s *Store) ExportVolumes(ctx context.Context, p *auth.Principal, group stri
 	for _, rep := range reports {
 		cols := []column{{key: "volumes.column." + rep.Group}, {key: "volumes.column.order_count", kind: colCount, sum: true},
 			{key: "volumes.column.subtotal", kind: colMoney, sum: true}, {key: "volumes.column.vat", kind: colMoney, sum: true},
-			{key: "volumes.column.total", kind: colMoney, sum: true}, {key: "volumes.column.fee", kind: colMoney, sum: true}}
+			{key: "volumes.column.total", kind: colMoney, sum: true}, {key: "volumes.column.fee_expected", kind: colMoney, sum: true}}
 		// Allocations belong to one tender and one authority: a tender's
 		// row for an authority, an authority's row for a tender. Only the
 		// cluster sees how much of a ceiling is used; an authority also

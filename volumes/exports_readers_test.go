@@ -277,7 +277,7 @@ func TestWorkbooksAsReadersExpect(t *testing.T) {
 func TestCSVIsWhatExcelReads(t *testing.T) {
 	w := newWorld(t)
 	w.at("2026-03-09", 9, 0)
-	w.create(w.a, w.medical, 0, "1").submit()
+	w.create(w.a, w.medical, 0, "1").submit().sign()
 	en := w.mustUserIn("en", auth.OrgCluster, 0, auth.RoleEconomicLead)
 	for _, path := range []string{"/api/v1/exports/orders.csv", "/api/v1/exports/volumes.csv?group=month", "/api/v1/exports/fees.csv"} {
 		b := w.download(t, en, path, "text/csv")

@@ -58,15 +58,15 @@ func TestExportsInTheReadersLanguage(t *testing.T) {
 		rightToLeft bool
 	}{
 		{"he", w.lead, []string{"מספר הזמנה", "סטטוס", "תאריך הגשה", "רשות", "מכרז", "שם המכרז", "קטגוריה", "ספק",
-			`סכום לפני מע"מ`, `מע"מ`, `סה"כ כולל מע"מ`, "עמלה"}, `סה"כ`, "זכרון יעקב",
+			`סכום לפני מע"מ`, `מע"מ`, `סה"כ כולל מע"מ`, "עמלה צפויה"}, `סה"כ`, "זכרון יעקב",
 			[]string{"לפי מכרז", "לפי רשות", "לפי ספק", "לפי קטגוריה", "לפי חודש"}, true},
 		{"ar", w.mustUserIn("ar", auth.OrgCluster, 0, auth.RoleEconomicLead), []string{"رقم الطلبية", "الحالة", "تاريخ التقديم",
 			"السلطة", "المناقصة", "اسم المناقصة", "الفئة", "المورّد", "المبلغ قبل ض.ق.م", "ض.ق.م", "المجموع شاملًا ض.ق.م",
-			"رسوم الإدارة"}, "المجموع", "زخرون يعقوب",
+			"رسوم الإدارة المتوقعة"}, "المجموع", "زخرون يعقوب",
 			[]string{"حسب المناقصة", "حسب السلطة", "حسب المورّد", "حسب الفئة", "حسب الشهر"}, true},
 		{"en", w.mustUserIn("en", auth.OrgCluster, 0, auth.RoleEconomicLead), []string{"Order number", "Status", "Submitted on",
 			"Authority", "Tender", "Tender title", "Category", "Supplier", "Amount excl. VAT", "VAT", "Total incl. VAT",
-			"Management fee"}, "Total", "Zikhron Yaakov",
+			"Expected management fee"}, "Total", "Zikhron Yaakov",
 			[]string{"By tender", "By authority", "By supplier", "By category", "By month"}, false},
 	}
 	for _, r := range readers {
@@ -184,7 +184,7 @@ func TestTenderTitlesInTheReadersLanguage(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.at("2026-03-09", 9, 0)
-	w.create(w.a, w.medical, 0, "1").submit()
+	w.create(w.a, w.medical, 0, "1").submit().sign()
 	for _, r := range []struct {
 		lang, title, category string
 	}{

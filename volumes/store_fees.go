@@ -4,19 +4,18 @@ import (
 	"context"
 	"slices"
 
-	"github.com/lib/pq"
 	"github.com/shopspring/decimal"
 
 	"madaf/internal/apperr"
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
 	"madaf/internal/money"
-	"madaf/internal/orderstatus"
 )
 
-// Fees returns the fees accrued on the committed orders p may see (a
-// supplier only those sent to it), narrowed by f, by month, supplier and
-// tender.
+// Fees returns the fees accrued on the committed orders sent to their
+// suppliers that p may see, narrowed by f, by month, supplier and tender:
+// each order counted as the fee statement counts it (fee_orders, summed in
+// fee_rollups), so that a supplier's month accrues its statement's fee.
 func (s *Store) Fees(ctx context.Context, p *auth.Principal, f Filter) (_ *Fees, err error) {
 	defer apperr.Wrap(&err, "volumes.Store.Fees(%v)", f)
 	f, err = scope(p, f)
@@ -26,7 +25,7 @@ func (s *Store) Fees(ctx context.Context, p *auth.Principal, f Filter) (_ *Fees,
 	var args []any
 	q := `SELECT to_char(month, 'YYYY-MM') AS month, supplier_id, tender_id, sum(order_count) AS order_count,
 			sum(subtotal) AS subtotal, sum(fee) AS fee
-		FROM ` + f.committedSource(&args) + ` WHERE ` + f.where("", &args) + `
+		FROM fee_rollups WHERE ` + f.where("", &args) + `
 		GROUP BY month, supplier_id, tender_id HAVING sum(order_count) > 0`
 	out := &Fees{Items: []FeeRow{}}
 	if err := s.db.SelectContext(ctx, &out.Items, q, args...); err != nil {
@@ -67,7 +66,8 @@ func (s *Store) Fees(ctx context.Context, p *auth.Principal, f Filter) (_ *Fees,
 // supplier — never one still awaiting signatures, so that the cluster and
 // the supplier read the same statement — each counted by what the
 // supplier invoiced of it (its matched and approved invoices) or, before
-// any invoice, by what was sent, with the order's fee percent.
+// any invoice, by what was sent, with the order's fee percent: the basis
+// fee_orders states once (migration 00940).
 func (s *Store) FeeStatement(ctx context.Context, p *auth.Principal, supplierID int64, month calendar.Date) (_ *Statement, err error) {
 	defer apperr.Wrap(&err, "volumes.Store.FeeStatement(%d, %s)", supplierID, month)
 	if p.OrgKind != auth.OrgCluster && !(p.OrgKind == auth.OrgSupplier && p.SupplierID == supplierID) {
@@ -83,24 +83,16 @@ func (s *Store) FeeStatement(ctx context.Context, p *auth.Principal, supplierID 
 		return nil, notFound(err, "not_found.supplier")
 	}
 	st.SupplierName, st.CompanyNumber = sp.Name, sp.Number
-	// The ledger is read by supplier and month (its index); the committed
-	// states are passed as a set, stated once in orderstatus.
-	// A fee is the amount × the percent rounded to agorot, half away from
-	// zero, as orders.Percent computes it (PostgreSQL's round of numeric).
-	const q = `SELECT v.order_id, o.number, o.submitted_on, v.status, v.authority_id,
-			name_in($4, a.name_he, a.name_ar, a.name_en) AS authority_name,
-			v.tender_id, t.number AS tender_number, coalesce(i.subtotal, v.subtotal) AS subtotal,
-			CASE WHEN i.subtotal IS NULL THEN 'sent' ELSE 'invoiced' END AS basis, o.fee_percent,
-			CASE WHEN i.subtotal IS NULL THEN v.fee ELSE round(i.subtotal * o.fee_percent / 100, 2) END AS fee
-		FROM volume_orders v
-		JOIN orders o ON o.id = v.order_id
-		JOIN authorities a ON a.id = v.authority_id
-		JOIN tenders t ON t.id = v.tender_id
-		LEFT JOIN LATERAL (SELECT sum(subtotal) AS subtotal FROM invoices
-			WHERE order_id = v.order_id AND status IN ('matched', 'approved')) i ON true
-		WHERE v.supplier_id = $1 AND v.month = $2 AND v.status = ANY($3) AND v.sent_at IS NOT NULL
-		ORDER BY o.submitted_on, o.number`
-	if err := s.db.SelectContext(ctx, &st.Lines, q, supplierID, month, pq.Array(orderstatus.CommittedList()), p.Lang); err != nil {
+	// fee_orders is read by supplier and month (the ledger's index).
+	const q = `SELECT f.order_id, f.number, f.submitted_on, f.status, f.authority_id,
+			name_in($3, a.name_he, a.name_ar, a.name_en) AS authority_name,
+			f.tender_id, t.number AS tender_number, f.subtotal, f.basis, f.fee_percent, f.fee
+		FROM fee_orders f
+		JOIN authorities a ON a.id = f.authority_id
+		JOIN tenders t ON t.id = f.tender_id
+		WHERE f.supplier_id = $1 AND f.month = $2
+		ORDER BY f.submitted_on, f.number`
+	if err := s.db.SelectContext(ctx, &st.Lines, q, supplierID, month, p.Lang); err != nil {
 		return nil, err
 	}
 	var sub, fee decimal.Decimal

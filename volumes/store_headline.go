@@ -63,9 +63,12 @@ func (s *Store) Headline(ctx context.Context, p *auth.Principal, year int, today
 		h.OrdersInHandling += c.N
 	}
 
+	// The fee is the accrual's (fee_rollups: what was sent, or invoiced),
+	// the amounts the committed orders'.
 	args = nil
 	qy := `SELECT coalesce(sum(order_count), 0) AS orders, coalesce(sum(subtotal), 0) AS subtotal,
-			coalesce(sum(total), 0) AS total, coalesce(sum(fee), 0) AS fee,
+			coalesce(sum(total), 0) AS total,
+			(SELECT coalesce(sum(fee), 0) FROM fee_rollups WHERE ` + f.where("", &args) + `) AS fee,
 			count(DISTINCT authority_id) FILTER (WHERE order_count > 0) AS authorities
 		FROM ` + f.committedSource(&args) + ` WHERE ` + f.where("", &args)
 	var y struct {

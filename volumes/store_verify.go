@@ -59,6 +59,29 @@ var verifications = []struct {
 				coalesce(w.fee, 0), coalesce(w.confirmed, 0), coalesce(w.confirmed_in_window, 0), coalesce(w.rejected, 0),
 				coalesce(w.delivered, 0), coalesce(w.delivered_by_promised, 0))
 		ORDER BY 1`},
+	{"fee rollups", `WITH want AS (
+			SELECT month, supplier_id, tender_id, authority_id, count(*) AS order_count, sum(subtotal) AS subtotal,
+				sum(fee) AS fee
+			FROM fee_orders GROUP BY 1, 2, 3, 4
+		)
+		SELECT format('month %s supplier %s tender %s authority %s: kept %s, recomputed %s',
+			to_char(coalesce(h.month, w.month), 'YYYY-MM'), coalesce(h.supplier_id, w.supplier_id),
+			coalesce(h.tender_id, w.tender_id), coalesce(h.authority_id, w.authority_id),
+			coalesce(format('orders %s subtotal %s fee %s', h.order_count, h.subtotal, h.fee), 'nothing'),
+			coalesce(format('orders %s subtotal %s fee %s', w.order_count, w.subtotal, w.fee), 'nothing'))
+		FROM fee_rollups h FULL JOIN want w USING (month, supplier_id, tender_id, authority_id)
+		WHERE (coalesce(h.order_count, 0), coalesce(h.subtotal, 0), coalesce(h.fee, 0))
+			IS DISTINCT FROM (coalesce(w.order_count, 0), coalesce(w.subtotal, 0), coalesce(w.fee, 0))
+		ORDER BY 1`},
+	{"fee ledger", `SELECT format('order %s: kept %s, recomputed %s', coalesce(h.order_id, w.order_id),
+			coalesce(format('%s %s/%s/%s subtotal %s fee %s', to_char(h.month, 'YYYY-MM'), h.supplier_id, h.tender_id,
+				h.authority_id, h.subtotal, h.fee), 'nothing'),
+			coalesce(format('%s %s/%s/%s subtotal %s fee %s', to_char(w.month, 'YYYY-MM'), w.supplier_id, w.tender_id,
+				w.authority_id, w.subtotal, w.fee), 'nothing'))
+		FROM fee_ledger h FULL JOIN fee_orders w USING (order_id)
+		WHERE (h.month, h.supplier_id, h.tender_id, h.authority_id, h.subtotal, h.fee)
+			IS DISTINCT FROM (w.month, w.supplier_id, w.tender_id, w.authority_id, w.subtotal, w.fee)
+		ORDER BY 1`},
 	{"status counts", `WITH want AS (
 			SELECT tender_id, authority_id, supplier_id, status, count(*) AS order_count
 			FROM orders GROUP BY 1, 2, 3, 4
