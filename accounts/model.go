@@ -63,12 +63,12 @@ type NewUser struct {
 
 // allRoles lists every role, in the order the users page offers them.
 var allRoles = []string{auth.RoleClusterAdmin, auth.RoleEconomicLead, auth.RoleOfficer,
-	auth.RoleTreasurer, auth.RoleHead, auth.RoleCEO, auth.RoleLegalAdviser, auth.RoleSupplier}
+	auth.RoleTreasurer, auth.RoleHead, auth.RoleCEO, auth.RoleLegalAdviser, auth.RoleReceiver, auth.RoleSupplier}
 
 // rolesOf lists the roles each organisation kind may hold.
 var rolesOf = map[string][]string{
 	auth.OrgCluster:   {auth.RoleClusterAdmin, auth.RoleEconomicLead},
-	auth.OrgAuthority: {auth.RoleOfficer, auth.RoleTreasurer, auth.RoleHead, auth.RoleCEO, auth.RoleLegalAdviser},
+	auth.OrgAuthority: {auth.RoleOfficer, auth.RoleTreasurer, auth.RoleHead, auth.RoleCEO, auth.RoleLegalAdviser, auth.RoleReceiver},
 	auth.OrgSupplier:  {auth.RoleSupplier},
 }
 

@@ -19,6 +19,7 @@ import (
 	"madaf/internal/paging"
 	"madaf/orders"
 	"madaf/suppliers"
+	"madaf/volumes"
 	"madaf/workplan"
 )
 
@@ -46,6 +47,8 @@ var DemoLogins = []DemoLogin{
 	// on the committee that decides mini-competitions.
 	{"ceo@zichron.example", auth.RoleCEO, "authority:9300"},
 	{"legal@zichron.example", auth.RoleLegalAdviser, "authority:9300"},
+	// The storekeeper records the goods received, and nothing else.
+	{"receiver@zichron.example", auth.RoleReceiver, "authority:9300"},
 	// The treasurer's deputy signs in the treasurer's slot by delegation;
 	// officer is the one role of an authority user that signs in neither.
 	{"deputy@zichron.example", auth.RoleOfficer, "authority:9300"},
@@ -57,7 +60,7 @@ var DemoLogins = []DemoLogin{
 // authorities of the 2024 report with budget lines, suppliers with
 // certificates, one user per role, then each feature's demo data (the
 // catalog, the orders and their history, the mini-competitions, the work
-// plan). It reports false and loads nothing when the database already
+// plan, an issued fee statement). It reports false and loads nothing when the database already
 // holds authorities.
 func SeedDemo(ctx context.Context, db *sqlx.DB, w io.Writer) (bool, error) {
 	empty, err := authorities.NewStore(db).Empty(ctx)
@@ -82,6 +85,9 @@ func SeedDemo(ctx context.Context, db *sqlx.DB, w io.Writer) (bool, error) {
 	}
 	if err := workplan.SeedDemo(ctx, db); err != nil {
 		return false, fmt.Errorf("demo work plan: %w", err)
+	}
+	if err := volumes.SeedDemo(ctx, db); err != nil {
+		return false, fmt.Errorf("demo fee statement: %w", err)
 	}
 
 	fmt.Fprintf(w, "Demo data loaded. Demo logins (password %q):\n", DemoPassword)
@@ -273,6 +279,8 @@ func demoName(l DemoLogin) string {
 		return "אורית גולן"
 	case "legal@zichron.example":
 		return "עו\"ד נדב פרץ"
+	case "receiver@zichron.example":
+		return "שלומי דהן"
 	}
 	return "נועה ספקית"
 }

@@ -21,5 +21,8 @@ var navigation = []page.NavItem{
 	{Key: "nav.committee", Path: "/committee/competitions", Roles: []string{auth.RoleTreasurer}, Order: 7},
 	{Key: "nav.invitations", Path: "/supplier/competitions", Roles: []string{auth.RoleSupplier}, Order: 6},
 	{Key: "nav.competitions", Path: "/competitions", Roles: []string{auth.RoleOfficer}, Order: 14},
+	// The receiver's home: its authority's orders whose goods may still
+	// arrive, each with the goods received form once delivered.
+	{Key: "nav.to_receive", Path: "/orders?status=to_receive", Roles: []string{auth.RoleReceiver}, Order: 4},
 	{Key: "nav.competitions", Path: "/competitions", Roles: []string{auth.RoleEconomicLead, auth.RoleClusterAdmin}, Order: 35},
 }

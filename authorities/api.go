@@ -36,6 +36,8 @@ func Mount(api *gin.RouterGroup, s *Store) {
 	g.GET("/:id", web.Serve(h.get))
 	g.POST("", auth.RequireRole(auth.RoleClusterAdmin), web.Serve(h.create))
 	g.PUT("/:id", auth.RequireRole(auth.RoleClusterAdmin), web.Serve(h.update))
+	g.GET("/:id/settings", web.Serve(h.settings))
+	g.PUT("/:id/settings", web.Serve(h.setSettings))
 	g.GET("/:id/profiles", web.Serve(h.profiles))
 	g.POST("/:id/profiles", web.Serve(h.setProfile))
 	g.GET("/:id/delegations", web.Serve(h.delegations))
@@ -132,6 +134,35 @@ func (h *handlers) updateBudgetLine(c *gin.Context) (int, any, error) {
 	}
 	b, err := h.s.UpdateBudgetLine(c.Request.Context(), auth.Caller(c), id, lineID, in)
 	return http.StatusOK, b, err
+}
+
+func (h *handlers) settings(c *gin.Context) (int, any, error) {
+	id, err := web.ParamID(c, "id", "not_found.authority")
+	if err != nil {
+		return 0, nil, err
+	}
+	st, err := h.s.Settings(c.Request.Context(), auth.Caller(c), id)
+	if err == nil {
+		c.Header("ETag", st.ETag())
+	}
+	return http.StatusOK, st, err
+}
+
+func (h *handlers) setSettings(c *gin.Context) (int, any, error) {
+	id, err := web.ParamID(c, "id", "not_found.authority")
+	if err != nil {
+		return 0, nil, err
+	}
+	var in SettingsInput
+	if err := web.BindJSON(c, &in); err != nil {
+		// A caller who may not write them learns nothing of the body's rules.
+		return 0, nil, cmp.Or(h.s.canEditSettings(c.Request.Context(), auth.Caller(c), id), err)
+	}
+	st, err := h.s.SetSettings(c.Request.Context(), auth.Caller(c), id, c.GetHeader("If-Match"), in)
+	if err == nil {
+		c.Header("ETag", st.ETag())
+	}
+	return http.StatusOK, st, err
 }
 
 func (h *handlers) profiles(c *gin.Context) (int, any, error) {

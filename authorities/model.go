@@ -234,6 +234,12 @@ func (m *Member) Holds(role string) bool { return slices.Contains(m.Roles, role)
 // Signs reports whether m holds a signing role (treasurer or head).
 func (m *Member) Signs() bool { return m.Holds(auth.RoleTreasurer) || m.Holds(auth.RoleHead) }
 
+// OnlyReceives reports whether the receiver's is m's one role: such a user
+// records goods received and may not sign, so is no delegate.
+func (m *Member) OnlyReceives() bool {
+	return len(m.Roles) > 0 && !slices.ContainsFunc(m.Roles, func(r string) bool { return r != auth.RoleReceiver })
+}
+
 // BudgetLine is an authority's budget line for one fiscal year. Its name is
 // Hebrew; NameAr and NameEn are its names in Arabic and English, nil when
 // not given (NameIn then gives the Hebrew).

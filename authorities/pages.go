@@ -22,23 +22,30 @@ import (
 // page with its signatories (its treasurer and head) and the budget lines a
 // treasurer keeps.
 type pages struct {
-	eng    *page.Engine
-	store  *Store
-	list   *page.Page
-	show   *page.Page
-	budget *page.Page
+	eng      *page.Engine
+	store    *Store
+	list     *page.Page
+	show     *page.Page
+	budget   *page.Page
+	settings *page.Page
 }
 
 // MountPages adds /admin/authorities (the cluster), /authority (an
 // authority's treasurer and head: their own authority and its
-// signatories) and /budget-lines (a treasurer) to r.
+// signatories), /authority/settings (the invoice settings: the treasurer
+// sets them, the head and the officer read them) and /budget-lines (a
+// treasurer) to r.
 func MountPages(r gin.IRouter, eng *page.Engine, s *Store) {
 	p := &pages{eng: eng, store: s, list: eng.MustPage("authorities_list"), show: eng.MustPage("authorities_show"),
-		budget: eng.MustPage("authorities_budget")}
+		budget: eng.MustPage("authorities_budget"), settings: eng.MustPage("authorities_settings")}
 	eng.AddNav(
 		page.NavItem{Key: "nav.authorities", Path: "/admin/authorities", Roles: []string{auth.RoleClusterAdmin, auth.RoleEconomicLead}, Order: 40},
 		page.NavItem{Key: "nav.budget_lines", Path: "/budget-lines", Roles: []string{auth.RoleTreasurer}, Order: 7},
 		page.NavItem{Key: "nav.signatories", Path: "/authority", Roles: []string{auth.RoleTreasurer, auth.RoleHead}, Order: 8},
+		// The treasurer sets the invoice settings; the head and the
+		// officer read them.
+		page.NavItem{Key: "nav.authority_settings", Path: "/authority/settings", Roles: []string{auth.RoleTreasurer, auth.RoleHead}, Order: 9},
+		page.NavItem{Key: "nav.authority_settings", Path: "/authority/settings", Roles: []string{auth.RoleOfficer}, Order: 15},
 	)
 	cluster := eng.RequireRole(auth.RoleClusterAdmin, auth.RoleEconomicLead)
 	admin := eng.RequireRole(auth.RoleClusterAdmin)
@@ -48,12 +55,17 @@ func MountPages(r gin.IRouter, eng *page.Engine, s *Store) {
 	g.GET("/:id", eng.Serve(p.showPage))
 	g.POST("/:id", admin, eng.Serve(p.update))
 	g.POST("/:id/profiles", admin, eng.Serve(p.addProfile))
+	g.GET("/:id/settings", eng.Serve(p.settingsPage))
+	g.POST("/:id/settings", admin, eng.Serve(p.saveSettings))
 	g.POST("/:id/delegations", admin, eng.Serve(p.grant))
 	g.POST("/:id/delegations/:delegation_id/revoke", admin, eng.Serve(p.revoke))
 	own := r.Group("/authority", eng.RequireRole(auth.RoleTreasurer, auth.RoleHead))
 	own.GET("", eng.Serve(p.showPage))
 	own.POST("/delegations", eng.Serve(p.grant))
 	own.POST("/delegations/:delegation_id/revoke", eng.Serve(p.revoke))
+	settings := r.Group("/authority/settings", eng.RequireRole(auth.RoleTreasurer, auth.RoleHead, auth.RoleOfficer))
+	settings.GET("", eng.Serve(p.settingsPage))
+	settings.POST("", eng.Serve(p.saveSettings))
 	r.GET("/budget-lines", eng.RequireRole(auth.RoleTreasurer), eng.Serve(p.budgetPage))
 	r.POST("/budget-lines", eng.RequireRole(auth.RoleTreasurer), eng.Serve(p.addBudgetLine))
 	r.POST("/budget-lines/defaults", eng.RequireRole(auth.RoleTreasurer), eng.Serve(p.setCategoryDefault))
@@ -215,9 +227,10 @@ func (p *pages) renderShow(c *gin.Context, status int, f *page.Form, failed stri
 		}
 	}
 	for _, m := range members {
-		if m.Signs() {
+		switch {
+		case m.Signs():
 			d.Holders = append(d.Holders, m)
-		} else {
+		case !m.OnlyReceives():
 			d.Candidates = append(d.Candidates, m)
 		}
 	}

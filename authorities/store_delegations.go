@@ -239,7 +239,7 @@ func (s *Store) checkHolder(ctx context.Context, authorityID, holderID int64, ro
 
 // checkDelegate is the refusal of delegateID as a delegate for role's
 // slot at authority authorityID, nil when they may be one: an active user
-// of the authority who signs in neither slot.
+// of the authority who signs in neither slot and is not only its receiver.
 func (s *Store) checkDelegate(ctx context.Context, authorityID, delegateID int64, role string) (*apperr.FieldError, error) {
 	m, err := s.member(ctx, authorityID, delegateID)
 	if apperr.Is(err, apperr.KindNotFound) {
@@ -248,6 +248,10 @@ func (s *Store) checkDelegate(ctx context.Context, authorityID, delegateID int64
 	}
 	if err != nil {
 		return nil, err
+	}
+	if m.OnlyReceives() {
+		fe := apperr.Field("delegate_id", "authority.delegation.msg.delegate_receiver")
+		return &fe, nil
 	}
 	for _, r := range []string{role, auth.RoleTreasurer, auth.RoleHead} {
 		if m.Holds(r) {

@@ -64,7 +64,7 @@ type Fill struct {
 // mayFill returns how p may fill slot on pending order o on day, or the
 // refusal: a conflict when p signed a slot of this submission already or
 // the slot is signed; forbidden when p created, edited or submitted o in its
-// current round (preparers), holds neither the slot's role nor a
+// current round (preparers), only receives goods, holds neither the slot's role nor a
 // delegation in force for it, or the delegation does not cover o (revoked,
 // outside its dates, or o's total above its maximum).
 func mayFill(ctx context.Context, on stores, p *auth.Principal, o *Order, slot string, preparers []int64, day calendar.Date) (*Fill, error) {
@@ -81,6 +81,11 @@ func mayFill(ctx context.Context, on stores, p *auth.Principal, o *Order, slot s
 	}
 	if slices.Contains(preparers, p.UserID) {
 		return nil, apperr.Forbidden("order.prepared_by_signer")
+	}
+	if !slices.ContainsFunc(p.Roles, func(r string) bool { return r != auth.RoleReceiver }) {
+		// A receiver signs nothing, under a delegation granted before its
+		// roles changed or not.
+		return nil, apperr.Forbidden("order.no_capacity", apperr.K("role."+slot))
 	}
 	if p.Has(authorities.SlotRole(slot)) {
 		return &Fill{Slot: slot, As: AsHolder}, nil

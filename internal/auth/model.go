@@ -20,6 +20,12 @@ const (
 	// mini-competition.
 	RoleCEO          = "ceo"
 	RoleLegalAdviser = "legal_adviser"
+	// RoleReceiver (מקבל/ת טובין) is a named receiver of the authority,
+	// such as its storekeeper: it records what arrived against its
+	// authority's orders and changes nothing else of them. It reads what
+	// any user of its authority reads, signs nothing, and so is never a
+	// delegate; a user may hold it beside another role.
+	RoleReceiver = "receiver"
 )
 
 // Organisation kinds: a user belongs to exactly one organisation.
