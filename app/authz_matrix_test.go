@@ -59,7 +59,7 @@ type authzWorld struct {
 
 // authzCallerNames are the matrix's callers; on each route those the table
 // refuses call first.
-var authzCallerNames = []string{"anonymous", "admin", "lead", "officer", "treasurer", "head", "deputy", "supplier",
+var authzCallerNames = []string{"anonymous", "admin", "lead", "officer", "treasurer", "head", "deputy", "receiver", "supplier",
 	"xofficer", "xtreasurer", "xhead", "xsupplier"}
 
 func mustAuthzWorld(t testing.TB) *authzWorld {
@@ -92,7 +92,7 @@ func mustAuthzWorld(t testing.TB) *authzWorld {
 	ids := map[string]int64{
 		"anonymous": 0, "admin": user("admin@madaf.example"), "lead": user("lead@madaf.example"),
 		"officer": user("officer@zichron.example"), "treasurer": user("treasurer@zichron.example"),
-		"head": user("head@zichron.example"), "deputy": user("deputy@zichron.example"),
+		"head": user("head@zichron.example"), "deputy": user("deputy@zichron.example"), "receiver": user("receiver@zichron.example"),
 		"supplier": user("supplier@medical.example"), "xofficer": user("officer@kafrqara.example"),
 		"xtreasurer": fixture.MustUser(t, db, auth.OrgAuthority, kafrqara, auth.RoleTreasurer).ID,
 		"xhead":      fixture.MustUser(t, db, auth.OrgAuthority, kafrqara, auth.RoleHead).ID,
@@ -159,6 +159,11 @@ func mustAuthzWorld(t testing.TB) *authzWorld {
 	}
 	competition, question := mustAuthzCompetition(t, db, w.order, ids["officer"], ids["supplier"])
 	w.params["competitions/:id"], w.params["questions/:question_id"] = n(competition), n(question)
+	for k, q := range authzParamQueries {
+		var v string
+		get(&v, q)
+		w.params[k] = v
+	}
 	w.fill = strings.NewReplacer("{date}", calendar.Today().AddDays(5).String(), "{later}", calendar.Today().AddDays(14).String(),
 		"{tender}", n(w.order.tender), "{supplier}", n(medical),
 		"{item}", n(w.order.item), "{budget_line}", n(line.ID), "{line_year}", strconv.Itoa(line.Year),

@@ -6,14 +6,16 @@ import (
 )
 
 // authzGroups name sets of the matrix's callers. The in-scope
-// organisations are זכרון יעקב (officer, treasurer, head and deputy, the
-// officer holding the treasurer's delegation) and the medical supplier;
-// x… are the same roles of כפר קרע and of another supplier.
+// organisations are זכרון יעקב (officer, treasurer, head, deputy, the
+// officer holding the treasurer's delegation, and receiver, its
+// storekeeper, who records goods received and changes nothing else) and
+// the medical supplier; x… are the same roles of כפר קרע and of another
+// supplier. zichron is every user of the authority: what it sees.
 var authzGroups = map[string][]string{
 	"all":       authzCallerNames,
 	"signed":    authzCallerNames[1:],
 	"cluster":   {"admin", "lead"},
-	"zichron":   {"officer", "treasurer", "head", "deputy"},
+	"zichron":   {"officer", "treasurer", "head", "deputy", "receiver"},
 	"kafrqara":  {"xofficer", "xtreasurer", "xhead"},
 	"officers":  {"officer", "deputy", "xofficer"},
 	"suppliers": {"supplier", "xsupplier"},

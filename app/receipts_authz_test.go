@@ -18,18 +18,19 @@ import (
 // and return its ids by route parameter ("disputes/:dispute").
 var authzOrderParams = map[string]func(t testing.TB, w *authzWorld, order, line string) map[string]string{}
 
-// The routes after delivery: the officer receives, closes short and
-// approves invoices; the supplier answers disputes and invoices.
+// The routes after delivery: the officer and the receiver receive, the
+// officer closes short and approves invoices; the supplier answers
+// disputes and invoices.
 func init() {
 	for route, who := range map[string]string{
 		"GET /api/v1/orders/:id/receipts":                   "cluster zichron supplier",
-		"POST /api/v1/orders/:id/receipts":                  "officer deputy",
+		"POST /api/v1/orders/:id/receipts":                  "officer deputy receiver",
 		"POST /api/v1/orders/:id/disputes/:dispute/answer":  "supplier",
 		"POST /api/v1/orders/:id/close-short":               "officer deputy",
 		"GET /api/v1/orders/:id/invoices":                   "cluster zichron supplier",
 		"POST /api/v1/orders/:id/invoices":                  "supplier",
 		"POST /api/v1/orders/:id/invoices/:invoice/approve": "officer deputy",
-		"POST /orders/:id/receipts":                         "officer deputy",
+		"POST /orders/:id/receipts":                         "officer deputy receiver",
 		"POST /orders/:id/disputes/:dispute/answer":         "supplier",
 		"POST /orders/:id/close-short":                      "officer deputy",
 		"POST /orders/:id/invoices":                         "supplier",

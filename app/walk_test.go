@@ -201,6 +201,12 @@ func (ids walkIDs) attemptsFor(l DemoLogin) []attempt {
 		maps.Copy(v, checked)
 		order(orderstatus.Sent, "sign", v, "sign a sent order")
 		order(orderstatus.Sent, "return", url.Values{"return_note": {"לבדיקה"}}, "return a sent order")
+	case auth.RoleReceiver:
+		order(orderstatus.Confirmed, "receipts", url.Values{"delivery_note": {"DN-1"}}, "a goods received note of nothing")
+		v := url.Values{"role": {auth.RoleTreasurer}}
+		maps.Copy(v, checked)
+		order(orderstatus.Sent, "sign", v, "sign a sent order, the head's and the treasurer's step")
+		order(orderstatus.Delivered, "close", url.Values{"invoice_ref": {"INV-1"}}, "close an order, the officer's step")
 	case auth.RoleSupplier:
 		order(orderstatus.Delivered, "confirm", url.Values{"promised_date": {calendar.Today().AddDays(5).String()}}, "confirm a delivered order")
 		order(orderstatus.Delivered, "reject", url.Values{"reason": {"אין מלאי"}}, "reject a delivered order")
@@ -309,7 +315,7 @@ func mustWalkSetup(t *testing.T, h http.Handler, db *sqlx.DB) walkIDs {
 	year := calendar.Today().Year()
 	for _, o := range []struct{ email, other string }{ // other: another authority's code
 		{"officer@zichron.example", "654"}, {"treasurer@zichron.example", "654"},
-		{"head@zichron.example", "654"}, {"officer@kafrqara.example", "9300"},
+		{"head@zichron.example", "654"}, {"receiver@zichron.example", "654"}, {"officer@kafrqara.example", "9300"},
 	} {
 		var order, line int64
 		const qOrder = `SELECT o.id FROM orders o JOIN authorities a ON a.id = o.authority_id WHERE a.code = $1 ORDER BY o.id LIMIT 1`

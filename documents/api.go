@@ -60,7 +60,7 @@ func (h *handlers) add(kind Kind) func(c *gin.Context) (int, any, error) {
 		if err != nil {
 			return 0, nil, err
 		}
-		d, err := h.svc.Store.Add(c.Request.Context(), g.Owner, up, caller)
+		d, err := h.svc.addTo(c.Request.Context(), g, up, caller)
 		if err != nil {
 			return 0, nil, err
 		}
@@ -71,8 +71,10 @@ func (h *handlers) add(kind Kind) func(c *gin.Context) (int, any, error) {
 }
 
 // ReadUpload reads the multipart form's "file" (and its optional
-// "replaces", a document id). A body over the upload limit or a file over
-// MaxSize is too large; a missing file is an invalid "file".
+// "replaces", a document id, and "internal", true or false, or "on" from a
+// checkbox; a new version is internal as the one it replaces). A body over the upload
+// limit or a file over MaxSize is too large; a missing file is an invalid
+// "file".
 func ReadUpload(c *gin.Context) (Upload, error) {
 	fh, err := c.FormFile("file")
 	if err != nil {
@@ -88,6 +90,16 @@ func ReadUpload(c *gin.Context) (Upload, error) {
 			return Upload{}, apperr.Invalid("document.invalid", apperr.Field("replaces", "document.replaces_unknown"))
 		}
 		up.Replaces = n
+	}
+	if s := strings.TrimSpace(c.PostForm("internal")); s != "" {
+		b, err := strconv.ParseBool(s)
+		switch {
+		case s == "on":
+			b = true
+		case err != nil:
+			return Upload{}, apperr.Invalid("document.invalid", apperr.Field("internal", "document.internal_invalid"))
+		}
+		up.Internal = &b
 	}
 	if fh.Size > MaxSize {
 		return Upload{}, apperr.New(apperr.KindTooLarge, "document.too_large", MaxSize>>20)

@@ -9,6 +9,13 @@
 // each kind is given (see Service). A feature that attaches a document to
 // its own object inside its own transaction calls Store.InTx(tx).Add after
 // checking its own scope.
+//
+// A document may be internal: the papers of the authority or the cluster
+// about an object that a supplier also sees (the committee's memo, a
+// budget approval). A supplier never lists nor opens an internal document,
+// and cannot add one (see Service.grant, where this is decided for every
+// kind). All the versions of a document have one visibility: a new version
+// is internal as the one it replaces is.
 package documents
 
 import (
@@ -60,6 +67,10 @@ type Upload struct {
 	// Replaces is the id of the earlier version of the same owner's
 	// document that this one replaces (0: none). The earlier one is kept.
 	Replaces int64
+	// Internal, when set, says whether the document is internal; a new
+	// version is internal as the one it replaces is, and one that says
+	// otherwise is refused. Unset, a first version is not internal.
+	Internal *bool
 }
 
 // Document is a document's metadata (never its bytes).
@@ -75,6 +86,8 @@ type Document struct {
 	UploaderName string    `db:"uploader_name" json:"uploader_name"`
 	UploadedAt   time.Time `db:"uploaded_at" json:"uploaded_at"`
 	Replaces     *int64    `db:"replaces" json:"replaces"`
+	// Internal documents are never shown to a supplier.
+	Internal bool `db:"internal" json:"internal"`
 	// ReplacedBy is the later version, if any.
 	ReplacedBy *int64 `db:"replaced_by" json:"replaced_by"`
 }

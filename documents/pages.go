@@ -31,6 +31,9 @@ func pagePath(kind Kind, id int64) string { return pagePaths[kind] + strconv.For
 type Section struct {
 	Items  []Document
 	MayAdd bool
+	// MayMarkInternal is true when the upload form offers to mark the
+	// document internal (never to a supplier).
+	MayMarkInternal bool
 	// Action is where the upload form posts.
 	Action string
 	// Error is why the last upload was refused (zero: it was not).
@@ -49,6 +52,8 @@ var refusals = map[string]apperr.Msg{
 	"no_file":  apperr.M("document.no_file"),
 	"no_name":  apperr.M("document.no_name"),
 	"replaced": apperr.M("document.already_replaced"),
+	"internal": apperr.M("document.internal_supplier"),
+	"version":  apperr.M("document.internal_version"),
 }
 
 // refusal is the code in refusals of err, "" for another error.
@@ -83,7 +88,7 @@ func (s *Service) Section(c *gin.Context, owner Owner) (*Section, error) {
 	if err != nil {
 		return nil, err
 	}
-	sec := &Section{Items: ds, MayAdd: g.MayAdd && pagePaths[owner.Kind] != "",
+	sec := &Section{Items: ds, MayAdd: g.MayAdd && pagePaths[owner.Kind] != "", MayMarkInternal: g.Internal,
 		Action: pagePath(owner.Kind, owner.ID) + "/documents",
 		Accept: ".pdf,.png,.jpg,.jpeg,.gif,.webp,.xlsx,.docx"}
 	if m, ok := refusals[c.Query("document_error")]; ok {
@@ -114,7 +119,7 @@ func (p *pages) upload(kind Kind) func(c *gin.Context) error {
 		}
 		up, err := ReadUpload(c)
 		if err == nil {
-			_, err = p.svc.Store.Add(c, g.Owner, up, caller)
+			_, err = p.svc.addTo(c, g, up, caller)
 		}
 		back := pagePath(kind, id)
 		if err != nil {

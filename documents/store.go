@@ -3,6 +3,7 @@ package documents
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"errors"
 
@@ -58,14 +59,17 @@ func Check(file Upload) (name, contentType string, err error) {
 }
 
 const documentColumns = `d.id, d.owner_kind, d.owner_id, d.file_name, d.content_type, d.size, d.sha256,
-	d.uploaded_by, u.name AS uploader_name, d.uploaded_at, d.replaces,
+	d.uploaded_by, u.name AS uploader_name, d.uploaded_at, d.replaces, d.internal,
 	(SELECT n.id FROM documents n WHERE n.replaces = d.id) AS replaced_by`
 
 // Add stores file as a new document of owner, uploaded by by, and returns
 // it. The file is refused as Check refuses it; a Replaces that is not a
 // document of the same owner is an invalid "replaces", one already
-// replaced by another version a conflict. Nothing stored is ever changed:
-// the replaced version stays as it was.
+// replaced by another version a conflict. A new version is internal as
+// the version it replaces is (an Internal that differs is an invalid
+// "internal"); another file is internal when its Internal says so.
+// Nothing stored is ever
+// changed: the replaced version stays as it was.
 func (s *Store) Add(ctx context.Context, owner Owner, file Upload, by *auth.Principal) (d *Document, err error) {
 	defer apperr.Wrap(&err, "documents.Store.Add(%s %d, %q)", owner.Kind, owner.ID, file.Name)
 	name, contentType, err := Check(file)
@@ -81,13 +85,30 @@ func (s *Store) Add(ctx context.Context, owner Owner, file Upload, by *auth.Prin
 	if owner.AuthorityID != 0 {
 		authority = &owner.AuthorityID
 	}
-	const q = `INSERT INTO documents (owner_kind, owner_id, authority_id, file_name, content_type, size, sha256, uploaded_by, replaces)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`
+	internal := file.Internal != nil && *file.Internal
+	const qr = `SELECT internal FROM documents WHERE id = $1 AND owner_kind = $2 AND owner_id = $3`
+	const q = `INSERT INTO documents (owner_kind, owner_id, authority_id, file_name, content_type, size, sha256, uploaded_by, replaces, internal)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`
 	const qc = `INSERT INTO document_contents (document_id, content) VALUES ($1, $2)`
 	var id int64
 	err = database.Transact(ctx, s.db, func(tx *sqlx.Tx) error {
+		if replaces != nil {
+			// One visibility for all the versions of a document: a new
+			// version is internal as the one it replaces is. A replaced
+			// document of another owner is left to the insert's key.
+			var was bool
+			switch err := tx.GetContext(ctx, &was, qr, file.Replaces, owner.Kind, owner.ID); {
+			case errors.Is(err, sql.ErrNoRows):
+			case err != nil:
+				return err
+			case file.Internal != nil && *file.Internal != was:
+				return apperr.Invalid("document.invalid", apperr.Field("internal", "document.internal_version"))
+			default:
+				internal = was
+			}
+		}
 		if err := tx.GetContext(ctx, &id, q, owner.Kind, owner.ID, authority, name, contentType,
-			len(file.Content), hex.EncodeToString(sum[:]), by.UserID, replaces); err != nil {
+			len(file.Content), hex.EncodeToString(sum[:]), by.UserID, replaces, internal); err != nil {
 			return addError(err)
 		}
 		_, err := tx.ExecContext(ctx, qc, id, file.Content)

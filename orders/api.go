@@ -60,8 +60,24 @@ func (h *handlers) list(c *gin.Context) (int, any, error) {
 	return http.StatusOK, paging.Of(page, os, func(o Order) int64 { return o.ID }), err
 }
 
+// StatusToReceive is the list filter of the orders whose goods the
+// authority still expects or has yet to record: sent and confirmed (goods
+// on their way), partly delivered and delivered (reported by the supplier,
+// whose receipt is recorded by rules[ActionReceive]). A closed order,
+// short or not, expects nothing more and is left out. It is the
+// receiver's list.
+const StatusToReceive = "to_receive"
+
+// toReceive are the statuses StatusToReceive selects.
+var toReceive = []string{orderstatus.Sent, orderstatus.Confirmed, orderstatus.PartiallyDelivered, orderstatus.Delivered}
+
+// filterStatuses are what the status filter accepts: every status,
+// "returned", "overdue" and StatusToReceive.
+var filterStatuses = append(slices.Clone(orderstatus.All), "returned", "overdue", StatusToReceive)
+
 // readFilter reads the filters of an order list from a query: status
-// (comma-separated; "returned" and "overdue" are also accepted), returned,
+// (comma-separated; "returned", "overdue" and "to_receive" are also
+// accepted), returned,
 // overdue, overridden, tender_id, supplier_id, authority_id, number,
 // supplier, tender, from, to (YYYY-MM-DD), min_total and max_total. It
 // reports every value that cannot be read.
@@ -75,9 +91,11 @@ func readFilter(q url.Values) (Filter, []apperr.FieldError) {
 				f.Returned = true
 			case "overdue":
 				f.Overdue = true
+			case StatusToReceive:
+				f.Statuses = append(f.Statuses, toReceive...)
 			default:
 				if !slices.Contains(orderstatus.All, st) {
-					fields = append(fields, apperr.Field("status", "msg.oneof", strings.Join(append(slices.Clone(orderstatus.All), "returned", "overdue"), ", ")))
+					fields = append(fields, apperr.Field("status", "msg.oneof", strings.Join(filterStatuses, ", ")))
 					continue
 				}
 				f.Statuses = append(f.Statuses, st)

@@ -58,6 +58,10 @@ import (
 // for the new total (the same holders, delegations and their maximums;
 // neither the change's proposer nor the order's preparers sign) before it
 // goes to the supplier; one that does not goes to the supplier at once.
+// The signatures are due within changeSignDays business days of the
+// proposal (SignBy): a change not signed by then lapses, releasing what it
+// held, as one the supplier did not answer in its window does; the order's
+// history records the lapse and the proposing officer is mailed.
 // The supplier accepts or declines (with a reason) within the tender's
 // confirmation window in business days from the day the change was sent;
 // after the window it can only be withdrawn. The order keeps its number;
@@ -72,7 +76,14 @@ const (
 	ActionChangeAccept   = "change_accept"
 	ActionChangeDecline  = "change_decline"
 	ActionChangeWithdraw = "change_withdraw"
+	// ActionChangeLapse is the event of a change that lapsed unsigned or
+	// unanswered (changesLapser's, no user's).
+	ActionChangeLapse = "change_lapse"
 )
+
+// changeSignDays is how many business days from its proposal a change
+// awaits the authority's signatures before it lapses.
+const changeSignDays = 10
 
 // Kinds of change mail (see the order mails).
 const (
@@ -81,6 +92,7 @@ const (
 	mailChangeAccepted         = "change_accepted"
 	mailChangeDeclined         = "change_declined"
 	mailChangeWithdrawn        = "change_withdrawn"
+	mailChangeLapsed           = "change_lapsed"
 )
 
 // Change statuses.
@@ -106,6 +118,7 @@ func init() {
 	supplierFacts[ActionChangeAccept] = []string{"change_id", "revision"}
 	supplierFacts[ActionChangeDecline] = []string{"change_id", "revision"}
 	supplierFacts[ActionChangeWithdraw] = []string{"change_id", "revision"}
+	supplierFacts[ActionChangeLapse] = []string{"change_id", "revision"}
 	supplierNotes = append(supplierNotes, ActionChangeAccept, ActionChangeDecline)
 }
 
@@ -117,7 +130,10 @@ func changeOpen(status string) bool {
 
 // Change is a change request of an order: the order's figures before
 // (Old…) and after, its lines side by side, what it holds of the order's
-// capacities while open, its signatures and the supplier's answer.
+// capacities while open, its signatures and the supplier's answer. SignBy
+// is the last day a change awaiting signatures may be signed (zero for one
+// that needed none), RespondBy the supplier's to answer; it lapses the day
+// after.
 type Change struct {
 	ID                 int64         `db:"id" json:"id"`
 	OrderID            int64         `db:"order_id" json:"order_id"`
@@ -144,6 +160,7 @@ type Change struct {
 	HeldSubtotal       money.Amount  `db:"held_subtotal" json:"held_subtotal"`
 	HeldTotal          money.Amount  `db:"held_total" json:"held_total"`
 	SignaturesRequired StringList    `db:"signatures_required" json:"signatures_required"`
+	SignBy             calendar.Date `db:"sign_by" json:"sign_by"`
 	RespondBy          calendar.Date `db:"respond_by" json:"respond_by"`
 	DeclineReason      string        `db:"decline_reason" json:"decline_reason"`
 	ProposedBy         int64         `db:"proposed_by" json:"proposed_by"`
@@ -581,6 +598,11 @@ func (st *step) proposeChange(ctx context.Context, in *ChangeInput) (int64, erro
 	c.Revision = c.BaseRevision + 1
 	if c.RaisesTotal() {
 		c.Status, c.SignaturesRequired = ChangePendingSignature, Slots
+		holidays, err := st.orders.holidays(ctx, st.today)
+		if err != nil {
+			return 0, err
+		}
+		c.SignBy = calendar.AddBusinessDays(st.today, changeSignDays, holidays...)
 	} else {
 		c.Status = ChangePendingSupplier
 		if err := st.sendChange(ctx, c); err != nil {
@@ -688,10 +710,14 @@ func (st *step) sendChange(ctx context.Context, c *Change) error {
 }
 
 // changeFacts are the lines a change's mails add to the order's: the
-// revision, the new total, the reason, and the day to answer by.
+// revision, the new total, the reason, and the day to sign by (while it
+// awaits signatures) or to answer by.
 func changeFacts(c *Change) []fact {
 	f := []fact{said("order.mail.change_revision", strconv.Itoa(c.Revision)),
 		said("order.mail.change_total", money.Format(c.Total.Decimal)), said("order.mail.change_reason", c.Reason)}
+	if c.SentAt == nil && !c.SignBy.IsZero() {
+		f = append(f, said("order.mail.change_sign_by", c.SignBy.String()))
+	}
 	if !c.RespondBy.IsZero() {
 		f = append(f, said("order.mail.change_respond_by", c.RespondBy.String()))
 	}
@@ -727,9 +753,16 @@ func (st *step) askChangeSignatures(ctx context.Context, c *Change) error {
 	return nil
 }
 
+// signClosed reports whether the day to sign c by is before today (the
+// lapser ends it soon).
+func (c *Change) signClosed(today calendar.Date) bool {
+	return !c.SignBy.IsZero() && today.After(c.SignBy)
+}
+
 // SignChange fills one slot of a change that raises its order's total, by
-// the order's rules for the change's total (see mayFill): the treasurer's
-// slot needs the three checks (422 without). The change's proposer and
+// the order's rules for the change's total (see mayFill), by its SignBy
+// day (409 after): the treasurer's slot needs the three checks (422
+// without). The change's proposer and
 // the order's preparers may not sign. When both slots are signed the
 // change goes to the supplier, who is mailed.
 func (s *Service) SignChange(ctx context.Context, p *auth.Principal, orderID, changeID int64, ifMatch string, in SignInput) (c *Change, o *Order, err error) {
@@ -741,6 +774,9 @@ func (s *Service) SignChange(ctx context.Context, p *auth.Principal, orderID, ch
 	req := request{action: ActionChangeSign, ifMatch: ifMatch, input: in, check: func() error { return validate.Struct(&in) }}
 	c, o, err = s.onChange(ctx, p, orderID, changeID, req, []string{ChangePendingSignature}, func(cs *changeStep) error {
 		st, c := cs.step, cs.c
+		if c.signClosed(st.today) {
+			return apperr.Conflict("order.change.sign_window_closed", c.SignBy.String())
+		}
 		view := *st.o
 		view.Signatures, view.Total = c.Signatures, c.Total
 		preparers, err := st.orders.preparers(ctx, view.ID)
@@ -914,10 +950,12 @@ func (s *Service) WithdrawChange(ctx context.Context, p *auth.Principal, orderID
 
 // ChangeSignOptions returns the slots p may fill on open change c of order
 // o now, and why not when p holds a slot's role or a delegation for it but
-// may not; both empty unless c awaits signatures and p is of o's authority.
+// may not; both empty unless c awaits signatures, its day to be signed by
+// is not past and p is of o's authority.
 func (s *Service) ChangeSignOptions(ctx context.Context, p *auth.Principal, o *Order, c *Change) (fills []Fill, why []apperr.Msg, err error) {
 	defer apperr.Wrap(&err, "orders.Service.ChangeSignOptions(%d)", c.ID)
-	if c.Status != ChangePendingSignature || p.OrgKind != auth.OrgAuthority || p.AuthorityID != o.AuthorityID {
+	if c.Status != ChangePendingSignature || p.OrgKind != auth.OrgAuthority || p.AuthorityID != o.AuthorityID ||
+		c.signClosed(s.today()) {
 		return nil, nil, nil
 	}
 	preparers, err := s.stores.orders.preparers(ctx, o.ID)
@@ -951,14 +989,15 @@ func (s *Service) ChangeSignOptions(ctx context.Context, p *auth.Principal, o *O
 // changesLapser is who a lapse of unanswered changes is attributed to.
 var changesLapser = database.Actor{Label: "madaf changes lapser"}
 
-// LapseUnanswered ends every change sent to its supplier and not answered
-// by its respond_by day (the tender's window): it lapses, what it held is
-// released and the order may take another change. Each lapses in a
-// transaction of its own, so that its trigger takes the capacity rows in
-// their fixed order and one that fails (tried again at the next pass)
-// holds up none of the others. It returns how many lapsed. A change
-// awaiting the authority's own signatures stays until they sign or the
-// officer withdraws it.
+// LapseUnanswered ends every change not signed by its sign_by day (the
+// authority's changeSignDays) or sent to its supplier and not answered by
+// its respond_by day (the tender's window): it lapses, what it held is
+// released and the order may take another change. The order's history
+// records the lapse and the officer who proposed the change is mailed, in
+// the lapse's transaction. Each lapses in a transaction of its own, so
+// that its trigger takes the capacity rows in their fixed order and one
+// that fails (tried again at the next pass) holds up none of the others.
+// It returns how many lapsed.
 func (s *Service) LapseUnanswered(ctx context.Context) (n int, err error) {
 	defer apperr.Wrap(&err, "orders.Service.LapseUnanswered")
 	if _, ok := database.ActorFrom(ctx); !ok {
@@ -970,7 +1009,7 @@ func (s *Service) LapseUnanswered(ctx context.Context) (n int, err error) {
 		var id int64
 		err := database.WithTx(ctx, s.db, func(tx *sqlx.Tx) error {
 			var err error
-			id, err = s.stores.inTx(tx).orders.lapseOne(ctx, s.today(), s.now(), failed)
+			id, err = s.lapseOne(ctx, tx, failed)
 			return err
 		})
 		switch {
@@ -986,6 +1025,42 @@ func (s *Service) LapseUnanswered(ctx context.Context) (n int, err error) {
 		n++
 	}
 	return n, errors.Join(append(errs, ctx.Err())...)
+}
+
+// lapseOne lapses one due change in tx (see LapseUnanswered), records it
+// in its order's history and mails its proposer; it returns the change's
+// id, 0 when none was due; skip are the changes not to try again. The
+// lapse takes the change's row and then the capacity rows, and does not
+// lock the order's row after them (an action on the order takes the
+// order's first). Its history event takes a key-share lock on the order
+// row, which the actions' FOR NO KEY UPDATE never blocks, so it waits for
+// no action.
+func (s *Service) lapseOne(ctx context.Context, tx *sqlx.Tx, skip []int64) (int64, error) {
+	now := s.now()
+	st := &step{stores: s.stores.inTx(tx), s: s, tx: tx, now: now, today: calendar.DateOf(now)}
+	l, err := st.orders.lapseOne(ctx, st.today, now, skip)
+	if err != nil || l.ID == 0 {
+		return l.ID, err
+	}
+	if st.o, err = st.orders.Order(ctx, l.OrderID, st.today); err != nil {
+		return l.ID, err
+	}
+	c, err := st.orders.change(ctx, l.OrderID, l.ID, false)
+	if err != nil {
+		return l.ID, err
+	}
+	data := map[string]any{"change_id": c.ID, "revision": c.Revision, "lapsed_from": l.From,
+		"released_subtotal": c.HeldSubtotal, "released_total": c.HeldTotal, "sent": c.SentAt != nil}
+	// No volume moves: the order's status and amounts stay as they were.
+	if err := st.orders.addEvent(ctx, st.o.ID, nil, ActionChangeLapse, st.o.Status, st.o.Status, "", data, nil, now); err != nil {
+		return l.ID, err
+	}
+	r, err := st.orders.userRecipient(ctx, c.ProposedBy)
+	if err != nil {
+		return l.ID, err
+	}
+	st.notify(mailChangeLapsed, append(changeFacts(c), named("order.mail.change_lapsed_why", "order.mail.change_lapsed."+l.From)), r)
+	return l.ID, st.writeNotices(ctx, st.o)
 }
 
 // ChangesLapser runs Service.LapseUnanswered every Interval.

@@ -3,6 +3,7 @@ package orders
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"madaf/documents"
 	"madaf/internal/apperr"
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
@@ -34,6 +36,12 @@ import (
 // approves a matched invoice for payment, and the order closes once it is
 // delivered, everything delivered was received (or credited), no dispute
 // is open and everything received is invoiced and approved.
+//
+// An invoice may carry the PDF of the tax invoice: a document of its own
+// order, a PDF by its content, that the supplier sees (not internal).
+// The API names one already attached to the order (document_id); the
+// order page uploads the file with the invoice, in the invoice's
+// transaction, so that both are stored or neither is.
 
 // Invoice statuses.
 const (
@@ -99,7 +107,33 @@ type Invoice struct {
 	CreatedAt        time.Time     `db:"created_at" json:"created_at"`
 	ApprovedBy       *int64        `db:"approved_by" json:"approved_by"`
 	ApprovedAt       *time.Time    `db:"approved_at" json:"approved_at"`
-	Lines            []InvoiceLine `db:"-" json:"lines"`
+	// DocumentID is the order's document that is the PDF of the tax
+	// invoice, nil when none was given.
+	DocumentID *int64        `db:"document_id" json:"document_id"`
+	Lines      []InvoiceLine `db:"-" json:"lines"`
+}
+
+// DocumentHref is where the invoice's PDF downloads (the documents'
+// path), "" when it has none.
+func (inv Invoice) DocumentHref() string {
+	if inv.DocumentID == nil {
+		return ""
+	}
+	return (&documents.Document{ID: *inv.DocumentID}).Path()
+}
+
+// MarshalJSON adds the download path of the invoice's PDF as
+// document_href (null when it has none).
+func (inv Invoice) MarshalJSON() ([]byte, error) {
+	type plain Invoice
+	var href *string
+	if h := inv.DocumentHref(); h != "" {
+		href = &h
+	}
+	return json.Marshal(struct {
+		plain
+		DocumentHref *string `json:"document_href"`
+	}{plain(inv), href})
 }
 
 // InvoiceLine is one invoiced order line.
@@ -156,6 +190,13 @@ type InvoiceInput struct {
 	AllocationNumber string             `json:"allocation_number" validate:"max=20"`
 	Note             string             `json:"note" validate:"max=2000"`
 	Lines            []InvoiceLineInput `json:"lines" validate:"required,min=1,max=500,dive"`
+	// DocumentID names the PDF of the tax invoice among the order's
+	// documents (optional).
+	DocumentID *int64 `json:"document_id"`
+
+	// pdf is the file of the tax invoice to store with the invoice (see
+	// SubmitInvoiceWithPDF), nil for none.
+	pdf *documents.Upload
 }
 
 // InvoiceLineInput is one invoiced line: the order line, the quantity
@@ -175,14 +216,18 @@ type invoiceTerms struct {
 	requires    bool
 	tolerance   decimal.Decimal
 	numberTaken bool
+	// document is the document DocumentID names, nil when there is none.
+	document *documents.Document
 }
 
 // check reports every field of in that is wrong: amounts in agorot and
 // not negative, subtotal the sum of the lines, total = subtotal + VAT, the
 // VAT at the rate in force on the date within a rounding of one agora per
-// line, a date not in the future, the allocation number nine digits, and
-// present when AllocationRequired.
-func (in *InvoiceInput) check(today calendar.Date, t invoiceTerms) error {
+// line, a date not in the future, the allocation number nine digits and
+// present when AllocationRequired, the document named (t.document) a PDF
+// of the invoice's order orderID that is not internal (invoicePDF), and
+// the file to store with it a PDF by its content (pdfFault).
+func (in *InvoiceInput) check(today calendar.Date, orderID int64, t invoiceTerms) error {
 	var fields []apperr.FieldError
 	switch {
 	case in.IssuedOn.IsZero():
@@ -235,19 +280,82 @@ func (in *InvoiceInput) check(today calendar.Date, t invoiceTerms) error {
 	if t.numberTaken {
 		fields = append(fields, apperr.Field("number", "invoice.number_taken"))
 	}
+	if in.DocumentID != nil && !invoicePDF(t.document, orderID) {
+		fields = append(fields, apperr.Field("document_id", "invoice.document_not_pdf_of_order"))
+	}
+	if in.pdf != nil {
+		if fe := pdfFault(*in.pdf); fe != nil {
+			fields = append(fields, *fe)
+		}
+	}
 	if len(fields) > 0 {
 		return apperr.Invalid("invoice.invalid", fields...)
 	}
 	return nil
 }
 
+// invoicePDF reports whether d may be the PDF of an invoice of order
+// orderID: a document of that order, a PDF, and not internal (the
+// supplier who invoices never sees an internal document, so one is to it
+// as a missing one).
+func invoicePDF(d *documents.Document, orderID int64) bool {
+	return d != nil && d.OwnerKind == documents.KindOrder && d.OwnerID == orderID &&
+		d.ContentType == documents.TypePDF && !d.Internal
+}
+
+// pdfFault is what is wrong with file as the PDF of a tax invoice, on
+// the field "file", nil when nothing is: a file that is not a PDF by its
+// content, whatever its name, is "invoice.document_not_pdf"; an empty
+// one, one without a name or one over documents.MaxSize is refused as
+// documents.Check refuses it.
+func pdfFault(file documents.Upload) *apperr.FieldError {
+	_, contentType, err := documents.Check(file)
+	var ae *apperr.Error
+	switch {
+	case err == nil && contentType == documents.TypePDF:
+		return nil
+	case !errors.As(err, &ae):
+	case ae.Kind == apperr.KindTooLarge:
+		return &apperr.FieldError{Field: "file", Msg: ae.Msg}
+	case len(ae.Fields) > 0 && ae.Fields[0].Key != "document.type_refused" && ae.Fields[0].Key != "document.type_mismatch":
+		return &apperr.FieldError{Field: "file", Msg: ae.Fields[0].Msg}
+	}
+	fe := apperr.Field("file", "invoice.document_not_pdf")
+	return &fe
+}
+
 // SubmitInvoice records the supplier's invoice against order orderID,
 // matched three ways (see the package's invoices), and mails the officer.
 // A line not of the order or given twice, or a body check refuses, is 422
-// naming the field; the invoice's status says whether it matched, and its
-// reasons name each line that did not. It returns the invoice.
+// naming the field; so is a DocumentID that is not a PDF document of the
+// order the supplier sees ("document_id": "invoice.document_not_pdf_of_order",
+// whether the document is missing, another order's, internal or no PDF).
+// The invoice's status says whether it matched, and its reasons name each
+// line that did not. It returns the invoice.
 func (s *Service) SubmitInvoice(ctx context.Context, p *auth.Principal, orderID int64, ifMatch string, in InvoiceInput) (inv *Invoice, err error) {
 	defer apperr.Wrap(&err, "orders.Service.SubmitInvoice(%d)", orderID)
+	return s.submitInvoice(ctx, p, orderID, ifMatch, in)
+}
+
+// SubmitInvoiceWithPDF records the supplier's invoice as SubmitInvoice
+// does, with pdf, the file of the tax invoice, stored as a document of
+// the order (not internal) in the invoice's transaction and named by the
+// invoice's DocumentID (in's own is not asked for). A file that is not a
+// PDF by its content is 422 on "file" ("invoice.document_not_pdf"), and
+// an empty one or one over documents.MaxSize is refused there as the
+// documents refuse it; with any refusal of the invoice or of the file,
+// nothing is stored.
+func (s *Service) SubmitInvoiceWithPDF(ctx context.Context, p *auth.Principal, orderID int64, ifMatch string, in InvoiceInput, pdf documents.Upload) (inv *Invoice, err error) {
+	defer apperr.Wrap(&err, "orders.Service.SubmitInvoiceWithPDF(%d, %q)", orderID, pdf.Name)
+	no := false
+	pdf.Replaces, pdf.Internal = 0, &no
+	in.DocumentID, in.pdf = nil, &pdf
+	return s.submitInvoice(ctx, p, orderID, ifMatch, in)
+}
+
+// submitInvoice is SubmitInvoice, storing in.pdf with the invoice when it
+// is set.
+func (s *Service) submitInvoice(ctx context.Context, p *auth.Principal, orderID int64, ifMatch string, in InvoiceInput) (inv *Invoice, err error) {
 	in.Number, in.Note = strings.TrimSpace(in.Number), strings.TrimSpace(in.Note)
 	req := request{action: ActionSubmitInvoice, ifMatch: ifMatch, input: in, check: func() error { return validate.Struct(&in) }}
 	_, err = s.change(ctx, p, orderID, req, func(st *step) error {
@@ -260,7 +368,15 @@ func (s *Service) SubmitInvoice(ctx context.Context, p *auth.Principal, orderID 
 		if err != nil {
 			return err
 		}
-		if err := in.check(st.today, t); err != nil {
+		if in.DocumentID != nil {
+			switch t.document, err = st.documents.Get(ctx, *in.DocumentID); {
+			case apperr.Is(err, apperr.KindNotFound):
+				t.document = nil
+			case err != nil:
+				return err
+			}
+		}
+		if err := in.check(st.today, o.ID, t); err != nil {
 			return err
 		}
 		byID := map[int64]*Line{}
@@ -311,6 +427,17 @@ func (s *Service) SubmitInvoice(ctx context.Context, p *auth.Principal, orderID 
 		if len(inv.Reasons) > 0 {
 			inv.Status = InvoiceInDispute
 		}
+		inv.DocumentID = in.DocumentID
+		if in.pdf != nil {
+			// The order is in the supplier's scope and the file was
+			// checked: it is the order's document, stored with the
+			// invoice or not at all.
+			d, err := st.documents.Add(ctx, documents.Owner{Kind: documents.KindOrder, ID: o.ID, AuthorityID: o.AuthorityID}, *in.pdf, p)
+			if err != nil {
+				return err
+			}
+			inv.DocumentID = &d.ID
+		}
 		if err := st.orders.addInvoice(ctx, inv); err != nil {
 			return err
 		}
@@ -318,6 +445,9 @@ func (s *Service) SubmitInvoice(ctx context.Context, p *auth.Principal, orderID 
 			return err
 		}
 		data := map[string]any{"invoice_id": inv.ID, "number": inv.Number, "status": inv.Status, "reasons": inv.Reasons}
+		if inv.DocumentID != nil {
+			data["document_id"] = *inv.DocumentID
+		}
 		if err := st.record(ctx, ActionSubmitInvoice, o.Status, in.Note, data); err != nil {
 			return err
 		}

@@ -122,7 +122,9 @@ var rules = map[string]rule{
 	ActionClose:   {[]string{auth.RoleOfficer}, []string{orderstatus.Delivered}},
 	ActionCancel:  {[]string{auth.RoleOfficer}, []string{orderstatus.Draft, orderstatus.PendingApproval, orderstatus.Sent, orderstatus.Confirmed}},
 
-	ActionReceive:        {[]string{auth.RoleOfficer}, []string{orderstatus.PartiallyDelivered, orderstatus.Delivered, orderstatus.Closed}},
+	// The authority's receiver (its storekeeper) records receipts too, and
+	// takes no other action on an order.
+	ActionReceive:        {[]string{auth.RoleOfficer, auth.RoleReceiver}, []string{orderstatus.PartiallyDelivered, orderstatus.Delivered, orderstatus.Closed}},
 	ActionAnswerDispute:  {[]string{auth.RoleSupplier}, []string{orderstatus.PartiallyDelivered, orderstatus.Delivered, orderstatus.Closed}},
 	ActionCloseShort:     {[]string{auth.RoleOfficer}, []string{orderstatus.Confirmed, orderstatus.PartiallyDelivered}},
 	ActionSubmitInvoice:  {[]string{auth.RoleSupplier}, []string{orderstatus.PartiallyDelivered, orderstatus.Delivered, orderstatus.Closed}},
@@ -354,8 +356,9 @@ func asSeenBySupplier(events []Event) []Event {
 		}
 		var all map[string]json.RawMessage
 		kept := map[string]json.RawMessage{}
-		if json.Unmarshal(e.Data, &all) == nil && e.Action == ActionChangeWithdraw && string(all["sent"]) == "false" {
-			continue // a change withdrawn before it was sent to the supplier
+		if json.Unmarshal(e.Data, &all) == nil && (e.Action == ActionChangeWithdraw || e.Action == ActionChangeLapse) &&
+			string(all["sent"]) == "false" {
+			continue // a change withdrawn or lapsed before it was sent to the supplier
 		}
 		if all != nil {
 			for _, k := range supplierFacts[e.Action] {

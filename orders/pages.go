@@ -564,13 +564,13 @@ type authorityOption struct {
 }
 
 // listPage draws the orders the caller may see that the query selects:
-// status (also "returned" and "overdue"), number, supplier, tender,
+// status (also "returned", "overdue" and "to_receive"), number, supplier, tender,
 // authority_id, from, to, min_total and max_total, as the API's list reads
 // them. A value that cannot be read stands beside its field (422).
 func (p *pages) listPage(c *gin.Context) error {
 	caller := auth.Caller(c)
 	q := c.Request.URL.Query()
-	d := listData{Status: q.Get("status"), Statuses: append(slices.Clone(orderstatus.All), "returned", "overdue")}
+	d := listData{Status: q.Get("status"), Statuses: filterStatuses}
 	if caller.IsCluster() {
 		as, err := p.auth.List(c, caller, paging.Page{Limit: 1000})
 		if err != nil {

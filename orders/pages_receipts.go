@@ -1,11 +1,15 @@
 package orders
 
 import (
+	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 
 	"github.com/gin-gonic/gin"
 
+	"madaf/documents"
+	"madaf/internal/apperr"
 	"madaf/internal/auth"
 	"madaf/internal/money"
 	"madaf/internal/orderstatus"
@@ -18,8 +22,9 @@ import (
 type afterView struct {
 	Receipts []Receipt
 	Invoices []Invoice
-	// CanReceive and CanCloseShort are the officer's; CanApprove too, for
-	// each matched invoice. CanInvoice and CanAnswer are the supplier's.
+	// CanReceive is the officer's and the receiver's; CanCloseShort the
+	// officer's, and CanApprove too, for each matched invoice. CanInvoice
+	// and CanAnswer are the supplier's.
 	CanReceive, CanCloseShort, CanApprove, CanInvoice, CanAnswer bool
 	CloseReasons                                                 []string
 	Conditions                                                   []string
@@ -38,7 +43,8 @@ func (p *pages) afterDelivery(c *gin.Context, caller *auth.Principal, o *Order) 
 	officer := caller.Has(auth.RoleOfficer) && caller.AuthorityID == o.AuthorityID
 	supplier := caller.Has(auth.RoleSupplier) && caller.SupplierID == o.SupplierID
 	settled := o.Status == orderstatus.Closed && o.CloseReason == ""
-	v.CanReceive = officer && !settled && slices.Contains(rules[ActionReceive].from, o.Status)
+	receives := caller.OrgKind == auth.OrgAuthority && caller.AuthorityID == o.AuthorityID && caller.HasAny(rules[ActionReceive].roles...)
+	v.CanReceive = receives && !settled && slices.Contains(rules[ActionReceive].from, o.Status)
 	v.CanCloseShort = officer && slices.Contains(rules[ActionCloseShort].from, o.Status)
 	v.CanApprove = officer && !settled && slices.Contains(rules[ActionApproveInvoice].from, o.Status)
 	v.CanInvoice = supplier && !settled && slices.Contains(rules[ActionSubmitInvoice].from, o.Status)
@@ -104,9 +110,27 @@ func (p *pages) answerDispute(c *gin.Context) error {
 }
 
 // submitInvoice records the supplier's invoice from the order page: per
-// line inv_qty_<line> (empty: not invoiced) and inv_price_<line>.
+// line inv_qty_<line> (empty: not invoiced) and inv_price_<line>, and the
+// optional PDF of the tax invoice (the multipart form's "file"), stored
+// as a document of the order with the invoice or not at all. A refused
+// file is shown beside its field with the invoice's other faults.
 func (p *pages) submitInvoice(c *gin.Context) error {
+	// The multipart body is read before the form; what is wrong with the
+	// file is told only once the caller may invoice (act's checks).
+	pdf, pdfErr := invoiceFile(c)
 	return p.act(c, ActionSubmitInvoice, "order.invoice_submitted", func(o *Order, f *page.Form) (map[string]string, error) {
+		var ae *apperr.Error
+		switch {
+		case pdfErr == nil:
+		case !errors.As(pdfErr, &ae):
+			return nil, pdfErr
+		case ae.Kind == apperr.KindMalformed:
+			f.Message = ae.Msg
+		case len(ae.Fields) > 0:
+			f.FailMsg("file", ae.Fields[0].Msg)
+		default:
+			f.FailMsg("file", ae.Msg)
+		}
 		in := InvoiceInput{Number: f.Text("inv_number", page.Required), IssuedOn: f.Date("inv_issued_on", page.Required),
 			Subtotal: money.Of(f.Decimal("inv_subtotal", page.Required)), VAT: money.Of(f.Decimal("inv_vat", page.Required)),
 			Total: money.Of(f.Decimal("inv_total", page.Required)), AllocationNumber: f.Value("inv_allocation")}
@@ -131,9 +155,37 @@ func (p *pages) submitInvoice(c *gin.Context) error {
 			f.Refuse("invoice.nothing")
 			return nil, nil
 		}
-		_, err := p.svc.SubmitInvoice(c, auth.Caller(c), o.ID, f.Value("etag"), in)
+		var err error
+		if pdf != nil {
+			_, err = p.svc.SubmitInvoiceWithPDF(c, auth.Caller(c), o.ID, f.Value("etag"), in, *pdf)
+		} else {
+			_, err = p.svc.SubmitInvoice(c, auth.Caller(c), o.ID, f.Value("etag"), in)
+		}
 		return rename, err
 	})
+}
+
+// invoiceFile reads the invoice form's file of the tax invoice: nil when
+// the form is no multipart form or no file was chosen. A body or a file
+// over the upload limit is an apperr too large ("document.too_large"),
+// a body that cannot be read an apperr malformed ("form.unreadable").
+func invoiceFile(c *gin.Context) (*documents.Upload, error) {
+	if c.ContentType() != "multipart/form-data" {
+		return nil, nil
+	}
+	switch _, err := c.FormFile("file"); {
+	case errors.Is(err, http.ErrMissingFile):
+		return nil, nil
+	case web.IsTooLarge(err):
+		return nil, apperr.New(apperr.KindTooLarge, "document.too_large", documents.MaxSize>>20)
+	case err != nil:
+		return nil, apperr.Malformed("form.unreadable")
+	}
+	up, err := documents.ReadUpload(c)
+	if err != nil {
+		return nil, err
+	}
+	return &up, nil
 }
 
 func (p *pages) approveInvoice(c *gin.Context) error {

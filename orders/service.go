@@ -13,6 +13,7 @@ import (
 
 	"madaf/authorities"
 	"madaf/catalog"
+	"madaf/documents"
 	"madaf/internal/apperr"
 	"madaf/internal/auth"
 	"madaf/internal/calendar"
@@ -43,12 +44,15 @@ type stores struct {
 	catalog     *catalog.Store
 	authorities *authorities.Store
 	suppliers   *suppliers.Store
+	// documents keeps the files an order's actions attach to it (the PDF
+	// of an invoice), in the action's transaction.
+	documents *documents.Store
 }
 
 // inTx returns the stores running in tx.
 func (s stores) inTx(tx *sqlx.Tx) stores {
 	return stores{orders: s.orders.InTx(tx), catalog: s.catalog.InTx(tx),
-		authorities: s.authorities.InTx(tx), suppliers: s.suppliers.InTx(tx)}
+		authorities: s.authorities.InTx(tx), suppliers: s.suppliers.InTx(tx), documents: s.documents.InTx(tx)}
 }
 
 // Options configure a Service.
@@ -66,6 +70,7 @@ func NewService(db *sqlx.DB, opt Options) *Service {
 	}
 	return &Service{db: db, baseURL: strings.TrimRight(opt.BaseURL, "/"), now: opt.Now, stores: stores{
 		orders: NewStore(db), catalog: catalog.NewStore(db), authorities: authorities.NewStore(db), suppliers: suppliers.NewStore(db),
+		documents: documents.NewStore(db),
 	}}
 }
 

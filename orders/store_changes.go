@@ -22,7 +22,7 @@ import (
 const changeColumns = `c.id, c.order_id, c.base_revision, c.revision, c.status, c.reason,
 	c.old_delivery_address, c.delivery_address, c.old_requested_date, c.requested_date,
 	c.old_subtotal, c.old_vat, c.old_total, c.old_fee, c.subtotal, c.vat_rate, c.vat, c.total, c.fee_percent, c.fee,
-	c.held_subtotal, c.held_total, c.signatures_required, c.respond_by, c.decline_reason, c.proposed_by,
+	c.held_subtotal, c.held_total, c.signatures_required, c.sign_by, c.respond_by, c.decline_reason, c.proposed_by,
 	u.name AS proposed_by_name, c.created_at, c.sent_at, c.decided_at, c.tender_id, c.authority_id, c.budget_line_id
 	FROM order_changes c JOIN users u ON u.id = c.proposed_by`
 
@@ -127,9 +127,9 @@ func (s *Store) insertChange(ctx context.Context, c *Change, at time.Time) (int6
 			INSERT INTO order_changes (order_id, authority_id, tender_id, budget_line_id, base_revision, revision, status, reason,
 				old_delivery_address, delivery_address, old_requested_date, requested_date,
 				old_subtotal, old_vat, old_total, old_fee, subtotal, vat_rate, vat, total, fee_percent, fee,
-				held_subtotal, held_total, signatures_required, respond_by, proposed_by, created_at, sent_at)
+				held_subtotal, held_total, signatures_required, respond_by, proposed_by, created_at, sent_at, sign_by)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
-				$23, $24, $25, $26, $27, $28, $29)
+				$23, $24, $25, $26, $27, $28, $29, $42)
 			RETURNING id),
 		lines AS (
 			INSERT INTO order_change_lines (change_id, line_no, line_id, item_id, sku, name, unit, old_quantity, quantity,
@@ -161,7 +161,7 @@ func (s *Store) insertChange(ctx context.Context, c *Change, at time.Time) (int6
 		c.OldSubtotal, c.OldVAT, c.OldTotal, c.OldFee, c.Subtotal, c.VATRate, c.VAT, c.Total, c.FeePercent, c.Fee,
 		c.HeldSubtotal, c.HeldTotal, pq.Array([]string(c.SignaturesRequired)), c.RespondBy, c.ProposedBy, at, c.SentAt,
 		pq.Array(nos), pq.Array(lineIDs), pq.Array(items), pq.Array(skus), pq.Array(names), pq.Array(units),
-		pq.Array(oldQty), pq.Array(qty), pq.Array(delivered), pq.Array(prices), pq.Array(oldTotals), pq.Array(totals))
+		pq.Array(oldQty), pq.Array(qty), pq.Array(delivered), pq.Array(prices), pq.Array(oldTotals), pq.Array(totals), c.SignBy)
 	if database.IsUniqueViolation(err) {
 		return 0, apperr.Conflict("order.change.open_exists")
 	}
@@ -256,20 +256,31 @@ func changed(res sql.Result, err error) error {
 	return nil
 }
 
-// lapseOne lapses, at at, one change sent to its supplier whose
-// respond_by day is before today and whose id is not in skip (another
-// lapser's is skipped too); its trigger releases what it held. It returns
-// the change's id, 0 when none is due.
-func (s *Store) lapseOne(ctx context.Context, today calendar.Date, at time.Time, skip []int64) (int64, error) {
+// lapsed is a change lapseOne lapsed: its id, its order and the status
+// it lapsed from.
+type lapsed struct {
+	ID      int64  `db:"id"`
+	OrderID int64  `db:"order_id"`
+	From    string `db:"status"`
+}
+
+// lapseOne lapses, at at, one open change whose day is before today and
+// whose id is not in skip (another lapser's is skipped too): one awaiting
+// signatures past its sign_by day or one sent to its supplier past its
+// respond_by day. Its trigger releases what it held. It returns the
+// change, a zero ID when none is due.
+func (s *Store) lapseOne(ctx context.Context, today calendar.Date, at time.Time, skip []int64) (lapsed, error) {
 	const q = `WITH due AS (
-			SELECT id FROM order_changes
-			WHERE status = 'pending_supplier' AND respond_by < $1::date AND id <> ALL(coalesce($3::bigint[], '{}'))
+			SELECT id, status FROM order_changes
+			WHERE (status = 'pending_signature' AND sign_by < $1::date OR status = 'pending_supplier' AND respond_by < $1::date)
+				AND id <> ALL(coalesce($3::bigint[], '{}'))
 			ORDER BY id LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED)
-		UPDATE order_changes c SET status = 'lapsed', decided_at = $2 FROM due WHERE c.id = due.id RETURNING c.id`
-	var id int64
-	err := s.db.GetContext(ctx, &id, q, today, at, pq.Array(skip))
+		UPDATE order_changes c SET status = 'lapsed', decided_at = $2 FROM due WHERE c.id = due.id
+		RETURNING c.id, c.order_id, due.status`
+	var l lapsed
+	err := s.db.GetContext(ctx, &l, q, today, at, pq.Array(skip))
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
+		return lapsed{}, nil
 	}
-	return id, err
+	return l, err
 }

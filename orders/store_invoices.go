@@ -60,17 +60,24 @@ func (s *Store) invoiced(ctx context.Context, orderID int64, statuses ...string)
 }
 
 // addInvoice inserts inv and its lines, setting inv.ID; a number the
-// supplier already used is a conflict ("invoice.number_taken").
+// supplier already used is a conflict ("invoice.number_taken"). The
+// database refuses a DocumentID that is no document of inv's order
+// (invoices_document_fkey), and one another invoice has (an invalid
+// "document_id").
 func (s *Store) addInvoice(ctx context.Context, inv *Invoice) error {
 	reasons, err := json.Marshal(inv.Reasons)
 	if err != nil {
 		return err
 	}
 	const q = `INSERT INTO invoices (order_id, supplier_id, number, issued_on, subtotal, vat, total, allocation_number,
-			status, reasons, note, submitted_by, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id`
+			status, reasons, note, submitted_by, created_at, document_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id`
 	err = s.db.GetContext(ctx, &inv.ID, q, inv.OrderID, inv.SupplierID, inv.Number, inv.IssuedOn, inv.Subtotal.Decimal,
-		inv.VAT.Decimal, inv.Total.Decimal, inv.AllocationNumber, inv.Status, string(reasons), inv.Note, inv.SubmittedBy, inv.CreatedAt)
+		inv.VAT.Decimal, inv.Total.Decimal, inv.AllocationNumber, inv.Status, string(reasons), inv.Note, inv.SubmittedBy, inv.CreatedAt,
+		inv.DocumentID)
+	if pqErr, ok := errors.AsType[*pq.Error](err); ok && pqErr.Constraint == "invoices_document" {
+		return apperr.Invalid("invoice.invalid", apperr.Field("document_id", "invoice.document_used"))
+	}
 	if err = database.MapError(err); apperr.Is(err, apperr.KindConflict) {
 		return apperr.Conflict("invoice.number_taken")
 	} else if err != nil {
@@ -88,7 +95,7 @@ func (s *Store) addInvoice(ctx context.Context, inv *Invoice) error {
 }
 
 const invoiceColumns = `id, order_id, supplier_id, number, issued_on, subtotal, vat, total, allocation_number, status,
-	reasons, note, submitted_by, created_at, approved_by, approved_at`
+	reasons, note, submitted_by, created_at, approved_by, approved_at, document_id`
 
 // approveInvoice approves matched invoice invoiceID of order orderID:
 // not-found when the order has no such invoice, a conflict

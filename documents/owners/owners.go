@@ -36,6 +36,9 @@ type Features struct {
 //     authority's officer adds;
 //   - a work-plan task: the cluster's users, as the work plan shows it;
 //     the economic lead and the cluster admin add.
+//
+// Whatever the kind, a supplier sees none of the internal documents
+// (documents.Service.grant decides it for every rule).
 func (f Features) Rules() map[documents.Kind]documents.Rule {
 	return map[documents.Kind]documents.Rule{
 		documents.KindOrder:        f.order,

@@ -15,7 +15,8 @@ const UploadBody = 21 << 20
 
 // Uploads are the routes (method and route template) that take a file
 // larger than web.MaxBody, with their body limit; every other route keeps
-// web.MaxBody.
+// web.MaxBody. Besides the owners' documents, the order page's invoice
+// form takes the PDF of the tax invoice.
 var Uploads = map[string]int64{
 	"POST /api/v1/orders/:id/documents":         UploadBody,
 	"POST /api/v1/tenders/:id/documents":        UploadBody,
@@ -26,6 +27,7 @@ var Uploads = map[string]int64{
 	"POST /tenders/:id/documents":               UploadBody,
 	"POST /admin/suppliers/:id/documents":       UploadBody,
 	"POST /competitions/:id/documents":          UploadBody,
+	"POST /orders/:id/invoices":                 UploadBody,
 }
 
 // limitBody caps each request's body: at its route's limit for the routes
