@@ -229,10 +229,10 @@ func (c *Change) SignatureFor(slot string) *Signature {
 	return nil
 }
 
-// asSentToSupplier leaves of c what its supplier sees: no holds and no
-// budget figures of its signatures.
+// asSentToSupplier leaves of c what its supplier sees: no holds, no day
+// the authority had to sign it by and no budget figures of its signatures.
 func (c *Change) asSentToSupplier() {
-	c.HeldSubtotal, c.HeldTotal = money.Amount{}, money.Amount{}
+	c.HeldSubtotal, c.HeldTotal, c.SignBy = money.Amount{}, money.Amount{}, calendar.Date{}
 	for i := range c.Signatures {
 		c.Signatures[i].BudgetSeen = BudgetSeen{}
 	}

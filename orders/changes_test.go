@@ -276,6 +276,11 @@ func TestChangeRaisingTheTotalNeedsBothSignaturesAgain(t *testing.T) {
 	if n := e.count(`SELECT count(*) FROM mail_outbox WHERE order_id = $1 AND kind = 'change_proposed'`, o.ID); n != 1 {
 		t.Fatalf("%d mails to the supplier", n)
 	}
+	// The supplier sees the day to answer by, not the authority's day to
+	// sign by.
+	if m := e.do("GET", cpath, supplier, nil).Map(t); m["respond_by"] != "2026-03-16" || m["sign_by"] != nil {
+		t.Fatalf("the change as its supplier reads it: %v", m)
+	}
 	// A stale If-Match is refused; the current one accepted.
 	wantStatus(t, e.do("POST", cpath+"/accept", supplier, nil, "If-Match", o.ETag()), http.StatusPreconditionFailed)
 	// Past the window, it cannot be accepted.

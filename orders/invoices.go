@@ -2,6 +2,8 @@ package orders
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -357,7 +359,17 @@ func (s *Service) SubmitInvoiceWithPDF(ctx context.Context, p *auth.Principal, o
 // is set.
 func (s *Service) submitInvoice(ctx context.Context, p *auth.Principal, orderID int64, ifMatch string, in InvoiceInput) (inv *Invoice, err error) {
 	in.Number, in.Note = strings.TrimSpace(in.Number), strings.TrimSpace(in.Note)
-	req := request{action: ActionSubmitInvoice, ifMatch: ifMatch, input: in, check: func() error { return validate.Struct(&in) }}
+	// The file is part of the request (its SHA-256): the same invoice sent
+	// again with a file is not a repeat of the one sent without.
+	var input any = in
+	if in.pdf != nil {
+		sum := sha256.Sum256(in.pdf.Content)
+		input = struct {
+			InvoiceInput
+			PDF string `json:"pdf_sha256"`
+		}{in, hex.EncodeToString(sum[:])}
+	}
+	req := request{action: ActionSubmitInvoice, ifMatch: ifMatch, input: input, check: func() error { return validate.Struct(&in) }}
 	_, err = s.change(ctx, p, orderID, req, func(st *step) error {
 		inv = nil
 		if err := st.settled(); err != nil {

@@ -266,4 +266,17 @@ func TestInvoicePDFPage(t *testing.T) {
 	if invs, _ := e.svc.Invoices(ctx, e.officer.P, o.ID); len(invs) != 2 || invs[1].DocumentID != nil {
 		t.Fatalf("invoices %+v", invs)
 	}
+	// The same form sent again (its etag now stale) with the PDF attached
+	// is no repeat of the one sent without: it is refused as stale, and
+	// the file is not dropped under a success.
+	if r := e.postMultipart(path+"/invoices", supplier, f, "invoice.pdf", invoicePDF); r.Code != http.StatusPreconditionFailed {
+		t.Fatalf("the same invoice again with its PDF: %d, want 412", r.Code)
+	}
+	if n, docs := e.counts(o.ID); n != 2 || docs != 1 {
+		t.Fatalf("%d invoices and %d documents after the stale repeat with a file", n, docs)
+	}
+	// Without the file it is the same request again, and answered as done.
+	if r := e.postMultipart(path+"/invoices", supplier, f, "", nil); r.Code != http.StatusSeeOther {
+		t.Fatalf("the same invoice again: %d, want the repeat's redirect", r.Code)
+	}
 }

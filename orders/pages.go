@@ -764,13 +764,29 @@ func (p *pages) order(c *gin.Context) (*Order, error) {
 // read; success redirects back with flash; field errors and conflicts draw
 // the page again beside the action's fields.
 func (p *pages) act(c *gin.Context, action, flash string, run func(o *Order, f *page.Form) (map[string]string, error)) error {
-	o, err := p.order(c)
+	o, err := p.permitted(c, action)
 	if err != nil {
 		return err
 	}
-	if err := p.svc.permits(c, auth.Caller(c), o, action); err != nil {
-		return err
+	return p.actOn(c, o, flash, run)
+}
+
+// permitted is the page's order when the caller may take action on it
+// (404, 403 otherwise).
+func (p *pages) permitted(c *gin.Context, action string) (*Order, error) {
+	o, err := p.order(c)
+	if err != nil {
+		return nil, err
 	}
+	if err := p.svc.permits(c, auth.Caller(c), o, action); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// actOn is act on order o, which the caller was permitted to act on.
+func (p *pages) actOn(c *gin.Context, o *Order, flash string, run func(o *Order, f *page.Form) (map[string]string, error)) error {
+	var err error
 	f := page.ReadForm(c)
 	var rename map[string]string
 	if f.Valid() {

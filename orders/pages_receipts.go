@@ -115,10 +115,14 @@ func (p *pages) answerDispute(c *gin.Context) error {
 // as a document of the order with the invoice or not at all. A refused
 // file is shown beside its field with the invoice's other faults.
 func (p *pages) submitInvoice(c *gin.Context) error {
-	// The multipart body is read before the form; what is wrong with the
-	// file is told only once the caller may invoice (act's checks).
+	// The multipart body (the form and its file) is read only once the
+	// caller may invoice the order, and before the form.
+	o, err := p.permitted(c, ActionSubmitInvoice)
+	if err != nil {
+		return err
+	}
 	pdf, pdfErr := invoiceFile(c)
-	return p.act(c, ActionSubmitInvoice, "order.invoice_submitted", func(o *Order, f *page.Form) (map[string]string, error) {
+	return p.actOn(c, o, "order.invoice_submitted", func(o *Order, f *page.Form) (map[string]string, error) {
 		var ae *apperr.Error
 		switch {
 		case pdfErr == nil:
