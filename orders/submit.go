@@ -32,6 +32,13 @@ func (s *Service) Submit(ctx context.Context, p *auth.Principal, orderID int64, 
 		if o.BudgetLineID == 0 {
 			return refused(Unfinished(o, today))
 		}
+		// The supplier's eligibility locks nothing, so it is read before
+		// the capacity rows: every submission on the tender waits for the
+		// tender's row from its lock to the commit.
+		reasons, err := st.suppliers.Eligibility(ctx, o.SupplierID, today)
+		if err != nil {
+			return err
+		}
 		// The capacity rows, locked in the one fixed order (the order's
 		// row is locked already), with what the reserving orders hold on
 		// them, the award, the VAT rate and the lines' prices in force.
@@ -61,10 +68,6 @@ func (s *Service) Submit(ctx context.Context, p *auth.Principal, orderID int64, 
 		}
 		if c.awardStatus != catalog.AwardActive {
 			fail(CheckAwardActive, "order.check.award_inactive", t.Number)
-		}
-		reasons, err := st.suppliers.Eligibility(ctx, o.SupplierID, today)
-		if err != nil {
-			return err
 		}
 		if len(reasons) > 0 {
 			failed = append(failed, FailedCheck{Check: CheckSupplierEligible, Msg: reasons[0].Msg(), Reasons: reasons})
