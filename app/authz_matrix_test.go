@@ -73,9 +73,7 @@ func mustAuthzWorld(t testing.TB) *authzWorld {
 	w := &authzWorld{db: db, engine: engine, h: engine, sess: auth.NewStore(db), params: map[string]string{}}
 	get := func(dst any, q string, args ...any) {
 		t.Helper()
-		if err := db.GetContext(ctx, dst, q, args...); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
+		mustGet(t, db, dst, q, args...)
 	}
 	user := func(email string) int64 {
 		t.Helper()

@@ -61,16 +61,9 @@ func TestOpenAPIMatchesChangesAndDocuments(t *testing.T) {
 	h := New(db, quiet).Engine
 	get := func(dst any, q string, args ...any) {
 		t.Helper()
-		if err := db.GetContext(ctx, dst, q, args...); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
+		mustGet(t, db, dst, q, args...)
 	}
-	as := func(email string) *apiCaller {
-		t.Helper()
-		var id int64
-		get(&id, `SELECT id FROM users WHERE email = $1`, email)
-		return &apiCaller{h: h, doc: doc, token: webtest.MustToken(t, db, id)}
-	}
+	as := func(email string) *apiCaller { return callerAs(t, db, h, doc, email) }
 	officer, treasurer, head := as("officer@zichron.example"), as("treasurer@zichron.example"), as("head@zichron.example")
 	lead, admin := as("lead@madaf.example"), as("admin@madaf.example")
 	anonymous := &apiCaller{h: h, doc: doc}

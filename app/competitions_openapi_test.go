@@ -15,7 +15,6 @@ import (
 	"madaf/internal/dbtest"
 	"madaf/internal/fixture"
 	"madaf/internal/server"
-	"madaf/internal/webtest"
 	"madaf/orders"
 )
 
@@ -46,16 +45,9 @@ func TestOpenAPIMatchesCompetitions(t *testing.T) {
 
 	get := func(dst any, q string, args ...any) {
 		t.Helper()
-		if err := db.GetContext(ctx, dst, q, args...); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
+		mustGet(t, db, dst, q, args...)
 	}
-	as := func(email string) *apiCaller {
-		t.Helper()
-		var id int64
-		get(&id, `SELECT id FROM users WHERE email = $1`, email)
-		return &apiCaller{h: base.Engine, doc: doc, token: webtest.MustToken(t, db, id)}
-	}
+	as := func(email string) *apiCaller { return callerAs(t, db, base.Engine, doc, email) }
 	var zichron, tender, item1, item2, line int64
 	get(&zichron, `SELECT id FROM authorities WHERE code = '9300'`)
 	get(&tender, `SELECT id FROM tenders WHERE number = '03/2024'`)

@@ -10,7 +10,6 @@ import (
 
 	"madaf/internal/calendar"
 	"madaf/internal/dbtest"
-	"madaf/internal/webtest"
 	"madaf/volumes"
 )
 
@@ -26,14 +25,7 @@ func TestOpenAPIMatchesFeeStatements(t *testing.T) {
 		t.Fatalf("seed demo: %v", err)
 	}
 	h := New(db, quiet).Engine
-	as := func(email string) *apiCaller {
-		t.Helper()
-		var id int64
-		if err := db.GetContext(ctx, &id, `SELECT id FROM users WHERE email = $1`, email); err != nil {
-			t.Fatal(err)
-		}
-		return &apiCaller{h: h, doc: doc, token: webtest.MustToken(t, db, id)}
-	}
+	as := func(email string) *apiCaller { return callerAs(t, db, h, doc, email) }
 	lead, officer, supplier := as("lead@madaf.example"), as("officer@zichron.example"), as("supplier@medical.example")
 	var medical int64
 	if err := db.GetContext(ctx, &medical, `SELECT id FROM suppliers WHERE company_number = '510000011'`); err != nil {

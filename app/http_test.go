@@ -59,16 +59,13 @@ func mustHTTPWorld(t *testing.T) *httpWorld {
 		}}
 	t.Cleanup(w.srv.Close)
 
-	ctx := context.Background()
 	var ids struct {
 		Authority, Supplier, Officer, Lead, Order, Tender, Award, Line, Token, Task, Goal, Engine int64
 		Year                                                                                      int
 	}
 	get := func(dst any, q string, args ...any) {
 		t.Helper()
-		if err := db.GetContext(ctx, dst, q, args...); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
+		mustGet(t, db, dst, q, args...)
 	}
 	get(&ids.Authority, `SELECT id FROM authorities WHERE code = '9300'`)
 	get(&ids.Supplier, `SELECT id FROM suppliers WHERE company_number = '510000011'`)

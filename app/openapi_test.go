@@ -19,6 +19,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"madaf/internal/auth"
@@ -410,6 +411,23 @@ func TestOpenAPIServed(t *testing.T) {
 
 // quiet configures the app without an access log.
 var quiet = Config{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+
+// mustGet reads one row of q into dst, failing t on any error.
+func mustGet(t testing.TB, db *sqlx.DB, dst any, q string, args ...any) {
+	t.Helper()
+	if err := db.GetContext(context.Background(), dst, q, args...); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+}
+
+// callerAs is an apiCaller over h with a new token of the user whose
+// e-mail is email.
+func callerAs(t testing.TB, db *sqlx.DB, h http.Handler, doc *apiDoc, email string) *apiCaller {
+	t.Helper()
+	var id int64
+	mustGet(t, db, &id, `SELECT id FROM users WHERE email = $1`, email)
+	return &apiCaller{h: h, doc: doc, token: webtest.MustToken(t, db, id)}
+}
 
 // apiCaller sends requests as one user (session cookie or bearer token)
 // and checks every answer against the document.
