@@ -236,9 +236,7 @@ func (m *Member) Signs() bool { return m.Holds(auth.RoleTreasurer) || m.Holds(au
 
 // OnlyReceives reports whether the receiver's is m's one role: such a user
 // records goods received and may not sign, so is no delegate.
-func (m *Member) OnlyReceives() bool {
-	return len(m.Roles) > 0 && !slices.ContainsFunc(m.Roles, func(r string) bool { return r != auth.RoleReceiver })
-}
+func (m *Member) OnlyReceives() bool { return auth.OnlyReceives(m.Roles) }
 
 // BudgetLine is an authority's budget line for one fiscal year. Its name is
 // Hebrew; NameAr and NameEn are its names in Arabic and English, nil when

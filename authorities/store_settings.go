@@ -60,10 +60,8 @@ func (s *Store) SetSettings(ctx context.Context, p *auth.Principal, id int64, if
 		if err := tx.GetContext(ctx, cur, `SELECT `+settingsColumns+` FROM authorities WHERE id = $1 FOR UPDATE`, id); err != nil {
 			return notFound(err, "not_found.authority")
 		}
-		if !validate.IfMatch(ifMatch, cur.ETag()) {
-			e := apperr.New(apperr.KindPrecondition, "authority.settings.stale")
-			e.Extra = map[string]any{"etag": cur.ETag()}
-			return e
+		if err := validate.Matches(ifMatch, cur.ETag(), "authority.settings.stale"); err != nil {
+			return err
 		}
 		out = &Settings{}
 		const q = `UPDATE authorities SET requires_allocation_number = $2, invoice_price_tolerance = $3,

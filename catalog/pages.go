@@ -168,7 +168,7 @@ func (p *pages) searchPage(c *gin.Context) error {
 	d.Hits, d.Total, d.Capped = res.Hits, res.Total, res.Capped
 	d.Searched = d.Q != "" || d.Category != "" || d.TenderID != 0
 	if n := len(d.Hits); n > 0 {
-		d.NextURL = nextURL(c, "/catalog", pg.Cursor(n, d.Hits[n-1].Key()))
+		d.NextURL = page.NextURL(c, "/catalog", pg.Cursor(n, d.Hits[n-1].Key()))
 	}
 	p.eng.Render(c, http.StatusOK, p.search, d, nil)
 	return nil
@@ -194,21 +194,10 @@ func (p *pages) tenders(c *gin.Context) error {
 		return err
 	}
 	if n := len(d.Tenders); n > 0 {
-		d.NextURL = nextURL(c, "/tenders", pg.Cursor(n, d.Tenders[n-1].ID))
+		d.NextURL = page.NextURL(c, "/tenders", pg.Cursor(n, d.Tenders[n-1].ID))
 	}
 	p.eng.Render(c, http.StatusOK, p.list, d, nil)
 	return nil
-}
-
-// nextURL links the list page after this one: path with the request's
-// query and cursor; "" when cursor is "" (this page is the last).
-func nextURL(c *gin.Context, path, cursor string) string {
-	if cursor == "" {
-		return ""
-	}
-	q := c.Request.URL.Query()
-	q.Set("cursor", cursor)
-	return path + "?" + q.Encode()
 }
 
 // tenderFormData is the new-tender form.

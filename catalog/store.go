@@ -216,9 +216,8 @@ func (s *Store) UpdateTender(ctx context.Context, id int64, in TenderInput, ifMa
 		if err := tx.GetContext(ctx, &current.UpdatedAt, `SELECT updated_at FROM tenders WHERE id = $1`, id); err != nil {
 			return err
 		}
-		if !validate.IfMatch(ifMatch, current.ETag()) {
-			return &apperr.Error{Kind: apperr.KindPrecondition, Msg: apperr.M("tender.stale"),
-				Extra: map[string]any{"etag": current.ETag()}}
+		if err := validate.Matches(ifMatch, current.ETag(), "tender.stale"); err != nil {
+			return err
 		}
 		if status == StatusClosed {
 			return stateConflict(status, "update")
@@ -280,9 +279,8 @@ func (s *Store) SetCompetitionRules(ctx context.Context, id int64, in Competitio
 		if err := tx.GetContext(ctx, &current.UpdatedAt, `SELECT updated_at FROM tenders WHERE id = $1`, id); err != nil {
 			return err
 		}
-		if !validate.IfMatch(ifMatch, current.ETag()) {
-			return &apperr.Error{Kind: apperr.KindPrecondition, Msg: apperr.M("tender.stale"),
-				Extra: map[string]any{"etag": current.ETag()}}
+		if err := validate.Matches(ifMatch, current.ETag(), "tender.stale"); err != nil {
+			return err
 		}
 		if status == StatusClosed {
 			return stateConflict(status, "update")

@@ -117,11 +117,11 @@ func allowed(p *auth.Principal, act action) error {
 
 // matches answers 412 unless ifMatch is empty, "*" or c's current ETag.
 func matches(c *Competition, ifMatch string) error {
-	if validate.IfMatch(ifMatch, c.ETag()) {
+	err := validate.Matches(ifMatch, c.ETag(), "competition.stale", c.ETag())
+	if err == nil {
 		return nil
 	}
-	err := apperr.New(apperr.KindPrecondition, "competition.stale", c.ETag())
-	err.Extra = map[string]any{"etag": c.ETag(), "status": c.Status}
+	err.Extra["status"] = c.Status
 	return err
 }
 

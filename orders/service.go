@@ -166,11 +166,11 @@ func allowed(p *auth.Principal, action string) error {
 // matches answers 412 unless ifMatch is empty, "*" or names the order's
 // current ETag.
 func matches(o *Order, ifMatch string) error {
-	if validate.IfMatch(ifMatch, o.ETag()) {
+	err := validate.Matches(ifMatch, o.ETag(), "order.stale", o.ETag())
+	if err == nil {
 		return nil
 	}
-	err := apperr.New(apperr.KindPrecondition, "order.stale", o.ETag())
-	err.Extra = map[string]any{"etag": o.ETag(), "status": o.Status}
+	err.Extra["status"] = o.Status
 	return err
 }
 

@@ -82,7 +82,7 @@ func mayFill(ctx context.Context, on stores, p *auth.Principal, o *Order, slot s
 	if slices.Contains(preparers, p.UserID) {
 		return nil, apperr.Forbidden("order.prepared_by_signer")
 	}
-	if !slices.ContainsFunc(p.Roles, func(r string) bool { return r != auth.RoleReceiver }) {
+	if auth.OnlyReceives(p.Roles) {
 		// A receiver signs nothing, under a delegation granted before its
 		// roles changed or not.
 		return nil, apperr.Forbidden("order.no_capacity", apperr.K("role."+slot))

@@ -14,6 +14,7 @@ import (
 	"madaf/internal/calendar"
 	"madaf/internal/page"
 	"madaf/internal/paging"
+	"madaf/internal/web"
 )
 
 // statementPages serve the cluster's issued fee statements (the list, the
@@ -22,7 +23,7 @@ import (
 type statementPages struct {
 	eng      *page.Engine
 	store    *Store
-	now      func() time.Time
+	now      func() time.Time // never nil
 	list     *page.Page
 	show     *page.Page
 	supplier *page.Page
@@ -39,14 +40,7 @@ func mountStatementPages(r gin.IRouter, eng *page.Engine, s *Store, now func() t
 	r.GET("/supplier/statements", eng.RequireRole(auth.RoleSupplier), eng.Serve(p.supplierPage))
 }
 
-func (p *statementPages) clock() time.Time {
-	if p.now != nil {
-		return p.now()
-	}
-	return time.Now()
-}
-
-func (p *statementPages) today() calendar.Date { return calendar.DateOf(p.clock()) }
+func (p *statementPages) today() calendar.Date { return calendar.DateOf(p.now()) }
 
 // SupplierChoice is a supplier the issue form offers.
 type SupplierChoice struct {
@@ -65,35 +59,24 @@ type statementsData struct {
 	Suppliers  []SupplierChoice
 }
 
-// statementsPage is how many statements a page of the lists shows.
-const statementsPage = 50
-
-// pageOf reads ?after= (the id the page follows) for a list page.
-func pageOf(c *gin.Context) paging.Page {
-	after, _ := strconv.ParseInt(c.Query("after"), 10, 64)
-	return paging.Page{Limit: statementsPage, After: max(after, 0)}
-}
-
-// nextURL is path with the query of c leading past the last of a full
-// page of statements, "" after a page that is not full.
+// nextURL links the page of statements after items, one page (pg) of a
+// list at path; "" after the last.
 func nextURL(c *gin.Context, path string, pg paging.Page, items []IssuedStatement) string {
-	if len(items) < pg.Limit {
-		return ""
-	}
-	q := c.Request.URL.Query()
-	q.Set("after", strconv.FormatInt(items[len(items)-1].ID, 10))
-	return path + "?" + q.Encode()
+	return page.NextURL(c, path, paging.Of(pg, items, func(s IssuedStatement) int64 { return s.ID }).NextCursor)
 }
 
 func (p *statementPages) listPage(c *gin.Context) error { return p.renderList(c, http.StatusOK, nil) }
 
 func (p *statementPages) renderList(c *gin.Context, status int, f *page.Form) error {
+	pg, err := web.ParsePage(c)
+	if err != nil {
+		return err
+	}
 	d := statementsData{}
-	filter := StatementFilter{Page: pageOf(c)}
+	filter := StatementFilter{Page: pg}
 	if m, fe := parseMonth("month", c.Query("month"), false); fe == nil {
 		filter.Month, d.Month = m, c.Query("month")
 	}
-	var err error
 	if d.Statements, err = p.store.IssuedStatements(c, auth.Caller(c), filter); err != nil {
 		return err
 	}
@@ -121,7 +104,7 @@ func (p *statementPages) issue(c *gin.Context) error {
 		sid, m, err := IssueInput{SupplierID: supplierID, Month: month}.parse()
 		if err == nil {
 			var st *IssuedStatement
-			st, err = p.store.IssueStatement(c, auth.Caller(c), sid, m, p.clock())
+			st, err = p.store.IssueStatement(c, auth.Caller(c), sid, m, p.now())
 			if err == nil {
 				p.eng.Redirect(c, fmt.Sprintf("/fees/statements/%d", st.ID), "volumes.statement.issued_flash")
 				return nil
@@ -187,7 +170,7 @@ func (p *statementPages) pay(c *gin.Context) error {
 	in := PaymentInput{PaidOn: f.Date("paid_on", page.Required), Reference: f.Text("payment_reference", page.Required)}
 	status := http.StatusUnprocessableEntity
 	if f.Valid() {
-		_, err := p.store.MarkPaid(c, auth.Caller(c), id, f.Value("etag"), in, p.clock())
+		_, err := p.store.MarkPaid(c, auth.Caller(c), id, f.Value("etag"), in, p.now())
 		switch {
 		case err == nil:
 			p.eng.Redirect(c, "/fees/statements/"+strconv.FormatInt(id, 10), "volumes.statement.paid_flash")
@@ -213,7 +196,10 @@ type supplierStatementsData struct {
 // supplierPage lists the calling supplier's own statements, one page at a
 // time.
 func (p *statementPages) supplierPage(c *gin.Context) error {
-	pg := pageOf(c)
+	pg, err := web.ParsePage(c)
+	if err != nil {
+		return err
+	}
 	items, err := p.store.IssuedStatements(c, auth.Caller(c), StatementFilter{Page: pg})
 	if err != nil {
 		return err

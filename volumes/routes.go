@@ -23,12 +23,13 @@ type Routes struct {
 // pages, the dashboard, the supplier's volumes page and the fee
 // statements' pages.
 func (rt Routes) Mount(r server.Router) {
+	h := &Handlers{Store: rt.Store, OCDS: rt.OCDS, Now: rt.Now}
 	if r.API != nil {
-		(&Handlers{Store: rt.Store, OCDS: rt.OCDS, Now: rt.Now}).mountAPI(r.API)
+		h.mountAPI(r.API)
 	}
 	if r.Pages != nil {
 		mountPages(r.Site, r.Pages, rt.Store)
-		mountStatementPages(r.Site, r.Pages, rt.Store, rt.Now)
+		mountStatementPages(r.Site, r.Pages, rt.Store, h.now)
 	}
 }
 

@@ -26,11 +26,12 @@ func SeedDemoAt(ctx context.Context, db *sqlx.DB, now func() time.Time) error {
 	if _, ok := database.ActorFrom(ctx); !ok {
 		ctx = database.WithActor(ctx, demoActor)
 	}
-	p := &auth.Principal{OrgKind: auth.OrgCluster, Lang: "he", Roles: []string{auth.RoleEconomicLead}}
+	p, err := auth.NewStore(db).PrincipalByEmail(ctx, "lead@madaf.example")
+	if err != nil {
+		return err
+	}
 	var supplierID int64
-	const q = `SELECT u.id, s.id FROM users u, suppliers s
-		WHERE u.email = 'lead@madaf.example' AND s.company_number = '510000011'`
-	if err := db.QueryRowxContext(ctx, q).Scan(&p.UserID, &supplierID); err != nil {
+	if err := db.GetContext(ctx, &supplierID, `SELECT id FROM suppliers WHERE company_number = '510000011'`); err != nil {
 		return err
 	}
 	at := now()
@@ -44,6 +45,6 @@ func SeedDemoAt(ctx context.Context, db *sqlx.DB, now func() time.Time) error {
 	if latest.IsZero() {
 		return nil
 	}
-	_, err := NewStore(db).IssueStatement(ctx, p, supplierID, latest, at)
+	_, err = NewStore(db).IssueStatement(ctx, p, supplierID, latest, at)
 	return err
 }

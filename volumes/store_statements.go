@@ -309,7 +309,7 @@ func (s *Store) IssuedStatements(ctx context.Context, p *auth.Principal, f State
 		add("s.id < $%d", f.Page.After)
 	}
 	limit := f.Page.Limit
-	if limit <= 0 || limit > 200 {
+	if limit <= 0 {
 		limit = 50
 	}
 	args = append(args, limit)
@@ -395,9 +395,8 @@ func (s *Store) MarkPaid(ctx context.Context, p *auth.Principal, id int64, ifMat
 		if !st.PaidOn.IsZero() {
 			return apperr.Conflict("volumes.statement.paid_already", st.Number, st.PaidOn.String())
 		}
-		if !validate.IfMatch(ifMatch, st.ETag()) {
-			return &apperr.Error{Kind: apperr.KindPrecondition, Msg: apperr.M("volumes.statement.stale"),
-				Extra: map[string]any{"etag": st.ETag()}}
+		if err := validate.Matches(ifMatch, st.ETag(), "volumes.statement.stale"); err != nil {
+			return err
 		}
 		if in.PaidOn.Before(calendar.DateOf(st.IssuedAt)) {
 			return apperr.Invalid("volumes.statement.bad_payment",

@@ -28,6 +28,12 @@ const (
 	RoleReceiver = "receiver"
 )
 
+// OnlyReceives reports whether the receiver's is the one role of roles:
+// such a user records goods received and may not sign.
+func OnlyReceives(roles []string) bool {
+	return len(roles) > 0 && !slices.ContainsFunc(roles, func(r string) bool { return r != RoleReceiver })
+}
+
 // Organisation kinds: a user belongs to exactly one organisation.
 const (
 	OrgCluster   = "cluster"

@@ -154,3 +154,15 @@ func SafeNext(next string) string {
 	}
 	return next
 }
+
+// NextURL links the list page after this one: path with the request's
+// query and cursor (see paging.Page.Cursor); "" when cursor is "" (this
+// page is the last).
+func NextURL(c *gin.Context, path, cursor string) string {
+	if cursor == "" {
+		return ""
+	}
+	q := c.Request.URL.Query()
+	q.Set("cursor", cursor)
+	return path + "?" + q.Encode()
+}

@@ -137,3 +137,15 @@ func IfMatch(header, etag string) bool {
 	}
 	return false
 }
+
+// Matches answers nil when header admits etag (IfMatch), else a failed
+// precondition (412) with the message key and its arguments and the
+// current etag, so that a client may read again and retry.
+func Matches(header, etag, key string, args ...any) *apperr.Error {
+	if IfMatch(header, etag) {
+		return nil
+	}
+	err := apperr.New(apperr.KindPrecondition, key, args...)
+	err.Extra = map[string]any{"etag": etag}
+	return err
+}
