@@ -20,8 +20,12 @@ func TestReceiverIsAnAuthorityRole(t *testing.T) {
 	db := dbtest.New(t)
 	s := accounts.NewStore(db)
 	var authorityID, supplierID int64
-	db.Get(&authorityID, `INSERT INTO authorities (code, name_he, kind) VALUES ('9300', 'זכרון יעקב', 'local_council') RETURNING id`)
-	db.Get(&supplierID, `INSERT INTO suppliers (company_number, legal_name, email) VALUES ('510000011', 'ספק', 's@example.com') RETURNING id`)
+	if err := db.Get(&authorityID, `INSERT INTO authorities (code, name_he, kind) VALUES ('9300', 'זכרון יעקב', 'local_council') RETURNING id`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Get(&supplierID, `INSERT INTO suppliers (company_number, legal_name, email) VALUES ('510000011', 'ספק', 's@example.com') RETURNING id`); err != nil {
+		t.Fatal(err)
+	}
 	u, err := s.CreateUser(ctx, accounts.NewUser{Email: "machsan@zy.example", Name: "שלומי", Password: "a long password",
 		OrgKind: auth.OrgAuthority, AuthorityID: authorityID, Roles: []string{auth.RoleReceiver}})
 	if err != nil || len(u.Roles) != 1 || u.Roles[0] != auth.RoleReceiver {

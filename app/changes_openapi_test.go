@@ -41,7 +41,7 @@ func documentUpload(t *testing.T, name string, content []byte, fields ...string)
 }
 
 // samplePDF is a small PDF.
-var samplePDF = []byte("%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+var samplePDF = []byte(authzPDF)
 
 // TestOpenAPIMatchesChangesAndDocuments calls every route of an order's
 // change requests and of the documents on the demo cluster, each with a
@@ -122,7 +122,7 @@ func TestOpenAPIMatchesChangesAndDocuments(t *testing.T) {
 	if ch.Status != "pending_supplier" {
 		t.Fatalf("signed, the change is %s", ch.Status)
 	}
-	// (The same request again is a repeat, answered as it stands.)
+	// Signing the signed change again (another request) is a conflict.
 	treasurer.do(t, http.StatusConflict, "POST", cp+"/sign", map[string]any{"legal": true, "budget_line": true, "no_deficit": true, "note": "שוב"})
 	supplier.get(t, cp, nil)
 	supplier.get(t, op+"/changes", nil)

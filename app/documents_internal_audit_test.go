@@ -32,21 +32,16 @@ func TestAuditInternalDocuments(t *testing.T) {
 		ID         int64 `db:"id"`
 		SupplierID int64 `db:"supplier_id"`
 	}
-	for dst, q := range map[any]string{
-		&officer:   `SELECT id FROM users WHERE email = 'officer@zichron.example'`,
-		&treasurer: `SELECT id FROM users WHERE email = 'treasurer@zichron.example'`,
-		&o: `SELECT o.id, o.supplier_id FROM orders o JOIN authorities a ON a.id = o.authority_id AND a.code = '9300'
-			WHERE o.status = 'sent' ORDER BY o.id LIMIT 1`,
-	} {
-		if err := db.GetContext(ctx, dst, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
+	mustGet(t, db, &officer, `SELECT id FROM users WHERE email = 'officer@zichron.example'`)
+	mustGet(t, db, &treasurer, `SELECT id FROM users WHERE email = 'treasurer@zichron.example'`)
+	mustGet(t, db, &o, `SELECT o.id, o.supplier_id FROM orders o JOIN authorities a ON a.id = o.authority_id AND a.code = '9300'
+		WHERE o.status = 'sent' ORDER BY o.id LIMIT 1`)
 	supplier := fixture.MustUser(t, db, auth.OrgSupplier, o.SupplierID, auth.RoleSupplier)
 	path := fmt.Sprintf("/api/v1/orders/%d/documents", o.ID)
 	entries := func() int {
+		t.Helper()
 		var n int
-		db.GetContext(ctx, &n, `SELECT count(*) FROM audit_log WHERE object = 'documents'`)
+		mustGet(t, db, &n, `SELECT count(*) FROM audit_log WHERE object = 'documents'`)
 		return n
 	}
 	upload := func(token string, want int, fields ...string) map[string]any {

@@ -1,7 +1,10 @@
 package app
 
 import (
+	"strconv"
 	"testing"
+
+	"github.com/jmoiron/sqlx"
 
 	"madaf/internal/calendar"
 	"madaf/volumes"
@@ -36,6 +39,39 @@ func init() {
 	} {
 		auditWrites[route] = w
 	}
+}
+
+// sentUnbilled is an order of authority 9300's (זכרון יעקב) sent, not yet
+// confirmed, in the latest ended month for whose supplier no statement
+// was issued: its id, supplier, month (YYYY-MM), and its subtotal and fee.
+type sentUnbilled struct {
+	Order    int64  `db:"order_id"`
+	Supplier int64  `db:"supplier_id"`
+	Month    string `db:"month"`
+	Subtotal string `db:"subtotal"`
+	Fee      string `db:"fee"`
+}
+
+func mustSentUnbilled(t *testing.T, db *sqlx.DB) sentUnbilled {
+	t.Helper()
+	var o sentUnbilled
+	mustGet(t, db, &o, `SELECT f.order_id, f.supplier_id, to_char(f.month, 'YYYY-MM') AS month,
+			f.subtotal::text AS subtotal, f.fee::text AS fee
+		FROM fee_orders f JOIN authorities a ON a.id = f.authority_id
+		WHERE f.status = 'sent' AND a.code = '9300' AND f.month < $1
+			AND NOT EXISTS (SELECT 1 FROM fee_statements s WHERE s.supplier_id = f.supplier_id AND s.month = f.month)
+		ORDER BY f.month DESC, f.order_id LIMIT 1`, volumes.Month(calendar.Today()))
+	return o
+}
+
+// latestUnbilled is the latest ended month (YYYY-MM) in which supplier had
+// orders sent and has no statement.
+func latestUnbilled(t *testing.T, db *sqlx.DB, supplier int64) string {
+	t.Helper()
+	var month string
+	mustGet(t, db, &month, `SELECT to_char(max(month), 'YYYY-MM') FROM fee_orders WHERE supplier_id = $1 AND month < $2
+		AND month NOT IN (SELECT month FROM fee_statements WHERE supplier_id = $1)`, supplier, volumes.Month(calendar.Today()))
+	return month
 }
 
 // unbilledMonth finds the latest ended month in which supplier (an id) had
@@ -75,32 +111,16 @@ func (w *auditWorld) unbilledMonth(t *testing.T, supplier string) map[string]str
 // the supplement's number.
 func (w *auditWorld) creditDue(t *testing.T) map[string]string {
 	t.Helper()
-	var o struct {
-		Order    string `db:"order_id"`
-		Supplier string `db:"supplier_id"`
-		Month    string `db:"month"`
-		Subtotal string `db:"subtotal"`
-		Fee      string `db:"fee"`
-	}
-	const q = `SELECT f.order_id::text, f.supplier_id::text, to_char(f.month, 'YYYY-MM') AS month,
-			(-f.subtotal)::text AS subtotal, (-f.fee)::text AS fee
-		FROM fee_orders f
-		WHERE f.status = 'sent' AND f.authority_id = $1 AND f.month < $2
-			AND NOT EXISTS (SELECT 1 FROM fee_statements s WHERE s.supplier_id = f.supplier_id AND s.month = f.month)
-		ORDER BY f.month DESC, f.order_id LIMIT 1`
-	if err := w.db.Get(&o, q, w.zichron, volumes.Month(calendar.Today())); err != nil {
-		t.Fatalf("an order of זכרון יעקב sent in an ended month without a statement: %v", err)
-	}
+	o := mustSentUnbilled(t, w.db)
+	supplier, order := strconv.FormatInt(o.Supplier, 10), strconv.FormatInt(o.Order, 10)
 	original := w.call(t, "lead", "POST", "/api/v1/volumes/fees/statements",
-		`{"supplier_id": `+o.Supplier+`, "month": "`+o.Month+`"}`)["id"]
-	w.call(t, "officer", "POST", "/api/v1/orders/"+o.Order+"/cancel", `{"reason": "no_longer_needed"}`)
+		`{"supplier_id": `+supplier+`, "month": "`+o.Month+`"}`)["id"]
+	w.call(t, "officer", "POST", "/api/v1/orders/"+order+"/cancel", `{"reason": "no_longer_needed"}`)
 	var number string
-	if err := w.db.Get(&number, `SELECT to_char(month, 'YYYY-MM') || '/' || lpad((last + 1)::text, 4, '0') FROM fee_statement_numbers
-		WHERE month = $1`, o.Month+"-01"); err != nil {
-		t.Fatal(err)
-	}
-	return map[string]string{"supplier": o.Supplier, "month": o.Month, "original": original, "order": o.Order,
-		"credit_subtotal": o.Subtotal, "credit_fee": o.Fee, "number": number}
+	mustGet(t, w.db, &number, `SELECT to_char(month, 'YYYY-MM') || '/' || lpad((last + 1)::text, 4, '0') FROM fee_statement_numbers
+		WHERE month = $1`, o.Month+"-01")
+	return map[string]string{"supplier": supplier, "month": o.Month, "original": original, "order": order,
+		"credit_subtotal": "-" + o.Subtotal, "credit_fee": "-" + o.Fee, "number": number}
 }
 
 // TestFeeStatementSupplementIsAudited: issuing a supplement (here a credit
@@ -121,7 +141,7 @@ func TestFeeStatementSupplementIsAudited(t *testing.T) {
 		body: `{"paid_on": "` + calendar.Today().String() + `", "payment_reference": "זיכוי 9"}`,
 		prepare: func(t *testing.T, w *auditWorld) map[string]string {
 			var id string
-			w.db.Get(&id, `SELECT max(id)::text FROM fee_statements WHERE supplements_id IS NOT NULL`)
+			mustGet(t, w.db, &id, `SELECT max(id)::text FROM fee_statements WHERE supplements_id IS NOT NULL`)
 			return map[string]string{"statement": id}
 		},
 		object: "fee_statements", action: "update", objectID: "{statement}",

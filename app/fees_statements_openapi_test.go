@@ -10,7 +10,6 @@ import (
 
 	"madaf/internal/calendar"
 	"madaf/internal/dbtest"
-	"madaf/volumes"
 )
 
 // TestOpenAPIMatchesFeeStatements calls every route of the issued fee
@@ -60,6 +59,9 @@ func TestOpenAPIMatchesFeeStatements(t *testing.T) {
 		NextCursor string               `json:"next_cursor"`
 	}
 	lead.get(t, "/api/v1/volumes/fees/statements?limit=1", &first)
+	if len(first.Items) != 1 || first.NextCursor == "" {
+		t.Fatalf("a first page of one: %+v", first)
+	}
 	lead.get(t, "/api/v1/volumes/fees/statements?limit=1&cursor="+first.NextCursor, nil)
 	lead.do(t, http.StatusUnprocessableEntity, "GET", "/api/v1/volumes/fees/statements?limit=500", nil)
 
@@ -71,11 +73,7 @@ func TestOpenAPIMatchesFeeStatements(t *testing.T) {
 	issue(http.StatusUnprocessableEntity, medical, today.Time().Format("2006-01"))
 	// A month of the medical supplier's orders without a statement, and
 	// one without orders.
-	var month string
-	if err := db.GetContext(ctx, &month, `SELECT to_char(max(month), 'YYYY-MM') FROM fee_orders WHERE supplier_id = $1 AND month < $2
-		AND month NOT IN (SELECT month FROM fee_statements WHERE supplier_id = $1)`, medical, volumes.Month(today)); err != nil {
-		t.Fatal(err)
-	}
+	month := latestUnbilled(t, db, medical)
 	issue(http.StatusCreated, medical, month)
 	issue(http.StatusConflict, medical, month)
 	issue(http.StatusUnprocessableEntity, medical, "2020-01")
@@ -83,18 +81,7 @@ func TestOpenAPIMatchesFeeStatements(t *testing.T) {
 
 	// A supplement: an order sent in an ended month is cancelled after
 	// the month's statement; issuing the month again credits it.
-	var sent struct {
-		Order    int64  `db:"order_id"`
-		Supplier int64  `db:"supplier_id"`
-		Month    string `db:"month"`
-	}
-	if err := db.GetContext(ctx, &sent, `SELECT f.order_id, f.supplier_id, to_char(f.month, 'YYYY-MM') AS month FROM fee_orders f
-		JOIN authorities a ON a.id = f.authority_id
-		WHERE f.status = 'sent' AND a.code = '9300' AND f.month < $1
-			AND NOT EXISTS (SELECT 1 FROM fee_statements s WHERE s.supplier_id = f.supplier_id AND s.month = f.month)
-		ORDER BY f.month DESC, f.order_id LIMIT 1`, volumes.Month(today)); err != nil {
-		t.Fatalf("an order of זכרון יעקב sent in an ended month without a statement: %v", err)
-	}
+	sent := mustSentUnbilled(t, db)
 	original := issue(http.StatusCreated, sent.Supplier, sent.Month)
 	officer.do(t, http.StatusOK, "POST", fmt.Sprintf("/api/v1/orders/%d/cancel", sent.Order), map[string]any{"reason": "no_longer_needed"})
 	credit := issue(http.StatusCreated, sent.Supplier, sent.Month)

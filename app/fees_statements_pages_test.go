@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"madaf/internal/calendar"
-	"madaf/volumes"
 )
 
 // TestFeeStatementPages: the lead issues a statement with the page's form
@@ -39,11 +38,8 @@ func TestFeeStatementPages(t *testing.T) {
 		t.Fatalf("a month not ended: %d\n%s", code, body)
 	}
 	// A month the medical supplier had orders sent in, without a statement.
-	var ended, number string
-	if err := w.db.Get(&ended, `SELECT to_char(max(month), 'YYYY-MM') FROM fee_orders WHERE supplier_id = $1 AND month < $2
-		AND month NOT IN (SELECT month FROM fee_statements WHERE supplier_id = $1)`, w.order.supplier, volumes.Month(calendar.Today())); err != nil {
-		t.Fatal(err)
-	}
+	var number string
+	ended := latestUnbilled(t, w.db, w.order.supplier)
 	code, loc, _ := post("/fees/statements", url.Values{"supplier_id": {medical}, "month": {ended}})
 	if code != http.StatusSeeOther && code != http.StatusFound || !strings.HasPrefix(loc, "/fees/statements/") {
 		t.Fatalf("issue: %d %s", code, loc)
@@ -88,17 +84,7 @@ func TestFeeStatementPages(t *testing.T) {
 	// An order sent in an ended month is cancelled after the month's
 	// statement: the statement's page says a supplement is due, and its
 	// button issues it, a credit naming the original.
-	var sent struct {
-		Order    int64  `db:"order_id"`
-		Supplier int64  `db:"supplier_id"`
-		Month    string `db:"month"`
-	}
-	if err := w.db.Get(&sent, `SELECT f.order_id, f.supplier_id, to_char(f.month, 'YYYY-MM') AS month FROM fee_orders f
-		WHERE f.status = 'sent' AND f.authority_id = $1 AND f.month < $2
-			AND NOT EXISTS (SELECT 1 FROM fee_statements s WHERE s.supplier_id = f.supplier_id AND s.month = f.month)
-		ORDER BY f.month DESC, f.order_id LIMIT 1`, w.zichron, volumes.Month(calendar.Today())); err != nil {
-		t.Fatalf("an order of זכרון יעקב sent in an ended month without a statement: %v", err)
-	}
+	sent := mustSentUnbilled(t, w.db)
 	issue := url.Values{"supplier_id": {fmt.Sprint(sent.Supplier)}, "month": {sent.Month}}
 	code, first, _ := post("/fees/statements", issue)
 	if code != http.StatusSeeOther && code != http.StatusFound {

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"maps"
 	"mime"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"os"
@@ -970,17 +969,5 @@ func TestOpenAPIMatchesResponses(t *testing.T) {
 // "file", and its Content-Type.
 func priceListUpload(t *testing.T, csv string) ([]byte, string) {
 	t.Helper()
-	var body bytes.Buffer
-	w := multipart.NewWriter(&body)
-	f, err := w.CreateFormFile("file", "prices.csv")
-	if err == nil {
-		_, err = io.WriteString(f, csv)
-	}
-	if err == nil {
-		err = w.Close()
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return body.Bytes(), w.FormDataContentType()
+	return documentUpload(t, "prices.csv", []byte(csv))
 }

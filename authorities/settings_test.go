@@ -182,7 +182,9 @@ func TestInvoiceSettingsPage(t *testing.T) {
 		t.Fatalf("saved: %s", s)
 	}
 	var actor string
-	f.db.Get(&actor, `SELECT actor FROM audit_log WHERE object = 'authorities' AND object_id = $1 ORDER BY id DESC LIMIT 1`, strconv.FormatInt(f.a, 10))
+	if err := f.db.Get(&actor, `SELECT actor FROM audit_log WHERE object = 'authorities' AND object_id = $1 ORDER BY id DESC LIMIT 1`, strconv.FormatInt(f.a, 10)); err != nil {
+		t.Fatal(err)
+	}
 	if actor != "treasurer@a.example" {
 		t.Fatalf("the page's write is in the trail as %q", actor)
 	}

@@ -111,7 +111,9 @@ func TestUnsignedChangeLapses(t *testing.T) {
 		t.Fatalf("held after the lapse: %s", tot)
 	}
 	var actor string
-	e.db.Get(&actor, `SELECT actor FROM audit_log WHERE object = 'order_changes' AND object_id = $1 ORDER BY id DESC LIMIT 1`, fmt.Sprint(cid))
+	if err := e.db.Get(&actor, `SELECT actor FROM audit_log WHERE object = 'order_changes' AND object_id = $1 ORDER BY id DESC LIMIT 1`, fmt.Sprint(cid)); err != nil {
+		t.Fatal(err)
+	}
 	if actor != "madaf changes lapser" {
 		t.Fatalf("the lapse is attributed to %q", actor)
 	}
@@ -170,7 +172,9 @@ func TestUnansweredChangeLapseIsRecorded(t *testing.T) {
 		t.Fatal(err)
 	}
 	var email string
-	e.db.Get(&email, `SELECT email FROM users WHERE id = $1`, e.officer.ID)
+	if err := e.db.Get(&email, `SELECT email FROM users WHERE id = $1`, e.officer.ID); err != nil {
+		t.Fatal(err)
+	}
 	if len(got) != 1 || got[0].Recipient != email || got[0].Lang != "he" || !strings.Contains(got[0].Subject, "פקעה") ||
 		!strings.Contains(got[0].Body, "הספק לא השיב") {
 		t.Fatalf("lapse mails: %+v", got)

@@ -100,7 +100,9 @@ func TestInvoiceDocument(t *testing.T) {
 		t.Fatalf("invoice with its PDF: %s", r.Body)
 	}
 	var stored *int64
-	e.db.Get(&stored, `SELECT document_id FROM invoices WHERE order_id = $1`, o.ID)
+	if err := e.db.Get(&stored, `SELECT document_id FROM invoices WHERE order_id = $1`, o.ID); err != nil {
+		t.Fatal(err)
+	}
 	if stored == nil || *stored != pdf.ID {
 		t.Fatalf("stored document_id %v, want %d", stored, pdf.ID)
 	}

@@ -210,7 +210,10 @@ func TestReceiverPages(t *testing.T) {
 	if r.Code != http.StatusSeeOther {
 		t.Fatalf("receipt: %d %s", r.Code, r.Body)
 	}
-	o, _ = e.svc.Get(ctx, e.officer.P, o.ID)
+	o, err := e.svc.Get(ctx, e.officer.P, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if r := e.postPage(path+"/close", receiver, url.Values{"etag": {o.ETag()}, "invoice_ref": {"INV-1"}}); r.Code != http.StatusForbidden {
 		t.Fatalf("close as the receiver: %d", r.Code)
 	}
