@@ -9,6 +9,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/lib/pq"
+
 	"madaf/internal/calendar"
 )
 
@@ -26,20 +28,6 @@ func (s *Store) recorded(ctx context.Context, id int64) (r recorded, exists bool
 	return r, err == nil, err
 }
 
-// record saves now as the order's row of volume_orders, as of at.
-func (s *Store) record(ctx context.Context, now *recorded, at time.Time) error {
-	const q = `INSERT INTO volume_orders (order_id, status, tender_id, authority_id, supplier_id, category, month,
-			subtotal, vat, total, fee, sent_at, confirm_by, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-		ON CONFLICT (order_id) DO UPDATE SET status = EXCLUDED.status, tender_id = EXCLUDED.tender_id,
-			authority_id = EXCLUDED.authority_id, supplier_id = EXCLUDED.supplier_id, category = EXCLUDED.category,
-			month = EXCLUDED.month, subtotal = EXCLUDED.subtotal, vat = EXCLUDED.vat, total = EXCLUDED.total,
-			fee = EXCLUDED.fee, sent_at = EXCLUDED.sent_at, confirm_by = EXCLUDED.confirm_by, updated_at = EXCLUDED.updated_at`
-	_, err := s.db.ExecContext(ctx, q, now.OrderID, now.Status, now.TenderID, now.AuthorityID, now.SupplierID, now.Category,
-		now.Month, now.Subtotal, now.VAT, now.Total, now.Fee, now.SentAt, now.ConfirmBy, at)
-	return err
-}
-
 // deliveredOn is the day order id was delivered in full: the latest day
 // of its delivery reports, or, without any, the day of at.
 func (s *Store) deliveredOn(ctx context.Context, id int64, at time.Time) (calendar.Date, error) {
@@ -54,106 +42,157 @@ func (s *Store) deliveredOn(ctx context.Context, id int64, at time.Time) (calend
 	return on, nil
 }
 
-// applyDelta adds d to its rollup row, creating the row when it is
-// missing. A delta that takes an order away updates the row the order was
-// added to, which must exist.
-func (s *Store) applyDelta(ctx context.Context, d *delta) error {
-	k := d.key
-	if d.orders < 0 {
-		const q = `UPDATE volume_rollups SET order_count = order_count + $6,
-				subtotal = subtotal + $7, vat = vat + $8, total = total + $9, fee = fee + $10,
-				confirmed = confirmed + $11, confirmed_in_window = confirmed_in_window + $12,
-				rejected = rejected + $13, delivered = delivered + $14, delivered_by_promised = delivered_by_promised + $15
-			WHERE tender_id = $1 AND authority_id = $2 AND supplier_id = $3 AND category = $4 AND month = $5`
-		res, err := s.db.ExecContext(ctx, q, k.TenderID, k.AuthorityID, k.SupplierID, k.Category, k.Month,
-			d.orders, d.subtotal, d.vat, d.total, d.fee, d.confirmed, d.inWindow, d.rejected, d.delivered, d.byPromised)
-		return mustHaveUpdated(res, err, "rollup", k)
-	}
-	const q = `INSERT INTO volume_rollups AS r (tender_id, authority_id, supplier_id, category, month,
-			order_count, subtotal, vat, total, fee, confirmed, confirmed_in_window, rejected, delivered, delivered_by_promised)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
-		ON CONFLICT (tender_id, authority_id, supplier_id, category, month) DO UPDATE SET
-			order_count = r.order_count + EXCLUDED.order_count,
-			subtotal = r.subtotal + EXCLUDED.subtotal, vat = r.vat + EXCLUDED.vat,
-			total = r.total + EXCLUDED.total, fee = r.fee + EXCLUDED.fee,
-			confirmed = r.confirmed + EXCLUDED.confirmed,
-			confirmed_in_window = r.confirmed_in_window + EXCLUDED.confirmed_in_window,
-			rejected = r.rejected + EXCLUDED.rejected, delivered = r.delivered + EXCLUDED.delivered,
-			delivered_by_promised = r.delivered_by_promised + EXCLUDED.delivered_by_promised`
-	_, err := s.db.ExecContext(ctx, q, k.TenderID, k.AuthorityID, k.SupplierID, k.Category, k.Month,
-		d.orders, d.subtotal, d.vat, d.total, d.fee, d.confirmed, d.inWindow, d.rejected, d.delivered, d.byPromised)
-	return err
+// statusCount is one change to volume_status_counts.
+type statusCount struct {
+	tender, authority, supplier int64
+	status                      string
+	n                           int
 }
 
-// applyTotal adds d's amounts to its tender and authority's all-time total.
-func (s *Store) applyTotal(ctx context.Context, d *delta) error {
-	k := d.key
-	if d.orders < 0 {
-		const q = `UPDATE volume_totals SET order_count = order_count + $3, subtotal = subtotal + $4,
-				vat = vat + $5, total = total + $6, fee = fee + $7
-			WHERE tender_id = $1 AND authority_id = $2`
-		res, err := s.db.ExecContext(ctx, q, k.TenderID, k.AuthorityID, d.orders, d.subtotal, d.vat, d.total, d.fee)
-		return mustHaveUpdated(res, err, "total", k)
-	}
-	const q = `INSERT INTO volume_totals AS v (tender_id, authority_id, order_count, subtotal, vat, total, fee)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)
-		ON CONFLICT (tender_id, authority_id) DO UPDATE SET order_count = v.order_count + EXCLUDED.order_count,
-			subtotal = v.subtotal + EXCLUDED.subtotal, vat = v.vat + EXCLUDED.vat,
-			total = v.total + EXCLUDED.total, fee = v.fee + EXCLUDED.fee`
-	_, err := s.db.ExecContext(ctx, q, k.TenderID, k.AuthorityID, d.orders, d.subtotal, d.vat, d.total, d.fee)
-	return err
-}
-
-// mustHaveUpdated turns an update that found no row into an error: the
-// figures would otherwise silently drift from the orders.
-func mustHaveUpdated(res sql.Result, err error, what string, key any) error {
-	if err != nil {
-		return err
-	}
-	if n, err := res.RowsAffected(); err != nil || n != 1 {
-		return fmt.Errorf("volumes: no %s row %v to take an order from", what, key)
-	}
-	return nil
-}
-
-// countStatus moves the order's count from its old status to its new one.
-func (s *Store) countStatus(ctx context.Context, old, now *recorded, existed bool) error {
-	type count struct {
-		tender, authority, supplier int64
-		status                      string
-		n                           int
-	}
-	var rows []count
+// statusCounts are the changes that move the order's count from its old
+// status to its new one, in key order; none when the key is the same.
+func statusCounts(old, now *recorded, existed bool) []statusCount {
+	var rows []statusCount
 	if existed {
-		rows = append(rows, count{old.TenderID, old.AuthorityID, old.SupplierID, old.Status, -1})
+		rows = append(rows, statusCount{old.TenderID, old.AuthorityID, old.SupplierID, old.Status, -1})
 	}
-	rows = append(rows, count{now.TenderID, now.AuthorityID, now.SupplierID, now.Status, 1})
+	rows = append(rows, statusCount{now.TenderID, now.AuthorityID, now.SupplierID, now.Status, 1})
 	if len(rows) == 2 && rows[0].tender == rows[1].tender && rows[0].authority == rows[1].authority &&
 		rows[0].supplier == rows[1].supplier && rows[0].status == rows[1].status {
 		return nil
 	}
-	slices.SortFunc(rows, func(a, b count) int {
+	slices.SortFunc(rows, func(a, b statusCount) int {
 		return cmp.Or(cmp.Compare(a.tender, b.tender), cmp.Compare(a.authority, b.authority),
 			cmp.Compare(a.supplier, b.supplier), cmp.Compare(a.status, b.status))
 	})
-	const (
-		qAdd = `INSERT INTO volume_status_counts AS c (tender_id, authority_id, supplier_id, status, order_count)
-			VALUES ($1, $2, $3, $4, 1)
-			ON CONFLICT (tender_id, authority_id, supplier_id, status) DO UPDATE SET order_count = c.order_count + 1`
-		qTake = `UPDATE volume_status_counts SET order_count = order_count - 1
-			WHERE tender_id = $1 AND authority_id = $2 AND supplier_id = $3 AND status = $4`
-	)
-	for _, r := range rows {
-		if r.n > 0 {
-			if _, err := s.db.ExecContext(ctx, qAdd, r.tender, r.authority, r.supplier, r.status); err != nil {
-				return err
-			}
-			continue
+	return rows
+}
+
+// apply writes one transition in one statement: deltas added to their
+// rollup rows and totals to their tender and authority's all-time row,
+// counts to the status counts, and now saved as the order's row of
+// volume_orders, as of at. What adds is an upsert (the row is created when
+// missing); what takes an order away updates the row the order was added
+// to, which must exist: the figures would otherwise silently drift from
+// the orders. Each table's rows are changed in key order.
+func (s *Store) apply(ctx context.Context, deltas, totals []*delta, counts []statusCount, now *recorded, at time.Time) error {
+	const q = `WITH rollup AS (
+			SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::date[], $6::int[],
+				$7::numeric[], $8::numeric[], $9::numeric[], $10::numeric[], $11::int[], $12::int[], $13::int[], $14::int[], $15::int[])
+				WITH ORDINALITY AS d(tender_id, authority_id, supplier_id, category, month, order_count, subtotal, vat, total, fee,
+					confirmed, confirmed_in_window, rejected, delivered, delivered_by_promised, ord)),
+		rollup_add AS (
+			INSERT INTO volume_rollups AS r (tender_id, authority_id, supplier_id, category, month,
+				order_count, subtotal, vat, total, fee, confirmed, confirmed_in_window, rejected, delivered, delivered_by_promised)
+			SELECT tender_id, authority_id, supplier_id, category, month, order_count, subtotal, vat, total, fee,
+				confirmed, confirmed_in_window, rejected, delivered, delivered_by_promised
+			FROM rollup WHERE order_count >= 0 ORDER BY ord
+			ON CONFLICT (tender_id, authority_id, supplier_id, category, month) DO UPDATE SET
+				order_count = r.order_count + EXCLUDED.order_count,
+				subtotal = r.subtotal + EXCLUDED.subtotal, vat = r.vat + EXCLUDED.vat,
+				total = r.total + EXCLUDED.total, fee = r.fee + EXCLUDED.fee,
+				confirmed = r.confirmed + EXCLUDED.confirmed,
+				confirmed_in_window = r.confirmed_in_window + EXCLUDED.confirmed_in_window,
+				rejected = r.rejected + EXCLUDED.rejected, delivered = r.delivered + EXCLUDED.delivered,
+				delivered_by_promised = r.delivered_by_promised + EXCLUDED.delivered_by_promised),
+		rollup_take AS (
+			UPDATE volume_rollups r SET order_count = r.order_count + d.order_count,
+				subtotal = r.subtotal + d.subtotal, vat = r.vat + d.vat, total = r.total + d.total, fee = r.fee + d.fee,
+				confirmed = r.confirmed + d.confirmed, confirmed_in_window = r.confirmed_in_window + d.confirmed_in_window,
+				rejected = r.rejected + d.rejected, delivered = r.delivered + d.delivered,
+				delivered_by_promised = r.delivered_by_promised + d.delivered_by_promised
+			FROM rollup d
+			WHERE d.order_count < 0 AND r.tender_id = d.tender_id AND r.authority_id = d.authority_id
+				AND r.supplier_id = d.supplier_id AND r.category = d.category AND r.month = d.month
+			RETURNING 1),
+		total AS (
+			SELECT * FROM unnest($16::bigint[], $17::bigint[], $18::int[], $19::numeric[], $20::numeric[], $21::numeric[], $22::numeric[])
+				WITH ORDINALITY AS d(tender_id, authority_id, order_count, subtotal, vat, total, fee, ord)),
+		total_add AS (
+			INSERT INTO volume_totals AS v (tender_id, authority_id, order_count, subtotal, vat, total, fee)
+			SELECT tender_id, authority_id, order_count, subtotal, vat, total, fee FROM total WHERE order_count >= 0 ORDER BY ord
+			ON CONFLICT (tender_id, authority_id) DO UPDATE SET order_count = v.order_count + EXCLUDED.order_count,
+				subtotal = v.subtotal + EXCLUDED.subtotal, vat = v.vat + EXCLUDED.vat,
+				total = v.total + EXCLUDED.total, fee = v.fee + EXCLUDED.fee),
+		total_take AS (
+			UPDATE volume_totals v SET order_count = v.order_count + d.order_count, subtotal = v.subtotal + d.subtotal,
+				vat = v.vat + d.vat, total = v.total + d.total, fee = v.fee + d.fee
+			FROM total d WHERE d.order_count < 0 AND v.tender_id = d.tender_id AND v.authority_id = d.authority_id
+			RETURNING 1),
+		count AS (
+			SELECT * FROM unnest($23::bigint[], $24::bigint[], $25::bigint[], $26::text[], $27::int[])
+				WITH ORDINALITY AS d(tender_id, authority_id, supplier_id, status, n, ord)),
+		count_add AS (
+			INSERT INTO volume_status_counts AS c (tender_id, authority_id, supplier_id, status, order_count)
+			SELECT tender_id, authority_id, supplier_id, status, n FROM count WHERE n > 0 ORDER BY ord
+			ON CONFLICT (tender_id, authority_id, supplier_id, status) DO UPDATE SET order_count = c.order_count + EXCLUDED.order_count),
+		count_take AS (
+			UPDATE volume_status_counts c SET order_count = c.order_count + d.n
+			FROM count d WHERE d.n < 0 AND c.tender_id = d.tender_id AND c.authority_id = d.authority_id
+				AND c.supplier_id = d.supplier_id AND c.status = d.status
+			RETURNING 1),
+		record AS (
+			INSERT INTO volume_orders (order_id, status, tender_id, authority_id, supplier_id, category, month,
+				subtotal, vat, total, fee, sent_at, confirm_by, updated_at)
+			VALUES ($28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38, $39, $40, $41)
+			ON CONFLICT (order_id) DO UPDATE SET status = EXCLUDED.status, tender_id = EXCLUDED.tender_id,
+				authority_id = EXCLUDED.authority_id, supplier_id = EXCLUDED.supplier_id, category = EXCLUDED.category,
+				month = EXCLUDED.month, subtotal = EXCLUDED.subtotal, vat = EXCLUDED.vat, total = EXCLUDED.total,
+				fee = EXCLUDED.fee, sent_at = EXCLUDED.sent_at, confirm_by = EXCLUDED.confirm_by, updated_at = EXCLUDED.updated_at)
+		SELECT (SELECT count(*) FROM rollup_take) AS rollups, (SELECT count(*) FROM total_take) AS totals,
+			(SELECT count(*) FROM count_take) AS counts`
+	var want, got struct {
+		Rollups int `db:"rollups"`
+		Totals  int `db:"totals"`
+		Counts  int `db:"counts"`
+	}
+	n := len(deltas)
+	rt, ra, rs := make([]int64, n), make([]int64, n), make([]int64, n)
+	rc, rm := make([]string, n), make([]string, n)
+	ro, rcf, rw, rr, rd, rb := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+	rsub, rvat, rtot, rfee := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	for i, d := range deltas {
+		k := d.key
+		rt[i], ra[i], rs[i], rc[i], rm[i] = k.TenderID, k.AuthorityID, k.SupplierID, k.Category, k.Month.String()
+		ro[i], rcf[i], rw[i], rr[i], rd[i], rb[i] = int64(d.orders), int64(d.confirmed), int64(d.inWindow), int64(d.rejected),
+			int64(d.delivered), int64(d.byPromised)
+		rsub[i], rvat[i], rtot[i], rfee[i] = d.subtotal.String(), d.vat.String(), d.total.String(), d.fee.String()
+		if d.orders < 0 {
+			want.Rollups++
 		}
-		res, err := s.db.ExecContext(ctx, qTake, r.tender, r.authority, r.supplier, r.status)
-		if err := mustHaveUpdated(res, err, "status count", r.status); err != nil {
-			return err
+	}
+	m := len(totals)
+	tt, ta, to := make([]int64, m), make([]int64, m), make([]int64, m)
+	tsub, tvat, ttot, tfee := make([]string, m), make([]string, m), make([]string, m), make([]string, m)
+	for i, d := range totals {
+		tt[i], ta[i], to[i] = d.key.TenderID, d.key.AuthorityID, int64(d.orders)
+		tsub[i], tvat[i], ttot[i], tfee[i] = d.subtotal.String(), d.vat.String(), d.total.String(), d.fee.String()
+		if d.orders < 0 {
+			want.Totals++
 		}
+	}
+	c := len(counts)
+	ct, ca, cs, cn := make([]int64, c), make([]int64, c), make([]int64, c), make([]int64, c)
+	cst := make([]string, c)
+	for i, r := range counts {
+		ct[i], ca[i], cs[i], cst[i], cn[i] = r.tender, r.authority, r.supplier, r.status, int64(r.n)
+		if r.n < 0 {
+			want.Counts++
+		}
+	}
+	err := s.db.GetContext(ctx, &got, q,
+		pq.Array(rt), pq.Array(ra), pq.Array(rs), pq.Array(rc), pq.Array(rm), pq.Array(ro),
+		pq.Array(rsub), pq.Array(rvat), pq.Array(rtot), pq.Array(rfee), pq.Array(rcf), pq.Array(rw), pq.Array(rr), pq.Array(rd), pq.Array(rb),
+		pq.Array(tt), pq.Array(ta), pq.Array(to), pq.Array(tsub), pq.Array(tvat), pq.Array(ttot), pq.Array(tfee),
+		pq.Array(ct), pq.Array(ca), pq.Array(cs), pq.Array(cst), pq.Array(cn),
+		now.OrderID, now.Status, now.TenderID, now.AuthorityID, now.SupplierID, now.Category,
+		now.Month, now.Subtotal, now.VAT, now.Total, now.Fee, now.SentAt, now.ConfirmBy, at)
+	if err != nil {
+		return err
+	}
+	if got != want {
+		return fmt.Errorf("volumes: order %d taken from figures that do not hold it: %d of %d rollup, %d of %d total and %d of %d status count rows found",
+			now.OrderID, got.Rollups, want.Rollups, got.Totals, want.Totals, got.Counts, want.Counts)
 	}
 	return nil
 }

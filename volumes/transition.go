@@ -139,25 +139,13 @@ func Transition(ctx context.Context, tx database.Handle, f OrderFigures, from, t
 	if err != nil {
 		return err
 	}
-	for _, d := range deltas {
-		if err := s.applyDelta(ctx, d); err != nil {
-			return err
-		}
-	}
-	for _, d := range totalDeltas(deltas) {
-		if err := s.applyTotal(ctx, d); err != nil {
-			return err
-		}
-	}
-	if err := s.countStatus(ctx, &old, &now, exists); err != nil {
+	if err := s.apply(ctx, deltas, totalDeltas(deltas), statusCounts(&old, &now, exists), &now, at); err != nil {
 		return err
 	}
 	if to == orderstatus.Confirmed && from == orderstatus.Sent {
-		if err := s.recordConfirmation(ctx, &now, at); err != nil {
-			return err
-		}
+		return s.recordConfirmation(ctx, &now, at)
 	}
-	return s.record(ctx, &now, at)
+	return nil
 }
 
 // transitionDeltas works out the rollup changes of one transition, merged

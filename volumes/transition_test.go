@@ -275,3 +275,44 @@ func TestTransitionConcurrent(t *testing.T) {
 		t.Fatalf("status counts = %q", sc)
 	}
 }
+
+// A transition that takes an order from a figure row that is gone is
+// refused as a whole: no row of any figure table, nor the order's own
+// record, is left half-changed.
+func TestTransitionRefusesToTakeFromAMissingRow(t *testing.T) {
+	for _, table := range []string{"volume_rollups", "volume_totals", "volume_status_counts"} {
+		t.Run(table, func(t *testing.T) {
+			db := dbtest.New(t)
+			f := figures(1, "2025-03-09")
+			mustTransit(t, db, f, "", "draft", t0)
+			mustTransit(t, db, f, "draft", "pending_approval", t0)
+			if table == "volume_status_counts" {
+				db.MustExec(`DELETE FROM volume_status_counts WHERE status = 'pending_approval'`)
+			} else {
+				db.MustExec(`DELETE FROM ` + table)
+			}
+			before := snapshot(t, db)
+			err := transit(db, f, "pending_approval", "draft", t0.Add(time.Hour))
+			if err == nil || !strings.Contains(err.Error(), "do not hold it") {
+				t.Fatalf("err = %v, want a refusal naming the missing row", err)
+			}
+			if after := snapshot(t, db); after != before {
+				t.Fatalf("changed by a refused transition:\n%s\n%s", before, after)
+			}
+		})
+	}
+}
+
+// snapshot is every figure table and the recorded orders, as text.
+func snapshot(t *testing.T, db *sqlx.DB) string {
+	t.Helper()
+	var b strings.Builder
+	for _, table := range []string{"volume_rollups", "volume_totals", "volume_status_counts", "volume_orders"} {
+		var rows []string
+		if err := db.Select(&rows, `SELECT t::text FROM `+table+` t ORDER BY 1`); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&b, "%s: %v\n", table, rows)
+	}
+	return b.String()
+}
