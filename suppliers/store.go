@@ -188,10 +188,25 @@ func (s *Store) AddCertificate(ctx context.Context, supplierID int64, in Certifi
 // the supplier. A missing supplier is not found.
 func (s *Store) Eligibility(ctx context.Context, supplierID int64, on calendar.Date) (reasons []Reason, err error) {
 	defer apperr.Wrap(&err, "suppliers.Store.Eligibility(%d, %s)", supplierID, on)
-	sp, err := s.supplier(ctx, supplierID)
-	if err != nil {
+	// The supplier and the latest validity of each kind of its
+	// certificates, in one statement: a row a kind (one row with no kind
+	// when it has none).
+	const q = `SELECT ` + supplierColumns + `, c.kind AS cert_kind, c.valid_until AS cert_valid_until FROM suppliers
+		LEFT JOIN LATERAL (SELECT kind, max(valid_until) AS valid_until FROM supplier_certificates
+			WHERE supplier_id = suppliers.id GROUP BY kind) c ON true
+		WHERE id = $1`
+	var rows []struct {
+		Supplier
+		Kind       *string       `db:"cert_kind"`
+		ValidUntil calendar.Date `db:"cert_valid_until"`
+	}
+	if err := s.db.SelectContext(ctx, &rows, q, supplierID); err != nil {
 		return nil, err
 	}
+	if len(rows) == 0 {
+		return nil, apperr.NotFound("not_found.supplier")
+	}
+	sp := &rows[0].Supplier
 	reasons = []Reason{}
 	if sp.SuspendedOn(on) {
 		r := Reason{Code: ReasonSuspended, Note: sp.SuspendedReason}
@@ -201,17 +216,11 @@ func (s *Store) Eligibility(ctx context.Context, supplierID int64, on calendar.D
 		}
 		reasons = append(reasons, r)
 	}
-	var latest []struct {
-		Kind       string        `db:"kind"`
-		ValidUntil calendar.Date `db:"valid_until"`
-	}
-	const q = `SELECT kind, max(valid_until) AS valid_until FROM supplier_certificates WHERE supplier_id = $1 GROUP BY kind`
-	if err := s.db.SelectContext(ctx, &latest, q, supplierID); err != nil {
-		return nil, err
-	}
 	valid := map[string]calendar.Date{}
-	for _, l := range latest {
-		valid[l.Kind] = l.ValidUntil
+	for _, r := range rows {
+		if r.Kind != nil {
+			valid[*r.Kind] = r.ValidUntil
+		}
 	}
 	for _, kind := range MandatoryCertificates {
 		until, ok := valid[kind]
