@@ -48,13 +48,7 @@ type Authority struct {
 
 // Name returns the authority's name in lang, falling back to Hebrew.
 func (a *Authority) Name(lang string) string {
-	switch {
-	case lang == "ar" && a.NameAr != "":
-		return a.NameAr
-	case lang == "en" && a.NameEn != "":
-		return a.NameEn
-	}
-	return a.NameHe
+	return i18n.NameIn(lang, a.NameHe, &a.NameAr, &a.NameEn)
 }
 
 // AuthorityInput is the writable part of an authority. Population and

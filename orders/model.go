@@ -158,9 +158,14 @@ type Order struct {
 	Version       int    `db:"version" json:"version"`
 	AuthorityID   int64  `db:"authority_id" json:"authority_id"`
 	AuthorityName string `db:"authority_name" json:"authority_name"`
-	TenderID      int64  `db:"tender_id" json:"tender_id"`
-	TenderNumber  string `db:"tender_number" json:"tender_number"`
-	TenderTitle   string `db:"tender_title" json:"tender_title"`
+	// AuthorityNameAr and AuthorityNameEn are the authority's name in
+	// Arabic and English ("" when it has none; AuthorityNameIn picks the
+	// reader's).
+	AuthorityNameAr string `db:"authority_name_ar" json:"-"`
+	AuthorityNameEn string `db:"authority_name_en" json:"-"`
+	TenderID        int64  `db:"tender_id" json:"tender_id"`
+	TenderNumber    string `db:"tender_number" json:"tender_number"`
+	TenderTitle     string `db:"tender_title" json:"tender_title"`
 	// TenderTitleAr and TenderTitleEn are the tender's title in Arabic and
 	// English where it has one (TenderTitleIn picks the reader's).
 	TenderTitleAr      *string       `db:"tender_title_ar" json:"-"`
@@ -227,6 +232,12 @@ type Order struct {
 // has none in lang.
 func (o *Order) TenderTitleIn(lang string) string {
 	return i18n.NameIn(lang, o.TenderTitle, o.TenderTitleAr, o.TenderTitleEn)
+}
+
+// AuthorityNameIn is the order's authority's name in lang, falling back
+// to Hebrew.
+func (o *Order) AuthorityNameIn(lang string) string {
+	return i18n.NameIn(lang, o.AuthorityName, &o.AuthorityNameAr, &o.AuthorityNameEn)
 }
 
 // ETag is the order's entity tag, "v<version>".

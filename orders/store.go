@@ -36,6 +36,7 @@ func (s *Store) InTx(tx *sqlx.Tx) *Store { return &Store{db: tx} }
 // orderColumns are an order's columns; $1 is today, for overdue. A draft
 // without a budget line reads budget line 0 with no code.
 const orderColumns = `o.id, o.number, o.revision, o.status, o.version, o.authority_id, a.name_he AS authority_name,
+	a.name_ar AS authority_name_ar, a.name_en AS authority_name_en,
 	o.tender_id, t.number AS tender_number, t.title AS tender_title, t.title_ar AS tender_title_ar, t.title_en AS tender_title_en, t.award_rule,
 	o.supplier_id, s.legal_name AS supplier_name, coalesce(o.budget_line_id, 0) AS budget_line_id, coalesce(b.code, '') AS budget_line_code,
 	o.delivery_address, o.requested_date, o.notes, o.proposed_supplier_id, o.justification, o.competition_id,
