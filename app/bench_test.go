@@ -799,7 +799,7 @@ func warm(tb testing.TB, w *flowWorld) {
 
 // TestOrderFlowRoundTrips: creating an order (with an idempotency key)
 // and submitting it, each through the HTTP API with a token, sends each
-// statement to PostgreSQL in one round trip, and at most 30 round trips in
+// statement to PostgreSQL in one round trip, and at most 23 round trips in
 // all, counted on the wire (the statements are logged).
 func TestOrderFlowRoundTrips(t *testing.T) {
 	w := newFlowWorld(t, dbtest.NewURL(t), 10)
@@ -820,7 +820,7 @@ func TestOrderFlowRoundTrips(t *testing.T) {
 	for i, s := range trace {
 		t.Logf("%2d %.150s", i+1, s)
 	}
-	if n := int(rt1 - rt0); n != len(trace) || n > 30 {
-		t.Fatalf("a create+submit pair took %d round trips for %d statements, want one each and at most 30", n, len(trace))
+	if n := int(rt1 - rt0); n != len(trace) || n > 23 {
+		t.Fatalf("a create+submit pair took %d round trips for %d statements, want one each and at most 23", n, len(trace))
 	}
 }

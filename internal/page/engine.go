@@ -27,8 +27,9 @@ type Engine struct {
 	fsys     fs.FS
 	assets   *assets.Files
 	catalogs map[string]i18n.Catalog
-	// sets[name][lang] is the page's template set with lang's functions.
-	sets map[string]map[string]*template.Template
+	// sets[name][lang] is the page's template set with lang's functions,
+	// parsed on its first render.
+	sets map[string]map[string]func() (*template.Template, error)
 
 	mu  sync.RWMutex
 	nav []NavItem
@@ -49,12 +50,13 @@ type NavItem struct {
 	Order int
 }
 
-// New parses every page of fsys (templates.FS): for each pages/<name>.html
-// a set of layouts/*.html, partials/*.html and that page, cloned once per
-// language with that language's functions. It fails when a template does
-// not parse or a catalog cannot be read.
+// New reads the pages of fsys (templates.FS): for each pages/<name>.html
+// a set of layouts/*.html, partials/*.html and that page, one per language
+// with that language's functions, parsed on the page's first render in the
+// language. It parses each page once to fail when a template does not
+// parse, and fails when a catalog cannot be read.
 func New(fsys fs.FS) (*Engine, error) {
-	e := &Engine{fsys: fsys, sets: map[string]map[string]*template.Template{}}
+	e := &Engine{fsys: fsys, sets: map[string]map[string]func() (*template.Template, error){}}
 	var err error
 	if e.catalogs, err = i18n.Load(fsys); err != nil {
 		return nil, err
@@ -84,22 +86,18 @@ func New(fsys fs.FS) (*Engine, error) {
 	}
 	for _, file := range pages {
 		name := strings.TrimSuffix(path.Base(file), ".html")
-		base, err := template.New(name).Funcs(funcs(e.catalogs[i18n.DefaultLang], i18n.DefaultLang)).Funcs(template.FuncMap{"asset": e.assets.Path}).ParseFS(fsys, append(slices.Clone(shared), file)...)
-		if err != nil {
-			return nil, fmt.Errorf("page %s: %w", name, err)
+		files := append(slices.Clone(shared), file)
+		// Parsed here only to fail at start: a page's set in a language is
+		// parsed again on its first render in that language, so that a
+		// service keeps only the pages and languages it serves (a set is
+		// the page with every shared template, each copy a few hundred
+		// kilobytes).
+		if _, err := e.parse(name, files, i18n.DefaultLang); err != nil {
+			return nil, err
 		}
-		for _, must := range []string{"layout", "title", "content"} {
-			if base.Lookup(must) == nil {
-				return nil, fmt.Errorf("page %s: template %q is not defined", name, must)
-			}
-		}
-		e.sets[name] = map[string]*template.Template{}
+		e.sets[name] = map[string]func() (*template.Template, error){}
 		for _, lang := range i18n.Langs {
-			t, err := base.Clone()
-			if err != nil {
-				return nil, fmt.Errorf("page %s: %w", name, err)
-			}
-			e.sets[name][lang] = t.Funcs(funcs(e.catalogs[lang], lang))
+			e.sets[name][lang] = sync.OnceValues(func() (*template.Template, error) { return e.parse(name, files, lang) })
 		}
 	}
 	for _, must := range []string{"error", "login", "home"} {
@@ -195,7 +193,11 @@ func (e *Engine) render(c *gin.Context, status int, name string, data any, form 
 	lang := LangOf(c)
 	v := e.view(c, lang, status, data, form)
 	var buf bytes.Buffer
-	if err := e.sets[name][lang].ExecuteTemplate(&buf, "layout", v); err != nil {
+	t, err := e.sets[name][lang]()
+	if err == nil {
+		err = t.ExecuteTemplate(&buf, "layout", v)
+	}
+	if err != nil {
 		c.Error(fmt.Errorf("render page %s: %w", name, err))
 		if name == "error" {
 			c.Data(http.StatusInternalServerError, "text/plain; charset=utf-8", []byte("500 internal error"))
@@ -254,3 +256,18 @@ func LangOf(c *gin.Context) string {
 }
 
 func validLang(l string) bool { return i18n.Supported(l) }
+
+// parse parses a page's files with lang's functions and checks that it
+// defines the templates every page needs.
+func (e *Engine) parse(name string, files []string, lang string) (*template.Template, error) {
+	t, err := template.New(name).Funcs(funcs(e.catalogs[lang], lang)).Funcs(template.FuncMap{"asset": e.assets.Path}).ParseFS(e.fsys, files...)
+	if err != nil {
+		return nil, fmt.Errorf("page %s: %w", name, err)
+	}
+	for _, must := range []string{"layout", "title", "content"} {
+		if t.Lookup(must) == nil {
+			return nil, fmt.Errorf("page %s: template %q is not defined", name, must)
+		}
+	}
+	return t, nil
+}
