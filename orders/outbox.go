@@ -99,14 +99,6 @@ func (st *step) writeNotices(ctx context.Context, o *Order) error {
 	if len(st.notices) == 0 {
 		return nil
 	}
-	name := o.AuthorityNameIn
-	if o.AuthorityName == "" { // an order not read with its authority's names
-		a, err := st.authorities.Authority(ctx, o.AuthorityID)
-		if err != nil {
-			return err
-		}
-		name = a.Name
-	}
 	link := st.s.baseURL + "/orders/" + strconv.FormatInt(o.ID, 10)
 	var mails []queuedMail
 	for _, n := range st.notices {
@@ -115,7 +107,7 @@ func (st *step) writeNotices(ctx context.Context, o *Order) error {
 			if !i18n.Supported(lang) {
 				lang = i18n.DefaultLang
 			}
-			subject, body := renderMail(i18n.For(lang), n.kind, o, name(lang), link, n.facts)
+			subject, body := renderMail(i18n.For(lang), n.kind, o, o.AuthorityNameIn(lang), link, n.facts)
 			mails = append(mails, queuedMail{kind: n.kind, to: r.Email, lang: lang, subject: subject, body: body})
 		}
 	}

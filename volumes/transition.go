@@ -83,8 +83,8 @@ func (r *recorded) sameFigures(o *recorded) bool {
 // authority, supplier, category and submission month; every order one count
 // under its status. Entering confirmed, rejected or delivered also adds to
 // the supplier's performance counters. Rollup rows are changed with
-// additive upserts in one fixed order, so concurrent transitions never lose
-// an update or deadlock on each other.
+// additive upserts in one fixed order (Store.apply), so concurrent
+// transitions never lose an update or deadlock on each other.
 //
 // Transition returns an error, and the caller must roll back, when tx is
 // not a transaction, when from is not the state the last transition

@@ -316,3 +316,54 @@ func snapshot(t *testing.T, db *sqlx.DB) string {
 	}
 	return b.String()
 }
+
+// Transitions of different orders on one key, run at once, each in a
+// transaction of its own that is never run again: confirmations (status
+// counts sent → confirmed, then the rollup's counters) beside rejections
+// and cancellations (the rollup's amounts, the totals, then the status
+// counts) take their row locks in one order, so none ever deadlocks.
+func TestTransitionsOnOneKeyNeverDeadlock(t *testing.T) {
+	db := dbtest.New(t)
+	const n = 48
+	f := func(id int64) volumes.OrderFigures {
+		f := figures(id, "2025-03-09")
+		f.ConfirmBy = calendar.MustParse("2025-03-12")
+		return f
+	}
+	for id := int64(1); id <= n; id++ {
+		from := ""
+		for _, to := range []string{"draft", "pending_approval", "sent"} {
+			mustTransit(t, db, f(id), from, to, t0)
+			from = to
+		}
+	}
+	once := func(id int64, to string) error {
+		tx, err := db.Beginx()
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		if err := volumes.Transition(context.Background(), tx, f(id), "sent", to, t0.Add(time.Hour)); err != nil {
+			return err
+		}
+		return tx.Commit()
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for id := int64(1); id <= n; id++ {
+		to := []string{"confirmed", "rejected", "confirmed", "cancelled"}[id%4]
+		wg.Go(func() {
+			if err := once(id, to); err != nil {
+				errs <- fmt.Errorf("order %d → %s: %w", id, to, err)
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if sc := statusCounts(t, db); sc != "cancelled=12 confirmed=24 rejected=12" {
+		t.Fatalf("status counts = %q", sc)
+	}
+}
