@@ -4,12 +4,13 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"time"
 
-	"github.com/lib/pq"
+	"github.com/shopspring/decimal"
 
 	"madaf/internal/calendar"
 )
@@ -85,16 +86,15 @@ func statusCounts(old, now *recorded, existed bool) []statusCount {
 // the figures never silently drift from the orders.
 func (s *Store) apply(ctx context.Context, deltas, totals []*delta, counts []statusCount, now *recorded, at time.Time) error {
 	const q = `WITH rollup AS (
-			SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::date[], $6::int[],
-				$7::numeric[], $8::numeric[], $9::numeric[], $10::numeric[], $11::int[], $12::int[], $13::int[], $14::int[], $15::int[])
-				WITH ORDINALITY AS d(tender_id, authority_id, supplier_id, category, month, order_count, subtotal, vat, total, fee,
-					confirmed, confirmed_in_window, rejected, delivered, delivered_by_promised, ord)),
+			SELECT * FROM jsonb_to_recordset($1::jsonb) AS d(ord int, tender_id bigint, authority_id bigint, supplier_id bigint,
+				category text, month date, order_count int, subtotal numeric, vat numeric, total numeric, fee numeric,
+				confirmed int, confirmed_in_window int, rejected int, delivered int, delivered_by_promised int)),
 		total AS (
-			SELECT * FROM unnest($16::bigint[], $17::bigint[], $18::int[], $19::numeric[], $20::numeric[], $21::numeric[], $22::numeric[])
-				WITH ORDINALITY AS d(tender_id, authority_id, order_count, subtotal, vat, total, fee, ord)),
+			SELECT * FROM jsonb_to_recordset($2::jsonb) AS d(ord int, tender_id bigint, authority_id bigint, order_count int,
+				subtotal numeric, vat numeric, total numeric, fee numeric)),
 		count AS (
-			SELECT * FROM unnest($23::bigint[], $24::bigint[], $25::bigint[], $26::text[], $27::int[])
-				WITH ORDINALITY AS d(tender_id, authority_id, supplier_id, status, n, ord)),
+			SELECT * FROM jsonb_to_recordset($3::jsonb) AS d(ord int, tender_id bigint, authority_id bigint, supplier_id bigint,
+				status text, n int)),
 		rollups AS (
 			INSERT INTO volume_rollups AS r (tender_id, authority_id, supplier_id, category, month,
 				order_count, subtotal, vat, total, fee, confirmed, confirmed_in_window, rejected, delivered, delivered_by_promised)
@@ -136,7 +136,7 @@ func (s *Store) apply(ctx context.Context, deltas, totals []*delta, counts []sta
 		record AS (
 			INSERT INTO volume_orders (order_id, status, tender_id, authority_id, supplier_id, category, month,
 				subtotal, vat, total, fee, sent_at, confirm_by, updated_at)
-			SELECT $28, $29, $30, $31, $32, $33, $34, $35, $36, $37, $38, $39, $40, $41
+			SELECT $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17
 			WHERE (SELECT count(*) FROM counts) >= 0
 			ON CONFLICT (order_id) DO UPDATE SET status = EXCLUDED.status, tender_id = EXCLUDED.tender_id,
 				authority_id = EXCLUDED.authority_id, supplier_id = EXCLUDED.supplier_id, category = EXCLUDED.category,
@@ -148,37 +148,57 @@ func (s *Store) apply(ctx context.Context, deltas, totals []*delta, counts []sta
 			+ (SELECT count(*) FROM totals x JOIN total d USING (tender_id, authority_id) WHERE x.created AND d.order_count < 0)
 			+ (SELECT count(*) FROM counts x JOIN count d USING (tender_id, authority_id, supplier_id, status) WHERE x.created AND d.n < 0)
 		FROM record`
-	n := len(deltas)
-	rt, ra, rs := make([]int64, n), make([]int64, n), make([]int64, n)
-	rc, rm := make([]string, n), make([]string, n)
-	ro, rcf, rw, rr, rd, rb := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
-	rsub, rvat, rtot, rfee := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	// Each table's changes are one jsonb parameter, a row each, made in
+	// the order of ord.
+	type rollupRow struct {
+		Ord         int             `json:"ord"`
+		TenderID    int64           `json:"tender_id"`
+		AuthorityID int64           `json:"authority_id"`
+		SupplierID  int64           `json:"supplier_id"`
+		Category    string          `json:"category"`
+		Month       calendar.Date   `json:"month"`
+		Orders      int             `json:"order_count"`
+		Subtotal    decimal.Decimal `json:"subtotal"`
+		VAT         decimal.Decimal `json:"vat"`
+		Total       decimal.Decimal `json:"total"`
+		Fee         decimal.Decimal `json:"fee"`
+		Confirmed   int             `json:"confirmed"`
+		InWindow    int             `json:"confirmed_in_window"`
+		Rejected    int             `json:"rejected"`
+		Delivered   int             `json:"delivered"`
+		ByPromised  int             `json:"delivered_by_promised"`
+	}
+	type countRow struct {
+		Ord         int    `json:"ord"`
+		TenderID    int64  `json:"tender_id"`
+		AuthorityID int64  `json:"authority_id"`
+		SupplierID  int64  `json:"supplier_id"`
+		Status      string `json:"status"`
+		N           int    `json:"n"`
+	}
+	rollups, sums, moves := []rollupRow{}, []rollupRow{}, []countRow{}
 	for i, d := range deltas {
 		k := d.key
-		rt[i], ra[i], rs[i], rc[i], rm[i] = k.TenderID, k.AuthorityID, k.SupplierID, k.Category, k.Month.String()
-		ro[i], rcf[i], rw[i], rr[i], rd[i], rb[i] = int64(d.orders), int64(d.confirmed), int64(d.inWindow), int64(d.rejected),
-			int64(d.delivered), int64(d.byPromised)
-		rsub[i], rvat[i], rtot[i], rfee[i] = d.subtotal.String(), d.vat.String(), d.total.String(), d.fee.String()
+		rollups = append(rollups, rollupRow{Ord: i, TenderID: k.TenderID, AuthorityID: k.AuthorityID, SupplierID: k.SupplierID,
+			Category: k.Category, Month: k.Month, Orders: d.orders, Subtotal: d.subtotal, VAT: d.vat, Total: d.total, Fee: d.fee,
+			Confirmed: d.confirmed, InWindow: d.inWindow, Rejected: d.rejected, Delivered: d.delivered, ByPromised: d.byPromised})
 	}
-	m := len(totals)
-	tt, ta, to := make([]int64, m), make([]int64, m), make([]int64, m)
-	tsub, tvat, ttot, tfee := make([]string, m), make([]string, m), make([]string, m), make([]string, m)
 	for i, d := range totals {
-		tt[i], ta[i], to[i] = d.key.TenderID, d.key.AuthorityID, int64(d.orders)
-		tsub[i], tvat[i], ttot[i], tfee[i] = d.subtotal.String(), d.vat.String(), d.total.String(), d.fee.String()
+		sums = append(sums, rollupRow{Ord: i, TenderID: d.key.TenderID, AuthorityID: d.key.AuthorityID, Orders: d.orders,
+			Subtotal: d.subtotal, VAT: d.vat, Total: d.total, Fee: d.fee})
 	}
-	c := len(counts)
-	ct, ca, cs, cn := make([]int64, c), make([]int64, c), make([]int64, c), make([]int64, c)
-	cst := make([]string, c)
 	for i, r := range counts {
-		ct[i], ca[i], cs[i], cst[i], cn[i] = r.tender, r.authority, r.supplier, r.status, int64(r.n)
+		moves = append(moves, countRow{Ord: i, TenderID: r.tender, AuthorityID: r.authority, SupplierID: r.supplier, Status: r.status, N: r.n})
+	}
+	var params [3][]byte
+	for i, rows := range []any{rollups, sums, moves} {
+		var err error
+		if params[i], err = json.Marshal(rows); err != nil {
+			return err
+		}
 	}
 	var missing int
-	err := s.db.GetContext(ctx, &missing, q,
-		pq.Array(rt), pq.Array(ra), pq.Array(rs), pq.Array(rc), pq.Array(rm), pq.Array(ro),
-		pq.Array(rsub), pq.Array(rvat), pq.Array(rtot), pq.Array(rfee), pq.Array(rcf), pq.Array(rw), pq.Array(rr), pq.Array(rd), pq.Array(rb),
-		pq.Array(tt), pq.Array(ta), pq.Array(to), pq.Array(tsub), pq.Array(tvat), pq.Array(ttot), pq.Array(tfee),
-		pq.Array(ct), pq.Array(ca), pq.Array(cs), pq.Array(cst), pq.Array(cn),
+	err := s.db.GetContext(ctx, &missing, q, string(params[0]), string(params[1]), string(params[2]),
 		now.OrderID, now.Status, now.TenderID, now.AuthorityID, now.SupplierID, now.Category,
 		now.Month, now.Subtotal, now.VAT, now.Total, now.Fee, now.SentAt, now.ConfirmBy, at)
 	if err != nil {
