@@ -15,13 +15,23 @@ import (
 
 // The statements on request_keys of the idempotency middleware
 // (idempotency.go).
+//
+// The claim of a key and the keeping of its answer commit without waiting
+// for their write-ahead log to reach the disk (asyncCommit, set in the
+// statement's own transaction). A crash can lose only what no committed
+// change depends on: the request's own transaction commits synchronously,
+// which writes the log up to its commit, the claim included; a claim lost
+// before that commit is a key a retry claims again; an answer lost after
+// it leaves the key applied, as a crash between the change and its answer
+// always could.
+const asyncCommit = `set_config('synchronous_commit', 'off', true) = 'off'`
 
 // claim inserts the key's row for this request, or reads the row another
 // request with the key left.
 func (k *keyed) claim(ctx context.Context) (*keptKey, bool, error) {
 	const insert = `INSERT INTO request_keys (user_id, key, method, path, request_hash, lease, lease_until)
 		VALUES ($1, $2, $3, $4, $5, $6, now() + $7 * interval '1 millisecond')
-		ON CONFLICT (user_id, key) DO NOTHING RETURNING true`
+		ON CONFLICT (user_id, key) DO NOTHING RETURNING ` + asyncCommit
 	var inserted bool
 	err := k.db.GetContext(ctx, &inserted, insert, k.userID, k.key, k.method, k.path, k.hash, k.lease, keyLease.Milliseconds())
 	if err == nil {
@@ -71,7 +81,8 @@ func (k *keyed) keep(ctx context.Context, status int, h http.Header, body []byte
 	defer cancel()
 	const q = `UPDATE request_keys SET state = 'answered', status = $4, headers = $5, body = $6, answered_at = now(),
 			applied_at = coalesce(applied_at, now()), lease = '', lease_until = now()
-		WHERE user_id = $1 AND key = $2 AND lease = $3`
+		WHERE user_id = $1 AND key = $2 AND lease = $3
+		RETURNING ` + asyncCommit
 	_, err := k.db.ExecContext(ctx, q, k.userID, k.key, k.lease, status, string(raw), body)
 	return err
 }
