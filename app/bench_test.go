@@ -247,8 +247,13 @@ func openCounted(tb testing.TB, rawURL string) (*sqlx.DB, *wire) {
 	// MADAF_BENCH_STATEMENT_CACHE=-1 runs without the statement cache.
 	cache, _ := strconv.Atoi(os.Getenv("MADAF_BENCH_STATEMENT_CACHE"))
 	db := sqlx.NewDb(sql.OpenDB(database.Cached(c, cache)), "postgres")
-	db.SetMaxOpenConns(20)
-	db.SetMaxIdleConns(20)
+	// MADAF_BENCH_MAX_CONNS sizes the pool as MADAF_DB_MAX_CONNS does (20).
+	conns, err := strconv.Atoi(os.Getenv("MADAF_BENCH_MAX_CONNS"))
+	if err != nil || conns < 1 {
+		conns = 20
+	}
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
 	tb.Cleanup(func() { db.Close() })
 	return db, w
 }

@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -18,6 +17,7 @@ import (
 	"madaf/internal/auth"
 	"madaf/internal/i18n"
 	"madaf/internal/web"
+	"madaf/templates"
 )
 
 // Engine holds every page's parsed templates (one set per page and
@@ -27,8 +27,11 @@ type Engine struct {
 	fsys     fs.FS
 	assets   *assets.Files
 	catalogs map[string]i18n.Catalog
+	// shared holds the layouts and partials every page uses, parsed once:
+	// a page's set is a copy of it with the page's own file added.
+	shared *template.Template
 	// sets[name][lang] is the page's template set with lang's functions,
-	// parsed on its first render.
+	// made on its first render.
 	sets map[string]map[string]func() (*template.Template, error)
 
 	mu  sync.RWMutex
@@ -58,7 +61,11 @@ type NavItem struct {
 func New(fsys fs.FS) (*Engine, error) {
 	e := &Engine{fsys: fsys, sets: map[string]map[string]func() (*template.Template, error){}}
 	var err error
-	if e.catalogs, err = i18n.Load(fsys); err != nil {
+	load := i18n.Load
+	if fsys == fs.FS(templates.FS) {
+		load = func(fs.FS) (map[string]i18n.Catalog, error) { return i18n.Catalogs() } // read once for the service
+	}
+	if e.catalogs, err = load(fsys); err != nil {
 		return nil, err
 	}
 	static, err := fs.Sub(fsys, "static")
@@ -84,20 +91,27 @@ func New(fsys fs.FS) (*Engine, error) {
 	if len(pages) == 0 {
 		return nil, fmt.Errorf("page: no pages in templates/pages")
 	}
+	if e.shared, err = e.templates("", shared...); err != nil {
+		return nil, fmt.Errorf("page: %w", err)
+	}
+	if err := defines(e.shared, "layout"); err != nil {
+		return nil, fmt.Errorf("page: %w", err)
+	}
 	for _, file := range pages {
 		name := strings.TrimSuffix(path.Base(file), ".html")
-		files := append(slices.Clone(shared), file)
-		// Parsed here only to fail at start: a page's set in a language is
-		// parsed again on its first render in that language, so that a
-		// service keeps only the pages and languages it serves (a set is
-		// the page with every shared template, each copy a few hundred
-		// kilobytes).
-		if _, err := e.parse(name, files, i18n.DefaultLang); err != nil {
-			return nil, err
+		// The page's file alone is parsed here, only to fail at start; its
+		// set in a language is made on its first render in that language,
+		// so that a service keeps only the pages and languages it serves.
+		t, err := e.templates(name, file)
+		if err == nil {
+			err = defines(t, "title", "content")
+		}
+		if err != nil {
+			return nil, fmt.Errorf("page %s: %w", name, err)
 		}
 		e.sets[name] = map[string]func() (*template.Template, error){}
 		for _, lang := range i18n.Langs {
-			e.sets[name][lang] = sync.OnceValues(func() (*template.Template, error) { return e.parse(name, files, lang) })
+			e.sets[name][lang] = sync.OnceValues(func() (*template.Template, error) { return e.parse(name, file, lang) })
 		}
 	}
 	for _, must := range []string{"error", "login", "home"} {
@@ -257,17 +271,31 @@ func LangOf(c *gin.Context) string {
 
 func validLang(l string) bool { return i18n.Supported(l) }
 
-// parse parses a page's files with lang's functions and checks that it
-// defines the templates every page needs.
-func (e *Engine) parse(name string, files []string, lang string) (*template.Template, error) {
-	t, err := template.New(name).Funcs(funcs(e.catalogs[lang], lang)).Funcs(template.FuncMap{"asset": e.assets.Path}).ParseFS(e.fsys, files...)
+// templates parses files with the default language's functions.
+func (e *Engine) templates(name string, files ...string) (*template.Template, error) {
+	return template.New(name).Funcs(funcs(e.catalogs[i18n.DefaultLang], i18n.DefaultLang)).
+		Funcs(template.FuncMap{"asset": e.assets.Path}).ParseFS(e.fsys, files...)
+}
+
+// defines reports the first of names that t does not define.
+func defines(t *template.Template, names ...string) error {
+	for _, n := range names {
+		if t.Lookup(n) == nil {
+			return fmt.Errorf("template %q is not defined", n)
+		}
+	}
+	return nil
+}
+
+// parse makes a page's set in lang: a copy of the shared templates with
+// lang's functions and the page's file.
+func (e *Engine) parse(name, file, lang string) (*template.Template, error) {
+	t, err := e.shared.Clone()
+	if err == nil {
+		t, err = t.Funcs(funcs(e.catalogs[lang], lang)).ParseFS(e.fsys, file)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("page %s: %w", name, err)
-	}
-	for _, must := range []string{"layout", "title", "content"} {
-		if t.Lookup(must) == nil {
-			return nil, fmt.Errorf("page %s: template %q is not defined", name, must)
-		}
 	}
 	return t, nil
 }

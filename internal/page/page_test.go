@@ -262,4 +262,17 @@ func TestBrokenTemplate(t *testing.T) {
 	if _, err := page.New(base); err == nil {
 		t.Error("an engine with a broken page started")
 	}
+	base["pages/login.html"] = &fstest.MapFile{Data: []byte(`{{define "title"}}l{{end}}`)}
+	if _, err := page.New(base); err == nil || !strings.Contains(err.Error(), `"content"`) {
+		t.Errorf("an engine with a page without content: %v", err)
+	}
+	base["pages/login.html"] = &fstest.MapFile{Data: []byte(`{{define "title"}}l{{end}}{{define "content"}}{{nosuchfunc}}{{end}}`)}
+	if _, err := page.New(base); err == nil || !strings.Contains(err.Error(), "nosuchfunc") {
+		t.Errorf("an engine with a page calling an unknown function: %v", err)
+	}
+	base["pages/login.html"] = &fstest.MapFile{Data: []byte(`{{define "title"}}l{{end}}{{define "content"}}login{{end}}`)}
+	base["layouts/base.html"] = &fstest.MapFile{Data: []byte(`{{define "frame"}}{{end}}`)}
+	if _, err := page.New(base); err == nil || !strings.Contains(err.Error(), `"layout"`) {
+		t.Errorf("an engine without a layout: %v", err)
+	}
 }
