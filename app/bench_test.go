@@ -44,8 +44,8 @@ import (
 // about 1,000 orders and, with MADAF_BENCH_BIG=1, on one of about a million
 // (generated with set-based SQL into MADAF_BENCH_DB, kept between runs, or
 // into a throw-away database when that is unset). Each run lasts
-// MADAF_BENCH_SECONDS (10 by default) and starts on a vacuumed and
-// analyzed database (settle). It prints pairs per second, the
+// MADAF_BENCH_SECONDS (10 by default), after a VACUUM ANALYZE (settle).
+// It prints pairs per second, the
 // latency percentiles of a pair and of each step, the statements and round
 // trips per pair (counted on the wire by a dialer wrapped around lib/pq's),
 // the RSS, the load average, and, when pgbench is installed, a TPC-B run
@@ -247,13 +247,16 @@ func openCounted(tb testing.TB, rawURL string) (*sqlx.DB, *wire) {
 	// MADAF_BENCH_STATEMENT_CACHE=-1 runs without the statement cache.
 	cache, _ := strconv.Atoi(os.Getenv("MADAF_BENCH_STATEMENT_CACHE"))
 	db := sqlx.NewDb(sql.OpenDB(database.Cached(c, cache)), "postgres")
-	// MADAF_BENCH_MAX_CONNS sizes the pool as MADAF_DB_MAX_CONNS does (20).
-	conns, err := strconv.Atoi(os.Getenv("MADAF_BENCH_MAX_CONNS"))
-	if err != nil || conns < 1 {
-		conns = 20
+	// MADAF_BENCH_MAX_CONNS sizes the pool as MADAF_DB_MAX_CONNS does (20,
+	// of which at most 10 kept idle).
+	conns := 20
+	if v := os.Getenv("MADAF_BENCH_MAX_CONNS"); v != "" {
+		if conns, err = strconv.Atoi(v); err != nil || conns < 1 {
+			tb.Fatalf("MADAF_BENCH_MAX_CONNS=%q: want a positive number", v)
+		}
 	}
 	db.SetMaxOpenConns(conns)
-	db.SetMaxIdleConns(conns)
+	db.SetMaxIdleConns(min(10, conns))
 	tb.Cleanup(func() { db.Close() })
 	return db, w
 }
@@ -688,6 +691,7 @@ func BenchmarkOrderFlow(b *testing.B) {
 	for _, wd := range worlds {
 		b.Run(wd.name, func(b *testing.B) {
 			w := newFlowWorld(b, wd.url(), wd.n)
+			w.settle(b)
 			// A few pairs to prepare the statements on the connections, then
 			// one pair alone, for its exact statements.
 			warm(b, w)
@@ -737,8 +741,8 @@ func BenchmarkOrderFlow(b *testing.B) {
 			fmt.Printf("one client, %d pairs: %.2f ms a pair, %.2f ms of it awaiting PostgreSQL; load %s\n",
 				timedPairs, float64((pairTime/timedPairs).Microseconds())/1000, float64(inDB.Microseconds())/1000, loadAverage())
 			for _, clients := range []int{4, 16, 32} {
-				w.settle(b)
 				load := loadAverage()
+				w.settle(b)
 				r := w.run(clients, d)
 				rate := float64(r.pairs) / r.elapsed.Seconds()
 				fmt.Printf("%s clients=%d: %d pairs in %s = %.1f pairs/s; pair %s, create %s, submit %s; %.1f statements and %.1f round trips per pair; %d failed; RSS %s; load %s → %s\n",
@@ -791,12 +795,11 @@ func bigDatabase(b *testing.B, serverURL string) string {
 	return u
 }
 
-// settle vacuums and analyzes the world's database before a run, as
-// autovacuum would on a server in service (this machine's test server runs
-// without it): without statistics that follow the tables' growth, the
-// plans made while a table was nearly empty scan it whole long after it
-// has grown, and the dead rows of the runs before stay in it. pgbench
-// vacuums its own tables before each run too.
+// settle vacuums and analyzes the whole of the world's database, once it
+// is built and before each run: the test server runs without autovacuum,
+// and without statistics that follow the tables' growth the plans made
+// while a table was nearly empty scan it whole long after it has grown,
+// while the dead rows of the runs before stay in it.
 func (w *flowWorld) settle(tb testing.TB) {
 	tb.Helper()
 	if _, err := w.db.Exec(`VACUUM ANALYZE`); err != nil {

@@ -1,9 +1,9 @@
 -- +goose Up
--- price_in_force and queue_mail run once for every line of an order and
--- for every mail. As SQL functions that PostgreSQL cannot inline (a query
--- with FROM, an INSERT) their bodies were parsed and planned again at
--- every call; in PL/pgSQL a connection plans each body once and keeps the
--- plan. What they return is unchanged.
+-- price_in_force and queue_mail run for every line of an order and for
+-- every mail. As SQL functions that PostgreSQL cannot inline (a query with
+-- FROM, an INSERT) their bodies were parsed and planned again in every
+-- statement that called them; in PL/pgSQL a connection plans each body
+-- once and keeps the plan. What they return is unchanged.
 -- +goose StatementBegin
 CREATE OR REPLACE FUNCTION price_in_force(item bigint, supplier bigint, day date) RETURNS numeric
     LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE AS $$

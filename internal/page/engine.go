@@ -55,9 +55,11 @@ type NavItem struct {
 
 // New reads the pages of fsys (templates.FS): for each pages/<name>.html
 // a set of layouts/*.html, partials/*.html and that page, one per language
-// with that language's functions, parsed on the page's first render in the
-// language. It parses each page once to fail when a template does not
-// parse, and fails when a catalog cannot be read.
+// with that language's functions, made on the page's first render in the
+// language from the shared templates, parsed once. It parses the shared
+// templates and each page's file to fail when one does not parse, and
+// fails when a catalog cannot be read (the service's own catalogs, when
+// fsys is templates.FS, are the ones i18n reads once for every package).
 func New(fsys fs.FS) (*Engine, error) {
 	e := &Engine{fsys: fsys, sets: map[string]map[string]func() (*template.Template, error){}}
 	var err error
@@ -91,7 +93,7 @@ func New(fsys fs.FS) (*Engine, error) {
 	if len(pages) == 0 {
 		return nil, fmt.Errorf("page: no pages in templates/pages")
 	}
-	if e.shared, err = e.templates("", shared...); err != nil {
+	if e.shared, err = e.parseDefault("", shared...); err != nil {
 		return nil, fmt.Errorf("page: %w", err)
 	}
 	if err := defines(e.shared, "layout"); err != nil {
@@ -102,7 +104,7 @@ func New(fsys fs.FS) (*Engine, error) {
 		// The page's file alone is parsed here, only to fail at start; its
 		// set in a language is made on its first render in that language,
 		// so that a service keeps only the pages and languages it serves.
-		t, err := e.templates(name, file)
+		t, err := e.parseDefault(name, file)
 		if err == nil {
 			err = defines(t, "title", "content")
 		}
@@ -271,8 +273,8 @@ func LangOf(c *gin.Context) string {
 
 func validLang(l string) bool { return i18n.Supported(l) }
 
-// templates parses files with the default language's functions.
-func (e *Engine) templates(name string, files ...string) (*template.Template, error) {
+// parseDefault parses files with the default language's functions.
+func (e *Engine) parseDefault(name string, files ...string) (*template.Template, error) {
 	return template.New(name).Funcs(funcs(e.catalogs[i18n.DefaultLang], i18n.DefaultLang)).
 		Funcs(template.FuncMap{"asset": e.assets.Path}).ParseFS(e.fsys, files...)
 }

@@ -16,29 +16,24 @@ import (
 // The statements on request_keys of the idempotency middleware
 // (idempotency.go).
 //
-// The claim of a key and the keeping of its answer commit without waiting
-// for their write-ahead log to reach the disk (asyncCommit, set in the
-// statement's own transaction). A crash can lose only what no committed
-// change depends on: the request's own transaction commits synchronously,
-// which writes the log up to its commit, the claim included; a claim lost
-// before that commit is a key a retry claims again; an answer lost after
-// it leaves the key applied, as a crash between the change and its answer
-// always could.
+// The claim of a key commits without waiting for its write-ahead log to
+// reach the disk (asyncCommit, set in the statement's own transaction): the
+// request's own transaction, which marks the key applied, commits
+// synchronously and so writes the log up to itself, the claim included,
+// and a claim lost before that commit is a key a retry claims again. The
+// answer kept after the change waits for the disk, since a client that was
+// given it may send its retry after a crash of the database.
 const asyncCommit = `set_config('synchronous_commit', 'off', true) = 'off'`
 
 // claim inserts the key's row for this request, or reads the row another
 // request with the key left.
 func (k *keyed) claim(ctx context.Context) (*keptKey, bool, error) {
-	const insert = `INSERT INTO request_keys (user_id, key, method, path, request_hash, lease, lease_until)
-		VALUES ($1, $2, $3, $4, $5, $6, now() + $7 * interval '1 millisecond')
-		ON CONFLICT (user_id, key) DO NOTHING RETURNING ` + asyncCommit
-	var inserted bool
-	err := k.db.GetContext(ctx, &inserted, insert, k.userID, k.key, k.method, k.path, k.hash, k.lease, keyLease.Milliseconds())
-	if err == nil {
-		return nil, true, nil
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
+	inserted, err := k.insert(ctx, k.db)
+	if err != nil {
 		return nil, false, database.MapError(err)
+	}
+	if inserted {
+		return nil, true, nil
 	}
 	const read = `SELECT method, path, request_hash, state, lease, lease_until < now() AS expired, status, headers, body
 		FROM request_keys WHERE user_id = $1 AND key = $2`
@@ -52,6 +47,20 @@ func (k *keyed) claim(ctx context.Context) (*keptKey, bool, error) {
 		return nil, false, database.MapError(err)
 	}
 	return &row, false, nil
+}
+
+// insert inserts the key's row for this request in q, and reports whether
+// the key was free.
+func (k *keyed) insert(ctx context.Context, q sqlx.QueryerContext) (bool, error) {
+	const insert = `INSERT INTO request_keys (user_id, key, method, path, request_hash, lease, lease_until)
+		VALUES ($1, $2, $3, $4, $5, $6, now() + $7 * interval '1 millisecond')
+		ON CONFLICT (user_id, key) DO NOTHING RETURNING ` + asyncCommit
+	var inserted bool
+	err := sqlx.GetContext(ctx, q, &inserted, insert, k.userID, k.key, k.method, k.path, k.hash, k.lease, keyLease.Milliseconds())
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // takeOver makes the key, whose holder's lease has ended, this request's,
@@ -81,8 +90,7 @@ func (k *keyed) keep(ctx context.Context, status int, h http.Header, body []byte
 	defer cancel()
 	const q = `UPDATE request_keys SET state = 'answered', status = $4, headers = $5, body = $6, answered_at = now(),
 			applied_at = coalesce(applied_at, now()), lease = '', lease_until = now()
-		WHERE user_id = $1 AND key = $2 AND lease = $3
-		RETURNING ` + asyncCommit
+		WHERE user_id = $1 AND key = $2 AND lease = $3`
 	_, err := k.db.ExecContext(ctx, q, k.userID, k.key, k.lease, status, string(raw), body)
 	return err
 }
