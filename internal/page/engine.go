@@ -63,11 +63,12 @@ type NavItem struct {
 func New(fsys fs.FS) (*Engine, error) {
 	e := &Engine{fsys: fsys, sets: map[string]map[string]func() (*template.Template, error){}}
 	var err error
-	load := i18n.Load
 	if fsys == fs.FS(templates.FS) {
-		load = func(fs.FS) (map[string]i18n.Catalog, error) { return i18n.Catalogs() } // read once for the service
+		e.catalogs, err = i18n.Catalogs() // the service's, read once
+	} else {
+		e.catalogs, err = i18n.Load(fsys)
 	}
-	if e.catalogs, err = load(fsys); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	static, err := fs.Sub(fsys, "static")
